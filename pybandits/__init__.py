@@ -1,0 +1,13 @@
+"""pybandits: multi-armed bandits with Thompson sampling, on PyMC.
+
+Stochastic bandits keep a Beta posterior per action (:mod:`pybandits.smab`); every bandit can be
+saved to and loaded from a JSON file with :func:`save` and :func:`load`.
+"""
+
+from pybandits._version import __version__
+from pybandits.state import SCHEMA_VERSION, load, save
+
+__all__ = ["SCHEMA_VERSION", "__version__", "load", "save"]
+
+# Import the bandit modules so that every bandit class is registered for ``load``.
+from pybandits import smab as _smab  # noqa: E402,F401

@@ -1,0 +1,197 @@
+"""Checks of arguments at the public boundary.
+
+One short function per check. Each returns the value in its normalised form or raises a
+``TypeError`` (wrong kind of value) or ``ValueError`` (right kind, wrong value) whose message
+starts with the argument's name and says what was expected and what came.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+_REPR_LIMIT = 80
+
+
+def describe(value: object) -> str:
+    """A short description of ``value`` for error messages."""
+    text = repr(value)
+    if len(text) > _REPR_LIMIT:
+        text = text[: _REPR_LIMIT - 3] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_action_ids(action_ids: Iterable[str], name: str = "action_ids") -> list[str]:
+    """Return the action ids sorted; they must be unique non-empty strings, at least one.
+
+    Ids are sorted so that a bandit built from a ``set`` has the same action order in every
+    process (string hashing varies between processes), which keeps seeded runs reproducible.
+    """
+    if isinstance(action_ids, str | bytes) or not isinstance(action_ids, Iterable):
+        raise TypeError(
+            f"{name}: expected a collection of action id strings (a set or list), "
+            f"got {describe(action_ids)}"
+        )
+    ids = list(action_ids)
+    if not ids:
+        raise ValueError(f"{name}: expected at least one action id, got none")
+    bad = [a for a in ids if not isinstance(a, str) or not a]
+    if bad:
+        raise TypeError(f"{name}: expected every action id to be a non-empty string, got {bad!r}")
+    duplicates = sorted({a for a in ids if ids.count(a) > 1}) if len(set(ids)) != len(ids) else []
+    if duplicates:
+        raise ValueError(f"{name}: expected unique action ids, got duplicates {duplicates}")
+    return sorted(ids)
+
+
+def check_action_costs(action_ids_cost: Mapping[str, float], name: str = "action_ids_cost") -> dict[str, float]:
+    """Return ``{action_id: cost}`` sorted by id; costs must be finite real numbers >= 0."""
+    if not isinstance(action_ids_cost, Mapping):
+        raise TypeError(f"{name}: expected a mapping of action id to cost, got {describe(action_ids_cost)}")
+    ids = check_action_ids(action_ids_cost.keys(), name)
+    costs = {}
+    for action_id in ids:
+        cost = action_ids_cost[action_id]
+        if not _is_real(cost):
+            raise TypeError(f"{name}: expected a real number as the cost of {action_id!r}, got {describe(cost)}")
+        if not np.isfinite(cost) or cost < 0:
+            raise ValueError(f"{name}: expected a finite cost >= 0 for {action_id!r}, got {cost!r}")
+        costs[action_id] = float(cost)
+    return costs
+
+
+def check_probability(value: float | None, name: str, allow_none: bool = True) -> float | None:
+    """Return ``value`` as a float in [0, 1] (or None where allowed)."""
+    if value is None and allow_none:
+        return None
+    if not _is_real(value):
+        raise TypeError(f"{name}: expected a real number in [0, 1], got {describe(value)}")
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def check_positive_int(value: int, name: str) -> int:
+    """Return ``value`` as an int >= 1."""
+    if not _is_int(value):
+        raise TypeError(f"{name}: expected an integer >= 1, got {describe(value)}")
+    if value < 1:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_random_seed(random_seed: int | None) -> int | None:
+    """Return the seed as an int >= 0, or None for a seed drawn from the operating system."""
+    if random_seed is None:
+        return None
+    if not _is_int(random_seed):
+        raise TypeError(f"random_seed: expected an integer >= 0 or None, got {describe(random_seed)}")
+    if random_seed < 0:
+        raise ValueError(f"random_seed: expected an integer >= 0 or None, got {random_seed!r}")
+    return int(random_seed)
+
+
+def check_default_action(default_action: str | None, action_ids: Sequence[str], epsilon: float | None) -> None:
+    """A default action must be one of the actions and comes with an ``epsilon``."""
+    if default_action is None:
+        return
+    if not isinstance(default_action, str):
+        raise TypeError(f"default_action: expected an action id string or None, got {describe(default_action)}")
+    if default_action not in action_ids:
+        raise ValueError(f"default_action: expected one of the actions {list(action_ids)}, got {default_action!r}")
+    if epsilon is None:
+        raise ValueError(
+            f"default_action: {default_action!r} is only played during epsilon-greedy exploration, "
+            "so it needs an epsilon; got epsilon=None"
+        )
+
+
+def check_forbidden_actions(forbidden_actions: Iterable[str] | None, action_ids: Sequence[str]) -> list[str]:
+    """Return the allowed action ids, in the bandit's order.
+
+    Every forbidden action must be an action of the bandit, and at least one must stay allowed.
+    """
+    if forbidden_actions is None:
+        return list(action_ids)
+    if isinstance(forbidden_actions, str | bytes) or not isinstance(forbidden_actions, Iterable):
+        raise TypeError(
+            f"forbidden_actions: expected a collection of action ids or None, got {describe(forbidden_actions)}"
+        )
+    forbidden = set(forbidden_actions)
+    unknown = sorted(str(a) for a in forbidden if a not in action_ids)
+    if unknown:
+        raise ValueError(f"forbidden_actions: expected actions of this bandit {list(action_ids)}, got unknown {unknown}")
+    allowed = [a for a in action_ids if a not in forbidden]
+    if not allowed:
+        raise ValueError(f"forbidden_actions: at least one action must stay allowed, got all of {list(action_ids)}")
+    return allowed
+
+
+def check_actions(actions: Sequence[str], action_ids: Sequence[str]) -> np.ndarray:
+    """Return the index (into ``action_ids``) of every played action, shape ``(n_rows,)``.
+
+    Rows are grouped through ``numpy.unique``: one Python step per distinct action, not per row,
+    for arrays of strings.
+    """
+    if isinstance(actions, str | bytes) or not (isinstance(actions, Sequence) or hasattr(actions, "__array__")):
+        raise TypeError(f"actions: expected a sequence of action ids, got {describe(actions)}")
+    array = np.asarray(actions)
+    if array.dtype.kind != "U":
+        array = np.asarray(actions, dtype=object)
+        not_str = next((a for a in array.reshape(-1) if not isinstance(a, str)), None)
+        if not_str is not None:
+            raise TypeError(f"actions: expected action id strings, got {describe(not_str)}")
+        array = array.astype(str) if array.size else np.empty(array.shape, dtype=str)
+    if array.ndim != 1:
+        raise ValueError(f"actions: expected a one-dimensional sequence of action ids, got shape {array.shape}")
+    if array.size == 0:
+        return np.empty(0, dtype=np.intp)
+    unique, inverse = np.unique(array, return_inverse=True)
+    position = {a: i for i, a in enumerate(action_ids)}
+    unknown = [str(a) for a in unique if a not in position]
+    if unknown:
+        raise ValueError(f"actions: expected actions of this bandit {list(action_ids)}, got unknown {unknown}")
+    lookup = np.array([position[a] for a in unique], dtype=np.intp)
+    return lookup[inverse.reshape(-1)]
+
+
+def check_rewards(rewards: Sequence, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
+    """Return the rewards as an int8 array of 0s and 1s.
+
+    Shape ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective bandits. Booleans are
+    accepted, and so are numbers equal to 0 or 1.
+    """
+    if isinstance(rewards, str | bytes) or not (isinstance(rewards, Sequence) or hasattr(rewards, "__array__")):
+        raise TypeError(f"rewards: expected a sequence of 0/1 rewards, got {describe(rewards)}")
+    try:
+        array = np.asarray(rewards)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(
+            f"rewards: expected one reward per objective ({n_objectives}) in every row, got rows of different lengths"
+        ) from error
+    if array.size == 0 and n_rows == 0:
+        return np.empty((0,) if n_objectives is None else (0, n_objectives), dtype=np.int8)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"rewards: expected 0/1 numbers or booleans, got values of type {array.dtype}")
+    expected = (n_rows,) if n_objectives is None else (n_rows, n_objectives)
+    if array.shape[:1] != (n_rows,):
+        raise ValueError(
+            f"rewards: expected one entry per action played ({n_rows} actions), got {array.shape[0] if array.ndim else 0}"
+        )
+    if array.shape != expected:
+        what = "a sequence of 0/1 rewards" if n_objectives is None else f"rows of {n_objectives} rewards, one per objective"
+        raise ValueError(f"rewards: expected {what}, shape {expected}, got shape {array.shape}")
+    if not np.all((array == 0) | (array == 1)):
+        bad = array[~((array == 0) | (array == 1))]
+        raise ValueError(f"rewards: expected only 0 or 1, got {bad[:5].tolist()}")
+    return array.astype(np.int8)

@@ -1,0 +1,143 @@
+"""What every bandit shares: its actions, strategy, epsilon-greedy exploration and state.
+
+Concrete bandits (:mod:`pybandits.smab`, :mod:`pybandits.cmab`) are thin: they say which action
+model and which strategy they hold, how to draw sampled probabilities, and how to update.
+Everything else is here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
+
+from pybandits import _validation as check
+from pybandits import state as _state
+from pybandits.base import ActionId, PyBanditsBaseModel
+from pybandits.strategy import Strategy
+
+__all__ = ["BaseMab"]
+
+
+class BaseMab(PyBanditsBaseModel):
+    """Base class of all bandits.
+
+    Parameters
+    ----------
+    actions : dict
+        Action id to action model (its posterior, and its cost for cost-control bandits).
+    strategy : Strategy
+        The selection rule applied to the sampled probabilities.
+    epsilon : float, optional
+        Probability, per prediction row, of exploring instead of following the strategy: the
+        ``default_action`` is played if set and allowed, else an allowed action uniformly at random.
+    default_action : str, optional
+        The action explored with probability ``epsilon``; needs ``epsilon``.
+    random_seed : int, optional
+        Seed of the bandit's random generator, which drives every draw (sampling, ties,
+        exploration): the same seed and calls give the same results. Not a field: the generator's
+        current state is what the bandit's state records.
+    """
+
+    actions: dict[ActionId, Any]
+    strategy: Strategy
+    epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    default_action: ActionId | None = None
+
+    _rng: np.random.Generator = PrivateAttr()
+
+    #: The strategy class a concrete bandit plays.
+    strategy_type: ClassVar[type[Strategy]] = Strategy
+
+    def __init__(self, *, random_seed: int | None = None, **data: Any) -> None:
+        super().__init__(**data)
+        self._rng = np.random.default_rng(check.check_random_seed(random_seed))
+
+    # -- consistency -------------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if not self.actions:
+            raise ValueError("actions: expected at least one action, got none")
+        if not isinstance(self.strategy, self.strategy_type):
+            raise ValueError(
+                f"strategy: {type(self).__name__} plays {self.strategy_type.__name__}, "
+                f"got {type(self.strategy).__name__}"
+            )
+        check.check_default_action(self.default_action, list(self.actions), self.epsilon)
+        with_cost = [a for a, model in self.actions.items() if model.cost is not None]
+        if self.strategy.uses_costs and len(with_cost) != len(self.actions):
+            missing = sorted(set(self.actions) - set(with_cost))
+            raise ValueError(f"actions: {type(self).__name__} needs a cost for every action, missing for {missing}")
+        if not self.strategy.uses_costs and with_cost:
+            raise ValueError(
+                f"actions: {type(self).__name__} does not use costs, got costs for {sorted(with_cost)}; "
+                "use the cost-control (CC) variant"
+            )
+        return self
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def _allowed_action_ids(self, forbidden_actions: Iterable[str] | None) -> list[str]:
+        return check.check_forbidden_actions(forbidden_actions, list(self.actions))
+
+    def _select(self, probs: np.ndarray, allowed: list[str]) -> list[str]:
+        """Apply the strategy and epsilon-greedy exploration to sampled probabilities.
+
+        ``probs`` has the allowed actions on axis 1, in the order of ``allowed``.
+        """
+        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
+        chosen = self.strategy._select(probs, self._rng, costs)
+        if self.epsilon:
+            explore = np.flatnonzero(self._rng.random(len(chosen)) < self.epsilon)
+            if explore.size:
+                if self.default_action in allowed:
+                    chosen[explore] = allowed.index(self.default_action)
+                else:
+                    chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
+        return np.asarray(allowed, dtype=object)[chosen].tolist()
+
+    # -- state -------------------------------------------------------------------------------
+
+    def get_state(self) -> tuple[str, str]:
+        """The bandit's class name and its state as JSON text.
+
+        The JSON holds the schema version, the class, the bandit's fields and its random
+        generator's state; :meth:`from_state` rebuilds an equal bandit from it.
+        """
+        return type(self).__name__, _state.dumps(_state.to_document(self))
+
+    @classmethod
+    def from_state(cls, state: str | bytes | Mapping[str, Any]) -> Self:
+        """Rebuild a bandit from :meth:`get_state`'s JSON (text or parsed).
+
+        Called on a concrete class, the state must be of that class; called on ``BaseMab``, the
+        class recorded in the state is used.
+
+        Raises
+        ------
+        ValueError
+            When the state is not valid JSON, is of another schema version or class, or does not
+            describe a valid bandit.
+        """
+        document = _state.parse_document(state)
+        target = _state.bandit_class(document["class"])
+        if cls is not BaseMab and target is not cls:
+            raise ValueError(f"state: expected a {cls.__name__} state, got a {document['class']} state")
+        rng = _state.rng_from_state(document["rng"])
+        try:
+            bandit = target.model_validate(document["bandit"])
+        except ValidationError as error:
+            raise ValueError(f"state: not a valid {target.__name__}: {error}") from None
+        bandit._rng = rng
+        return bandit
+
+    def __eq__(self, other: object) -> bool:
+        """Bandits are equal when their states are: same class, fields and generator state."""
+        if type(self) is not type(other):
+            return NotImplemented
+        return _state.to_document(self) == _state.to_document(other)
+
+    __hash__ = None  # mutable

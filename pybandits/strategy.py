@@ -1,0 +1,305 @@
+"""Selection strategies: how a bandit turns sampled probabilities into an action.
+
+A Thompson-sampling bandit draws, for every row of a prediction, one success probability per
+allowed action (one per objective for multi-objective bandits) from the actions' posteriors. A
+strategy then picks one action per row. Strategies are small, immutable pydantic models holding
+only their parameters; they use numpy alone.
+
+Two entry points:
+
+- :meth:`Strategy.select` is vectorised over rows: it takes an array of sampled probabilities of
+  shape ``(n_rows, n_actions)`` (``(n_rows, n_actions, n_objectives)`` for multi-objective
+  strategies) and returns the index of the chosen action for every row. Bandits call it.
+- :meth:`Strategy.select_action` takes one row as a mapping ``{action_id: probability}`` and
+  returns the chosen action id: the convenient form for a single decision.
+
+Ties are broken uniformly at random with the generator given, so a seeded generator makes every
+choice reproducible.
+
+Examples
+--------
+>>> import numpy as np
+>>> from pybandits.strategy import ClassicBandit, CostControlBandit
+>>> rng = np.random.default_rng(0)
+>>> ClassicBandit().select_action({"a": 0.2, "b": 0.7}, rng)
+'b'
+>>> CostControlBandit(subsidy_factor=0.5).select_action(
+...     {"a": 0.60, "b": 0.70}, rng, costs={"a": 1.0, "b": 5.0}
+... )
+'a'
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Annotated, ClassVar
+
+import numpy as np
+from pydantic import ConfigDict, Field
+
+from pybandits.base import PyBanditsBaseModel
+
+__all__ = [
+    "BestActionIdentificationBandit",
+    "ClassicBandit",
+    "CostControlBandit",
+    "MultiObjectiveBandit",
+    "MultiObjectiveCostControlBandit",
+    "Strategy",
+]
+
+#: A parameter of a strategy that is a probability-like weight in [0, 1].
+_UnitInterval = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class Strategy(PyBanditsBaseModel, ABC):
+    """Base class of the selection strategies.
+
+    Subclasses implement :meth:`_select`; the public methods validate their input and call it.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    #: Whether the strategy needs a cost per action.
+    uses_costs: ClassVar[bool] = False
+    #: Whether the strategy works on one probability vector per action (multi-objective).
+    multi_objective: ClassVar[bool] = False
+
+    def select(
+        self,
+        probs: np.ndarray,
+        rng: np.random.Generator,
+        costs: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Choose one action per row.
+
+        Parameters
+        ----------
+        probs : numpy.ndarray
+            Sampled probabilities, shape ``(n_rows, n_actions)``, or
+            ``(n_rows, n_actions, n_objectives)`` for multi-objective strategies.
+        rng : numpy.random.Generator
+            Source of randomness for ties and exploration.
+        costs : numpy.ndarray, optional
+            Cost of each action, shape ``(n_actions,)``; required by cost-control strategies.
+
+        Returns
+        -------
+        numpy.ndarray
+            Integer indices into the action axis, shape ``(n_rows,)``.
+        """
+        probs = self._check_probs(probs)
+        costs = self._check_costs(costs, probs.shape[1])
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+        return self._select(probs, rng, costs)
+
+    def select_action(
+        self,
+        probs: Mapping[str, float | Sequence[float]],
+        rng: np.random.Generator | None = None,
+        costs: Mapping[str, float] | None = None,
+    ) -> str:
+        """Choose one action from one row of sampled probabilities.
+
+        Parameters
+        ----------
+        probs : Mapping[str, float] or Mapping[str, Sequence[float]]
+            Sampled probability of every allowed action (a sequence with one value per objective
+            for multi-objective strategies).
+        rng : numpy.random.Generator, optional
+            Source of randomness for ties; a fresh unseeded generator when omitted.
+        costs : Mapping[str, float], optional
+            Cost of every action in ``probs``; required by cost-control strategies.
+
+        Returns
+        -------
+        str
+            The chosen action id.
+        """
+        if not isinstance(probs, Mapping) or len(probs) == 0:
+            raise ValueError(
+                f"probs: expected a non-empty mapping of action id to probability, got {probs!r}"
+            )
+        action_ids = list(probs)
+        row = np.asarray([probs[a] for a in action_ids], dtype=float)[None, ...]
+        cost_array = None
+        if costs is not None:
+            missing = [a for a in action_ids if a not in costs]
+            if missing:
+                raise ValueError(f"costs: expected a cost for every action in probs, missing {missing}")
+            cost_array = np.asarray([costs[a] for a in action_ids], dtype=float)
+        index = self.select(row, rng if rng is not None else np.random.default_rng(), cost_array)
+        return action_ids[int(index[0])]
+
+    @abstractmethod
+    def _select(
+        self, probs: np.ndarray, rng: np.random.Generator, costs: np.ndarray | None
+    ) -> np.ndarray:
+        """Return the chosen index per row; input already validated."""
+
+    # -- validation ------------------------------------------------------------------------
+
+    def _check_probs(self, probs: np.ndarray) -> np.ndarray:
+        probs = np.asarray(probs, dtype=float)
+        expected_ndim = 3 if self.multi_objective else 2
+        shape_name = (
+            "(n_rows, n_actions, n_objectives)" if self.multi_objective else "(n_rows, n_actions)"
+        )
+        if probs.ndim != expected_ndim or probs.shape[1] == 0:
+            raise ValueError(
+                f"probs: {type(self).__name__} expects an array of shape {shape_name} with at least "
+                f"one action, got shape {probs.shape}"
+            )
+        if not np.all((probs >= 0.0) & (probs <= 1.0)):
+            raise ValueError("probs: expected probabilities in [0, 1], got values outside it or NaN")
+        return probs
+
+    def _check_costs(self, costs: np.ndarray | None, n_actions: int) -> np.ndarray | None:
+        if not self.uses_costs:
+            return None
+        if costs is None:
+            raise ValueError(f"costs: {type(self).__name__} needs a cost per action, got None")
+        costs = np.asarray(costs, dtype=float)
+        if costs.shape != (n_actions,):
+            raise ValueError(f"costs: expected shape ({n_actions},), got {costs.shape}")
+        if not np.all(np.isfinite(costs) & (costs >= 0.0)):
+            raise ValueError(f"costs: expected finite costs >= 0, got {costs.tolist()}")
+        return costs
+
+
+# -- shared selection helpers ------------------------------------------------------------------
+
+
+def _argmax_random_ties(scores: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Row-wise argmax of ``scores`` with ties broken uniformly at random."""
+    best = scores.max(axis=1, keepdims=True)
+    is_best = scores == best
+    choice = is_best.argmax(axis=1)
+    tied_rows = np.flatnonzero(is_best.sum(axis=1) > 1)
+    if tied_rows.size:
+        keys = rng.random((tied_rows.size, scores.shape[1]))
+        keys[~is_best[tied_rows]] = -1.0
+        choice[tied_rows] = keys.argmax(axis=1)
+    return choice
+
+
+def _rank_descending(probs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Action indices per row from the most to the least probable, ties in random order."""
+    tie_keys = rng.random(probs.shape)
+    return np.lexsort((tie_keys, -probs), axis=1)
+
+
+def _cheapest(
+    candidates: np.ndarray,
+    costs: np.ndarray,
+    rng: np.random.Generator,
+    probs: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per row, the cheapest candidate; ties go to the more probable (when given), then at random."""
+    masked_costs = np.where(candidates, costs[None, :], np.inf)
+    keys: tuple[np.ndarray, ...] = (rng.random(candidates.shape),)
+    if probs is not None:
+        keys += (-probs,)
+    keys += (masked_costs,)
+    return np.lexsort(keys, axis=1)[:, 0]
+
+
+def _pareto_front(probs: np.ndarray) -> np.ndarray:
+    """Boolean mask ``(n_rows, n_actions)`` of the actions no other action dominates.
+
+    Action ``b`` dominates ``a`` when it is at least as probable on every objective and more
+    probable on at least one.
+    """
+    other = probs[:, :, None, :]  # [row, b, ., objective]
+    this = probs[:, None, :, :]  # [row, ., a, objective]
+    dominates = (other >= this).all(axis=-1) & (other > this).any(axis=-1)  # [row, b, a]
+    return ~dominates.any(axis=1)
+
+
+# -- the strategies ----------------------------------------------------------------------------
+
+
+class ClassicBandit(Strategy):
+    """Play the action with the highest sampled probability (plain Thompson sampling).
+
+    Ties are broken uniformly at random.
+    """
+
+    def _select(self, probs, rng, costs):
+        return _argmax_random_ties(probs, rng)
+
+
+class BestActionIdentificationBandit(Strategy):
+    """Play the best action with probability ``exploit_p``, else the second best.
+
+    Top-two Thompson sampling, suited to identifying the best action rather than to
+    maximising reward during the experiment. With a single allowed action that action is played.
+
+    Parameters
+    ----------
+    exploit_p : float, default 0.5
+        Probability of playing the action with the highest sampled probability, in [0, 1].
+    """
+
+    exploit_p: _UnitInterval = 0.5
+
+    def __init__(self, exploit_p: float = 0.5, **data):
+        super().__init__(exploit_p=exploit_p, **data)
+
+    def _select(self, probs, rng, costs):
+        ranked = _rank_descending(probs, rng)
+        if probs.shape[1] == 1:
+            return ranked[:, 0]
+        exploit = rng.random(probs.shape[0]) < self.exploit_p
+        return np.where(exploit, ranked[:, 0], ranked[:, 1])
+
+
+class CostControlBandit(Strategy):
+    """Play the cheapest action among those nearly as probable as the best.
+
+    The candidates are the actions whose sampled probability is at least
+    ``(1 - subsidy_factor)`` times the highest one; the cheapest candidate is played, ties going to
+    the more probable one.
+
+    Parameters
+    ----------
+    subsidy_factor : float, default 0.5
+        Share of the best probability that may be given up for a cheaper action, in [0, 1]:
+        0 always plays the most probable action, 1 always the cheapest.
+    """
+
+    uses_costs: ClassVar[bool] = True
+
+    subsidy_factor: _UnitInterval = 0.5
+
+    def __init__(self, subsidy_factor: float = 0.5, **data):
+        super().__init__(subsidy_factor=subsidy_factor, **data)
+
+    def _select(self, probs, rng, costs):
+        threshold = (1.0 - self.subsidy_factor) * probs.max(axis=1, keepdims=True)
+        return _cheapest(probs >= threshold, costs, rng, probs)
+
+
+class MultiObjectiveBandit(Strategy):
+    """Play an action of the Pareto front of the sampled probability vectors, uniformly at random."""
+
+    multi_objective: ClassVar[bool] = True
+
+    def _select(self, probs, rng, costs):
+        front = _pareto_front(probs)
+        return _argmax_random_ties(np.where(front, 1.0, 0.0), rng)
+
+
+class MultiObjectiveCostControlBandit(Strategy):
+    """Play the cheapest action of the Pareto front of the sampled probability vectors.
+
+    Ties between equally cheap Pareto-optimal actions are broken at random.
+    """
+
+    multi_objective: ClassVar[bool] = True
+    uses_costs: ClassVar[bool] = True
+
+    def _select(self, probs, rng, costs):
+        return _cheapest(_pareto_front(probs), costs, rng)

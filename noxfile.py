@@ -1,0 +1,22 @@
+"""Sessions: ``tests`` on Python 3.11 (PyMC 5) and 3.12 (PyMC 6), and ``lint``."""
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.default_venv_backend = "venv"
+
+
+@nox.session(python=["3.11", "3.12"])
+def tests(session: nox.Session) -> None:
+    """Install pybandits with its test extra and run the suite."""
+    session.install("-e", ".[test]")
+    session.run("python", "-c", "import pymc, sys; print('PyMC', pymc.__version__, 'on Python', sys.version.split()[0])")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install("ruff==0.17.*")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

@@ -10,7 +10,9 @@ nox.options.default_venv_backend = "venv"
 def tests(session: nox.Session) -> None:
     """Install pybandits with its test extra and run the suite."""
     session.install("-e", ".[test]")
-    session.run("python", "-c", "import pymc, sys; print('PyMC', pymc.__version__, 'on Python', sys.version.split()[0])")
+    session.run(
+        "python", "-c", "import pymc, sys; print('PyMC', pymc.__version__, 'on Python', sys.version.split()[0])"
+    )
     session.run("python", "-m", "pytest", *session.posargs)
 
 

@@ -39,8 +39,7 @@ def check_action_ids(action_ids: Iterable[str], name: str = "action_ids") -> lis
     """
     if isinstance(action_ids, str | bytes) or not isinstance(action_ids, Iterable):
         raise TypeError(
-            f"{name}: expected a collection of action id strings (a set or list), "
-            f"got {describe(action_ids)}"
+            f"{name}: expected a collection of action id strings (a set or list), got {describe(action_ids)}"
         )
     ids = list(action_ids)
     if not ids:
@@ -130,7 +129,9 @@ def check_forbidden_actions(forbidden_actions: Iterable[str] | None, action_ids:
     forbidden = set(forbidden_actions)
     unknown = sorted(str(a) for a in forbidden if a not in action_ids)
     if unknown:
-        raise ValueError(f"forbidden_actions: expected actions of this bandit {list(action_ids)}, got unknown {unknown}")
+        raise ValueError(
+            f"forbidden_actions: expected actions of this bandit {list(action_ids)}, got unknown {unknown}"
+        )
     allowed = [a for a in action_ids if a not in forbidden]
     if not allowed:
         raise ValueError(f"forbidden_actions: at least one action must stay allowed, got all of {list(action_ids)}")
@@ -145,8 +146,8 @@ def check_actions(actions: Sequence[str], action_ids: Sequence[str]) -> np.ndarr
     """
     if isinstance(actions, str | bytes) or not (isinstance(actions, Sequence) or hasattr(actions, "__array__")):
         raise TypeError(f"actions: expected a sequence of action ids, got {describe(actions)}")
-    array = np.asarray(actions)
-    if array.dtype.kind != "U":
+    array = actions if isinstance(actions, np.ndarray) else None
+    if array is None or array.dtype.kind != "U":
         array = np.asarray(actions, dtype=object)
         not_str = next((a for a in array.reshape(-1) if not isinstance(a, str)), None)
         if not_str is not None:
@@ -184,12 +185,15 @@ def check_rewards(rewards: Sequence, n_rows: int, n_objectives: int | None = Non
     if array.dtype.kind not in "biuf":
         raise TypeError(f"rewards: expected 0/1 numbers or booleans, got values of type {array.dtype}")
     expected = (n_rows,) if n_objectives is None else (n_rows, n_objectives)
-    if array.shape[:1] != (n_rows,):
-        raise ValueError(
-            f"rewards: expected one entry per action played ({n_rows} actions), got {array.shape[0] if array.ndim else 0}"
-        )
+    n_given = array.shape[0] if array.ndim else 0
+    if n_given != n_rows:
+        raise ValueError(f"rewards: expected one entry per action played ({n_rows} actions), got {n_given}")
     if array.shape != expected:
-        what = "a sequence of 0/1 rewards" if n_objectives is None else f"rows of {n_objectives} rewards, one per objective"
+        what = (
+            "a sequence of 0/1 rewards"
+            if n_objectives is None
+            else f"rows of {n_objectives} rewards, one per objective"
+        )
         raise ValueError(f"rewards: expected {what}, shape {expected}, got shape {array.shape}")
     if not np.all((array == 0) | (array == 1)):
         bad = array[~((array == 0) | (array == 1))]

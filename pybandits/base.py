@@ -7,7 +7,7 @@ layer of the library: they validate what they hold and are, serialized, the band
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -29,3 +29,20 @@ class PyBanditsBaseModel(BaseModel):
         validate_assignment=True,
         validate_default=True,
     )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Validated assignment that leaves the object unchanged when validation fails.
+
+        Pydantic stores an assigned field before running the model's "after" validators, so a
+        refused assignment would otherwise stay in place.
+        """
+        if name not in type(self).model_fields:
+            super().__setattr__(name, value)
+            return
+        previous = self.__dict__.copy()
+        try:
+            super().__setattr__(name, value)
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise

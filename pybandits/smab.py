@@ -154,7 +154,10 @@ class BaseSmab(BaseMab):
             successes = np.bincount(played, weights=observed, minlength=len(action_ids)).astype(np.int64)
         else:
             successes = np.stack(
-                [np.bincount(played, weights=observed[:, o], minlength=len(action_ids)) for o in range(self.n_objectives)],
+                [
+                    np.bincount(played, weights=observed[:, o], minlength=len(action_ids))
+                    for o in range(self.n_objectives)
+                ],
                 axis=1,
             ).astype(np.int64)
         failures = (n_played if self.n_objectives is None else n_played[:, None]) - successes

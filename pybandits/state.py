@@ -25,6 +25,7 @@ file or the new one, never a mixture.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -146,8 +147,7 @@ def parse_document(state: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
         newer = isinstance(version, int) and version > SCHEMA_VERSION
         hint = " written by a newer pybandits; upgrade pybandits to read it" if newer else ""
         raise ValueError(
-            f"state: expected schema version {SCHEMA_VERSION} (this pybandits {__version__}), "
-            f"got {version!r}{hint}"
+            f"state: expected schema version {SCHEMA_VERSION} (this pybandits {__version__}), got {version!r}{hint}"
         )
     if set(document) != _ENVELOPE_KEYS:
         missing = sorted(_ENVELOPE_KEYS - set(document))
@@ -175,10 +175,8 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-        except FileNotFoundError:
-            pass
         raise
     if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable where the platform allows
         try:
@@ -186,9 +184,8 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         except OSError:
             return
         try:
-            os.fsync(directory)
-        except OSError:
-            pass
+            with contextlib.suppress(OSError):
+                os.fsync(directory)
         finally:
             os.close(directory)
 

@@ -119,9 +119,7 @@ class Strategy(PyBanditsBaseModel, ABC):
             The chosen action id.
         """
         if not isinstance(probs, Mapping) or len(probs) == 0:
-            raise ValueError(
-                f"probs: expected a non-empty mapping of action id to probability, got {probs!r}"
-            )
+            raise ValueError(f"probs: expected a non-empty mapping of action id to probability, got {probs!r}")
         action_ids = list(probs)
         row = np.asarray([probs[a] for a in action_ids], dtype=float)[None, ...]
         cost_array = None
@@ -134,9 +132,7 @@ class Strategy(PyBanditsBaseModel, ABC):
         return action_ids[int(index[0])]
 
     @abstractmethod
-    def _select(
-        self, probs: np.ndarray, rng: np.random.Generator, costs: np.ndarray | None
-    ) -> np.ndarray:
+    def _select(self, probs: np.ndarray, rng: np.random.Generator, costs: np.ndarray | None) -> np.ndarray:
         """Return the chosen index per row; input already validated."""
 
     # -- validation ------------------------------------------------------------------------
@@ -144,9 +140,7 @@ class Strategy(PyBanditsBaseModel, ABC):
     def _check_probs(self, probs: np.ndarray) -> np.ndarray:
         probs = np.asarray(probs, dtype=float)
         expected_ndim = 3 if self.multi_objective else 2
-        shape_name = (
-            "(n_rows, n_actions, n_objectives)" if self.multi_objective else "(n_rows, n_actions)"
-        )
+        shape_name = "(n_rows, n_actions, n_objectives)" if self.multi_objective else "(n_rows, n_actions)"
         if probs.ndim != expected_ndim or probs.shape[1] == 0:
             raise ValueError(
                 f"probs: {type(self).__name__} expects an array of shape {shape_name} with at least "

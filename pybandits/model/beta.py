@@ -143,7 +143,8 @@ class BetaMO(PyBanditsBaseModel):
         return self.model_copy(
             update={
                 "objectives": [
-                    objective.updated(s, f) for objective, s, f in zip(self.objectives, successes, failures, strict=True)
+                    objective.updated(s, f)
+                    for objective, s, f in zip(self.objectives, successes, failures, strict=True)
                 ]
             }
         )

@@ -1,7 +1,8 @@
 """pybandits: multi-armed bandits with Thompson sampling, on PyMC.
 
-Stochastic bandits keep a Beta posterior per action (:mod:`pybandits.smab`); every bandit can be
-saved to and loaded from a JSON file with :func:`save` and :func:`load`.
+Stochastic bandits keep a Beta posterior per action (:mod:`pybandits.smab`); contextual bandits
+keep a Bayesian neural network per action, fitted with PyMC (:mod:`pybandits.cmab`). Every bandit
+can be saved to and loaded from a JSON file with :func:`save` and :func:`load`.
 """
 
 from pybandits._version import __version__

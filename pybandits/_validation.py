@@ -199,3 +199,50 @@ def check_rewards(rewards: Sequence, n_rows: int, n_objectives: int | None = Non
         bad = array[~((array == 0) | (array == 1))]
         raise ValueError(f"rewards: expected only 0 or 1, got {bad[:5].tolist()}")
     return array.astype(np.int8)
+
+
+def check_context(context: object, n_features: int, n_rows: int | None = None, allow_empty: bool = False) -> np.ndarray:
+    """Return the context as a C-contiguous float64 array ``(n_rows, n_features)`` of finite numbers."""
+    if isinstance(context, str | bytes) or context is None:
+        raise TypeError(f"context: expected a 2-D array of numbers (n_rows, {n_features}), got {describe(context)}")
+    try:
+        array = np.asarray(context, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"context: expected a 2-D array of numbers (n_rows, {n_features}), got {describe(context)}"
+        ) from None
+    if array.ndim != 2:
+        raise ValueError(
+            f"context: expected a 2-D array (n_rows, {n_features}), got {array.ndim}-D with shape {array.shape}"
+        )
+    if array.shape[0] == 0 and not allow_empty:
+        raise ValueError(f"context: expected at least one row, got shape {array.shape}")
+    if array.shape[1] != n_features:
+        raise ValueError(f"context: expected {n_features} features (columns), got {array.shape[1]}")
+    if n_rows is not None and array.shape[0] != n_rows:
+        raise ValueError(f"context: expected one row per action played ({n_rows} actions), got {array.shape[0]} rows")
+    if not np.all(np.isfinite(array)):
+        bad_rows = np.flatnonzero(~np.isfinite(array).all(axis=1))
+        raise ValueError(f"context: expected finite numbers, got NaN or infinity in rows {bad_rows[:5].tolist()}")
+    return np.ascontiguousarray(array)
+
+
+def check_hidden_dim_list(hidden_dim_list: object) -> list[int]:
+    """Return the hidden layer widths as a list of ints >= 1 (empty for no hidden layer)."""
+    if hidden_dim_list is None:
+        return []
+    if isinstance(hidden_dim_list, str | bytes) or not isinstance(hidden_dim_list, Sequence):
+        raise TypeError(f"hidden_dim_list: expected a list of layer widths, got {describe(hidden_dim_list)}")
+    bad = [w for w in hidden_dim_list if not _is_int(w) or w < 1]
+    if bad:
+        raise ValueError(f"hidden_dim_list: expected widths that are integers >= 1, got {list(hidden_dim_list)}")
+    return [int(w) for w in hidden_dim_list]
+
+
+def check_choice(value: object, name: str, choices: Sequence[object]) -> object:
+    """``value`` must be one of ``choices``."""
+    if isinstance(value, bool) and not any(isinstance(c, bool) for c in choices):
+        raise TypeError(f"{name}: expected one of {list(choices)}, got {describe(value)}")
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
+    return value

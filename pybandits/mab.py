@@ -7,7 +7,8 @@ Everything else is here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -83,10 +84,11 @@ class BaseMab(PyBanditsBaseModel):
     def _allowed_action_ids(self, forbidden_actions: Iterable[str] | None) -> list[str]:
         return check.check_forbidden_actions(forbidden_actions, list(self.actions))
 
-    def _select(self, probs: np.ndarray, allowed: list[str]) -> list[str]:
+    def _select_indices(self, probs: np.ndarray, allowed: list[str]) -> np.ndarray:
         """Apply the strategy and epsilon-greedy exploration to sampled probabilities.
 
-        ``probs`` has the allowed actions on axis 1, in the order of ``allowed``.
+        ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
+        the index into ``allowed`` of the action chosen in every row.
         """
         costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
         chosen = self.strategy._select(probs, self._rng, costs)
@@ -97,7 +99,27 @@ class BaseMab(PyBanditsBaseModel):
                     chosen[explore] = allowed.index(self.default_action)
                 else:
                     chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
-        return np.asarray(allowed, dtype=object)[chosen].tolist()
+        return chosen
+
+    def _select(self, probs: np.ndarray, allowed: list[str]) -> list[str]:
+        """As :meth:`_select_indices`, returning the chosen action ids."""
+        return np.asarray(allowed, dtype=object)[self._select_indices(probs, allowed)].tolist()
+
+    @contextlib.contextmanager
+    def _rollback_on_error(self) -> Iterator[None]:
+        """Undo every change to the actions and the random generator if the block raises.
+
+        Covers interruptions too (``KeyboardInterrupt``): a failed or interrupted update leaves the
+        bandit exactly as it was.
+        """
+        actions = self.actions
+        generator_state = self._rng.bit_generator.state
+        try:
+            yield
+        except BaseException:
+            self.__dict__["actions"] = actions
+            self._rng.bit_generator.state = generator_state
+            raise
 
     # -- state -------------------------------------------------------------------------------
 

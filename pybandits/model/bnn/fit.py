@@ -1,0 +1,350 @@
+"""The fitting layer: the one module that imports PyMC.
+
+:func:`fit_network` takes a network (its current distributions are the prior of this update),
+one action's batch of contexts and rewards, and the inference settings, and returns the
+posterior as mean-field Normal arrays together with the fit's diagnostics. Nothing PyMC leaves
+this module.
+
+ADVI compiles once per architecture. An architecture is what shapes the PyMC graph: layer shapes,
+activation, residual connections, the prior family of every tensor, the optimizer, the minibatch
+size and the number of Monte Carlo draws. Its model keeps the context, the rewards, the
+likelihood's scale and every prior parameter in ``pm.Data`` containers; its compiled ADVI step
+function is cached for the life of the process and reused for every action and every update of
+that architecture. A fit swaps in the data and priors with ``set_value``, puts the variational
+distribution back at the prior means with a small scale, resets the optimizer's state and
+reseeds the random generators, then runs the steps. Building and compiling a PyMC model costs
+about a second; reusing a cached step function costs nothing.
+
+The step function is compiled with ``score=True``: that is what makes PyMC add the update of the
+random generator to the compiled function, so that every step draws new noise.
+
+PyTensor compiles C code (PyMC 5) or Numba code (PyMC 6) the first time an architecture is seen
+in a fresh cache (``~/.pytensor``), which takes tens of seconds once per machine; later processes
+load it from the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pybandits.exceptions import FitError
+from pybandits.model.bnn.network import Network
+from pybandits.model.bnn.settings import MCMCSettings, VISettings
+from pybandits.model.priors import LocationScale
+
+__all__ = ["FitResult", "clear_cache", "fit_network"]
+
+
+def _import_pymc():
+    """Import PyMC quietly: without the BLAS warning PyTensor gives on a pip install.
+
+    Where PyTensor finds no BLAS to link its C code against, its matrix products go through
+    numpy, whose own BLAS is fast; the warning only alarms users, so it is silenced here unless
+    the user configured ``blas__ldflags`` themselves.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
+        warnings.filterwarnings("ignore", category=FutureWarning, module="arviz")
+        import pymc
+        import pytensor
+
+        if "blas__ldflags" not in os.environ.get("PYTENSOR_FLAGS", ""):
+            _ = pytensor.config.blas__ldflags  # resolve the default now, while the warning is muted
+    return pymc
+
+
+pm = _import_pymc()
+import pytensor  # noqa: E402
+import pytensor.tensor as pt  # noqa: E402
+from pytensor.tensor.random.var import RandomGeneratorSharedVariable  # noqa: E402
+
+_PT_GELU_C = float(np.sqrt(2.0 / np.pi))
+_PT_ACTIVATIONS = {
+    "tanh": pt.tanh,
+    "relu": lambda z: pt.maximum(z, 0.0),
+    "sigmoid": lambda z: 0.5 * (1.0 + pt.tanh(0.5 * z)),
+    "gelu": lambda z: 0.5 * z * (1.0 + pt.tanh(_PT_GELU_C * (z + 0.044715 * z**3))),
+}
+_OPTIMIZERS = {"adam": pm.adam, "adamax": pm.adamax}
+
+
+@dataclass
+class FitResult:
+    """What a fit returns: the posterior of every tensor and the fit's diagnostics."""
+
+    parameters: dict[str, LocationScale]
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+
+# -- the PyMC model ----------------------------------------------------------------------------
+
+
+def _forward(context, tensors: list, network: Network):
+    act = _PT_ACTIVATIONS[network.activation]
+    hidden = context
+    n_layers = len(network.layers)
+    for index in range(n_layers):
+        z = hidden @ tensors[2 * index] + tensors[2 * index + 1]
+        if index == n_layers - 1:
+            return z[:, 0]
+        out = act(z)
+        same_width = network.layers[index].shape[0] == network.layers[index].shape[1]
+        hidden = out + hidden if network.use_residual_connections and same_width else out
+    raise AssertionError("unreachable")
+
+
+def _build_model(network: Network, batch_size: int | None):
+    """A PyMC model of ``network``'s architecture with every input in ``pm.Data``."""
+    with pm.Model() as model:
+        context = pm.Data("context", np.zeros((1, network.n_features)))
+        rewards = pm.Data("rewards", np.zeros(1))
+        scale = pm.Data("likelihood_scale", 1.0)
+        tensors = []
+        for name, dist in network.parameters.items():
+            mu = pm.Data(f"{name}_mu", np.zeros(dist.shape))
+            sigma = pm.Data(f"{name}_sigma", np.ones(dist.shape))
+            if dist.family == "studentt":
+                nu = pm.Data(f"{name}_nu", np.ones(dist.shape))
+                tensors.append(pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=dist.shape))
+            else:
+                tensors.append(pm.Normal(name, mu=mu, sigma=sigma, shape=dist.shape))
+        if batch_size is not None:
+            context, rewards = pm.Minibatch(context, rewards, batch_size=batch_size)
+        logits = _forward(context, tensors, network)
+        log_likelihood = pm.logp(pm.Bernoulli.dist(logit_p=logits), rewards).sum()
+        pm.Potential("likelihood", scale * log_likelihood)
+    return model
+
+
+def _set_inputs(model, network: Network, context: np.ndarray, rewards: np.ndarray, scale: float) -> None:
+    data = model.named_vars
+    data["context"].set_value(context)
+    data["rewards"].set_value(rewards.astype(np.float64))
+    data["likelihood_scale"].set_value(np.asarray(scale, dtype=np.float64))
+    for name, dist in network.parameters.items():
+        data[f"{name}_mu"].set_value(np.array(dist.mu))
+        data[f"{name}_sigma"].set_value(np.array(dist.sigma))
+        if dist.nu is not None:
+            data[f"{name}_nu"].set_value(np.array(dist.nu))
+
+
+# -- ADVI with a cached step function -----------------------------------------------------------
+
+
+def _architecture(network: Network, settings: VISettings) -> tuple:
+    tensors = tuple((name, dist.shape, dist.family) for name, dist in network.parameters.items())
+    return (
+        tensors,
+        network.activation,
+        network.use_residual_connections,
+        settings.optimizer,
+        settings.batch_size,
+        settings.n_mc_samples,
+    )
+
+
+class _VIEngine:
+    """A compiled ADVI step function for one architecture, reusable across actions and updates."""
+
+    def __init__(self, network: Network, settings: VISettings) -> None:
+        self.model = _build_model(network, settings.batch_size)
+        advi = pm.ADVI(model=self.model)
+        self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
+        optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
+        self.step = advi.objective.step_function(obj_n_mc=settings.n_mc_samples, obj_optimizer=optimizer, score=True)
+        self.mu, self.rho = advi.approx.params
+        self.ordering = {name: (entry[1], entry[2]) for name, entry in advi.approx.groups[0].ordering.items()}
+        updated = [item.variable for item in self.step.maker.inputs if item.update is not None]
+        self.generators = [v for v in updated if isinstance(v, RandomGeneratorSharedVariable)]
+        # The optimizer's state (moments, step count): put back to its initial value before a fit.
+        self.optimizer_state = [
+            (v, np.array(v.get_value(), copy=True))
+            for v in updated
+            if v not in self.generators and v is not self.mu and v is not self.rho
+        ]
+
+    def run(
+        self, network: Network, context: np.ndarray, rewards: np.ndarray, settings: VISettings, seed: int
+    ) -> FitResult:
+        n_rows = len(rewards)
+        scale = n_rows / settings.batch_size if settings.batch_size is not None else 1.0
+        _set_inputs(self.model, network, context, rewards, scale)
+        self.learning_rate.set_value(np.asarray(settings.learning_rate, dtype=np.float64))
+        for variable, initial in self.optimizer_state:
+            variable.set_value(initial.copy())
+        seeds = np.random.SeedSequence(seed).spawn(len(self.generators))
+        for variable, child in zip(self.generators, seeds, strict=True):
+            variable.set_value(np.random.default_rng(child), borrow=True)
+        mu = np.empty(self.mu.get_value().shape)
+        rho = np.empty_like(mu)
+        for name, dist in network.parameters.items():
+            where, shape = self.ordering[name]
+            mu[where] = dist.mu.reshape(-1)
+            start_scale = np.minimum(dist.sigma, settings.init_scale).reshape(-1)
+            rho[where] = np.log(np.expm1(start_scale))  # inverse of softplus
+        self.mu.set_value(mu)
+        self.rho.set_value(rho)
+
+        losses = np.empty(settings.num_steps)
+        steps_run, converged = 0, False
+        window = settings.convergence_window
+        for step in range(settings.num_steps):
+            losses[step] = self.step()
+            steps_run = step + 1
+            if not np.isfinite(losses[step]):
+                raise FitError(f"ADVI diverged: the loss became {losses[step]} at step {steps_run}")
+            if settings.progressbar and steps_run % max(1, settings.num_steps // 10) == 0:
+                print(f"ADVI step {steps_run}/{settings.num_steps}: loss {losses[step]:.4g}", file=_stderr())
+            if settings.convergence_tol is not None and steps_run >= 2 * window and steps_run % window == 0:
+                previous = losses[steps_run - 2 * window : steps_run - window].mean()
+                current = losses[steps_run - window : steps_run].mean()
+                if abs(current - previous) <= settings.convergence_tol * abs(previous):
+                    converged = True
+                    break
+        mu, sigma = self.mu.get_value(), np.log1p(np.exp(self.rho.get_value()))
+        if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0)):
+            raise FitError("ADVI diverged: the posterior holds non-finite values")
+        parameters = {}
+        for name in network.parameters:
+            where, shape = self.ordering[name]
+            parameters[name] = LocationScale(mu=mu[where].reshape(shape), sigma=sigma[where].reshape(shape))
+        losses = losses[:steps_run]
+        tail = losses[-min(len(losses), window) :]
+        diagnostics = {
+            "method": "VI",
+            "num_steps": steps_run,
+            "converged": converged if settings.convergence_tol is not None else None,
+            "final_loss": float(tail.mean()),
+            "loss_history": losses.tolist(),
+        }
+        return FitResult(parameters=parameters, diagnostics=diagnostics)
+
+
+_ENGINES: dict[tuple, _VIEngine] = {}
+
+
+def _engine(network: Network, settings: VISettings) -> _VIEngine:
+    key = _architecture(network, settings)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        with _quiet():
+            engine = _VIEngine(network, settings)
+        _ENGINES[key] = engine
+    return engine
+
+
+def clear_cache() -> None:
+    """Forget every compiled step function of this process."""
+    _ENGINES.clear()
+
+
+def cache_size() -> int:
+    """Number of compiled ADVI step functions held by this process."""
+    return len(_ENGINES)
+
+
+# -- NUTS --------------------------------------------------------------------------------------
+
+
+def _fit_mcmc(
+    network: Network, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int
+) -> FitResult:
+    import arviz as az
+
+    model = _build_model(network, batch_size=None)
+    _set_inputs(model, network, context, rewards, 1.0)
+    with _quiet(), model:
+        idata = pm.sample(
+            draws=settings.draws,
+            tune=settings.tune,
+            chains=settings.chains,
+            cores=1,
+            target_accept=settings.target_accept,
+            random_seed=seed,
+            progressbar=settings.progressbar,
+            compute_convergence_checks=False,
+            return_inferencedata=True,
+        )
+    posterior = idata.posterior
+    parameters, rhat, ess = {}, {}, {}
+    for name in network.parameters:
+        draws = np.asarray(posterior[name]).reshape(-1, *network.parameters[name].shape)
+        mean, std = draws.mean(axis=0), draws.std(axis=0, ddof=1)
+        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+            raise FitError(f"NUTS returned non-finite draws for {name}")
+        parameters[name] = LocationScale(mu=mean, sigma=np.maximum(std, 1e-12))
+        rhat[name] = float(np.nanmax(np.asarray(az.rhat(idata, var_names=[name])[name])))
+        ess[name] = float(np.nanmin(np.asarray(az.ess(idata, var_names=[name], method="bulk")[name])))
+    divergences = int(np.asarray(idata.sample_stats["diverging"]).sum())
+    diagnostics = {
+        "method": "MCMC",
+        "draws": settings.draws,
+        "chains": settings.chains,
+        "max_rhat": max(rhat.values()),
+        "min_ess_bulk": min(ess.values()),
+        "divergences": divergences,
+    }
+    return FitResult(parameters=parameters, diagnostics=diagnostics)
+
+
+# -- the entry point ---------------------------------------------------------------------------
+
+
+def fit_network(
+    network: Network,
+    context: np.ndarray,
+    rewards: np.ndarray,
+    settings: VISettings | MCMCSettings,
+    seed: int,
+) -> FitResult:
+    """Fit the posterior of ``network`` (its distributions are the prior) to one batch.
+
+    Parameters
+    ----------
+    network : Network
+        The current distributions, used as the prior.
+    context : numpy.ndarray
+        ``(n_rows, n_features)`` float64, finite, validated by the caller.
+    rewards : numpy.ndarray
+        ``(n_rows,)`` of 0/1.
+    settings : VISettings or MCMCSettings
+    seed : int
+        Seed of every random draw of the fit.
+
+    Raises
+    ------
+    FitError
+        When the fit diverges (a non-finite loss or posterior).
+    """
+    context = np.ascontiguousarray(context, dtype=np.float64)
+    rewards = np.ascontiguousarray(rewards, dtype=np.float64)
+    if isinstance(settings, VISettings):
+        return _engine(network, settings).run(network, context, rewards, settings, seed)
+    return _fit_mcmc(network, context, rewards, settings, seed)
+
+
+def _stderr():
+    import sys
+
+    return sys.stderr
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Mute PyMC's informational logging and known-harmless warnings during a fit."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
+            yield
+    finally:
+        logger.setLevel(level)

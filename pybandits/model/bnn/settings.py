@@ -1,0 +1,142 @@
+"""Inference settings of a Bayesian neural network: the typed form of ``update_kwargs``.
+
+``update_method="VI"`` fits the posterior with ADVI (:class:`VISettings`), ``"MCMC"`` with NUTS
+(:class:`MCMCSettings`). Users pass ``update_kwargs`` as a plain mapping; it is merged over the
+defaults below and validated, and an unknown key is an error. The legacy spelling
+``{"fit": {"n": N}}`` is read as ``{"num_steps": N}``.
+
+Examples
+--------
+>>> parse_update_kwargs("VI", {"num_steps": 200}).num_steps
+200
+>>> parse_update_kwargs("VI", {"fit": {"n": 300}}).num_steps
+300
+>>> parse_update_kwargs("MCMC", {"draws": 300}).tune
+500
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, ValidationError
+
+from pybandits._validation import describe
+from pybandits.base import PyBanditsBaseModel
+
+__all__ = ["UPDATE_METHODS", "InferenceSettings", "MCMCSettings", "VISettings", "parse_update_kwargs"]
+
+UPDATE_METHODS = ("VI", "MCMC")
+
+
+class VISettings(PyBanditsBaseModel):
+    """ADVI settings.
+
+    Parameters
+    ----------
+    num_steps : int, default 1000
+        Optimisation steps per update (an upper bound when ``convergence_tol`` is set).
+    learning_rate : float, default 0.05
+        Step size of the optimizer.
+    optimizer : {"adam", "adamax"}, default "adam"
+    batch_size : int, optional
+        Rows per step: minibatch ADVI, with the likelihood scaled to the whole batch. Keeps memory
+        and step time flat on large updates. None uses every row at every step.
+    convergence_tol : float, optional
+        Stop early once the mean loss of the last ``convergence_window`` steps changes by less
+        than this fraction from the window before.
+    convergence_window : int, default 50
+    init_scale : float, default 0.1
+        Initial scale of the variational distribution (capped by the prior's scale); its location
+        starts at the prior mean.
+    n_mc_samples : int, default 1
+        Monte Carlo draws per step for the gradient of the ELBO.
+    progressbar : bool, default False
+        Print the fit's progress to stderr.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Literal["VI"] = "VI"
+    num_steps: Annotated[int, Field(ge=1, strict=True)] = 1000
+    learning_rate: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.05
+    optimizer: Literal["adam", "adamax"] = "adam"
+    batch_size: Annotated[int, Field(ge=1, strict=True)] | None = None
+    convergence_tol: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
+    convergence_window: Annotated[int, Field(ge=2, strict=True)] = 50
+    init_scale: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.1
+    n_mc_samples: Annotated[int, Field(ge=1, strict=True)] = 1
+    progressbar: bool = False
+
+
+class MCMCSettings(PyBanditsBaseModel):
+    """NUTS settings.
+
+    Parameters
+    ----------
+    draws : int, default 500
+        Draws kept per chain.
+    tune : int, default 500
+        Tuning steps per chain.
+    chains : int, default 2
+    target_accept : float, default 0.9
+    rhat_max : float, default 1.01
+        A fit whose largest r_hat exceeds this is reported with a warning.
+    ess_min : float, default 100
+        A fit whose smallest bulk effective sample size is below this is reported with a warning.
+    progressbar : bool, default False
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Literal["MCMC"] = "MCMC"
+    draws: Annotated[int, Field(ge=1, strict=True)] = 500
+    tune: Annotated[int, Field(ge=0, strict=True)] = 500
+    chains: Annotated[int, Field(ge=1, strict=True)] = 2
+    target_accept: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.9
+    rhat_max: Annotated[float, Field(gt=1.0)] = 1.01
+    ess_min: Annotated[float, Field(gt=0.0)] = 100.0
+    progressbar: bool = False
+
+
+InferenceSettings = Annotated[VISettings | MCMCSettings, Field(discriminator="method")]
+
+_SETTINGS = {"VI": VISettings, "MCMC": MCMCSettings}
+
+
+def parse_update_kwargs(update_method: str, update_kwargs: Mapping[str, Any] | None) -> VISettings | MCMCSettings:
+    """Validate ``update_kwargs`` for ``update_method`` and return the typed settings."""
+    if update_method not in _SETTINGS:
+        raise ValueError(f"update_method: expected one of {list(UPDATE_METHODS)}, got {update_method!r}")
+    if update_kwargs is None:
+        return _SETTINGS[update_method]()
+    if not isinstance(update_kwargs, Mapping):
+        raise TypeError(f"update_kwargs: expected a mapping of setting to value, got {describe(update_kwargs)}")
+    kwargs = dict(update_kwargs)
+    if "fit" in kwargs and update_method == "VI":
+        legacy = kwargs.pop("fit")
+        if not isinstance(legacy, Mapping) or set(legacy) - {"n"}:
+            raise ValueError(
+                f"update_kwargs: the legacy 'fit' entry takes only 'n' (the number of steps), got {legacy!r}"
+            )
+        if "n" in legacy:
+            if "num_steps" in kwargs:
+                raise ValueError(
+                    "update_kwargs: give the number of steps once, as 'num_steps' or as {'fit': {'n': ...}}"
+                )
+            kwargs["num_steps"] = legacy["n"]
+    if kwargs.pop("method", update_method) != update_method:
+        raise ValueError(f"update_kwargs: 'method' contradicts update_method={update_method!r}")
+    settings_type = _SETTINGS[update_method]
+    unknown = sorted(set(kwargs) - set(settings_type.model_fields))
+    if unknown:
+        known = sorted(set(settings_type.model_fields) - {"method"})
+        raise ValueError(
+            f"update_kwargs: unknown settings {unknown} for update_method={update_method!r}; known: {known}"
+        )
+    try:
+        return settings_type(**kwargs)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e['input']!r})" for e in error.errors())
+        raise ValueError(f"update_kwargs: {problems}") from None

@@ -1,0 +1,123 @@
+"""Location-scale arrays: the priors and posteriors of a network's weights, as plain numbers.
+
+A :class:`LocationScale` holds, element by element, a Normal distribution (``mu``, ``sigma``) or a
+Student-t distribution (``mu``, ``sigma``, ``nu``). Every weight tensor of a Bayesian neural network
+is one of them: the prior at cold start, the mean-field posterior after a fit. Only the fitting
+layer turns them into PyMC distributions; sampling here uses numpy alone.
+
+Examples
+--------
+>>> import numpy as np
+>>> prior = LocationScale.full((2, 3), mu=0.0, sigma=1.0, nu=5.0)
+>>> prior.family, prior.shape
+('studentt', (2, 3))
+>>> prior.sample(4, np.random.default_rng(0)).shape
+(4, 2, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer, model_validator
+
+from pybandits.base import PyBanditsBaseModel
+
+__all__ = ["FloatArray", "LocationScale"]
+
+
+def _as_float_array(value: Any) -> np.ndarray:
+    if isinstance(value, str | bytes) or value is None:
+        raise ValueError(f"expected an array of numbers, got {type(value).__name__}")
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"expected an array of numbers, got {str(error)[:120]}") from None
+    if not np.all(np.isfinite(array)):
+        raise ValueError("expected finite numbers, got NaN or infinity")
+    array.flags.writeable = False
+    return array
+
+
+#: A read-only float64 numpy array, written to JSON as nested lists (floats round-trip exactly).
+FloatArray = Annotated[
+    np.ndarray,
+    BeforeValidator(_as_float_array),
+    PlainSerializer(lambda array: array.tolist(), return_type=list),
+]
+
+
+class LocationScale(PyBanditsBaseModel):
+    """Independent Normal or Student-t distributions, one per array element.
+
+    Parameters
+    ----------
+    mu : array
+        Locations.
+    sigma : array
+        Scales, > 0, same shape as ``mu``.
+    nu : array, optional
+        Degrees of freedom (> 0) of a Student-t distribution, same shape; None for a Normal.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    mu: FloatArray
+    sigma: FloatArray
+    nu: FloatArray | None = None
+
+    @model_validator(mode="after")
+    def _check_arrays(self) -> LocationScale:
+        if self.mu.ndim == 0:
+            raise ValueError("mu: expected an array with at least one dimension, got a scalar")
+        for name in ("sigma", "nu"):
+            array = getattr(self, name)
+            if array is not None and array.shape != self.mu.shape:
+                raise ValueError(f"{name}: expected the shape of mu {self.mu.shape}, got {array.shape}")
+            if array is not None and not np.all(array > 0):
+                raise ValueError(f"{name}: expected values > 0, got {array[array <= 0][:3].tolist()}")
+        return self
+
+    @classmethod
+    def full(cls, shape: tuple[int, ...], mu: float, sigma: float, nu: float | None = None) -> LocationScale:
+        """The same distribution for every element of an array of ``shape``."""
+        return cls(
+            mu=np.full(shape, mu),
+            sigma=np.full(shape, sigma),
+            nu=None if nu is None else np.full(shape, nu),
+        )
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the array of distributions."""
+        return self.mu.shape
+
+    @property
+    def family(self) -> Literal["normal", "studentt"]:
+        """``"normal"`` or ``"studentt"``."""
+        return "normal" if self.nu is None else "studentt"
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``n`` arrays, shape ``(n, *shape)``."""
+        size = (n, *self.shape)
+        noise = rng.standard_normal(size) if self.nu is None else rng.standard_t(self.nu, size=size)
+        return self.mu + self.sigma * noise
+
+    def std(self) -> np.ndarray:
+        """Standard deviation of every element (infinite for a Student-t with ``nu <= 2``)."""
+        if self.nu is None:
+            return self.sigma
+        with np.errstate(divide="ignore", invalid="ignore"):
+            factor = np.where(self.nu > 2, np.sqrt(self.nu / np.maximum(self.nu - 2, 1e-300)), np.inf)
+        return self.sigma * factor
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LocationScale):
+            return NotImplemented
+        same_nu = (self.nu is None and other.nu is None) or (
+            self.nu is not None and other.nu is not None and np.array_equal(self.nu, other.nu)
+        )
+        return np.array_equal(self.mu, other.mu) and np.array_equal(self.sigma, other.sigma) and same_nu
+
+    __hash__ = None

@@ -13,6 +13,7 @@ only.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -114,7 +115,7 @@ class Network(PyBanditsBaseModel):
                 weight=LocationScale.full((n_in, n_out), mu, sigma, nu),
                 bias=LocationScale.full((n_out,), mu, sigma, nu),
             )
-            for n_in, n_out in zip(widths[:-1], widths[1:], strict=True)
+            for n_in, n_out in itertools.pairwise(widths)
         ]
         return cls(layers=layers, activation=activation, use_residual_connections=use_residual_connections)
 

@@ -246,3 +246,12 @@ def check_choice(value: object, name: str, choices: Sequence[object]) -> object:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
     return value
+
+
+def pydantic_problems(error: Exception) -> str:
+    """One line per problem of a pydantic ``ValidationError``: ``field: message (got value)``."""
+    problems = []
+    for item in error.errors():  # type: ignore[attr-defined]
+        where = ".".join(map(str, item["loc"])) or "value"
+        problems.append(f"{where}: {item['msg']} (got {item['input']!r:.60})")
+    return "; ".join(problems)

@@ -33,9 +33,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from pybandits import _validation as check
+from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams
@@ -132,8 +133,8 @@ class BaseCmab(BaseMab):
             )
         try:
             params = DistParams.model_validate(dist_params_init or {})
-        except ValueError as error:
-            raise ValueError(f"dist_params_init: {error}") from None
+        except ValidationError as error:
+            raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
         epsilon = check.check_probability(epsilon, "epsilon")
         check.check_default_action(default_action, list(costs), epsilon)
         seed = check.check_random_seed(random_seed)
@@ -205,8 +206,8 @@ class BaseCmab(BaseMab):
         """
         allowed, chosen, logits = self.predict_arrays(context, forbidden_actions)
         actions = np.asarray(allowed, dtype=object)[chosen].tolist()
-        probs = [dict(zip(allowed, row, strict=True)) for row in _sigmoid(logits).tolist()]
-        weighted_sums = [dict(zip(allowed, row, strict=True)) for row in logits.tolist()]
+        probs = rows_as_dicts(allowed, _sigmoid(logits))
+        weighted_sums = rows_as_dicts(allowed, logits)
         return actions, probs, weighted_sums
 
     # -- update ------------------------------------------------------------------------------

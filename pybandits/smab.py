@@ -33,6 +33,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from pybandits import _validation as check
+from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
 from pybandits.model.beta import Beta, BetaMO
@@ -126,7 +127,7 @@ class BaseSmab(BaseMab):
         beta = np.array([self.actions[a].n_failures for a in allowed], dtype=float)
         sampled = self._rng.beta(alpha, beta, size=(n_samples, *alpha.shape))
         chosen = self._select(sampled, allowed)
-        return chosen, [dict(zip(allowed, row, strict=True)) for row in sampled.tolist()]
+        return chosen, rows_as_dicts(allowed, sampled)
 
     def update(self, actions: Sequence[str], rewards: Sequence[int] | Sequence[Sequence[int]]) -> None:
         """Add the observed rewards to the played actions' posteriors.

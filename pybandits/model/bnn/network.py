@@ -178,7 +178,7 @@ def forward(
     last = len(weights) - 1
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
         if weight.ndim == 3:
-            z = np.matmul(hidden[:, None, :], weight)[:, 0, :] + bias
+            z = np.einsum("ni,nio->no", hidden, weight) + bias
         else:
             z = hidden @ weight + bias
         if index == last:

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from pybandits._validation import describe
+from pybandits._validation import describe, pydantic_problems
 from pybandits.base import PyBanditsBaseModel
 
 __all__ = ["UPDATE_METHODS", "InferenceSettings", "MCMCSettings", "VISettings", "parse_update_kwargs"]
@@ -138,5 +138,4 @@ def parse_update_kwargs(update_method: str, update_kwargs: Mapping[str, Any] | N
     try:
         return settings_type(**kwargs)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']} (got {e['input']!r})" for e in error.errors())
-        raise ValueError(f"update_kwargs: {problems}") from None
+        raise ValueError(f"update_kwargs: {pydantic_problems(error)}") from None

@@ -24,7 +24,7 @@ from pydantic import BeforeValidator, ConfigDict, PlainSerializer, model_validat
 
 from pybandits.base import PyBanditsBaseModel
 
-__all__ = ["FloatArray", "LocationScale"]
+__all__ = ["FloatArray", "LocationScale", "NuArray"]
 
 
 def _as_float_array(value: Any) -> np.ndarray:
@@ -48,6 +48,42 @@ FloatArray = Annotated[
 ]
 
 
+def _as_nu_array(value: Any) -> np.ndarray:
+    if isinstance(value, list | tuple):  # JSON null stands for infinity (a Normal element)
+        value = _nulls_to_inf(value)
+    if isinstance(value, str | bytes) or value is None:
+        raise ValueError(f"expected an array of numbers, got {type(value).__name__}")
+    try:
+        array = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"expected an array of numbers, got {str(error)[:120]}") from None
+    if np.any(np.isnan(array)) or np.any(array == -np.inf):
+        raise ValueError("expected degrees of freedom > 0 (or null for a Normal element), got NaN or -infinity")
+    array.flags.writeable = False
+    return array
+
+
+def _nulls_to_inf(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_nulls_to_inf(item) for item in value]
+    return np.inf if value is None else value
+
+
+def _inf_to_nulls(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_inf_to_nulls(item) for item in value]
+    return None if value == np.inf else value
+
+
+#: Degrees of freedom: like :data:`FloatArray`, but an element may be infinite (a Normal element,
+#: written to JSON as null). Only tensors grown by transfer mix the two families.
+NuArray = Annotated[
+    np.ndarray,
+    BeforeValidator(_as_nu_array),
+    PlainSerializer(lambda array: _inf_to_nulls(array.tolist()), return_type=list),
+]
+
+
 class LocationScale(PyBanditsBaseModel):
     """Independent Normal or Student-t distributions, one per array element.
 
@@ -58,14 +94,16 @@ class LocationScale(PyBanditsBaseModel):
     sigma : array
         Scales, > 0, same shape as ``mu``.
     nu : array, optional
-        Degrees of freedom (> 0) of a Student-t distribution, same shape; None for a Normal.
+        Degrees of freedom (> 0) of a Student-t distribution, same shape; None for a Normal. An
+        infinite entry makes that element Normal: a tensor grown by transfer keeps its learned
+        Normal posterior beside new Student-t prior entries.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     mu: FloatArray
     sigma: FloatArray
-    nu: FloatArray | None = None
+    nu: NuArray | None = None
 
     @model_validator(mode="after")
     def _check_arrays(self) -> LocationScale:
@@ -101,7 +139,14 @@ class LocationScale(PyBanditsBaseModel):
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """Draw ``n`` arrays, shape ``(n, *shape)``."""
         size = (n, *self.shape)
-        noise = rng.standard_normal(size) if self.nu is None else rng.standard_t(self.nu, size=size)
+        if self.nu is None:
+            noise = rng.standard_normal(size)
+        elif np.all(np.isfinite(self.nu)):
+            noise = rng.standard_t(self.nu, size=size)
+        else:
+            noise = rng.standard_normal(size)
+            heavy = np.isfinite(self.nu)
+            noise[:, heavy] = rng.standard_t(self.nu[heavy], size=(n, int(heavy.sum())))
         return self.mu + self.sigma * noise
 
     def std(self) -> np.ndarray:
@@ -110,6 +155,7 @@ class LocationScale(PyBanditsBaseModel):
             return self.sigma
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(self.nu > 2, np.sqrt(self.nu / np.maximum(self.nu - 2, 1e-300)), np.inf)
+            factor = np.where(np.isinf(self.nu), 1.0, factor)
         return self.sigma * factor
 
     def __eq__(self, other: object) -> bool:

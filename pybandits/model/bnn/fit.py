@@ -72,6 +72,7 @@ _PT_ACTIVATIONS = {
     "gelu": lambda z: 0.5 * z * (1.0 + pt.tanh(_PT_GELU_C * (z + 0.044715 * z**3))),
 }
 _OPTIMIZERS = {"adam": pm.adam, "adamax": pm.adamax}
+_NORMAL_NU = 1e12
 
 
 def _compile_mode():
@@ -143,7 +144,9 @@ def _set_inputs(model, network: Network, context: np.ndarray, rewards: np.ndarra
         data[f"{name}_mu"].set_value(np.array(dist.mu))
         data[f"{name}_sigma"].set_value(np.array(dist.sigma))
         if dist.nu is not None:
-            data[f"{name}_nu"].set_value(np.array(dist.nu))
+            # A Normal element of a Student-t tensor (nu = inf, after transfer) is fitted as a
+            # Student-t with nu = 1e12: the same gradients, and a log density finite everywhere.
+            data[f"{name}_nu"].set_value(np.minimum(dist.nu, _NORMAL_NU))
 
 
 # -- ADVI with a cached step function -----------------------------------------------------------

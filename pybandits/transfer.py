@@ -1,0 +1,276 @@
+"""Transfer learning: evolve a trained bandit to a new configuration without losing what it learned.
+
+``edit_model_on_the_fly(current_mab, new_mab)`` returns a new bandit built from ``new_mab`` (the
+template: usually a fresh ``cold_start`` with the configuration wanted) and ``current_mab``'s
+learned state:
+
+- the template defines the class, the action set, the strategy, epsilon and the default action,
+  the costs, and every action's inference settings (``update_method``, ``update_kwargs``) and
+  prior (``dist_type``);
+- every action in both keeps its posterior and its ``n_successes``/``n_failures``; a contextual
+  action's network is grown to the template's shape (more features, wider hidden layers), new
+  weights taking the template's cold-start prior (:mod:`pybandits.model.bnn.growth`);
+- actions only in the template start cold; actions only in the current bandit are dropped.
+
+Stochastic and contextual bandits cannot be exchanged, nor single- and multi-objective ones
+(``TypeError``). A contextual edit is refused (``ValueError`` naming the setting, the action and
+both values) when the template has fewer features, another number of hidden layers, a narrower
+layer, another ``activation`` or ``use_residual_connections``, or another number of objectives.
+A change of ``update_method`` is allowed and logged as a warning.
+
+Neither input is changed, and the result shares no mutable state with them.
+
+:func:`describe_edit` returns an :class:`EditSummary` of what an edit does, as text or as a table
+in a notebook.
+
+Examples
+--------
+>>> from pybandits.smab import SmabBernoulli
+>>> current = SmabBernoulli.cold_start(action_ids={"a", "b"}, random_seed=0)
+>>> current.update(actions=["a", "a", "b"], rewards=[1, 1, 0])
+>>> template = SmabBernoulli.cold_start(action_ids={"a", "c"}, random_seed=1)
+>>> evolved = edit_model_on_the_fly(current, template)
+>>> sorted(evolved.actions), evolved.actions["a"].n_successes, evolved.actions["c"].n_successes
+(['a', 'c'], 3, 1)
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pybandits.cmab import BaseCmab
+from pybandits.mab import BaseMab
+from pybandits.model.bnn.action import Bnn, BnnMO
+from pybandits.model.bnn.growth import grow_network
+from pybandits.smab import BaseSmab
+
+__all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]
+
+logger = logging.getLogger("pybandits")
+
+
+@dataclass(frozen=True)
+class EditSummary:
+    """What :func:`edit_model_on_the_fly` does to a bandit.
+
+    Attributes
+    ----------
+    class_before, class_after : str
+        The bandit classes.
+    kept, added, dropped : list of str
+        Actions carried over with their learned state, started cold, and removed.
+    n_features : tuple or None
+        Context features before and after (contextual bandits).
+    hidden_dim_list : tuple or None
+        Hidden layer widths before and after (contextual bandits).
+    changed : dict
+        Setting name to ``(before, after)`` for every other setting the edit changes.
+    """
+
+    class_before: str
+    class_after: str
+    kept: list[str]
+    added: list[str]
+    dropped: list[str]
+    n_features: tuple[int, int] | None = None
+    hidden_dim_list: tuple[list[int], list[int]] | None = None
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+    def _rows(self) -> list[tuple[str, str]]:
+        rows = [("class", _arrow(self.class_before, self.class_after))]
+        rows.append(("actions kept (learned state)", ", ".join(self.kept) or "none"))
+        rows.append(("actions added (cold start)", ", ".join(self.added) or "none"))
+        rows.append(("actions dropped", ", ".join(self.dropped) or "none"))
+        if self.n_features is not None:
+            rows.append(("features", _arrow(*self.n_features)))
+        if self.hidden_dim_list is not None:
+            rows.append(("hidden layers", _arrow(*self.hidden_dim_list)))
+        for name, (before, after) in self.changed.items():
+            rows.append((name, _arrow(before, after)))
+        return rows
+
+    def __str__(self) -> str:
+        rows = self._rows()
+        width = max(len(name) for name, _ in rows)
+        return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+    def _repr_html_(self) -> str:
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th><td style='text-align:left'>"
+            f"{html.escape(value)}</td></tr>"
+            for name, value in self._rows()
+        )
+        return f"<table><caption>pybandits edit</caption>{cells}</table>"
+
+
+def _arrow(before: Any, after: Any) -> str:
+    return f"{before}" if before == after else f"{before} -> {after}"
+
+
+# -- validation --------------------------------------------------------------------------------
+
+
+def _check_kinds(current: object, template: object) -> None:
+    for name, value in (("current_mab", current), ("new_mab", template)):
+        if not isinstance(value, BaseMab):
+            raise TypeError(f"{name}: expected a pybandits bandit, got {type(value).__name__}")
+    for family in (BaseSmab, BaseCmab):
+        if isinstance(current, family) != isinstance(template, family):
+            raise TypeError(
+                "new_mab: a stochastic and a contextual bandit cannot be exchanged, got "
+                f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
+            )
+    if (current.n_objectives is None) != (template.n_objectives is None):
+        raise TypeError(
+            "new_mab: a single- and a multi-objective bandit cannot be exchanged, got "
+            f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
+        )
+    if current.n_objectives != template.n_objectives:
+        raise ValueError(
+            f"new_mab: n_objectives must stay the same, got {current.n_objectives} in current_mab "
+            f"and {template.n_objectives} in new_mab"
+        )
+
+
+def _check_network_growth(action_id: str, current: Bnn, template: Bnn) -> None:
+    def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
+        raise ValueError(
+            f"new_mab: {setting} {rule} for action {action_id!r}: current_mab has {before!r}, new_mab has {after!r}"
+        )
+
+    if current.activation != template.activation:
+        refuse("activation", current.activation, template.activation, "must match")
+    if current.use_residual_connections != template.use_residual_connections:
+        refuse(
+            "use_residual_connections",
+            current.use_residual_connections,
+            template.use_residual_connections,
+            "must match",
+        )
+    if template.n_features < current.n_features:
+        refuse("n_features", current.n_features, template.n_features, "cannot shrink")
+    before, after = current.hidden_dim_list, template.hidden_dim_list
+    if len(before) != len(after):
+        refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")
+    if any(b > a for b, a in zip(before, after, strict=True)):
+        refuse("hidden_dim_list", before, after, "cannot narrow a layer")
+
+
+def _objectives(model: Bnn | BnnMO) -> list[Bnn]:
+    return model.objectives if isinstance(model, BnnMO) else [model]
+
+
+# -- merge -------------------------------------------------------------------------------------
+
+
+def _carry_over(action_id: str, learned: Any, template: Any) -> Any:
+    """The template's action model with ``learned``'s posterior and counts."""
+    if isinstance(template, Bnn | BnnMO):
+        grown = []
+        for current_net, template_net in zip(_objectives(learned), _objectives(template), strict=True):
+            _check_network_growth(action_id, current_net, template_net)
+            grown.append(
+                template_net.model_copy(
+                    update={
+                        "network": grow_network(current_net.network, template_net.network),
+                        "n_successes": current_net.n_successes,
+                        "n_failures": current_net.n_failures,
+                        "last_fit": current_net.last_fit,
+                    }
+                )
+            )
+        return template.model_copy(update={"objectives": grown}) if isinstance(template, BnnMO) else grown[0]
+    # Beta models: the counts are the posterior; the cost comes from the template.
+    return learned.model_copy(update={"cost": template.cost})
+
+
+def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name in ("epsilon", "default_action"):
+        if getattr(current, name) != getattr(template, name):
+            changes[name] = (getattr(current, name), getattr(template, name))
+    if current.strategy != template.strategy:
+        changes["strategy"] = (repr(current.strategy), repr(template.strategy))
+    for action_id in kept:
+        before, after = current.actions[action_id], template.actions[action_id]
+        if before.cost != after.cost:
+            changes[f"cost of {action_id}"] = (before.cost, after.cost)
+        if isinstance(after, Bnn | BnnMO):
+            for setting in ("update_method", "update_kwargs", "dist_type"):
+                if getattr(before, setting) != getattr(after, setting):
+                    changes.setdefault(setting, (getattr(before, setting), getattr(after, setting)))
+    return changes
+
+
+def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
+    """What :func:`edit_model_on_the_fly` would do, without doing it (same checks, same errors)."""
+    _check_kinds(current_mab, new_mab)
+    kept = [a for a in new_mab.actions if a in current_mab.actions]
+    for action_id in kept:
+        _carry_over(action_id, current_mab.actions[action_id], new_mab.actions[action_id])
+    contextual = isinstance(new_mab, BaseCmab)
+    some_current = next(iter(current_mab.actions.values()))
+    some_template = next(iter(new_mab.actions.values()))
+    return EditSummary(
+        class_before=type(current_mab).__name__,
+        class_after=type(new_mab).__name__,
+        kept=kept,
+        added=[a for a in new_mab.actions if a not in current_mab.actions],
+        dropped=[a for a in current_mab.actions if a not in new_mab.actions],
+        n_features=(current_mab.input_dim, new_mab.input_dim) if contextual else None,
+        hidden_dim_list=(some_current.hidden_dim_list, some_template.hidden_dim_list) if contextual else None,
+        changed=_settings_changes(current_mab, new_mab, kept),
+    )
+
+
+def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summary: bool = False) -> Any:
+    """Evolve ``current_mab`` to ``new_mab``'s configuration, keeping what it learned.
+
+    Parameters
+    ----------
+    current_mab : BaseMab
+        The trained bandit. Not modified.
+    new_mab : BaseMab
+        The template: a bandit (usually freshly cold-started) with the wanted actions and
+        configuration. Not modified.
+    return_summary : bool, default False
+        Also return the :class:`EditSummary`.
+
+    Returns
+    -------
+    BaseMab or (BaseMab, EditSummary)
+        A new bandit of ``new_mab``'s class.
+
+    Raises
+    ------
+    TypeError
+        When a stochastic and a contextual bandit, or a single- and a multi-objective bandit, are
+        given.
+    ValueError
+        When a shared action's network cannot grow into the template's (see the module notes).
+    """
+    summary = describe_edit(current_mab, new_mab)  # validates everything before building anything
+    actions = {
+        action_id: _carry_over(action_id, current_mab.actions[action_id], template)
+        if action_id in current_mab.actions
+        else template
+        for action_id, template in new_mab.actions.items()
+    }
+    if "update_method" in summary.changed:
+        before, after = summary.changed["update_method"]
+        logger.warning(
+            "edit_model_on_the_fly: update_method changes from %s to %s; the learned posteriors are kept "
+            "and the next update fits with %s",
+            before,
+            after,
+            after,
+        )
+    merged = type(new_mab).model_construct(**{**dict(new_mab), "actions": actions})
+    # Rebuild from plain values: validates the result and detaches it from both inputs.
+    result = type(new_mab).model_validate(merged.model_dump())
+    result._rng = copy.deepcopy(new_mab._rng)
+    return (result, summary) if return_summary else result

@@ -1,0 +1,54 @@
+"""The transfer-learning examples run top to bottom as users run them, and print what they promise."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_TUTORIAL = ROOT.parent / "shared" / "seed" / "transfer_learning_tutorial.ipynb"
+
+
+def notebook_code(path: Path) -> str:
+    """The code cells of a notebook, unchanged, joined into one program."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return "\n\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
+
+
+def run_python(code: str | None = None, script: Path | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(script)] if script else [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_transfer_learning_script():
+    result = run_python(script=ROOT / "examples" / "transfer_learning.py")
+    out = result.stdout
+    assert result.stderr == ""  # quiet: no progress bars or warnings
+    assert "Step 1: trained on 3 features and 2 offers" in out
+    assert "features                      3 -> 4" in out
+    assert "actions added (cold start)    offer_C" in out
+    assert "offer_A: counts and the 3 learned weight rows kept, weight matrix (3, 1) -> (4, 1)" in out
+    assert "offer_C starts cold: n_successes=1, n_failures=1" in out
+    assert "Step 3: continued training on 4 features and 3 offers" in out
+
+
+def test_transfer_learning_notebook():
+    result = run_python(code=notebook_code(ROOT / "examples" / "transfer_learning.ipynb"))
+    assert "offer_C starts cold: n_successes=1, n_failures=1" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.skipif(not SEED_TUTORIAL.exists(), reason="the seed tutorial lives beside the repository, in ../shared")
+def test_seed_tutorial_runs_unchanged():
+    result = run_python(code=notebook_code(SEED_TUTORIAL))
+    out = result.stdout
+    assert "Actions : ['action_A', 'action_B', 'action_C']" in out
+    assert "Features: 4" in out
+    assert out.count("✓") == 2
+    assert "action_C: n_successes=1, n_failures=1" in out
+    assert "Continued training complete." in out
+    assert result.stderr == ""

@@ -189,7 +189,10 @@ def test_inputs_are_not_mutated_and_share_no_state(trained_v1):
     evolved.predict(context=np.zeros((5, 4)))  # moves only the result's generator
     assert new.get_state() == template_state
     for action_id in ("A", "B"):
-        for grown, old in zip(evolved.actions[action_id].network.layers, trained_v1.actions[action_id].network.layers):
+        layers = zip(
+            evolved.actions[action_id].network.layers, trained_v1.actions[action_id].network.layers, strict=True
+        )
+        for grown, old in layers:
             assert not np.shares_memory(grown.weight.mu, old.weight.mu)
             assert not grown.weight.mu.flags.writeable
 

@@ -144,7 +144,13 @@ def bench_cmab() -> None:
     print(f"learning: posterior predictive mean abs error at 50 test contexts: {np.abs(predictive - truth).mean():.4f}")
 
 
-SECTIONS = {"smab": bench_smab, "cmab": bench_cmab}
+def bench_transfer() -> None:
+    import bench_transfer
+
+    bench_transfer.run()
+
+
+SECTIONS = {"smab": bench_smab, "cmab": bench_cmab, "transfer": bench_transfer}
 
 
 def main() -> None:

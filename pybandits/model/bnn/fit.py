@@ -172,7 +172,12 @@ class _VIEngine:
         advi = pm.ADVI(model=self.model)
         self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
         optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
-        self.step = advi.objective.step_function(obj_n_mc=settings.n_mc_samples, obj_optimizer=optimizer, score=True)
+        self.step = advi.objective.step_function(
+            obj_n_mc=settings.n_mc_samples,
+            obj_optimizer=optimizer,
+            score=True,
+            compile_kwargs={"mode": _compile_mode()},
+        )
         self.mu, self.rho = advi.approx.params
         self.ordering = {name: (entry[1], entry[2]) for name, entry in advi.approx.groups[0].ordering.items()}
         updated = [item.variable for item in self.step.maker.inputs if item.update is not None]

@@ -1,0 +1,21 @@
+"""Simulators: try a bandit, its network and its inference settings against a known world.
+
+:class:`SmabSimulator` plays a stochastic bandit against fixed reward probabilities;
+:class:`CmabSimulator` plays a contextual bandit against a reward function of the context. Both
+record every decision with its expected regret and compare with a uniformly random policy on the
+same rounds. :mod:`pybandits.simulation.plots` draws the results (needs matplotlib:
+``pip install "pybandits[plot]"``). The results are pandas DataFrames (``pybandits[simulation]``).
+"""
+
+from pybandits.simulation.base import SimulationResult, SimulationSummary, pareto_regret
+from pybandits.simulation.cmab import CmabSimulator, LogisticReward
+from pybandits.simulation.smab import SmabSimulator
+
+__all__ = [
+    "CmabSimulator",
+    "LogisticReward",
+    "SimulationResult",
+    "SimulationSummary",
+    "SmabSimulator",
+    "pareto_regret",
+]

@@ -1,0 +1,166 @@
+"""Simulating a contextual bandit against a known reward function of the context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from pybandits import _validation as check
+from pybandits.cmab import BaseCmab
+from pybandits.simulation.base import (
+    Progress,
+    SimulationResult,
+    build_result,
+    check_sizes,
+    expected_columns,
+    pareto_regret,
+    random_policy_regret,
+    reseed,
+    reward_columns,
+)
+
+__all__ = ["CmabSimulator", "LogisticReward"]
+
+RewardFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+class LogisticReward:
+    """Reward probabilities that are logistic in the context: ``sigmoid(context @ w[a] + b[a])``.
+
+    Parameters
+    ----------
+    weights : mapping
+        Action id to a weight vector ``(n_features,)`` (``(n_features, n_objectives)`` for several
+        objectives).
+    biases : mapping, optional
+        Action id to a bias (a vector per objective); 0 by default.
+    """
+
+    def __init__(self, weights: Mapping[str, Sequence[float]], biases: Mapping[str, float] | None = None) -> None:
+        self.weights = {a: np.asarray(w, dtype=float) for a, w in weights.items()}
+        self.biases = {a: np.asarray((biases or {}).get(a, 0.0), dtype=float) for a in self.weights}
+
+    @classmethod
+    def random(
+        cls, action_ids: Sequence[str], n_features: int, rng: np.random.Generator, n_objectives: int | None = None
+    ) -> LogisticReward:
+        """Weights drawn from a standard normal, biases from N(0, 0.5^2)."""
+        shape = (n_features,) if n_objectives is None else (n_features, n_objectives)
+        bias_shape = () if n_objectives is None else (n_objectives,)
+        return cls(
+            {a: rng.normal(size=shape) for a in action_ids},
+            {a: rng.normal(scale=0.5, size=bias_shape) for a in action_ids},
+        )
+
+    def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
+        return {a: 1.0 / (1.0 + np.exp(-(context @ w + self.biases[a]))) for a, w in self.weights.items()}
+
+
+class CmabSimulator:
+    """Play a contextual bandit against a world whose reward probabilities depend on the context.
+
+    Parameters
+    ----------
+    mab : BaseCmab
+        The bandit; :meth:`run` trains it in place (pass a copy to keep the original).
+    reward_fn : callable, optional
+        ``reward_fn(context) -> {action_id: probabilities}``, probabilities of shape ``(n_rows,)``
+        (``(n_rows, n_objectives)`` for multi-objective bandits). By default a
+        :class:`LogisticReward` with random weights.
+    n_updates : int, default 10
+        Rounds of predict, reward and update.
+    batch_size : int, default 100
+        Decisions (context rows) per round.
+    n_features : int, optional
+        Features of the world's context, by default the bandit's ``input_dim``. The bandit sees
+        the first ``input_dim`` of them, so a world may hold features the bandit does not see.
+    context_generator : callable, optional
+        ``context_generator(rng, n_rows) -> (n_rows, n_features)`` array; standard normal by default.
+    random_seed : int, optional
+        Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
+    progressbar : bool, optional
+        Show progress on stderr; by default only when stderr is a terminal.
+    """
+
+    def __init__(
+        self,
+        mab: BaseCmab,
+        reward_fn: RewardFunction | None = None,
+        n_updates: int = 10,
+        batch_size: int = 100,
+        n_features: int | None = None,
+        context_generator: Callable[[np.random.Generator, int], np.ndarray] | None = None,
+        random_seed: int | None = None,
+        progressbar: bool | None = None,
+    ) -> None:
+        if not isinstance(mab, BaseCmab):
+            raise TypeError(f"mab: expected a contextual bandit (pybandits.cmab), got {type(mab).__name__}")
+        self.n_updates, self.batch_size, self.random_seed = check_sizes(n_updates, batch_size, random_seed)
+        self.mab = mab
+        self.n_features = mab.input_dim if n_features is None else check.check_positive_int(n_features, "n_features")
+        if self.n_features < mab.input_dim:
+            raise ValueError(
+                f"n_features: the world must have at least the bandit's {mab.input_dim} features, got {self.n_features}"
+            )
+        for name, value in (("reward_fn", reward_fn), ("context_generator", context_generator)):
+            if value is not None and not callable(value):
+                raise TypeError(f"{name}: expected a callable or None, got {check.describe(value)}")
+        self.reward_fn = reward_fn
+        self.context_generator = context_generator or (lambda rng, n: rng.normal(size=(n, self.n_features)))
+        self.progressbar = progressbar
+
+    def _truth(self, context: np.ndarray) -> np.ndarray:
+        probs = self.reward_fn(context)
+        ids = list(self.mab.actions)
+        if not isinstance(probs, Mapping) or set(probs) != set(ids):
+            got = sorted(probs) if isinstance(probs, Mapping) else type(probs).__name__
+            raise ValueError(f"reward_fn: expected a mapping with the probabilities of the actions {ids}, got {got}")
+        truth = np.stack([np.asarray(probs[a], dtype=float) for a in ids], axis=1)
+        expected = (len(context), len(ids)) + (() if self.mab.n_objectives is None else (self.mab.n_objectives,))
+        if truth.shape != expected or not np.all((truth >= 0) & (truth <= 1)):
+            raise ValueError(
+                f"reward_fn: expected probabilities in [0, 1] of shape {expected}, got shape {truth.shape}"
+            )
+        return truth
+
+    def run(self) -> SimulationResult:
+        """Play ``n_updates`` rounds; return the per-decision data and a summary."""
+        world = reseed(self.mab, self.random_seed)
+        ids = list(self.mab.actions)
+        if self.reward_fn is None:
+            self.reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
+        progress = Progress(self.n_updates, self.progressbar)
+        records = []
+        for round_index in range(self.n_updates):
+            context = np.asarray(self.context_generator(world, self.batch_size), dtype=float)
+            if context.shape != (self.batch_size, self.n_features):
+                raise ValueError(
+                    f"context_generator: expected an array of shape ({self.batch_size}, {self.n_features}), "
+                    f"got {context.shape}"
+                )
+            seen = context[:, : self.mab.input_dim]
+            truth = self._truth(context)
+            actions, _, _ = self.mab.predict(context=seen)
+            chosen = np.array([ids.index(a) for a in actions])
+            chosen_truth = truth[np.arange(self.batch_size), chosen]
+            rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
+            self.mab.update(actions=actions, rewards=rewards, context=seen)
+            records.append(
+                {
+                    "round": np.full(self.batch_size, round_index),
+                    **{f"x{j}": context[:, j] for j in range(self.n_features)},
+                    "action": np.array(actions, dtype=object),
+                    **reward_columns(rewards),
+                    **expected_columns(ids, truth),
+                    "regret": pareto_regret(truth, chosen),
+                    "random_regret": random_policy_regret(truth),
+                }
+            )
+            progress.update(round_index + 1)
+        test_context = np.asarray(self.context_generator(world, 200), dtype=float)
+        return build_result(
+            records,
+            self.mab,
+            {"reward_fn": self.reward_fn, "test_context": test_context, "n_features": self.n_features},
+        )

@@ -1,0 +1,121 @@
+"""Pictures of a simulation: regret against random play, action shares, what the bandit believes.
+
+Every function takes a :class:`~pybandits.simulation.SimulationResult` and returns a
+``matplotlib.figure.Figure`` (shown inline in a notebook; ``fig.savefig(path)`` elsewhere). They
+build figures without pyplot, so they work headless. Needs matplotlib:
+``pip install "pybandits[plot]"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pybandits.simulation.base import SimulationResult
+
+__all__ = ["plot_action_shares", "plot_beliefs", "plot_regret"]
+
+
+def _figure(width: float = 7.0, height: float = 4.0) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ImportError('pybandits plots need matplotlib: pip install "pybandits[plot]"') from None
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _check(result: object) -> SimulationResult:
+    if not isinstance(result, SimulationResult):
+        raise TypeError(f"result: expected a SimulationResult from a simulator's run(), got {type(result).__name__}")
+    return result
+
+
+def plot_regret(result: SimulationResult) -> Any:
+    """Cumulative expected regret per decision, against a uniformly random policy on the same rounds."""
+    result = _check(result)
+    figure = _figure()
+    axes = figure.add_subplot()
+    decisions = np.arange(1, len(result.data) + 1)
+    axes.plot(decisions, result.data["regret"].cumsum(), label="bandit")
+    axes.plot(decisions, result.data["random_regret"].cumsum(), label="uniform random", linestyle="--")
+    axes.set_xlabel("decisions")
+    axes.set_ylabel("cumulative expected regret")
+    axes.set_title(f"Regret: {result.summary.regret_ratio:.2f}x random")
+    axes.legend()
+    return figure
+
+
+def plot_action_shares(result: SimulationResult) -> Any:
+    """Share of each action among the decisions of every round, stacked."""
+    result = _check(result)
+    figure = _figure()
+    axes = figure.add_subplot()
+    shares = result.summary.action_shares
+    rounds = np.arange(1, len(next(iter(shares.values()))) + 1)
+    axes.stackplot(rounds, *shares.values(), labels=list(shares))
+    axes.set_xlabel("round")
+    axes.set_ylabel("share of decisions")
+    axes.set_ylim(0, 1)
+    axes.set_title("Actions played")
+    axes.legend(loc="upper left", fontsize="small")
+    return figure
+
+
+def plot_beliefs(result: SimulationResult) -> Any:
+    """What the bandit believes against the truth.
+
+    Stochastic bandits: each action's Beta posterior density with its true probability marked.
+    Contextual bandits: each action's predicted probability (the mean of Thompson draws) against
+    the true one, on fresh contexts from the simulator's generator.
+    """
+    result = _check(result)
+    if "probs_reward" in result.truth:
+        return _smab_beliefs(result)
+    return _cmab_beliefs(result)
+
+
+def _smab_beliefs(result: SimulationResult) -> Any:
+    from scipy import stats
+
+    figure = _figure()
+    axes = figure.add_subplot()
+    grid = np.linspace(0.0, 1.0, 501)
+    for index, (action_id, model) in enumerate(result.mab.actions.items()):
+        color = f"C{index}"
+        truth = np.atleast_1d(result.truth["probs_reward"][action_id])
+        objectives = model.objectives if hasattr(model, "objectives") else [model]
+        for number, (beta, true_p) in enumerate(zip(objectives, truth, strict=True)):
+            label = action_id if len(objectives) == 1 else f"{action_id}, objective {number}"
+            density = stats.beta.pdf(grid, beta.n_successes, beta.n_failures)
+            axes.plot(grid, density, color=color, linestyle=["-", "--", ":", "-."][number % 4], label=label)
+            axes.axvline(true_p, color=color, linewidth=0.8, alpha=0.6)
+    axes.set_xlabel("success probability (vertical lines: the truth)")
+    axes.set_ylabel("posterior density")
+    axes.set_title("Posteriors")
+    axes.legend(fontsize="small")
+    return figure
+
+
+def _cmab_beliefs(result: SimulationResult) -> Any:
+    mab = result.mab
+    context = result.truth["test_context"]
+    seen = context[:, : mab.input_dim]
+    truth = result.truth["reward_fn"](context)
+    n_draws = 200
+    allowed, _, logits = mab.predict_arrays(np.repeat(seen, n_draws, axis=0))
+    predicted = (1.0 / (1.0 + np.exp(-logits))).reshape(len(seen), n_draws, *logits.shape[1:]).mean(axis=1)
+    figure = _figure(5.5, 5.0)
+    axes = figure.add_subplot()
+    for index, action_id in enumerate(allowed):
+        true_p = np.asarray(truth[action_id]).reshape(len(seen), -1)
+        guess = predicted[:, index].reshape(len(seen), -1)
+        axes.scatter(true_p.ravel(), guess.ravel(), s=8, alpha=0.6, color=f"C{index}", label=action_id)
+    axes.plot([0, 1], [0, 1], color="grey", linewidth=0.8)
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("true probability")
+    axes.set_ylabel("predicted probability (mean of Thompson draws)")
+    axes.set_title("Predicted against true")
+    axes.legend(fontsize="small")
+    return figure

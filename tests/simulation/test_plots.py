@@ -1,0 +1,60 @@
+"""Plots render headless and hold the data they show."""
+
+import numpy as np
+import pytest
+
+from pybandits.cmab import CmabBernoulli
+from pybandits.simulation import CmabSimulator, SmabSimulator
+from pybandits.simulation.plots import plot_action_shares, plot_beliefs, plot_regret
+from pybandits.smab import SmabBernoulli, SmabBernoulliMO
+
+
+@pytest.fixture(scope="module")
+def smab_result():
+    mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    return SmabSimulator(mab, {"a": 0.2, "b": 0.6}, n_updates=8, batch_size=25, random_seed=0).run()
+
+
+def test_regret_plot_holds_both_curves(smab_result):
+    figure = plot_regret(smab_result)
+    lines = figure.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["bandit", "uniform random"]
+    assert np.isclose(lines[0].get_ydata()[-1], smab_result.summary.cumulative_regret)
+    assert np.isclose(lines[1].get_ydata()[-1], smab_result.summary.random_regret)
+    figure.canvas.draw()  # renders without a display
+
+
+def test_action_share_plot_has_one_band_per_action(smab_result):
+    figure = plot_action_shares(smab_result)
+    assert len(figure.axes[0].collections) == 2
+    figure.canvas.draw()
+
+
+def test_smab_beliefs_plot_posteriors_and_truth(tmp_path, smab_result):
+    figure = plot_beliefs(smab_result)
+    axes = figure.axes[0]
+    densities = [line for line in axes.get_lines() if len(line.get_xdata()) > 2]
+    truths = sorted(line.get_xdata()[0] for line in axes.get_lines() if len(line.get_xdata()) == 2)
+    assert len(densities) == 2 and truths == [0.2, 0.6]
+    figure.savefig(tmp_path / "beliefs.png")
+    assert (tmp_path / "beliefs.png").stat().st_size > 1000
+
+
+def test_multi_objective_beliefs_plot():
+    mab = SmabBernoulliMO.cold_start(action_ids={"a", "b"}, n_objectives=2)
+    result = SmabSimulator(mab, {"a": [0.2, 0.7], "b": [0.6, 0.1]}, n_updates=2, random_seed=0).run()
+    assert len([line for line in plot_beliefs(result).axes[0].get_lines() if len(line.get_xdata()) > 2]) == 4
+
+
+def test_cmab_beliefs_plot_predicted_against_true():
+    mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, update_kwargs={"num_steps": 50})
+    result = CmabSimulator(mab, n_updates=2, batch_size=50, random_seed=0).run()
+    figure = plot_beliefs(result)
+    points = figure.axes[0].collections
+    assert len(points) == 2 and all(len(p.get_offsets()) == 200 for p in points)
+    figure.canvas.draw()
+
+
+def test_plots_check_their_argument():
+    with pytest.raises(TypeError, match="result: expected a SimulationResult"):
+        plot_regret({"not": "a result"})

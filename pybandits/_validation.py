@@ -152,7 +152,7 @@ def check_actions(actions: Sequence[str], action_ids: Sequence[str]) -> np.ndarr
         not_str = next((a for a in array.reshape(-1) if not isinstance(a, str)), None)
         if not_str is not None:
             raise TypeError(f"actions: expected action id strings, got {describe(not_str)}")
-        array = array.astype(str) if array.size else np.empty(array.shape, dtype=str)
+        # Kept as Python strings: numpy's fixed-width unicode would drop trailing NUL characters.
     if array.ndim != 1:
         raise ValueError(f"actions: expected a one-dimensional sequence of action ids, got shape {array.shape}")
     if array.size == 0:

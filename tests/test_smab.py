@@ -177,3 +177,12 @@ def test_simulation_concentrates_on_the_best_arm():
     assert np.mean(shares[-5:]) > np.mean(shares[:3])
     assert mab.actions["c"].n_observations > mab.actions["a"].n_observations + mab.actions["b"].n_observations
     assert abs(mab.actions["c"].mean - truth["c"]) < 0.03
+
+
+def test_action_ids_with_trailing_nul_characters_are_kept_apart():
+    """numpy's fixed-width strings drop trailing NULs; actions are matched as Python strings."""
+    mab = SmabBernoulli.cold_start(action_ids=["\x00", "0", "0\x00"])
+    mab.update(actions=["\x00", "0", "0\x00", "\x00"], rewards=[1, 0, 1, 1])
+    assert mab.actions["\x00"].n_successes == 3
+    assert mab.actions["0"].n_failures == 2
+    assert mab.actions["0\x00"].n_successes == 2

@@ -84,7 +84,8 @@ class SmabSimulator:
         expected_shape = (len(ids),) if self.mab.n_objectives is None else (len(ids), self.mab.n_objectives)
         if truth.shape != expected_shape:
             raise ValueError(
-                f"probs_reward: expected values of shape {expected_shape[1:] or 'scalar'} per action, got {truth.shape[1:]}"
+                f"probs_reward: expected values of shape {expected_shape[1:] or 'scalar'} per action, "
+                f"got {truth.shape[1:]}"
             )
         if not np.all((truth >= 0) & (truth <= 1)):
             raise ValueError(f"probs_reward: expected probabilities in [0, 1], got {truth.tolist()}")

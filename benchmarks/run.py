@@ -158,7 +158,13 @@ def bench_transfer() -> None:
     bench_transfer.run()
 
 
-SECTIONS = {"smab": bench_smab, "cmab": bench_cmab, "transfer": bench_transfer}
+def bench_learning() -> None:
+    import bench_learning
+
+    bench_learning.run()
+
+
+SECTIONS = {"smab": bench_smab, "cmab": bench_cmab, "transfer": bench_transfer, "learning": bench_learning}
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """The transfer-learning examples run top to bottom as users run them, and print what they promise."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +53,23 @@ def test_seed_tutorial_runs_unchanged():
     assert "action_C: n_successes=1, n_failures=1" in out
     assert "Continued training complete." in out
     assert result.stderr == ""
+
+
+def test_simulation_notebooks_run_quickly(monkeypatch):
+    for name, promise in (
+        ("smab_simulation.ipynb", "x a uniformly random policy"),
+        ("cmab_simulation.ipynb", "hidden_dim_list=[8]"),
+    ):
+        code = notebook_code(ROOT / "examples" / name)
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            cwd=ROOT,
+            env={**os.environ, "PYBANDITS_QUICK": "1", "MPLBACKEND": "Agg"},
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert promise in result.stdout
+        assert result.stderr == ""

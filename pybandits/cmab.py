@@ -112,12 +112,7 @@ class BaseCmab(BaseMab):
         n_objectives: int | None = None,
     ) -> Any:
         """Validate the cold-start arguments and build a bandit at the prior."""
-        if strategy is None:
-            strategy = cls.strategy_type()
-        elif not isinstance(strategy, cls.strategy_type):
-            raise TypeError(
-                f"strategy: expected a {cls.strategy_type.__name__} for {cls.__name__}, got {type(strategy).__name__}"
-            )
+        strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
         check.check_choice(activation, "activation", ACTIVATIONS)
@@ -135,9 +130,6 @@ class BaseCmab(BaseMab):
             params = DistParams.model_validate(dist_params_init or {})
         except ValidationError as error:
             raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
-        epsilon = check.check_probability(epsilon, "epsilon")
-        check.check_default_action(default_action, list(costs), epsilon)
-        seed = check.check_random_seed(random_seed)
 
         def cold(cost: float | None) -> Bnn:
             return Bnn.cold_start(

@@ -79,6 +79,26 @@ class BaseMab(PyBanditsBaseModel):
             )
         return self
 
+    @classmethod
+    def _check_cold_start(
+        cls,
+        action_ids: list[str],
+        strategy: Strategy | None,
+        epsilon: float | None,
+        default_action: str | None,
+        random_seed: int | None,
+    ) -> tuple[Strategy, float | None, int | None]:
+        """Check the cold-start arguments every bandit takes; the class's strategy by default."""
+        if strategy is None:
+            strategy = cls.strategy_type()
+        elif not isinstance(strategy, cls.strategy_type):
+            raise TypeError(
+                f"strategy: expected a {cls.strategy_type.__name__} for {cls.__name__}, got {type(strategy).__name__}"
+            )
+        epsilon = check.check_probability(epsilon, "epsilon")
+        check.check_default_action(default_action, action_ids, epsilon)
+        return strategy, epsilon, check.check_random_seed(random_seed)
+
     # -- prediction --------------------------------------------------------------------------
 
     def _allowed_action_ids(self, forbidden_actions: Iterable[str] | None) -> list[str]:

@@ -86,15 +86,7 @@ class BaseSmab(BaseMab):
         n_objectives: int | None = None,
     ) -> Any:
         """A cold-started bandit: every action at the Beta(1, 1) prior."""
-        if strategy is None:
-            strategy = cls.strategy_type()
-        elif not isinstance(strategy, cls.strategy_type):
-            raise TypeError(
-                f"strategy: expected a {cls.strategy_type.__name__} for {cls.__name__}, got {type(strategy).__name__}"
-            )
-        epsilon = check.check_probability(epsilon, "epsilon")
-        check.check_default_action(default_action, list(costs), epsilon)
-        seed = check.check_random_seed(random_seed)
+        strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
         if n_objectives is None:
             actions = {a: Beta(cost=cost) for a, cost in costs.items()}
         else:

@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, PositiveInt, model_validator
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.model.objectives import PerObjective
 
 __all__ = ["Beta", "BetaMO", "Cost"]
 
@@ -82,7 +83,7 @@ class Beta(PyBanditsBaseModel):
         )
 
 
-class BetaMO(PyBanditsBaseModel):
+class BetaMO(PerObjective, PyBanditsBaseModel):
     """Beta posteriors of one action's success probabilities on several objectives.
 
     Parameters
@@ -108,21 +109,6 @@ class BetaMO(PyBanditsBaseModel):
         if any(objective.cost is not None for objective in self.objectives):
             raise ValueError("objectives: a cost belongs to the action (BetaMO.cost), not to an objective")
         return self
-
-    @property
-    def n_objectives(self) -> int:
-        """Number of objectives."""
-        return len(self.objectives)
-
-    @property
-    def n_successes(self) -> list[int]:
-        """``n_successes`` of every objective."""
-        return [objective.n_successes for objective in self.objectives]
-
-    @property
-    def n_failures(self) -> list[int]:
-        """``n_failures`` of every objective."""
-        return [objective.n_failures for objective in self.objectives]
 
     @property
     def mean(self) -> list[float]:

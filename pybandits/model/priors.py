@@ -27,13 +27,17 @@ from pybandits.base import PyBanditsBaseModel
 __all__ = ["FloatArray", "LocationScale", "NuArray"]
 
 
-def _as_float_array(value: Any) -> np.ndarray:
+def _to_array(value: Any) -> np.ndarray:
     if isinstance(value, str | bytes) or value is None:
         raise ValueError(f"expected an array of numbers, got {type(value).__name__}")
     try:
-        array = np.array(value, dtype=np.float64)
+        return np.array(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(f"expected an array of numbers, got {str(error)[:120]}") from None
+
+
+def _as_float_array(value: Any) -> np.ndarray:
+    array = _to_array(value)
     if not np.all(np.isfinite(array)):
         raise ValueError("expected finite numbers, got NaN or infinity")
     array.flags.writeable = False
@@ -51,12 +55,7 @@ FloatArray = Annotated[
 def _as_nu_array(value: Any) -> np.ndarray:
     if isinstance(value, list | tuple):  # JSON null stands for infinity (a Normal element)
         value = _nulls_to_inf(value)
-    if isinstance(value, str | bytes) or value is None:
-        raise ValueError(f"expected an array of numbers, got {type(value).__name__}")
-    try:
-        array = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"expected an array of numbers, got {str(error)[:120]}") from None
+    array = _to_array(value)
     if np.any(np.isnan(array)) or np.any(array == -np.inf):
         raise ValueError("expected degrees of freedom > 0 (or null for a Normal element), got NaN or -infinity")
     array.flags.writeable = False

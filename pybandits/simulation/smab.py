@@ -47,7 +47,7 @@ class SmabSimulator:
     >>> from pybandits.smab import SmabBernoulli
     >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
     >>> result = SmabSimulator(mab, {"a": 0.2, "b": 0.5}, n_updates=20, random_seed=1).run()
-    >>> result.summary.action_shares["b"][-1] > 0.8
+    >>> bool(result.summary.action_shares["b"][-1] > 0.8)
     True
     """
 

@@ -20,6 +20,7 @@ from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
 from pybandits.model.bnn.network import Activation, Network
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
+from pybandits.model.objectives import PerObjective
 
 __all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics"]
 
@@ -196,7 +197,7 @@ class Bnn(PyBanditsBaseModel):
     __hash__ = None
 
 
-class BnnMO(PyBanditsBaseModel):
+class BnnMO(PerObjective, PyBanditsBaseModel):
     """One action's networks, one per objective, and its cost.
 
     Parameters
@@ -221,24 +222,9 @@ class BnnMO(PyBanditsBaseModel):
         return self
 
     @property
-    def n_objectives(self) -> int:
-        """Number of objectives."""
-        return len(self.objectives)
-
-    @property
     def n_features(self) -> int:
         """Number of context features."""
         return self.objectives[0].n_features
-
-    @property
-    def n_successes(self) -> list[int]:
-        """``n_successes`` of every objective."""
-        return [objective.n_successes for objective in self.objectives]
-
-    @property
-    def n_failures(self) -> list[int]:
-        """``n_failures`` of every objective."""
-        return [objective.n_failures for objective in self.objectives]
 
     def __getattr__(self, name: str) -> Any:
         # Settings shared by every objective (activation, update_kwargs, ...) read from the first.

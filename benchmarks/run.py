@@ -164,7 +164,19 @@ def bench_learning() -> None:
     bench_learning.run()
 
 
-SECTIONS = {"smab": bench_smab, "cmab": bench_cmab, "transfer": bench_transfer, "learning": bench_learning}
+def bench_batch() -> None:
+    import bench_batch
+
+    bench_batch.run()
+
+
+SECTIONS = {
+    "smab": bench_smab,
+    "cmab": bench_cmab,
+    "transfer": bench_transfer,
+    "learning": bench_learning,
+    "batch": bench_batch,
+}
 
 
 def main() -> None:

@@ -29,7 +29,8 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +43,7 @@ from pybandits.mab import BaseMab
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
+from pybandits.parallel import fit_actions
 from pybandits.state import register_bandit
 from pybandits.strategy import (
     BestActionIdentificationBandit,
@@ -204,7 +206,14 @@ class BaseCmab(BaseMab):
 
     # -- update ------------------------------------------------------------------------------
 
-    def update(self, actions: Sequence[str], rewards: Sequence, context: object) -> None:
+    def update(
+        self,
+        actions: Sequence[str],
+        rewards: Sequence,
+        context: object,
+        executor: Executor | None = None,
+        callback: Callable[[str, int], None] | None = None,
+    ) -> None:
         """Fit the played actions' posteriors to the observed rewards in their contexts.
 
         Parameters
@@ -216,6 +225,11 @@ class BaseCmab(BaseMab):
             rewards per played action.
         context : array-like of shape (n_rows, n_features)
             The context of every row.
+        executor : concurrent.futures.Executor, optional
+            Fit the played actions in parallel on this executor (see :mod:`pybandits.parallel`);
+            with the same seed the result equals the sequential one.
+        callback : callable, optional
+            ``callback(action_id, n_rows)`` after each action's fit, e.g. to show progress.
 
         Notes
         -----
@@ -232,17 +246,20 @@ class BaseCmab(BaseMab):
         features = check.check_context(context, self.input_dim, n_rows=len(played), allow_empty=True)
         if played.size == 0:
             return
+        if executor is not None and not isinstance(executor, Executor):
+            raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback: expected a callable or None, got {check.describe(callback)}")
         order = np.argsort(played, kind="stable")
         bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
         with self._rollback_on_error():
-            new_actions = dict(self.actions)
+            tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
             for index, action_id in enumerate(action_ids):
                 rows = order[bounds[index] : bounds[index + 1]]
-                if rows.size == 0:
-                    continue
-                seed = int(self._rng.integers(2**63))
-                new_actions[action_id] = self.actions[action_id].updated(features[rows], observed[rows], seed)
-            self.actions = new_actions
+                if rows.size:
+                    tasks.append((action_id, rows, int(self._rng.integers(2**63))))
+            fitted = fit_actions(self.actions, tasks, features, observed, executor, callback)
+            self.actions = {**self.actions, **fitted}
 
 
 @register_bandit

@@ -4,7 +4,7 @@
 :class:`CmabSimulator` plays a contextual bandit against a reward function of the context. Both
 record every decision with its expected regret and compare with a uniformly random policy on the
 same rounds. :mod:`pybandits.simulation.plots` draws the results (needs matplotlib:
-``pip install "pybandits[plot]"``). The results are pandas DataFrames (``pybandits[simulation]``).
+``pip install "pybandits[plot]"``). The results are pandas DataFrames.
 """
 
 from pybandits.simulation.base import SimulationResult, SimulationSummary, pareto_regret

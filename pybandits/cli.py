@@ -1,0 +1,187 @@
+"""The ``pybandits`` command: retrain, predict, evolve and inspect saved bandits from scripts and jobs.
+
+::
+
+    pybandits update --state STATE.json --data DATA.csv --out NEW.json [--workers N] [--quiet]
+    pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv
+    pybandits edit --state STATE.json --template TEMPLATE.json --out NEW.json
+    pybandits info --state STATE.json
+
+States are the files of :func:`pybandits.save`. Update data is CSV (Parquet with pyarrow) with the
+header ``action,reward,`` and then the feature columns in order; prediction data holds only the
+feature columns. Outputs are written atomically: a failed or killed job leaves an existing output
+file as it was. Exit codes: 0 success, 2 bad arguments or input (the message names the file, row
+and column), 1 a failed fit or another error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+import pybandits
+from pybandits.cmab import BaseCmab
+from pybandits.mab import BaseMab
+from pybandits.tabular import DataError, read_contexts, read_logged_rows, write_csv_atomically
+
+__all__ = ["main"]
+
+
+class _UsageError(Exception):
+    """Bad arguments or input: exit code 2."""
+
+
+def _load(path: str, what: str) -> BaseMab:
+    try:
+        return pybandits.load(path)
+    except FileNotFoundError:
+        raise _UsageError(f"{path}: no such {what} file") from None
+    except (ValueError, TypeError) as error:
+        raise _UsageError(str(error)) from None
+
+
+def _n_features(mab: BaseMab) -> int:
+    return mab.input_dim if isinstance(mab, BaseCmab) else 0
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    start = time.perf_counter()
+
+    def report(action_id: str, n_rows: int) -> None:
+        print(f"  fitted {action_id} on {n_rows} rows ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+
+    return report
+
+
+def _update(args: argparse.Namespace) -> None:
+    mab = _load(args.state, "state")
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if isinstance(mab, BaseCmab) and args.workers > 1:
+            from pybandits.parallel import process_pool
+
+            executor = stack.enter_context(process_pool(args.workers))  # workers start while the data is read
+        rows = read_logged_rows(args.data, _n_features(mab), list(mab.actions))
+        if not args.quiet:
+            print(
+                f"read {len(rows.actions)} rows from {args.data} in {time.perf_counter() - start:.1f} s",
+                file=sys.stderr,
+            )
+        if isinstance(mab, BaseCmab):
+            mab.update(rows.actions, rows.rewards, rows.context, executor=executor, callback=_progress(args.quiet))
+        else:
+            mab.update(rows.actions, rows.rewards)
+    pybandits.save(mab, args.out)
+    if not args.quiet:
+        print(f"wrote {args.out} ({time.perf_counter() - start:.1f} s in all)", file=sys.stderr)
+
+
+def _predict(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    mab = _load(args.state, "state")
+    if not isinstance(mab, BaseCmab):
+        raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
+    context = read_contexts(args.data, mab.input_dim)
+    allowed, chosen, logits = mab.predict_arrays(context)
+    probabilities = 1.0 / (1.0 + np.exp(-logits))
+    columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
+    if probabilities.ndim == 2:
+        columns |= {f"probability_{a}": probabilities[:, j] for j, a in enumerate(allowed)}
+    else:
+        for j, a in enumerate(allowed):
+            columns |= {f"probability_{a}_{o}": probabilities[:, j, o] for o in range(probabilities.shape[2])}
+    write_csv_atomically(pd.DataFrame(columns), args.out)
+
+
+def _edit(args: argparse.Namespace) -> None:
+    from pybandits.transfer import edit_model_on_the_fly
+
+    current = _load(args.state, "state")
+    template = _load(args.template, "template")
+    try:
+        evolved, summary = edit_model_on_the_fly(current, template, return_summary=True)
+    except (TypeError, ValueError) as error:
+        raise _UsageError(str(error)) from None
+    pybandits.save(evolved, args.out)
+    if not args.quiet:
+        print(summary)
+
+
+def _info(args: argparse.Namespace) -> None:
+    mab = _load(args.state, "state")
+    print(f"class      {type(mab).__name__}")
+    print(f"strategy   {mab.strategy!r}")
+    print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}")
+    if isinstance(mab, BaseCmab):
+        first = next(iter(mab.actions.values()))
+        print(
+            f"network    {mab.input_dim} features, hidden {first.hidden_dim_list}, {first.activation}, "
+            f"residual {first.use_residual_connections}"
+        )
+        print(f"inference  {first.update_method} {first.update_kwargs}")
+    print("actions")
+    for action_id, model in mab.actions.items():
+        cost = "" if model.cost is None else f"  cost {model.cost}"
+        print(f"  {action_id}: n_successes={model.n_successes} n_failures={model.n_failures}{cost}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pybandits", description="Retrain, predict with and evolve saved bandits.")
+    parser.add_argument("--version", action="version", version=f"pybandits {pybandits.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    update = commands.add_parser("update", help="update a saved bandit with logged rows")
+    update.add_argument("--state", required=True, help="the bandit to update (a pybandits.save file)")
+    update.add_argument("--data", required=True, help="CSV or Parquet: action,reward,<features>")
+    update.add_argument("--out", required=True, help="where to write the updated bandit (atomically)")
+    update.add_argument("--workers", type=int, default=1, help="fit actions in this many processes (default 1)")
+    update.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    update.set_defaults(run=_update)
+
+    predict = commands.add_parser("predict", help="choose actions for contexts")
+    predict.add_argument("--state", required=True)
+    predict.add_argument("--data", required=True, help="CSV or Parquet of feature columns")
+    predict.add_argument("--out", required=True, help="CSV: action and the sampled probability of every action")
+    predict.set_defaults(run=_predict)
+
+    edit = commands.add_parser("edit", help="evolve a bandit to a template's configuration (transfer)")
+    edit.add_argument("--state", required=True)
+    edit.add_argument("--template", required=True, help="a saved, usually cold-started, bandit")
+    edit.add_argument("--out", required=True)
+    edit.add_argument("--quiet", action="store_true", help="do not print the edit's summary")
+    edit.set_defaults(run=_edit)
+
+    info = commands.add_parser("info", help="describe a saved bandit")
+    info.add_argument("--state", required=True)
+    info.set_defaults(run=_info)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    if getattr(args, "workers", 1) < 1:
+        print("pybandits: error: --workers: expected an integer >= 1", file=sys.stderr)
+        return 2
+    try:
+        args.run(args)
+    except (_UsageError, DataError) as error:
+        print(f"pybandits: error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a failed fit, a full disk...: reported, and the old files are intact
+        print(f"pybandits: error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Reading logged rows (CSV, or Parquet with pyarrow) into the arrays ``update`` and ``predict`` take.
+
+Update data has the header ``action,reward,`` followed by the feature columns in order (none for a
+stochastic bandit); prediction data has only the feature columns. Errors name the file, the row
+(as a line number of the file, the header being line 1) and the column.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["DataError", "LoggedRows", "read_contexts", "read_logged_rows", "write_csv_atomically"]
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message names the file, row and column."""
+
+
+@dataclass(frozen=True)
+class LoggedRows:
+    """Rows of a log: the action played, its reward, and the context features."""
+
+    actions: np.ndarray
+    rewards: np.ndarray
+    context: np.ndarray
+
+
+def _read_table(path: str | os.PathLike):
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.suffix.lower() in {".parquet", ".pq"}:
+        try:
+            return pd.read_parquet(path)
+        except ImportError:
+            raise DataError(f'{path}: reading Parquet needs pyarrow: pip install "pybandits[parquet]"') from None
+    try:
+        # Numbers parse natively (fast); a column holding text comes back as strings and is
+        # examined cell by cell only then, to name the offending row.
+        return pd.read_csv(path, dtype={"action": str}, keep_default_na=False, na_filter=False, engine="c")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty; expected a header line") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: not a readable CSV file ({error})") from None
+
+
+def _cell(frame, column: str, index: int) -> object:
+    """A cell as a plain Python value, for messages."""
+    value = frame[column].iloc[index]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _numeric(path, frame, column: str, header_offset: int = 2) -> np.ndarray:
+    """A column as float64; the first cell that is not a finite number is reported."""
+    import pandas as pd
+
+    raw = frame[column]
+    if raw.dtype.kind in "iuf":
+        values = raw.to_numpy(dtype=np.float64)
+    else:
+        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{path}: row {index + header_offset}, column {column!r}: "
+            f"expected a finite number, got {_cell(frame, column, index)!r}"
+        )
+    return values
+
+
+def _check_header(path, columns: list[str], expected_first: list[str], n_features: int) -> list[str]:
+    if columns[: len(expected_first)] != expected_first:
+        raise DataError(
+            f"{path}: expected the header to start with {','.join(expected_first) or '(features)'}, "
+            f"got {','.join(columns[: len(expected_first) or 3])}"
+        )
+    features = columns[len(expected_first) :]
+    if len(features) != n_features:
+        raise DataError(f"{path}: expected {n_features} feature columns after {expected_first}, got {len(features)}")
+    return features
+
+
+def read_logged_rows(path: str | os.PathLike, n_features: int, action_ids: list[str]) -> LoggedRows:
+    """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits."""
+    frame = _read_table(path)
+    features = _check_header(path, list(map(str, frame.columns)), ["action", "reward"], n_features)
+    actions = frame["action"].astype(str).to_numpy()
+    unknown = ~np.isin(actions, np.asarray(action_ids, dtype=str))
+    if unknown.any():
+        index = int(np.flatnonzero(unknown)[0])
+        raise DataError(
+            f"{path}: row {index + 2}, column 'action': expected one of {action_ids}, got {actions[index]!r}"
+        )
+    rewards = _numeric(path, frame, "reward")
+    not_binary = (rewards != 0) & (rewards != 1)
+    if not_binary.any():
+        index = int(np.flatnonzero(not_binary)[0])
+        raise DataError(
+            f"{path}: row {index + 2}, column 'reward': expected 0 or 1, got {_cell(frame, 'reward', index)!r}"
+        )
+    context = np.empty((len(frame), n_features))
+    for j, column in enumerate(features):
+        context[:, j] = _numeric(path, frame, column)
+    return LoggedRows(actions=actions.astype(str), rewards=rewards.astype(np.int8), context=context)
+
+
+def read_contexts(path: str | os.PathLike, n_features: int) -> np.ndarray:
+    """Read a table of ``n_features`` feature columns."""
+    frame = _read_table(path)
+    features = _check_header(path, list(map(str, frame.columns)), [], n_features)
+    if len(frame) == 0:
+        raise DataError(f"{path}: expected at least one row of features, got none")
+    context = np.empty((len(frame), n_features))
+    for j, column in enumerate(features):
+        context[:, j] = _numeric(path, frame, column)
+    return context
+
+
+def write_csv_atomically(frame, path: str | os.PathLike) -> None:
+    """Write a DataFrame as CSV so that ``path`` is always either the old file or the new one."""
+    from pybandits.state import atomic_write_text
+
+    atomic_write_text(path, frame.to_csv(index=False))

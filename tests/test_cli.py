@@ -1,0 +1,264 @@
+"""The pybandits command line: success, failure with named file/row/column, atomic outputs."""
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from conftest import logistic_data
+
+import pybandits
+from pybandits.cli import main
+from pybandits.cmab import CmabBernoulli
+from pybandits.smab import SmabBernoulli
+
+
+@pytest.fixture
+def job(tmp_path):
+    """A saved contextual bandit and a small day of logs."""
+    mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 50}, random_seed=0)
+    pybandits.save(mab, tmp_path / "state.json")
+    context, rewards, _ = logistic_data(60, seed=3)
+    frame = pd.DataFrame(
+        {"action": ["a", "b"] * 30, "reward": rewards, "f0": context[:, 0], "f1": context[:, 1], "f2": context[:, 2]}
+    )
+    frame.to_csv(tmp_path / "day.csv", index=False)
+    frame.iloc[:, 2:].to_csv(tmp_path / "contexts.csv", index=False)
+    return tmp_path
+
+
+def test_update_info_predict_edit(job, capsys):
+    assert (
+        main(
+            [
+                "update",
+                "--state",
+                str(job / "state.json"),
+                "--data",
+                str(job / "day.csv"),
+                "--out",
+                str(job / "new.json"),
+            ]
+        )
+        == 0
+    )
+    err = capsys.readouterr().err
+    assert "read 60 rows" in err and "fitted a on 30 rows" in err and "fitted b on 30 rows" in err
+    updated = pybandits.load(job / "new.json")
+    assert updated.actions["a"].n_successes + updated.actions["a"].n_failures == 32
+
+    assert main(["info", "--state", str(job / "new.json")]) == 0
+    out = capsys.readouterr().out
+    assert "class      CmabBernoulli" in out and "network    3 features, hidden [], tanh" in out
+    assert f"a: n_successes={updated.actions['a'].n_successes}" in out
+
+    assert (
+        main(
+            [
+                "predict",
+                "--state",
+                str(job / "new.json"),
+                "--data",
+                str(job / "contexts.csv"),
+                "--out",
+                str(job / "p.csv"),
+            ]
+        )
+        == 0
+    )
+    predictions = pd.read_csv(job / "p.csv")
+    assert list(predictions.columns) == ["action", "probability_a", "probability_b"]
+    assert len(predictions) == 60 and set(predictions["action"]) <= {"a", "b"}
+
+    template = CmabBernoulli.cold_start(action_ids={"a", "b", "c"}, n_features=4)
+    pybandits.save(template, job / "template.json")
+    assert (
+        main(
+            [
+                "edit",
+                "--state",
+                str(job / "new.json"),
+                "--template",
+                str(job / "template.json"),
+                "--out",
+                str(job / "v2.json"),
+            ]
+        )
+        == 0
+    )
+    assert "features                      3 -> 4" in capsys.readouterr().out
+    assert pybandits.load(job / "v2.json").input_dim == 4
+
+
+def test_update_with_two_workers_equals_one(job):
+    base = ["update", "--state", str(job / "state.json"), "--data", str(job / "day.csv"), "--quiet"]
+    assert main([*base, "--out", str(job / "one.json")]) == 0
+    assert main([*base, "--out", str(job / "two.json"), "--workers", "2"]) == 0
+    assert pybandits.load(job / "one.json") == pybandits.load(job / "two.json")
+
+
+def test_stochastic_bandit_update(tmp_path):
+    pybandits.save(SmabBernoulli.cold_start(action_ids={"x", "y"}), tmp_path / "s.json")
+    (tmp_path / "d.csv").write_text("action,reward\nx,1\ny,0\nx,1\n")
+    assert (
+        main(
+            [
+                "update",
+                "--state",
+                str(tmp_path / "s.json"),
+                "--data",
+                str(tmp_path / "d.csv"),
+                "--out",
+                str(tmp_path / "s.json"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert pybandits.load(tmp_path / "s.json").actions["x"].n_successes == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("action,reward,f0,f1,f2\na,1,0.5,x,1\n", "row 2, column 'f1': expected a finite number, got 'x'"),
+        ("action,reward,f0,f1,f2\na,1,0,0,0\nb,1,0,,0\n", "row 3, column 'f1': expected a finite number, got ''"),
+        (
+            "action,reward,f0,f1,f2\na,1,0,0,0\nz,1,0,0,0\n",
+            r"row 3, column 'action': expected one of \['a', 'b'\], got 'z'",
+        ),
+        ("action,reward,f0,f1,f2\na,2,0,0,0\n", "row 2, column 'reward': expected 0 or 1, got 2"),
+        ("action,reward,f0,f1\na,1,0,0\n", r"expected 3 feature columns after \['action', 'reward'\], got 2"),
+        ("reward,action,f0,f1,f2\n1,a,0,0,0\n", "expected the header to start with action,reward"),
+        ("", "the file is empty"),
+    ],
+)
+def test_bad_data_is_named_and_leaves_files_alone(job, capsys, content, message):
+    (job / "bad.csv").write_text(content)
+    (job / "out.json").write_text("old")
+    code = main(
+        ["update", "--state", str(job / "state.json"), "--data", str(job / "bad.csv"), "--out", str(job / "out.json")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"{job / 'bad.csv'}" in err
+    assert re.search(message, err)
+    assert (job / "out.json").read_text() == "old"
+
+
+def test_bad_state_and_missing_files(job, capsys):
+    (job / "broken.json").write_text('{"schema_version": 99}')
+    assert main(["info", "--state", str(job / "broken.json")]) == 2
+    assert "expected schema version 1" in capsys.readouterr().err
+    assert main(["info", "--state", str(job / "nope.json")]) == 2
+    assert "no such state file" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "update",
+                "--state",
+                str(job / "state.json"),
+                "--data",
+                str(job / "nope.csv"),
+                "--out",
+                str(job / "o.json"),
+            ]
+        )
+        == 2
+    )
+    assert "nope.csv: no such file" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "update",
+                "--state",
+                str(job / "state.json"),
+                "--data",
+                str(job / "day.csv"),
+                "--out",
+                str(job / "o.json"),
+                "--workers",
+                "0",
+            ]
+        )
+        == 2
+    )
+    with pytest.raises(SystemExit) as exit_info:
+        main(["update", "--state", "x"])  # argparse: missing arguments
+    assert exit_info.value.code == 2
+
+
+def test_refused_edit_exits_2(job, capsys):
+    pybandits.save(CmabBernoulli.cold_start(action_ids={"a"}, n_features=2), job / "narrow.json")
+    assert (
+        main(
+            [
+                "edit",
+                "--state",
+                str(job / "state.json"),
+                "--template",
+                str(job / "narrow.json"),
+                "--out",
+                str(job / "e.json"),
+            ]
+        )
+        == 2
+    )
+    assert "n_features cannot shrink" in capsys.readouterr().err
+    assert not (job / "e.json").exists()
+
+
+def test_console_script_runs(job):
+    result = subprocess.run(
+        [sys.executable, "-m", "pybandits.cli", "info", "--state", str(job / "state.json")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and "CmabBernoulli" in result.stdout
+
+
+def test_a_killed_job_leaves_the_old_output_whole(job):
+    """SIGKILL the update at several moments: the output is always the old file or the new one, whole."""
+    context, rewards, _ = logistic_data(3000, seed=5)
+    pd.DataFrame(
+        {"action": ["a", "b"] * 1500, "reward": rewards, "f0": context[:, 0], "f1": context[:, 1], "f2": context[:, 2]}
+    ).to_csv(job / "big.csv", index=False)
+    out = job / "out.json"
+    pybandits.save(SmabBernoulli.cold_start(action_ids={"old"}), out)
+    old_text = out.read_text()
+    seen_new = False
+    for delay in (0.5, 1.5, 3.0, 6.0, 60.0):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "pybandits.cli",
+                "update",
+                "--state",
+                str(job / "state.json"),
+                "--data",
+                str(job / "big.csv"),
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        text = out.read_text()
+        if text == old_text:
+            continue
+        loaded = pybandits.load(out)  # a whole, valid new state
+        assert type(loaded) is CmabBernoulli
+        seen_new = True
+        out.write_text(old_text)
+        time.sleep(0.05)
+    assert seen_new  # the last run (60 s allowed) completes
+    assert sorted(p.name for p in job.iterdir() if p.name.startswith(".out.json")) == []
+    assert json.loads(out.read_text())["class"] in {"SmabBernoulli", "CmabBernoulli"}

@@ -1,0 +1,89 @@
+"""Fan-out: per-action fits on a process pool or a Dask cluster equal the sequential result."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from conftest import logistic_data
+
+from pybandits.cmab import CmabBernoulli
+from pybandits.exceptions import FitError
+from pybandits.parallel import process_pool
+
+SETTINGS = {"num_steps": 60}
+
+
+def batch(n_rows=300):
+    context, rewards, _ = logistic_data(n_rows, seed=21)
+    actions = np.array(["a", "b", "c"])[np.arange(n_rows) % 3]
+    return actions, rewards, context
+
+
+def fresh():
+    return CmabBernoulli.cold_start(action_ids={"a", "b", "c"}, n_features=3, update_kwargs=SETTINGS, random_seed=8)
+
+
+@pytest.fixture(scope="module")
+def sequential():
+    mab = fresh()
+    mab.update(*batch())
+    return mab
+
+
+@pytest.fixture(scope="module")
+def workers_dir(tmp_path_factory):
+    """Worker compile directories for this test session (set before any worker starts)."""
+    folder = tmp_path_factory.mktemp("worker-compiledirs")
+    os.environ["PYBANDITS_WORKER_COMPILEDIR"] = str(folder)
+    yield folder
+    os.environ.pop("PYBANDITS_WORKER_COMPILEDIR", None)
+
+
+def test_process_pool_equals_sequential(sequential, workers_dir):
+    mab = fresh()
+    seen = []
+    with process_pool(2) as executor:
+        mab.update(*batch(), executor=executor, callback=lambda action_id, n_rows: seen.append((action_id, n_rows)))
+    assert mab == sequential
+    assert sorted(seen) == [("a", 100), ("b", 100), ("c", 100)]
+    slots = sorted(p.name for p in workers_dir.iterdir() if p.is_dir())
+    assert slots and all(name.startswith("slot-") for name in slots)  # each worker compiled in its own slot
+
+
+def test_dask_executor_equals_sequential(sequential):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        mab = fresh()
+        mab.update(*batch(), executor=client.get_executor())
+    assert mab == sequential
+
+
+def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch):
+    mab = fresh()
+    before = mab.get_state()
+
+    def explode(context, rewards, seed):
+        raise FitError("injected in a worker")
+
+    from pybandits.model.bnn.action import Bnn
+
+    monkeypatch.setattr(Bnn, "updated", lambda self, context, rewards, seed: explode(context, rewards, seed))
+    with ThreadPoolExecutor(2) as executor, pytest.raises(FitError, match="injected in a worker"):
+        mab.update(*batch(), executor=executor)
+    assert mab.get_state() == before
+
+
+def test_executor_must_be_an_executor():
+    mab = fresh()
+    with pytest.raises(TypeError, match="executor: expected a concurrent.futures.Executor or None"):
+        mab.update(*batch(30), executor=4)
+    with pytest.raises(TypeError, match="callback: expected a callable or None"):
+        mab.update(*batch(30), callback="print")
+    with pytest.raises(ValueError, match="max_workers: expected an integer >= 1, got 0"):
+        process_pool(0)

@@ -200,9 +200,13 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
         if before.cost != after.cost:
             changes[f"cost of {action_id}"] = (before.cost, after.cost)
         if isinstance(after, Bnn | BnnMO):
-            for setting in ("update_method", "update_kwargs", "dist_type"):
+            for setting in ("update_method", "dist_type"):
                 if getattr(before, setting) != getattr(after, setting):
                     changes.setdefault(setting, (getattr(before, setting), getattr(after, setting)))
+            old_kwargs, new_kwargs = before.update_kwargs, after.update_kwargs
+            for key in sorted(set(old_kwargs) | set(new_kwargs)):
+                if old_kwargs.get(key) != new_kwargs.get(key):
+                    changes.setdefault(f"update_kwargs.{key}", (old_kwargs.get(key), new_kwargs.get(key)))
     return changes
 
 

@@ -73,3 +73,14 @@ def test_simulation_notebooks_run_quickly(monkeypatch):
         assert result.returncode == 0, result.stderr[-3000:]
         assert promise in result.stdout
         assert result.stderr == ""
+
+
+def test_batch_retraining_example(tmp_path):
+    result = run_python(script=ROOT / "examples" / "batch_retraining" / "run_job.py")
+    out = result.stdout
+    assert "wrote 20000 logged rows" in out
+    assert "update: counts before -> after" in out and "email: 1/1 -> " in out
+    assert "class      CmabBernoulli" in out
+    assert "probability_email" in out
+    assert "actions added (cold start)    sms" in out and "features                      4 -> 5" in out
+    assert "update_kwargs.batch_size      512 -> None" in out

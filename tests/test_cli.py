@@ -262,3 +262,37 @@ def test_a_killed_job_leaves_the_old_output_whole(job):
     assert seen_new  # the last run (60 s allowed) completes
     assert sorted(p.name for p in job.iterdir() if p.name.startswith(".out.json")) == []
     assert json.loads(out.read_text())["class"] in {"SmabBernoulli", "CmabBernoulli"}
+
+
+def test_parquet_data(job):
+    pytest.importorskip("pyarrow")
+    pd.read_csv(job / "day.csv").to_parquet(job / "day.parquet")
+    code = main(
+        [
+            "update",
+            "--state",
+            str(job / "state.json"),
+            "--data",
+            str(job / "day.parquet"),
+            "--out",
+            str(job / "pq.json"),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    assert (
+        main(
+            [
+                "update",
+                "--state",
+                str(job / "state.json"),
+                "--data",
+                str(job / "day.csv"),
+                "--out",
+                str(job / "csv.json"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert pybandits.load(job / "pq.json") == pybandits.load(job / "csv.json")

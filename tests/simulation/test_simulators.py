@@ -129,3 +129,13 @@ def test_bad_cmab_simulator_arguments():
         CmabSimulator(mab, reward_fn=lambda x: {"a": np.full(len(x), 0.5)}, n_updates=1).run()
     with pytest.raises(ValueError, match=r"context_generator: expected an array of shape \(10, 3\)"):
         CmabSimulator(mab, context_generator=lambda rng, n: np.zeros((n, 2)), batch_size=10, n_updates=1).run()
+
+
+def test_progress_goes_to_stderr_only_when_asked_or_on_a_terminal(capsys):
+    SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3, progressbar=True).run()
+    shown = capsys.readouterr()
+    assert shown.out == "" and "simulating [" in shown.err and "3/3" in shown.err
+    SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3).run()  # not a terminal here
+    assert capsys.readouterr().err == ""
+    SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3, progressbar=False).run()
+    assert capsys.readouterr().err == ""

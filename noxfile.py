@@ -1,8 +1,8 @@
-"""Sessions: ``tests`` on Python 3.11 (PyMC 5) and 3.12 (PyMC 6), and ``lint``."""
+"""Sessions: ``tests`` on Python 3.11 (PyMC 5) and 3.12 (PyMC 6), ``lint`` and ``docs``."""
 
 import nox
 
-nox.options.sessions = ["tests", "lint"]
+nox.options.sessions = ["tests", "lint", "docs"]
 nox.options.default_venv_backend = "venv"
 
 
@@ -22,3 +22,10 @@ def lint(session: nox.Session) -> None:
     session.install("ruff==0.17.*")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.11")
+def docs(session: nox.Session) -> None:
+    """Build the documentation site; warnings are errors."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site")

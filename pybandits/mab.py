@@ -25,7 +25,7 @@ __all__ = ["BaseMab"]
 class BaseMab(PyBanditsBaseModel):
     """Base class of all bandits.
 
-    Parameters
+    Attributes
     ----------
     actions : dict
         Action id to action model (its posterior, and its cost for cost-control bandits).
@@ -36,6 +36,9 @@ class BaseMab(PyBanditsBaseModel):
         ``default_action`` is played if set and allowed, else an allowed action uniformly at random.
     default_action : str, optional
         The action explored with probability ``epsilon``; needs ``epsilon``.
+
+    Parameters
+    ----------
     random_seed : int, optional
         Seed of the bandit's random generator, which drives every draw (sampling, ties,
         exploration): the same seed and calls give the same results. Not a field: the generator's

@@ -35,7 +35,7 @@ Cost = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 class Beta(PyBanditsBaseModel):
     """Beta posterior of one action's success probability.
 
-    Parameters
+    Attributes
     ----------
     n_successes : int, default 1
         First Beta parameter: 1 (the prior) plus the number of rewards equal to 1.
@@ -86,7 +86,7 @@ class Beta(PyBanditsBaseModel):
 class BetaMO(PerObjective, PyBanditsBaseModel):
     """Beta posteriors of one action's success probabilities on several objectives.
 
-    Parameters
+    Attributes
     ----------
     objectives : list of Beta
         One Beta posterior per objective (their own ``cost`` stays None).

@@ -86,7 +86,7 @@ NuArray = Annotated[
 class LocationScale(PyBanditsBaseModel):
     """Independent Normal or Student-t distributions, one per array element.
 
-    Parameters
+    Attributes
     ----------
     mu : array
         Locations.

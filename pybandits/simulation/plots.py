@@ -8,6 +8,8 @@ build figures without pyplot, so they work headless. Needs matplotlib:
 
 from __future__ import annotations
 
+import functools
+import io
 from typing import Any
 
 import numpy as np
@@ -17,12 +19,26 @@ from pybandits.simulation.base import SimulationResult
 __all__ = ["plot_action_shares", "plot_beliefs", "plot_regret"]
 
 
-def _figure(width: float = 7.0, height: float = 4.0) -> Any:
+@functools.cache
+def _figure_class() -> type:
     try:
         from matplotlib.figure import Figure
     except ImportError:
         raise ImportError('pybandits plots need matplotlib: pip install "pybandits[plot]"') from None
-    return Figure(figsize=(width, height), layout="constrained")
+
+    class PlotFigure(Figure):
+        """A Figure that shows itself as an image in notebooks, with or without pyplot."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=96)
+            return buffer.getvalue()
+
+    return PlotFigure
+
+
+def _figure(width: float = 7.0, height: float = 4.0) -> Any:
+    return _figure_class()(figsize=(width, height), layout="constrained")
 
 
 def _check(result: object) -> SimulationResult:

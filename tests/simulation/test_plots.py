@@ -58,3 +58,8 @@ def test_cmab_beliefs_plot_predicted_against_true():
 def test_plots_check_their_argument():
     with pytest.raises(TypeError, match="result: expected a SimulationResult"):
         plot_regret({"not": "a result"})
+
+
+def test_figures_show_as_images_in_notebooks(smab_result):
+    png = plot_regret(smab_result)._repr_png_()
+    assert png.startswith(b"\x89PNG")

@@ -60,7 +60,7 @@ class FitDiagnostics(PyBanditsBaseModel):
 class Bnn(PyBanditsBaseModel):
     """One action's Bayesian neural network and its counts.
 
-    Parameters
+    Attributes
     ----------
     network : Network
         Current weight distributions (prior at cold start, posterior after updates).
@@ -200,7 +200,7 @@ class Bnn(PyBanditsBaseModel):
 class BnnMO(PerObjective, PyBanditsBaseModel):
     """One action's networks, one per objective, and its cost.
 
-    Parameters
+    Attributes
     ----------
     objectives : list of Bnn
         One network per objective, all of the same architecture and settings.

@@ -69,7 +69,7 @@ class Layer(PyBanditsBaseModel):
 class Network(PyBanditsBaseModel):
     """A Bayesian neural network with one logit output.
 
-    Parameters
+    Attributes
     ----------
     layers : list of Layer
         From the input to the output layer; the last has one output.

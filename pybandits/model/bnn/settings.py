@@ -33,7 +33,7 @@ UPDATE_METHODS = ("VI", "MCMC")
 class VISettings(PyBanditsBaseModel):
     """ADVI settings.
 
-    Parameters
+    Attributes
     ----------
     num_steps : int, default 1000
         Optimisation steps per update (an upper bound when ``convergence_tol`` is set).
@@ -73,7 +73,7 @@ class VISettings(PyBanditsBaseModel):
 class MCMCSettings(PyBanditsBaseModel):
     """NUTS settings.
 
-    Parameters
+    Attributes
     ----------
     draws : int, default 500
         Draws kept per chain.

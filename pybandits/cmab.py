@@ -71,7 +71,17 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class BaseCmab(BaseMab):
-    """Shared behaviour of the contextual bandits."""
+    """Shared behaviour of the contextual bandits.
+
+    Examples
+    --------
+    >>> mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, random_seed=0)
+    >>> isinstance(mab, BaseCmab), mab.input_dim
+    (True, 2)
+    >>> allowed, chosen, logits = mab.predict_arrays(np.zeros((4, 2)))
+    >>> allowed, chosen.shape, logits.shape
+    (['a', 'b'], (4,), (4, 2))
+    """
 
     actions: dict[ActionId, Bnn | BnnMO]
 
@@ -264,7 +274,16 @@ class BaseCmab(BaseMab):
 
 @register_bandit
 class CmabBernoulli(BaseCmab):
-    """Contextual Bernoulli bandit with Thompson sampling (:class:`~pybandits.strategy.ClassicBandit`)."""
+    """Contextual Bernoulli bandit with Thompson sampling (:class:`~pybandits.strategy.ClassicBandit`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, hidden_dim_list=[4], random_seed=0)
+    >>> actions, probs, weighted_sums = mab.predict(context=np.ones((2, 3)))
+    >>> len(actions), mab.actions["a"].hidden_dim_list
+    (2, [4])
+    """
 
     actions: dict[ActionId, Bnn]
     strategy: ClassicBandit = Field(default_factory=ClassicBandit)
@@ -324,7 +343,14 @@ class CmabBernoulli(BaseCmab):
 
 @register_bandit
 class CmabBernoulliBAI(BaseCmab):
-    """Contextual Bernoulli bandit for best-action identification (top-two Thompson sampling)."""
+    """Contextual Bernoulli bandit for best-action identification (top-two Thompson sampling).
+
+    Examples
+    --------
+    >>> mab = CmabBernoulliBAI.cold_start(action_ids={"a", "b"}, n_features=2)
+    >>> type(mab.strategy).__name__, mab.strategy.exploit_p
+    ('BestActionIdentificationBandit', 0.5)
+    """
 
     actions: dict[ActionId, Bnn]
     strategy: BestActionIdentificationBandit = Field(default_factory=BestActionIdentificationBandit)
@@ -357,7 +383,14 @@ class CmabBernoulliBAI(BaseCmab):
 
 @register_bandit
 class CmabBernoulliCC(BaseCmab):
-    """Contextual Bernoulli bandit that trades probability for cost (cost control)."""
+    """Contextual Bernoulli bandit that trades probability for cost (cost control).
+
+    Examples
+    --------
+    >>> mab = CmabBernoulliCC.cold_start(action_ids_cost={"a": 1.0, "b": 3.0}, n_features=2)
+    >>> mab.actions["b"].cost
+    3.0
+    """
 
     actions: dict[ActionId, Bnn]
     strategy: CostControlBandit = Field(default_factory=CostControlBandit)
@@ -390,7 +423,16 @@ class CmabBernoulliCC(BaseCmab):
 
 @register_bandit
 class CmabBernoulliMO(BaseCmab):
-    """Contextual Bernoulli bandit on several objectives: one network per objective and action."""
+    """Contextual Bernoulli bandit on several objectives: one network per objective and action.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mab = CmabBernoulliMO.cold_start(action_ids={"a", "b"}, n_features=2, n_objectives=2, random_seed=0)
+    >>> _, probs, _ = mab.predict(context=np.zeros((1, 2)))
+    >>> len(probs[0]["a"])
+    2
+    """
 
     actions: dict[ActionId, BnnMO]
     strategy: MultiObjectiveBandit = Field(default_factory=MultiObjectiveBandit)
@@ -426,7 +468,14 @@ class CmabBernoulliMO(BaseCmab):
 
 @register_bandit
 class CmabBernoulliMOCC(BaseCmab):
-    """Contextual multi-objective bandit that plays the cheapest Pareto-optimal action."""
+    """Contextual multi-objective bandit that plays the cheapest Pareto-optimal action.
+
+    Examples
+    --------
+    >>> mab = CmabBernoulliMOCC.cold_start(action_ids_cost={"a": 1.0, "b": 2.0}, n_features=2, n_objectives=2)
+    >>> mab.n_objectives, mab.actions["a"].cost
+    (2, 1.0)
+    """
 
     actions: dict[ActionId, BnnMO]
     strategy: MultiObjectiveCostControlBandit = Field(default_factory=MultiObjectiveCostControlBandit)

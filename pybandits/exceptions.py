@@ -4,8 +4,24 @@ __all__ = ["ConvergenceWarning", "FitError"]
 
 
 class FitError(RuntimeError):
-    """A posterior fit failed (for example a non-finite loss); the bandit was left unchanged."""
+    """A posterior fit failed (for example a non-finite loss); the bandit was left unchanged.
+
+    Examples
+    --------
+    >>> issubclass(FitError, RuntimeError)
+    True
+    """
 
 
 class ConvergenceWarning(UserWarning):
-    """A fit finished but its diagnostics suggest the posterior is not trustworthy (r_hat, ESS)."""
+    """A fit finished but its diagnostics suggest the posterior is not trustworthy (r_hat, ESS).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn("max r_hat 1.05", ConvergenceWarning)
+    >>> caught[0].category.__name__
+    'ConvergenceWarning'
+    """

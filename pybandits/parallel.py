@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fit_action", "fit_actions", "process_pool"]
+__all__ = ["process_pool"]
 
 _SLOT_HANDLE: Any = None  # the open lock file of this process's compile slot
 
@@ -131,6 +131,12 @@ def process_pool(max_workers: int, start: bool = True) -> ProcessPoolExecutor:
     start : bool, default True
         Start every worker now, so that their start-up (a few seconds, mostly importing PyMC)
         overlaps whatever the caller does next, such as reading the day's data.
+
+    Examples
+    --------
+    >>> with process_pool(2, start=False) as executor:
+    ...     type(executor).__name__
+    'ProcessPoolExecutor'
     """
     if not isinstance(max_workers, int) or isinstance(max_workers, bool) or max_workers < 1:
         raise ValueError(f"max_workers: expected an integer >= 1, got {max_workers!r}")

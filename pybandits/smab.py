@@ -58,7 +58,14 @@ __all__ = [
 
 
 class BaseSmab(BaseMab):
-    """Shared behaviour of the stochastic bandits: Thompson sampling from Beta posteriors."""
+    """Shared behaviour of the stochastic bandits: Thompson sampling from Beta posteriors.
+
+    Examples
+    --------
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"}, random_seed=0)
+    >>> isinstance(mab, BaseSmab), mab.n_objectives
+    (True, None)
+    """
 
     actions: dict[ActionId, Beta | BetaMO]
 
@@ -162,7 +169,18 @@ class BaseSmab(BaseMab):
 
 @register_bandit
 class SmabBernoulli(BaseSmab):
-    """Stochastic Bernoulli bandit with Thompson sampling (:class:`~pybandits.strategy.ClassicBandit`)."""
+    """Stochastic Bernoulli bandit with Thompson sampling (:class:`~pybandits.strategy.ClassicBandit`).
+
+    Examples
+    --------
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"}, epsilon=0.1, default_action="a", random_seed=1)
+    >>> actions, probs = mab.predict(n_samples=2, forbidden_actions={"b"})
+    >>> actions
+    ['a', 'a']
+    >>> mab.update(actions=["a", "b"], rewards=[1, 0])
+    >>> mab.actions["b"].n_failures
+    2
+    """
 
     actions: dict[ActionId, Beta]
     strategy: ClassicBandit = Field(default_factory=ClassicBandit)
@@ -194,7 +212,15 @@ class SmabBernoulli(BaseSmab):
 
 @register_bandit
 class SmabBernoulliBAI(BaseSmab):
-    """Stochastic Bernoulli bandit for best-action identification (top-two Thompson sampling)."""
+    """Stochastic Bernoulli bandit for best-action identification (top-two Thompson sampling).
+
+    Examples
+    --------
+    >>> from pybandits.strategy import BestActionIdentificationBandit
+    >>> mab = SmabBernoulliBAI.cold_start(action_ids={"a", "b"}, strategy=BestActionIdentificationBandit(0.7))
+    >>> mab.strategy.exploit_p
+    0.7
+    """
 
     actions: dict[ActionId, Beta]
     strategy: BestActionIdentificationBandit = Field(default_factory=BestActionIdentificationBandit)
@@ -216,7 +242,14 @@ class SmabBernoulliBAI(BaseSmab):
 
 @register_bandit
 class SmabBernoulliCC(BaseSmab):
-    """Stochastic Bernoulli bandit that trades probability for cost (cost control)."""
+    """Stochastic Bernoulli bandit that trades probability for cost (cost control).
+
+    Examples
+    --------
+    >>> mab = SmabBernoulliCC.cold_start(action_ids_cost={"cheap": 1.0, "dear": 10.0}, random_seed=0)
+    >>> mab.actions["dear"].cost
+    10.0
+    """
 
     actions: dict[ActionId, Beta]
     strategy: CostControlBandit = Field(default_factory=CostControlBandit)
@@ -241,7 +274,15 @@ class SmabBernoulliCC(BaseSmab):
 
 @register_bandit
 class SmabBernoulliMO(BaseSmab):
-    """Stochastic Bernoulli bandit on several objectives (Pareto-front Thompson sampling)."""
+    """Stochastic Bernoulli bandit on several objectives (Pareto-front Thompson sampling).
+
+    Examples
+    --------
+    >>> mab = SmabBernoulliMO.cold_start(action_ids={"a", "b"}, n_objectives=2, random_seed=0)
+    >>> mab.update(actions=["a"], rewards=[[1, 0]])
+    >>> mab.actions["a"].n_successes, mab.actions["a"].n_failures
+    ([2, 1], [1, 2])
+    """
 
     actions: dict[ActionId, BetaMO]
     strategy: MultiObjectiveBandit = Field(default_factory=MultiObjectiveBandit)
@@ -265,7 +306,14 @@ class SmabBernoulliMO(BaseSmab):
 
 @register_bandit
 class SmabBernoulliMOCC(BaseSmab):
-    """Stochastic Bernoulli bandit on several objectives that plays the cheapest Pareto-optimal action."""
+    """Stochastic Bernoulli bandit on several objectives that plays the cheapest Pareto-optimal action.
+
+    Examples
+    --------
+    >>> mab = SmabBernoulliMOCC.cold_start(action_ids_cost={"a": 1.0, "b": 2.0}, n_objectives=3)
+    >>> mab.n_objectives, mab.actions["b"].cost
+    (3, 2.0)
+    """
 
     actions: dict[ActionId, BetaMO]
     strategy: MultiObjectiveCostControlBandit = Field(default_factory=MultiObjectiveCostControlBandit)

@@ -230,6 +230,15 @@ def load(path: str | os.PathLike) -> BaseMab:
         When ``path`` does not exist.
     ValueError
         When the file is not a valid pybandits state (the message names the file).
+
+    Examples
+    --------
+    >>> import pybandits, tempfile, os
+    >>> from pybandits.smab import SmabBernoulli
+    >>> path = os.path.join(tempfile.mkdtemp(), "mab.json")
+    >>> pybandits.save(SmabBernoulli.cold_start(action_ids={"a"}), path)
+    >>> type(pybandits.load(path)).__name__
+    'SmabBernoulli'
     """
     from pybandits.mab import BaseMab
 

@@ -57,6 +57,12 @@ class Strategy(PyBanditsBaseModel, ABC):
     """Base class of the selection strategies.
 
     Subclasses implement :meth:`_select`; the public methods validate their input and call it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> ClassicBandit().select(np.array([[0.1, 0.9], [0.8, 0.3]]), np.random.default_rng(0))
+    array([1, 0])
     """
 
     model_config = ConfigDict(frozen=True)
@@ -219,6 +225,11 @@ class ClassicBandit(Strategy):
     """Play the action with the highest sampled probability (plain Thompson sampling).
 
     Ties are broken uniformly at random.
+
+    Examples
+    --------
+    >>> ClassicBandit().select_action({"a": 0.1, "b": 0.9})
+    'b'
     """
 
     def _select(self, probs, rng, costs):
@@ -235,6 +246,14 @@ class BestActionIdentificationBandit(Strategy):
     ----------
     exploit_p : float, default 0.5
         Probability of playing the action with the highest sampled probability, in [0, 1].
+
+    Examples
+    --------
+    >>> probs = {"a": 0.2, "b": 0.9, "c": 0.5}
+    >>> BestActionIdentificationBandit(exploit_p=1.0).select_action(probs)
+    'b'
+    >>> BestActionIdentificationBandit(exploit_p=0.0).select_action(probs)
+    'c'
     """
 
     exploit_p: _UnitInterval = 0.5
@@ -262,6 +281,13 @@ class CostControlBandit(Strategy):
     subsidy_factor : float, default 0.5
         Share of the best probability that may be given up for a cheaper action, in [0, 1]:
         0 always plays the most probable action, 1 always the cheapest.
+
+    Examples
+    --------
+    >>> CostControlBandit(subsidy_factor=0.2).select_action({"a": 0.6, "b": 0.7}, costs={"a": 1.0, "b": 5.0})
+    'a'
+    >>> CostControlBandit(subsidy_factor=0.1).select_action({"a": 0.6, "b": 0.7}, costs={"a": 1.0, "b": 5.0})
+    'b'
     """
 
     uses_costs: ClassVar[bool] = True
@@ -277,7 +303,14 @@ class CostControlBandit(Strategy):
 
 
 class MultiObjectiveBandit(Strategy):
-    """Play an action of the Pareto front of the sampled probability vectors, uniformly at random."""
+    """Play an action of the Pareto front of the sampled probability vectors, uniformly at random.
+
+    Examples
+    --------
+    >>> probs = {"a": [0.9, 0.1], "b": [0.1, 0.9], "c": [0.05, 0.05]}  # c is dominated
+    >>> MultiObjectiveBandit().select_action(probs) in {"a", "b"}
+    True
+    """
 
     multi_objective: ClassVar[bool] = True
 
@@ -290,6 +323,12 @@ class MultiObjectiveCostControlBandit(Strategy):
     """Play the cheapest action of the Pareto front of the sampled probability vectors.
 
     Ties between equally cheap Pareto-optimal actions are broken at random.
+
+    Examples
+    --------
+    >>> probs = {"a": [0.9, 0.1], "b": [0.1, 0.9], "c": [0.05, 0.05]}
+    >>> MultiObjectiveCostControlBandit().select_action(probs, costs={"a": 3.0, "b": 2.0, "c": 0.0})
+    'b'
     """
 
     multi_objective: ClassVar[bool] = True

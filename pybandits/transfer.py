@@ -69,6 +69,17 @@ class EditSummary:
         Hidden layer widths before and after (contextual bandits).
     changed : dict
         Setting name to ``(before, after)`` for every other setting the edit changes.
+
+    Examples
+    --------
+    >>> from pybandits.smab import SmabBernoulli
+    >>> before = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    >>> summary = describe_edit(before, SmabBernoulli.cold_start(action_ids={"b", "c"}))
+    >>> print(summary)
+    class                         SmabBernoulli
+    actions kept (learned state)  b
+    actions added (cold start)    c
+    actions dropped               a
     """
 
     class_before: str
@@ -211,7 +222,15 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
 
 
 def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
-    """What :func:`edit_model_on_the_fly` would do, without doing it (same checks, same errors)."""
+    """What :func:`edit_model_on_the_fly` would do, without doing it (same checks, same errors).
+
+    Examples
+    --------
+    >>> from pybandits.cmab import CmabBernoulli
+    >>> current = CmabBernoulli.cold_start(action_ids={"a"}, n_features=2)
+    >>> describe_edit(current, CmabBernoulli.cold_start(action_ids={"a"}, n_features=3)).n_features
+    (2, 3)
+    """
     _check_kinds(current_mab, new_mab)
     kept = [a for a in new_mab.actions if a in current_mab.actions]
     for action_id in kept:
@@ -256,6 +275,15 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
         given.
     ValueError
         When a shared action's network cannot grow into the template's (see the module notes).
+
+    Examples
+    --------
+    >>> from pybandits.cmab import CmabBernoulli
+    >>> current = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3)
+    >>> template = CmabBernoulli.cold_start(action_ids={"a", "b", "c"}, n_features=4)
+    >>> evolved = edit_model_on_the_fly(current, template)
+    >>> sorted(evolved.actions), evolved.input_dim, evolved.actions["a"].network.layers[0].shape
+    (['a', 'b', 'c'], 4, (4, 1))
     """
     summary = describe_edit(current_mab, new_mab)  # validates everything before building anything
     actions = {

@@ -43,6 +43,15 @@ class Beta(PyBanditsBaseModel):
         Second Beta parameter: 1 (the prior) plus the number of rewards equal to 0.
     cost : float, optional
         Cost of playing the action, for cost-control bandits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = Beta().updated(successes=9, failures=1)
+    >>> model.n_successes, model.n_failures, round(model.mean, 3)
+    (10, 2, 0.833)
+    >>> model.sample_proba(3, np.random.default_rng(0)).shape
+    (3,)
     """
 
     model_config = ConfigDict(frozen=True)
@@ -92,6 +101,12 @@ class BetaMO(PerObjective, PyBanditsBaseModel):
         One Beta posterior per objective (their own ``cost`` stays None).
     cost : float, optional
         Cost of playing the action, for cost-control bandits.
+
+    Examples
+    --------
+    >>> model = BetaMO.cold_start(n_objectives=2, cost=1.5).updated([1, 0], [0, 1])
+    >>> model.n_successes, model.n_failures, model.cost
+    ([2, 1], [1, 2], 1.5)
     """
 
     model_config = ConfigDict(frozen=True)

@@ -96,6 +96,13 @@ class LocationScale(PyBanditsBaseModel):
         Degrees of freedom (> 0) of a Student-t distribution, same shape; None for a Normal. An
         infinite entry makes that element Normal: a tensor grown by transfer keeps its learned
         Normal posterior beside new Student-t prior entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> weights = LocationScale(mu=[[0.0], [1.0]], sigma=[[1.0], [0.5]])
+    >>> weights.family, weights.shape, weights.sample(5, np.random.default_rng(0)).shape
+    ('normal', (2, 1), (5, 2, 1))
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)

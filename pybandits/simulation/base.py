@@ -21,6 +21,14 @@ def pareto_regret(truth: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     regret is the best expected reward minus the chosen one's. With several it is the Pareto
     regret: the smallest amount that, added to every objective of the chosen action, makes it
     dominated by no other action (0 for a Pareto-optimal choice).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pareto_regret(np.array([[0.2, 0.5]]), np.array([0])).round(2)
+    array([0.3])
+    >>> pareto_regret(np.array([[[0.9, 0.1], [0.1, 0.9], [0.05, 0.05]]]), np.array([2])).round(2)  # dominated
+    array([0.05])
     """
     rows = np.arange(len(chosen))
     if truth.ndim == 2:
@@ -70,6 +78,15 @@ class SimulationSummary:
         Expected regret summed within each round.
     action_shares : dict
         Action id to its share of the decisions in each round (an array per action).
+
+    Examples
+    --------
+    >>> from pybandits.simulation import SmabSimulator
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    >>> result = SmabSimulator(mab, {"a": 0.1, "b": 0.9}, random_seed=0).run()
+    >>> bool(result.summary.regret_ratio < 1.0), len(result.summary.regret_per_round)
+    (True, 10)
     """
 
     cumulative_regret: float
@@ -106,6 +123,14 @@ class SimulationResult:
         For plots: what the simulator knows (true probabilities per action and so on).
     mab : BaseMab
         The bandit the simulation trained.
+
+    Examples
+    --------
+    >>> from pybandits.simulation import SmabSimulator
+    >>> from pybandits.smab import SmabBernoulli
+    >>> result = SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=2, batch_size=3).run()
+    >>> result.data.shape, result.truth["probs_reward"]
+    ((6, 6), {'a': 0.5})
     """
 
     data: Any

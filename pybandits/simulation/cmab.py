@@ -35,6 +35,13 @@ class LogisticReward:
         objectives).
     biases : mapping, optional
         Action id to a bias (a vector per objective); 0 by default.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> world = LogisticReward({"a": [2.0, 0.0], "b": [-2.0, 0.0]})
+    >>> {a: p.round(3).tolist() for a, p in world(np.array([[1.0, 5.0]])).items()}
+    {'a': [0.881], 'b': [0.119]}
     """
 
     def __init__(self, weights: Mapping[str, Sequence[float]], biases: Mapping[str, float] | None = None) -> None:
@@ -81,6 +88,15 @@ class CmabSimulator:
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
     progressbar : bool, optional
         Show progress on stderr; by default only when stderr is a terminal.
+
+    Examples
+    --------
+    >>> from pybandits.cmab import CmabBernoulli
+    >>> mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 20})
+    >>> world = LogisticReward({"a": [1.0, 0.0, 0.0], "b": [-1.0, 0.0, 0.0]})
+    >>> result = CmabSimulator(mab, world, n_updates=2, batch_size=50, random_seed=0).run()
+    >>> len(result.data), list(result.data.columns[:4])
+    (100, ['round', 'x0', 'x1', 'x2'])
     """
 
     def __init__(

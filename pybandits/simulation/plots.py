@@ -48,7 +48,18 @@ def _check(result: object) -> SimulationResult:
 
 
 def plot_regret(result: SimulationResult) -> Any:
-    """Cumulative expected regret per decision, against a uniformly random policy on the same rounds."""
+    """Cumulative expected regret per decision, against a uniformly random policy on the same rounds.
+
+    Examples
+    --------
+    >>> from pybandits.simulation import SmabSimulator
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    >>> result = SmabSimulator(mab, {"a": 0.2, "b": 0.6}, random_seed=0).run()
+    >>> figure = plot_regret(result)
+    >>> [line.get_label() for line in figure.axes[0].get_lines()]
+    ['bandit', 'uniform random']
+    """
     result = _check(result)
     figure = _figure()
     axes = figure.add_subplot()
@@ -63,7 +74,17 @@ def plot_regret(result: SimulationResult) -> Any:
 
 
 def plot_action_shares(result: SimulationResult) -> Any:
-    """Share of each action among the decisions of every round, stacked."""
+    """Share of each action among the decisions of every round, stacked.
+
+    Examples
+    --------
+    >>> from pybandits.simulation import SmabSimulator
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    >>> result = SmabSimulator(mab, {"a": 0.2, "b": 0.6}, random_seed=0).run()
+    >>> len(plot_action_shares(result).axes[0].collections)
+    2
+    """
     result = _check(result)
     figure = _figure()
     axes = figure.add_subplot()
@@ -84,6 +105,15 @@ def plot_beliefs(result: SimulationResult) -> Any:
     Stochastic bandits: each action's Beta posterior density with its true probability marked.
     Contextual bandits: each action's predicted probability (the mean of Thompson draws) against
     the true one, on fresh contexts from the simulator's generator.
+
+    Examples
+    --------
+    >>> from pybandits.simulation import SmabSimulator
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    >>> result = SmabSimulator(mab, {"a": 0.2, "b": 0.6}, random_seed=0).run()
+    >>> plot_beliefs(result).axes[0].get_title()
+    'Posteriors'
     """
     result = _check(result)
     if "probs_reward" in result.truth:

@@ -33,6 +33,11 @@ class DistParams(PyBanditsBaseModel):
     The defaults (``mu=0``, ``sigma=1``, ``nu=5``) suit standardised features: a logit moves by
     about one per standard deviation of a feature a priori, and the Student-t's heavy tails
     (``nu=5``) let strong effects through. ``nu`` is used only with ``dist_type="studentt"``.
+
+    Examples
+    --------
+    >>> DistParams(sigma=2.0)
+    DistParams(mu=0.0, sigma=2.0, nu=5.0)
     """
 
     model_config = ConfigDict(frozen=True)
@@ -43,7 +48,13 @@ class DistParams(PyBanditsBaseModel):
 
 
 class FitDiagnostics(PyBanditsBaseModel):
-    """Summary of an action's last fit (the loss history stays in memory: :attr:`Bnn.loss_history`)."""
+    """Summary of an action's last fit (the loss history stays in memory: :attr:`Bnn.loss_history`).
+
+    Examples
+    --------
+    >>> FitDiagnostics(method="VI", n_rows=200, num_steps=200, final_loss=135.2).converged is None
+    True
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -76,6 +87,15 @@ class Bnn(PyBanditsBaseModel):
         Cost of the action, for cost-control bandits.
     last_fit : FitDiagnostics, optional
         Summary of the last fit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> action = Bnn.cold_start(n_features=3, hidden_dim_list=[4], update_kwargs={"num_steps": 200})
+    >>> action.n_features, action.hidden_dim_list, action.update_method, action.update_kwargs["num_steps"]
+    (3, [4], 'VI', 200)
+    >>> action.sample_logits(np.zeros((5, 3)), np.random.default_rng(0)).shape
+    (5,)
     """
 
     model_config = ConfigDict(frozen=True)
@@ -206,6 +226,13 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         One network per objective, all of the same architecture and settings.
     cost : float, optional
         Cost of the action, for cost-control bandits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> action = BnnMO(objectives=[Bnn.cold_start(n_features=2)] * 3, cost=1.0)
+    >>> action.n_objectives, action.activation, action.sample_logits(np.zeros((4, 2)), np.random.default_rng(0)).shape
+    (3, 'tanh', (4, 3))
     """
 
     model_config = ConfigDict(frozen=True)

@@ -45,7 +45,14 @@ _NUMPY_ACTIVATIONS = {
 
 
 class Layer(PyBanditsBaseModel):
-    """One dense layer: ``weight`` of shape ``(n_in, n_out)`` and ``bias`` of shape ``(n_out,)``."""
+    """One dense layer: ``weight`` of shape ``(n_in, n_out)`` and ``bias`` of shape ``(n_out,)``.
+
+    Examples
+    --------
+    >>> layer = Layer(weight=LocationScale.full((3, 2), 0.0, 1.0), bias=LocationScale.full((2,), 0.0, 1.0))
+    >>> layer.shape
+    (3, 2)
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -77,6 +84,15 @@ class Network(PyBanditsBaseModel):
         Activation of the hidden layers.
     use_residual_connections : bool
         Add a hidden layer's input to its output where both have the same width.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = Network.cold_start(3, [4], "relu", False, mu=0.0, sigma=1.0, nu=None)
+    >>> net.n_features, net.hidden_dim_list, list(net.parameters)
+    (3, [4], ['w0', 'b0', 'w1', 'b1'])
+    >>> net.mean_logits(np.ones((2, 3)))
+    array([0., 0.])
     """
 
     model_config = ConfigDict(frozen=True)

@@ -54,6 +54,11 @@ class VISettings(PyBanditsBaseModel):
         Monte Carlo draws per step for the gradient of the ELBO.
     progressbar : bool, default False
         Print the fit's progress to stderr.
+
+    Examples
+    --------
+    >>> VISettings(num_steps=200, batch_size=512).learning_rate
+    0.05
     """
 
     model_config = ConfigDict(frozen=True)
@@ -86,6 +91,11 @@ class MCMCSettings(PyBanditsBaseModel):
     ess_min : float, default 100
         A fit whose smallest bulk effective sample size is below this is reported with a warning.
     progressbar : bool, default False
+
+    Examples
+    --------
+    >>> MCMCSettings(draws=1000).chains
+    2
     """
 
     model_config = ConfigDict(frozen=True)

@@ -1,0 +1,35 @@
+"""Every public class and function documents itself with a runnable example (run as a doctest)."""
+
+import importlib
+import inspect
+
+import pytest
+
+PUBLIC_MODULES = [
+    "pybandits",
+    "pybandits.smab",
+    "pybandits.cmab",
+    "pybandits.strategy",
+    "pybandits.transfer",
+    "pybandits.state",
+    "pybandits.parallel",
+    "pybandits.simulation",
+    "pybandits.simulation.plots",
+    "pybandits.model",
+    "pybandits.model.bnn",
+    "pybandits.model.priors",
+    "pybandits.exceptions",
+]
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_public_names_have_examples(module_name):
+    module = importlib.import_module(module_name)
+    assert module.__doc__, f"{module_name} has no module docstring"
+    missing = [
+        name
+        for name in module.__all__
+        if (inspect.isclass(getattr(module, name)) or inspect.isfunction(getattr(module, name)))
+        and ">>>" not in (inspect.getdoc(getattr(module, name)) or "")
+    ]
+    assert missing == [], f"{module_name}: no runnable example in the docstring of {missing}"

@@ -8,9 +8,12 @@ starts with the argument's name and says what was expected and what came.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+
+from pybandits.exceptions import DataWarning
 
 _REPR_LIMIT = 80
 
@@ -255,3 +258,27 @@ def pydantic_problems(error: Exception) -> str:
         where = ".".join(map(str, item["loc"])) or "value"
         problems.append(f"{where}: {item['msg']} (got {item['input']!r:.60})")
     return "; ".join(problems)
+
+
+def warn_uninformative_features(context: np.ndarray) -> None:
+    """Warn (:class:`~pybandits.exceptions.DataWarning`) about features the batch cannot learn from."""
+    if len(context) < 2:
+        return
+    spread = context.std(axis=0)
+    constant = np.flatnonzero(spread == 0)
+    if constant.size:
+        warnings.warn(
+            f"context: features {constant.tolist()} are constant in this batch; their weights cannot be told "
+            "apart from the bias and stay near their prior",
+            DataWarning,
+            stacklevel=4,
+        )
+    scale = np.abs(context).max(axis=0)
+    odd = np.flatnonzero((scale > 1e3) | ((spread > 0) & (spread < 1e-6)))
+    if odd.size:
+        warnings.warn(
+            f"context: features {odd.tolist()} are far from unit scale (largest magnitudes "
+            f"{scale[odd][:3].tolist()}); the priors assume standardised features, so standardise them",
+            DataWarning,
+            stacklevel=4,
+        )

@@ -254,12 +254,13 @@ class BaseCmab(BaseMab):
         played = check.check_actions(actions, action_ids)
         observed = check.check_rewards(rewards, len(played), self.n_objectives)
         features = check.check_context(context, self.input_dim, n_rows=len(played), allow_empty=True)
-        if played.size == 0:
-            return
         if executor is not None and not isinstance(executor, Executor):
             raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback: expected a callable or None, got {check.describe(callback)}")
+        if played.size == 0:
+            return
+        check.warn_uninformative_features(features)
         order = np.argsort(played, kind="stable")
         bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
         with self._rollback_on_error():

@@ -1,6 +1,6 @@
 """Exceptions of pybandits."""
 
-__all__ = ["ConvergenceWarning", "FitError"]
+__all__ = ["ConvergenceWarning", "DataWarning", "FitError"]
 
 
 class FitError(RuntimeError):
@@ -24,4 +24,14 @@ class ConvergenceWarning(UserWarning):
     ...     warnings.warn("max r_hat 1.05", ConvergenceWarning)
     >>> caught[0].category.__name__
     'ConvergenceWarning'
+    """
+
+
+class DataWarning(UserWarning):
+    """The data of an update can barely inform the model (constant or badly scaled features).
+
+    Examples
+    --------
+    >>> issubclass(DataWarning, UserWarning)
+    True
     """

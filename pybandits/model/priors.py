@@ -93,7 +93,7 @@ class LocationScale(PyBanditsBaseModel):
     sigma : array
         Scales, > 0, same shape as ``mu``.
     nu : array, optional
-        Degrees of freedom (> 0) of a Student-t distribution, same shape; None for a Normal. An
+        Degrees of freedom (>= 1) of a Student-t distribution, same shape; None for a Normal. An
         infinite entry makes that element Normal: a tensor grown by transfer keeps its learned
         Normal posterior beside new Student-t prior entries.
 
@@ -119,8 +119,10 @@ class LocationScale(PyBanditsBaseModel):
             array = getattr(self, name)
             if array is not None and array.shape != self.mu.shape:
                 raise ValueError(f"{name}: expected the shape of mu {self.mu.shape}, got {array.shape}")
-            if array is not None and not np.all(array > 0):
-                raise ValueError(f"{name}: expected values > 0, got {array[array <= 0][:3].tolist()}")
+            low = 1.0 if name == "nu" else 0.0  # nu < 1 draws weights too large to compute with
+            if array is not None and not np.all(array > low if name == "sigma" else array >= low):
+                bad = array[~(array > low if name == "sigma" else array >= low)][:3].tolist()
+                raise ValueError(f"{name}: expected values {'> 0' if name == 'sigma' else '>= 1'}, got {bad}")
         return self
 
     @classmethod

@@ -32,7 +32,8 @@ class DistParams(PyBanditsBaseModel):
 
     The defaults (``mu=0``, ``sigma=1``, ``nu=5``) suit standardised features: a logit moves by
     about one per standard deviation of a feature a priori, and the Student-t's heavy tails
-    (``nu=5``) let strong effects through. ``nu`` is used only with ``dist_type="studentt"``.
+    (``nu=5``) let strong effects through. ``nu`` is used only with ``dist_type="studentt"`` and
+    must be at least 1 (the Cauchy distribution): heavier tails draw weights too large to compute with.
 
     Examples
     --------
@@ -44,7 +45,7 @@ class DistParams(PyBanditsBaseModel):
 
     mu: Annotated[float, Field(allow_inf_nan=False)] = 0.0
     sigma: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0
-    nu: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 5.0
+    nu: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 5.0
 
 
 class FitDiagnostics(PyBanditsBaseModel):

@@ -1,0 +1,134 @@
+"""Faults: a failed, killed or interrupted operation never loses or corrupts a model."""
+
+import errno
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+import numpy as np
+import pytest
+
+import pybandits
+from pybandits.cmab import CmabBernoulli
+from pybandits.model.bnn.action import Bnn
+from pybandits.smab import SmabBernoulli
+
+CONTEXT = np.random.default_rng(0).normal(size=(40, 3))
+ACTIONS = ["a", "b"] * 20
+REWARDS = [1, 0, 0, 1] * 10
+
+
+def fresh():
+    return CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 20}, random_seed=0)
+
+
+def _die(self, context, rewards, seed):
+    os._exit(13)  # a worker process dies without a word
+
+
+def test_a_worker_process_that_dies_leaves_the_bandit_unchanged(monkeypatch):
+    mab = fresh()
+    before = mab.get_state()
+    monkeypatch.setattr(Bnn, "updated", _die)  # inherited by forked workers
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=context) as executor, pytest.raises(BrokenProcessPool):
+        mab.update(ACTIONS, REWARDS, CONTEXT, executor=executor)
+    assert mab.get_state() == before
+
+
+def test_keyboard_interrupt_during_an_update_leaves_the_bandit_unchanged(monkeypatch):
+    mab = fresh()
+    before = mab.get_state()
+    calls = []
+
+    def interrupted(self, context, rewards, seed):
+        calls.append(seed)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return self.model_copy(update={"n_successes": self.n_successes + 1})
+
+    monkeypatch.setattr(Bnn, "updated", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        mab.update(ACTIONS, REWARDS, CONTEXT)
+    assert mab.get_state() == before
+
+
+def test_a_full_disk_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    path = tmp_path / "mab.json"
+    pybandits.save(SmabBernoulli.cold_start(action_ids={"old"}), path)
+    old = path.read_text()
+
+    def no_space(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(OSError, match="No space left"):
+        pybandits.save(SmabBernoulli.cold_start(action_ids={"new"}), path)
+    assert path.read_text() == old
+    assert os.listdir(tmp_path) == ["mab.json"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_a_clear_error(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError):
+            pybandits.save(SmabBernoulli.cold_start(action_ids={"a"}), folder / "mab.json")
+    finally:
+        folder.chmod(0o700)
+
+
+SAVE_FOREVER = """
+import sys
+import pybandits
+from pybandits.smab import SmabBernoulli
+mab = SmabBernoulli.cold_start(action_ids={f"action-{i}" for i in range(2000)})
+print("ready", flush=True)
+while True:
+    pybandits.save(mab, sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path, round_):
+    """Kill a process that saves in a loop at random moments: the file is always whole."""
+    path = tmp_path / "state.json"
+    pybandits.save(SmabBernoulli.cold_start(action_ids={"old"}), path)
+    rng = np.random.default_rng(round_)
+    for _ in range(5):
+        process = subprocess.Popen([sys.executable, "-c", SAVE_FOREVER, str(path)], stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        try:
+            process.wait(timeout=float(rng.uniform(0.01, 0.3)))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        loaded = pybandits.load(path)  # never a half-written file
+        assert len(loaded.actions) in {1, 2000}
+
+
+CONCURRENT_SAVE = """
+import sys
+import pybandits
+from pybandits.smab import SmabBernoulli
+mab = SmabBernoulli.cold_start(action_ids={sys.argv[2] + str(i) for i in range(500)})
+for _ in range(30):
+    pybandits.save(mab, sys.argv[1])
+"""
+
+
+def test_two_processes_saving_to_one_path(tmp_path):
+    path = tmp_path / "state.json"
+    writers = [subprocess.Popen([sys.executable, "-c", CONCURRENT_SAVE, str(path), prefix]) for prefix in ("x", "y")]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0
+    loaded = pybandits.load(path)
+    prefixes = {action_id[0] for action_id in loaded.actions}
+    assert prefixes in ({"x"}, {"y"}) and len(loaded.actions) == 500
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]

@@ -7,7 +7,7 @@ boundary. With the same seeds the result equals the sequential one.
 
 Works with :func:`process_pool` (a ``ProcessPoolExecutor`` set up for PyMC), any other
 ``ProcessPoolExecutor``, and Dask distributed (``Client(...).get_executor()``; install
-``pybandits[dask]``).
+the ``dask`` extra).
 
 PyTensor serialises compilation in one compile directory with a file lock, so workers sharing a
 directory wait on each other. A worker process that has not imported PyTensor yet claims one of a

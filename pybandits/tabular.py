@@ -39,7 +39,9 @@ def _read_table(path: str | os.PathLike):
         try:
             return pd.read_parquet(path)
         except ImportError:
-            raise DataError(f'{path}: reading Parquet needs pyarrow: pip install "pybandits[parquet]"') from None
+            raise DataError(
+                f"{path}: reading Parquet needs pyarrow (the 'parquet' extra): pip install pyarrow"
+            ) from None
     try:
         # Numbers parse natively (fast); a column holding text comes back as strings and is
         # examined cell by cell only then, to name the offending row.

@@ -3,8 +3,8 @@
 :class:`SmabSimulator` plays a stochastic bandit against fixed reward probabilities;
 :class:`CmabSimulator` plays a contextual bandit against a reward function of the context. Both
 record every decision with its expected regret and compare with a uniformly random policy on the
-same rounds. :mod:`pybandits.simulation.plots` draws the results (needs matplotlib:
-``pip install "pybandits[plot]"``). The results are pandas DataFrames.
+same rounds. :mod:`pybandits.simulation.plots` draws the results; it needs matplotlib (the
+``plot`` extra). The results are pandas DataFrames.
 """
 
 from pybandits.simulation.base import SimulationResult, SimulationSummary, pareto_regret

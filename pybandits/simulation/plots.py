@@ -3,7 +3,7 @@
 Every function takes a :class:`~pybandits.simulation.SimulationResult` and returns a
 ``matplotlib.figure.Figure`` (shown inline in a notebook; ``fig.savefig(path)`` elsewhere). They
 build figures without pyplot, so they work headless. Needs matplotlib:
-``pip install "pybandits[plot]"``.
+the ``plot`` extra (``pip install ".[plot]"`` from a clone, or ``pip install matplotlib``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def _figure_class() -> type:
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError('pybandits plots need matplotlib: pip install "pybandits[plot]"') from None
+        raise ImportError("pybandits plots need matplotlib (the 'plot' extra): pip install matplotlib") from None
 
     class PlotFigure(Figure):
         """A Figure that shows itself as an image in notebooks, with or without pyplot."""

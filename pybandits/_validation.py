@@ -271,7 +271,7 @@ def warn_uninformative_features(context: np.ndarray) -> None:
             f"context: features {constant.tolist()} are constant in this batch; their weights cannot be told "
             "apart from the bias and stay near their prior",
             DataWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
     scale = np.abs(context).max(axis=0)
     odd = np.flatnonzero((scale > 1e3) | ((spread > 0) & (spread < 1e-6)))
@@ -280,5 +280,5 @@ def warn_uninformative_features(context: np.ndarray) -> None:
             f"context: features {odd.tolist()} are far from unit scale (largest magnitudes "
             f"{scale[odd][:3].tolist()}); the priors assume standardised features, so standardise them",
             DataWarning,
-            stacklevel=4,
+            stacklevel=3,
         )

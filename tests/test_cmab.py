@@ -10,7 +10,7 @@ from conftest import TRUE_BIAS, TRUE_WEIGHTS, logistic_data
 
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
-from pybandits.exceptions import ConvergenceWarning, FitError
+from pybandits.exceptions import ConvergenceWarning, DataWarning, FitError
 from pybandits.model.bnn import fit as fitting
 from pybandits.strategy import ClassicBandit, CostControlBandit
 
@@ -238,7 +238,7 @@ def test_a_diverging_fit_raises_and_changes_nothing():
         action_ids={"a"}, n_features=3, update_kwargs={"num_steps": 50, "learning_rate": 1e300}, random_seed=0
     )
     before = mab.get_state()
-    with pytest.raises(FitError, match="ADVI diverged"):
+    with pytest.raises(FitError, match="ADVI diverged"), pytest.warns(DataWarning, match="far from unit scale"):
         mab.update(actions=["a"] * 100, rewards=rewards, context=context * 1e150)
     assert mab.get_state() == before
 

@@ -1,12 +1,10 @@
 """Faults: a failed, killed or interrupted operation never loses or corrupts a model."""
 
 import errno
-import multiprocessing
 import os
 import signal
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -15,6 +13,7 @@ import pytest
 import pybandits
 from pybandits.cmab import CmabBernoulli
 from pybandits.model.bnn.action import Bnn
+from pybandits.parallel import process_pool
 from pybandits.smab import SmabBernoulli
 
 CONTEXT = np.random.default_rng(0).normal(size=(40, 3))
@@ -26,16 +25,18 @@ def fresh():
     return CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 20}, random_seed=0)
 
 
-def _die(self, context, rewards, seed):
-    os._exit(13)  # a worker process dies without a word
+class DyingBnn(Bnn):
+    """An action whose fit kills the worker process without a word (imported by spawned workers)."""
+
+    def updated(self, context, rewards, seed):
+        os._exit(13)
 
 
-def test_a_worker_process_that_dies_leaves_the_bandit_unchanged(monkeypatch):
+def test_a_worker_process_that_dies_leaves_the_bandit_unchanged():
     mab = fresh()
+    mab.actions = {"a": mab.actions["a"], "b": DyingBnn.model_validate(mab.actions["b"].model_dump())}
     before = mab.get_state()
-    monkeypatch.setattr(Bnn, "updated", _die)  # inherited by forked workers
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(2, mp_context=context) as executor, pytest.raises(BrokenProcessPool):
+    with process_pool(2, start=False) as executor, pytest.raises(BrokenProcessPool):
         mab.update(ACTIONS, REWARDS, CONTEXT, executor=executor)
     assert mab.get_state() == before
 

@@ -333,3 +333,14 @@ def test_state_round_trip_after_update(tmp_path):
 def test_state_of_multi_objective_bandit_round_trips():
     mab = CmabBernoulliMO.cold_start(action_ids={"a"}, n_features=2, n_objectives=3, random_seed=0)
     assert CmabBernoulliMO.from_state(mab.get_state()[1]) == mab
+
+
+def test_progressbar_reports_on_stderr_only(capsys):
+    context, rewards, _ = logistic_data(50, seed=6)
+    mab = CmabBernoulli.cold_start(
+        action_ids={"a"}, n_features=3, update_kwargs={"num_steps": 100, "progressbar": True}, random_seed=0
+    )
+    mab.update(actions=["a"] * 50, rewards=rewards, context=context)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "ADVI step 100/100" in captured.err

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,7 +222,7 @@ class _VIEngine:
             if not np.isfinite(losses[step]):
                 raise FitError(f"ADVI diverged: the loss became {losses[step]} at step {steps_run}")
             if settings.progressbar and steps_run % max(1, settings.num_steps // 10) == 0:
-                print(f"ADVI step {steps_run}/{settings.num_steps}: loss {losses[step]:.4g}", file=_stderr())
+                print(f"ADVI step {steps_run}/{settings.num_steps}: loss {losses[step]:.4g}", file=sys.stderr)
             if settings.convergence_tol is not None and steps_run >= 2 * window and steps_run % window == 0:
                 previous = losses[steps_run - 2 * window : steps_run - window].mean()
                 current = losses[steps_run - window : steps_run].mean()
@@ -364,12 +365,6 @@ def fit_network(
     if isinstance(settings, VISettings):
         return _engine(network, settings).run(network, context, rewards, settings, seed)
     return _fit_mcmc(network, context, rewards, settings, seed)
-
-
-def _stderr():
-    import sys
-
-    return sys.stderr
 
 
 @contextlib.contextmanager

@@ -35,9 +35,15 @@ def sequential():
 def workers_dir(tmp_path_factory):
     """Worker compile directories for this test session (set before any worker starts)."""
     folder = tmp_path_factory.mktemp("worker-compiledirs")
+    flags = os.environ.get("PYTENSOR_FLAGS")
+    if flags is not None:  # a base_compiledir chosen by the user would (rightly) switch the slots off
+        kept = ",".join(f for f in flags.split(",") if not f.strip().startswith("base_compiledir"))
+        os.environ["PYTENSOR_FLAGS"] = kept
     os.environ["PYBANDITS_WORKER_COMPILEDIR"] = str(folder)
     yield folder
     os.environ.pop("PYBANDITS_WORKER_COMPILEDIR", None)
+    if flags is not None:
+        os.environ["PYTENSOR_FLAGS"] = flags
 
 
 def test_process_pool_equals_sequential(sequential, workers_dir):

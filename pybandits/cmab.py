@@ -14,17 +14,7 @@ CmabBernoulliMO       MultiObjectiveBandit                BnnMO
 CmabBernoulliMOCC     MultiObjectiveCostControlBandit     BnnMO with a cost
 ====================  ==================================  ======================
 
-Examples
---------
->>> import numpy as np
->>> from pybandits.cmab import CmabBernoulli
->>> from pybandits.strategy import ClassicBandit
->>> mab = CmabBernoulli.cold_start(
-...     action_ids={"a", "b"}, n_features=3, strategy=ClassicBandit(), random_seed=0
-... )
->>> actions, probs, weighted_sums = mab.predict(context=np.zeros((2, 3)))
->>> len(actions), sorted(probs[0]), mab.input_dim
-(2, ['a', 'b'], 3)
+Every class below has a runnable example in its docstring.
 """
 
 from __future__ import annotations

@@ -11,4 +11,5 @@ from pybandits.state import SCHEMA_VERSION, load, save
 __all__ = ["SCHEMA_VERSION", "__version__", "load", "save"]
 
 # Import the bandit modules so that every bandit class is registered for ``load``.
+from pybandits import cmab as _cmab  # noqa: F401
 from pybandits import smab as _smab  # noqa: F401

@@ -1,6 +1,6 @@
 """Exceptions of pybandits."""
 
-__all__ = ["ConvergenceWarning", "DataWarning", "FitError"]
+__all__ = ["ConvergenceWarning", "DataWarning", "FitError", "MigrationWarning"]
 
 
 class FitError(RuntimeError):
@@ -33,5 +33,17 @@ class DataWarning(UserWarning):
     Examples
     --------
     >>> issubclass(DataWarning, UserWarning)
+    True
+    """
+
+
+class MigrationWarning(UserWarning):
+    """A state of the original pybandits library used an option that has no equivalent here.
+
+    The message names the option; the migrated bandit uses this package's default for it.
+
+    Examples
+    --------
+    >>> issubclass(MigrationWarning, UserWarning)
     True
     """

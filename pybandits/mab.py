@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from pybandits import _validation as check
+from pybandits import legacy as _legacy
 from pybandits import state as _state
 from pybandits.base import ActionId, PyBanditsBaseModel
 from pybandits.strategy import Strategy
@@ -167,7 +168,12 @@ class BaseMab(PyBanditsBaseModel):
             When the state is not valid JSON, is of another schema version or class, or does not
             describe a valid bandit.
         """
-        document = _state.parse_document(state)
+        if _legacy.is_old_state(parsed := _state.parse_json(state)):
+            bandit = _legacy.from_old_state(None, parsed)
+            if cls is not BaseMab and type(bandit) is not cls:
+                raise ValueError(f"state: expected a {cls.__name__} state, got a {type(bandit).__name__} state")
+            return bandit
+        document = _state.check_envelope(parsed)
         target = _state.bandit_class(document["class"])
         if cls is not BaseMab and target is not cls:
             raise ValueError(f"state: expected a {cls.__name__} state, got a {document['class']} state")

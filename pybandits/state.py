@@ -125,19 +125,29 @@ def dumps(document: dict[str, Any]) -> str:
         raise ValueError(f"state: the bandit holds a non-finite number and cannot be saved: {error}") from None
 
 
-def parse_document(state: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
-    """Parse and check the envelope of a state document (JSON text or an already parsed object)."""
+def parse_json(state: str | bytes | Mapping[str, Any]) -> Any:
+    """JSON text parsed (a mapping is returned as it is), with errors that say what was expected."""
     if isinstance(state, str | bytes | bytearray):
         try:
-            document = json.loads(state)
+            return json.loads(state)
         except json.JSONDecodeError as error:
             raise ValueError(f"state: expected a JSON document, got invalid JSON ({error})") from None
         except RecursionError:
             raise ValueError("state: expected a JSON document, got one nested too deeply") from None
-    elif isinstance(state, Mapping):
-        document = dict(state)
-    else:
-        raise TypeError(f"state: expected JSON text or a mapping, got {type(state).__name__}")
+    if isinstance(state, Mapping):
+        return state
+    raise TypeError(f"state: expected JSON text or a mapping, got {type(state).__name__}")
+
+
+def parse_document(state: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
+    """Parse and check the envelope of a state document (JSON text or an already parsed object)."""
+    return check_envelope(parse_json(state))
+
+
+def check_envelope(document: Any) -> dict[str, Any]:
+    """Check the envelope of a parsed state document; returns it as a dict."""
+    if isinstance(document, Mapping):
+        document = dict(document)
     if not isinstance(document, dict):
         raise ValueError(f"state: expected a JSON object, got {type(document).__name__}")
     if "schema_version" not in document:

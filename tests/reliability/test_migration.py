@@ -1,0 +1,243 @@
+"""States written by the original pybandits library (PyPI ``pybandits`` 4.x-5.x) migrate faithfully.
+
+The fixtures in ``tests/data/legacy`` were written by that library itself, one file per release,
+with ``tests/data/legacy/generate.py``: each holds the state string ``get_state()`` returned and
+the mean and spread of many of that bandit's own Thompson draws on fixed contexts. A migrated
+bandit must draw from the same posteriors, so its mean draw must agree with the original's within
+sampling error.
+"""
+
+import copy
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_hostile_states import junk, paths, replace, usable_or_refused
+
+import pybandits
+from pybandits.cmab import BaseCmab
+from pybandits.exceptions import MigrationWarning
+from pybandits.legacy import from_old_state, is_old_state
+from pybandits.mab import BaseMab
+from pybandits.smab import SmabBernoulli
+
+FIXTURES = sorted((Path(__file__).parent.parent / "data" / "legacy").glob("pybandits-*.json"))
+RELEASES = {path.stem.removeprefix("pybandits-"): json.loads(path.read_text()) for path in FIXTURES}
+CASES = [(release, name) for release, data in RELEASES.items() for name in data["bandits"]]
+N_DRAWS = 2000
+# |z| bound for "within sampling error": with ~400 comparisons, a standard normal exceeds 4.5 with
+# probability ~3e-6 each, so a false alarm is rare while a wrong posterior scale or mean fails
+Z_MAX = 4.5
+
+
+def test_fixtures_cover_the_original_releases():
+    assert {"4.0.17", "4.1.3", "4.2.0", "4.4.0", "5.0.0"} <= set(RELEASES)
+    for data in RELEASES.values():
+        assert {"smab_classic", "smab_mocc", "cmab_hidden", "cmab_cc"} <= set(data["bandits"])
+
+
+def migrated_draws(mab, context, rng_seed=1):
+    """N_DRAWS Thompson draws of every action's success probability through the public predict."""
+    if isinstance(mab, BaseCmab):
+        tiled = np.tile(context, (N_DRAWS, 1))
+        allowed, _, logits = mab.predict_arrays(tiled)
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        probs = probs.reshape(N_DRAWS, len(context), *probs.shape[1:])
+        return {a: probs[:, :, i] for i, a in enumerate(allowed)}
+    _, rows = mab.predict(n_samples=N_DRAWS)
+    return {a: np.array([row[a] for row in rows], dtype=float) for a in rows[0]}
+
+
+@pytest.mark.parametrize(("release", "name"), CASES)
+def test_a_migrated_bandit_predicts_like_the_original(release, name):
+    data = RELEASES[release]
+    case = data["bandits"][name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", MigrationWarning)  # the fixtures use only options with equivalents
+        mab = from_old_state(case["class_name"], case["state"], random_seed=0)
+    assert type(mab).__name__ == case["class_name"]
+    draws = migrated_draws(mab, np.asarray(data["context"]))
+    assert set(draws) == set(case["predictions"])
+    for action, expected in case["predictions"].items():
+        mean, std = np.asarray(expected["mean"]), np.asarray(expected["std"])
+        got = draws[action]
+        standard_error = np.sqrt(std**2 / data["n_draws"] + got.std(axis=0) ** 2 / N_DRAWS)
+        z = (got.mean(axis=0) - mean) / standard_error
+        assert np.all(np.abs(z) < Z_MAX), (action, got.mean(axis=0), mean)
+        # and the spread of the draws (the posterior's width) matches too, within 15 %
+        np.testing.assert_allclose(got.std(axis=0), std, rtol=0.15, atol=0.005)
+
+
+@pytest.mark.parametrize(("release", "name"), CASES[:: max(1, len(CASES) // 12)])
+def test_load_and_from_state_recognise_an_old_state(tmp_path, release, name):
+    case = RELEASES[release]["bandits"][name]
+    path = tmp_path / "old.json"
+    path.write_text(case["state"])
+    loaded = pybandits.load(path)
+    assert type(loaded).__name__ == case["class_name"]
+    assert type(BaseMab.from_state(case["state"])).__name__ == case["class_name"]
+    # the class is inferred from the state, and must agree when named
+    assert type(from_old_state(None, json.loads(case["state"]))).__name__ == case["class_name"]
+
+
+def test_a_migrated_state_saves_in_the_current_format_and_keeps_every_posterior(tmp_path):
+    case = RELEASES["5.0.0"]["bandits"]["cmab_hidden"]
+    mab = from_old_state("CmabBernoulli", case["state"], random_seed=3)
+    pybandits.save(mab, tmp_path / "new.json")
+    document = json.loads((tmp_path / "new.json").read_text())
+    assert document["schema_version"] == pybandits.SCHEMA_VERSION
+    assert pybandits.load(tmp_path / "new.json") == mab
+    old = json.loads(case["state"])["actions_manager"]["actions"]
+    for action, model in old.items():
+        for old_layer, layer in zip(
+            model["model_params"]["bnn_layer_params"], mab.actions[action].network.layers, strict=True
+        ):
+            np.testing.assert_array_equal(layer.weight.mu, old_layer["weight"]["mu"])
+            np.testing.assert_array_equal(layer.weight.sigma, old_layer["weight"]["sigma"])
+            np.testing.assert_array_equal(layer.bias.nu, old_layer["bias"]["nu"])
+        assert mab.actions[action].n_successes == model["n_successes"]
+
+
+def test_a_migrated_contextual_bandit_keeps_learning():
+    document = json.loads(RELEASES["5.0.0"]["bandits"]["cmab_logistic"]["state"])
+    for model in document["actions_manager"]["actions"].values():
+        model["update_kwargs"]["num_steps"] = 200
+    mab = from_old_state("CmabBernoulli", document, random_seed=0)
+    assert mab.epsilon == 0.1 and mab.default_action == "a"
+    assert mab.actions["a"].inference.num_steps == 200
+    before = mab.actions["a"].network.layers[0].weight.sigma.copy()
+    rng = np.random.default_rng(0)
+    context = rng.normal(size=(200, 3))
+    rewards = (rng.random(200) < 1 / (1 + np.exp(-(1.5 * context[:, 0] - 0.5)))).astype(int).tolist()
+    mab.update(context=context, actions=["a"] * 200, rewards=rewards)
+    after = mab.actions["a"].network.layers[0].weight
+    assert np.all(np.isfinite(after.mu)) and np.all(after.sigma < before)  # more data, narrower posterior
+    assert after.mu[0, 0] > 0.5  # the first feature's effect is positive, as the original had learned
+
+
+def test_a_normal_array_becomes_student_t_with_infinite_nu():
+    case = RELEASES["5.0.0"]["bandits"]["cmab_normal_relu_residual"]
+    mab = from_old_state(None, case["state"])
+    action = mab.actions["a"]
+    assert action.dist_type == "normal"
+    assert action.network.activation == "relu" and action.network.use_residual_connections
+    assert np.all(np.isinf(action.network.layers[0].weight.nu))
+
+
+# -- refusals ----------------------------------------------------------------------------------
+
+SMAB_OLD = json.loads(RELEASES["5.0.0"]["bandits"]["smab_classic"]["state"])
+CMAB_OLD = json.loads(RELEASES["5.0.0"]["bandits"]["cmab_hidden"]["state"])
+
+
+def edited(document, edit):
+    document = copy.deepcopy(document)
+    edit(document)
+    return document
+
+
+def first_action(document):
+    return next(iter(document["actions_manager"]["actions"].values()))
+
+
+@pytest.mark.parametrize(
+    ("document", "class_name", "error", "message"),
+    [
+        (SMAB_OLD, "CmabBernoulli", ValueError, "describes a SmabBernoulli, got class_name='CmabBernoulli'"),
+        (SMAB_OLD, 3, TypeError, "class_name: expected a bandit class name"),
+        ({"actions": {}}, None, ValueError, "expected a state of the original pybandits library"),
+        ("not json", None, ValueError, "invalid JSON"),
+        (edited(SMAB_OLD, lambda d: d["actions_manager"].update(delta=0.1)), None, ValueError, "adaptive windows"),
+        (edited(SMAB_OLD, lambda d: d.update(surprise=1)), None, ValueError, "unknown keys ['surprise']"),
+        (edited(SMAB_OLD, lambda d: d["actions_manager"].update(actions={})), None, ValueError, "at least one"),
+        (
+            edited(SMAB_OLD, lambda d: first_action(d).update(n_successes=0)),
+            None,
+            ValueError,
+            "n_successes",
+        ),
+        (
+            edited(CMAB_OLD, lambda d: first_action(d)["model_params"].update(embedding_params={"x": 1})),
+            None,
+            ValueError,
+            "embeddings cannot be migrated",
+        ),
+        (
+            edited(
+                CMAB_OLD,
+                lambda d: first_action(d)["feature_config"].update(
+                    categorical_features_configs=[{"column_index": 0, "cardinality": 3, "embedding_dim": 1}]
+                ),
+            ),
+            None,
+            ValueError,
+            "categorical features cannot be migrated",
+        ),
+        (
+            edited(CMAB_OLD, lambda d: first_action(d).update(use_residual_connections=True)),
+            None,
+            ValueError,
+            "widens from 3 to 4 units with a residual connection",
+        ),
+        (
+            edited(CMAB_OLD, lambda d: first_action(d).update(update_method="SMC")),
+            None,
+            ValueError,
+            "expected 'VI' or 'MCMC', got 'SMC'",
+        ),
+        (
+            edited(CMAB_OLD, lambda d: first_action(d).update(cost="lambda q: q")),
+            None,
+            ValueError,
+            "cost functions cannot be migrated",
+        ),
+        (
+            edited(
+                CMAB_OLD, lambda d: first_action(d)["model_params"]["bnn_layer_params"][0]["weight"].update(sigma=-1.0)
+            ),
+            None,
+            ValueError,
+            "sigma",
+        ),
+    ],
+)
+def test_what_cannot_be_migrated_is_refused_by_name(document, class_name, error, message):
+    original = copy.deepcopy(document)
+    state = document if isinstance(document, str) else json.dumps(document)
+    with pytest.raises(error, match=None) as caught:
+        from_old_state(class_name, state)
+    assert message in str(caught.value)
+    assert document == original  # the input is never modified
+
+
+def test_update_options_without_an_equivalent_are_named_in_a_warning():
+    document = edited(CMAB_OLD, lambda d: first_action(d)["update_kwargs"].update(optimizer_type="adagrad"))
+    with pytest.warns(MigrationWarning, match=r"update_kwargs \['optimizer_type'\]"):
+        mab = from_old_state(None, json.dumps(document))
+    assert mab.actions[next(iter(mab.actions))].inference.num_steps == 1500
+
+
+def test_a_concrete_class_refuses_an_old_state_of_another_class():
+    with pytest.raises(ValueError, match="expected a SmabBernoulli state, got a CmabBernoulli state"):
+        SmabBernoulli.from_state(json.dumps(CMAB_OLD))
+
+
+def test_is_old_state_tells_the_two_formats_apart():
+    assert is_old_state(SMAB_OLD) and is_old_state(CMAB_OLD)
+    assert not is_old_state(json.loads(SmabBernoulli.cold_start(action_ids={"a"}).get_state()[1]))
+    assert not is_old_state([1, 2])
+
+
+OLD_STATES = [RELEASES["5.0.0"]["bandits"][name]["state"] for name in ("smab_mocc", "cmab_logistic", "cmab_bai")]
+
+
+@settings(max_examples=120, deadline=None)
+@given(state=st.sampled_from(OLD_STATES), data=st.data())
+def test_damaged_old_states_are_refused_or_usable(state, data):
+    document = json.loads(state)
+    path = data.draw(st.sampled_from(list(paths(document))))
+    usable_or_refused(json.dumps(replace(document, path, data.draw(junk))))

@@ -137,7 +137,9 @@ def check_forbidden_actions(forbidden_actions: Iterable[str] | None, action_ids:
         )
     allowed = [a for a in action_ids if a not in forbidden]
     if not allowed:
-        raise ValueError(f"forbidden_actions: at least one action must stay allowed, got all of {list(action_ids)}")
+        raise ValueError(
+            f"forbidden_actions: expected at least one action to stay allowed, got all of {list(action_ids)} forbidden"
+        )
     return allowed
 
 
@@ -256,7 +258,15 @@ def pydantic_problems(error: Exception) -> str:
     problems = []
     for item in error.errors():  # type: ignore[attr-defined]
         where = ".".join(map(str, item["loc"])) or "value"
-        problems.append(f"{where}: {item['msg']} (got {item['input']!r:.60})")
+        message, got = item["msg"], f"{item['input']!r:.60}"
+        if message.startswith("Input should be "):
+            problems.append(f"{where}: expected {message.removeprefix('Input should be ')}, got {got}")
+        elif item["type"] == "extra_forbidden":
+            problems.append(f"{where}: expected no such setting, got {where}={got}")
+        elif item["type"] == "missing":
+            problems.append(f"{where}: expected a value, got none")
+        else:
+            problems.append(f"{where}: expected valid input ({message}), got {got}")
     return "; ".join(problems)
 
 

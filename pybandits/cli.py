@@ -36,13 +36,13 @@ class _UsageError(Exception):
     """Bad arguments or input: exit code 2."""
 
 
-def _load(path: str, what: str) -> BaseMab:
+def _load(path: str, option: str) -> BaseMab:
     try:
         return pybandits.load(path)
     except FileNotFoundError:
-        raise _UsageError(f"{path}: no such {what} file") from None
+        raise _UsageError(f"{option}: expected a saved bandit, got no such file {path}") from None
     except (ValueError, TypeError) as error:
-        raise _UsageError(str(error)) from None
+        raise _UsageError(f"{option}: expected a saved bandit, got {error}") from None
 
 
 def _n_features(mab: BaseMab) -> int:
@@ -61,7 +61,7 @@ def _progress(quiet: bool):
 
 
 def _update(args: argparse.Namespace) -> None:
-    mab = _load(args.state, "state")
+    mab = _load(args.state, "--state")
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
         executor = None
@@ -87,7 +87,7 @@ def _update(args: argparse.Namespace) -> None:
 def _predict(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    mab = _load(args.state, "state")
+    mab = _load(args.state, "--state")
     if not isinstance(mab, BaseCmab):
         raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
     context = read_contexts(args.data, mab.input_dim)
@@ -105,19 +105,19 @@ def _predict(args: argparse.Namespace) -> None:
 def _edit(args: argparse.Namespace) -> None:
     from pybandits.transfer import edit_model_on_the_fly
 
-    current = _load(args.state, "state")
-    template = _load(args.template, "template")
+    current = _load(args.state, "--state")
+    template = _load(args.template, "--template")
     try:
         evolved, summary = edit_model_on_the_fly(current, template, return_summary=True)
     except (TypeError, ValueError) as error:
-        raise _UsageError(str(error)) from None
+        raise _UsageError(f"--template: {error}") from None
     pybandits.save(evolved, args.out)
     if not args.quiet:
         print(summary)
 
 
 def _info(args: argparse.Namespace) -> None:
-    mab = _load(args.state, "state")
+    mab = _load(args.state, "--state")
     print(f"class      {type(mab).__name__}")
     print(f"strategy   {mab.strategy!r}")
     print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}")
@@ -170,12 +170,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     if getattr(args, "workers", 1) < 1:
-        print("pybandits: error: --workers: expected an integer >= 1", file=sys.stderr)
+        print(f"pybandits: error: --workers: expected an integer >= 1, got {args.workers}", file=sys.stderr)
         return 2
     try:
         args.run(args)
-    except (_UsageError, DataError) as error:
+    except _UsageError as error:
         print(f"pybandits: error: {error}", file=sys.stderr)
+        return 2
+    except DataError as error:
+        print(f"pybandits: error: --data: {error}", file=sys.stderr)
         return 2
     except Exception as error:  # a failed fit, a full disk...: reported, and the old files are intact
         print(f"pybandits: error: {type(error).__name__}: {error}", file=sys.stderr)

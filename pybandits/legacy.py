@@ -369,9 +369,14 @@ def _dist_params_init(where: str, layers: Any) -> dict[str, float]:
 
 
 def _convert_inference(where: str, method: Any, kwargs: Any) -> dict[str, Any]:
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise _fail(f"{where}.update_kwargs", f"expected an object or null, got {kwargs!r:.60}")
     kwargs = dict(kwargs or {})
     if method == "VI":
         mapping, settings = _VI_KEYS, {"method": "VI"}
+        # 4.0 releases summarised the ADVI posterior from `trace` draws; here the guide's mean and
+        # scale are read exactly, so that setting has nothing left to do
+        kwargs.pop("trace", None)
         fit = kwargs.pop("fit", None)
         if isinstance(fit, Mapping) and fit.get("method", "advi") != "advi":
             warnings.warn(

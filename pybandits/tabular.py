@@ -34,7 +34,7 @@ def _read_table(path: str | os.PathLike):
 
     path = Path(path)
     if not path.exists():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"expected a CSV or Parquet file, got no such file {path}")
     if path.suffix.lower() in {".parquet", ".pq"}:
         try:
             return pd.read_parquet(path)

@@ -132,17 +132,19 @@ def _check_kinds(current: object, template: object) -> None:
     for family in (BaseSmab, BaseCmab):
         if isinstance(current, family) != isinstance(template, family):
             raise TypeError(
-                "new_mab: a stochastic and a contextual bandit cannot be exchanged, got "
+                "new_mab: expected a bandit of current_mab's family (a stochastic and a contextual bandit "
+                "cannot be exchanged), got "
                 f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
             )
     if (current.n_objectives is None) != (template.n_objectives is None):
         raise TypeError(
-            "new_mab: a single- and a multi-objective bandit cannot be exchanged, got "
+            "new_mab: expected as many objectives as current_mab (a single- and a multi-objective bandit "
+            "cannot be exchanged), got "
             f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
         )
     if current.n_objectives != template.n_objectives:
         raise ValueError(
-            f"new_mab: n_objectives must stay the same, got {current.n_objectives} in current_mab "
+            f"new_mab: expected n_objectives to stay the same, got {current.n_objectives} in current_mab "
             f"and {template.n_objectives} in new_mab"
         )
 
@@ -150,7 +152,8 @@ def _check_kinds(current: object, template: object) -> None:
 def _check_network_growth(action_id: str, current: Bnn, template: Bnn) -> None:
     def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
         raise ValueError(
-            f"new_mab: {setting} {rule} for action {action_id!r}: current_mab has {before!r}, new_mab has {after!r}"
+            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for action {action_id!r}, "
+            f"got {before!r} in current_mab and {after!r} in new_mab"
         )
 
     if current.activation != template.activation:
@@ -285,6 +288,8 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
     >>> sorted(evolved.actions), evolved.input_dim, evolved.actions["a"].network.layers[0].shape
     (['a', 'b', 'c'], 4, (4, 1))
     """
+    if not isinstance(return_summary, bool):
+        raise TypeError(f"return_summary: expected True or False, got {return_summary!r:.60}")
     summary = describe_edit(current_mab, new_mab)  # validates everything before building anything
     actions = {
         action_id: _carry_over(action_id, current_mab.actions[action_id], template)

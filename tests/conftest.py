@@ -12,6 +12,20 @@ settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+
+def pytest_addoption(parser):
+    parser.addoption("--long", action="store_true", help="also run the soak versions of the fault loops")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="soak version of a fault loop; run with --long")
+    for item in items:
+        if "long" in item.keywords:
+            item.add_marker(skip)
+
+
 TRUE_WEIGHTS = np.array([1.0, -1.0, 0.5])
 TRUE_BIAS = 0.2
 

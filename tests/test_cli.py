@@ -155,7 +155,7 @@ def test_bad_state_and_missing_files(job, capsys):
     assert main(["info", "--state", str(job / "broken.json")]) == 2
     assert "expected schema version 1" in capsys.readouterr().err
     assert main(["info", "--state", str(job / "nope.json")]) == 2
-    assert "no such state file" in capsys.readouterr().err
+    assert "--state: expected a saved bandit, got no such file" in capsys.readouterr().err
     assert (
         main(
             [
@@ -170,7 +170,7 @@ def test_bad_state_and_missing_files(job, capsys):
         )
         == 2
     )
-    assert "nope.csv: no such file" in capsys.readouterr().err
+    assert "--data: expected a CSV or Parquet file, got no such file" in capsys.readouterr().err
     assert (
         main(
             [

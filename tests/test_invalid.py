@@ -139,7 +139,7 @@ def mab():
         (
             {"forbidden_actions": {"a", "b", "c"}},
             ValueError,
-            "forbidden_actions: at least one action must stay allowed",
+            "forbidden_actions: expected at least one action to stay allowed",
         ),
         (
             {"forbidden_actions": {"zz"}},

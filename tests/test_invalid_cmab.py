@@ -36,7 +36,7 @@ def cold(**overrides):
         (
             {"update_kwargs": {"num_steps": 0}},
             ValueError,
-            "update_kwargs: num_steps: Input should be greater than or equal to 1",
+            "update_kwargs: num_steps: expected greater than or equal to 1, got 0",
         ),
         ({"update_kwargs": {"num_steps": 10.5}}, ValueError, "update_kwargs: num_steps"),
         ({"update_kwargs": {"batch_size": -1}}, ValueError, "update_kwargs: batch_size"),

@@ -86,7 +86,9 @@ def test_single_and_multi_objective_cannot_be_exchanged():
         edit_model_on_the_fly(
             SmabBernoulli.cold_start(action_ids={"a"}), SmabBernoulliMO.cold_start(action_ids={"a"}, n_objectives=2)
         )
-    with pytest.raises(ValueError, match="n_objectives must stay the same, got 2 in current_mab and 3 in new_mab"):
+    with pytest.raises(
+        ValueError, match="expected n_objectives to stay the same, got 2 in current_mab and 3 in new_mab"
+    ):
         edit_model_on_the_fly(
             CmabBernoulliMO.cold_start(action_ids={"a"}, n_features=2, n_objectives=2),
             CmabBernoulliMO.cold_start(action_ids={"a"}, n_features=2, n_objectives=3),
@@ -141,15 +143,18 @@ def test_predictive_distribution_is_preserved_with_the_new_feature_at_zero(train
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n_features": 2}, "n_features cannot shrink for action 'A': current_mab has 3, new_mab has 2"),
+        ({"n_features": 2}, r"n_features cannot shrink\) for action 'A', got 3 in current_mab and 2 in new_mab"),
         (
             {"hidden": (2,)},
-            r"hidden_dim_list cannot narrow a layer for action 'A': current_mab has \[3\], new_mab has \[2\]",
+            r"hidden_dim_list cannot narrow a layer\) for action 'A', got \[3\] in current_mab and \[2\] in new_mab",
         ),
-        ({"hidden": (3, 3)}, "hidden_dim_list must keep the number of hidden layers for action 'A'"),
+        ({"hidden": (3, 3)}, r"hidden_dim_list must keep the number of hidden layers\) for action 'A'"),
         ({"hidden": ()}, "hidden_dim_list must keep the number of hidden layers"),
-        ({"activation": "relu"}, "activation must match for action 'A': current_mab has 'tanh', new_mab has 'relu'"),
-        ({"use_residual_connections": True}, "use_residual_connections must match for action 'A'"),
+        (
+            {"activation": "relu"},
+            r"activation must match\) for action 'A', got 'tanh' in current_mab and 'relu' in new_mab",
+        ),
+        ({"use_residual_connections": True}, r"use_residual_connections must match\) for action 'A'"),
     ],
 )
 def test_refused_edits_name_the_setting_the_action_and_both_values(trained_v1, kwargs, message):

@@ -83,15 +83,20 @@ NuArray = Annotated[
 ]
 
 
+#: Largest |mu| and sigma a weight distribution may have: a draw far beyond it would overflow to
+#: infinity in a network's forward pass (no weight of a logistic network needs to be this large).
+MAX_MAGNITUDE = 1e6
+
+
 class LocationScale(PyBanditsBaseModel):
     """Independent Normal or Student-t distributions, one per array element.
 
     Attributes
     ----------
     mu : array
-        Locations.
+        Locations, ``|mu| <= 1e6``.
     sigma : array
-        Scales, > 0, same shape as ``mu``.
+        Scales, ``0 < sigma <= 1e6``, same shape as ``mu``.
     nu : array, optional
         Degrees of freedom (>= 1) of a Student-t distribution, same shape; None for a Normal. An
         infinite entry makes that element Normal: a tensor grown by transfer keeps its learned
@@ -115,6 +120,10 @@ class LocationScale(PyBanditsBaseModel):
     def _check_arrays(self) -> LocationScale:
         if self.mu.ndim == 0:
             raise ValueError("mu: expected an array with at least one dimension, got a scalar")
+        for name in ("mu", "sigma"):  # larger values overflow to inf when sampled, then NaN in a network
+            array = getattr(self, name)
+            if array.size and np.abs(array).max() > MAX_MAGNITUDE:
+                raise ValueError(f"{name}: expected magnitudes <= {MAX_MAGNITUDE:g}, got {np.abs(array).max():g}")
         for name in ("sigma", "nu"):
             array = getattr(self, name)
             if array is not None and array.shape != self.mu.shape:

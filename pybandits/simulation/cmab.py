@@ -117,7 +117,8 @@ class CmabSimulator:
         self.n_features = mab.input_dim if n_features is None else check.check_positive_int(n_features, "n_features")
         if self.n_features < mab.input_dim:
             raise ValueError(
-                f"n_features: the world must have at least the bandit's {mab.input_dim} features, got {self.n_features}"
+                f"n_features: expected a world with at least the bandit's {mab.input_dim} features, "
+                f"got {self.n_features}"
             )
         for name, value in (("reward_fn", reward_fn), ("context_generator", context_generator)):
             if value is not None and not callable(value):

@@ -96,7 +96,12 @@ while True:
 """
 
 
-@pytest.mark.parametrize("round_", range(3))
+def rounds(short: int, long: int) -> list:
+    """``short`` rounds by default; ``long`` in all with ``pytest --long`` (the soak version)."""
+    return [*range(short), *(pytest.param(r, marks=pytest.mark.long) for r in range(short, long))]
+
+
+@pytest.mark.parametrize("round_", rounds(3, 60))
 def test_sigkill_while_saving_never_leaves_a_broken_file(tmp_path, round_):
     """Kill a process that saves in a loop at random moments: the file is always whole."""
     path = tmp_path / "state.json"
@@ -124,7 +129,8 @@ for _ in range(30):
 """
 
 
-def test_two_processes_saving_to_one_path(tmp_path):
+@pytest.mark.parametrize("round_", rounds(1, 15))
+def test_two_processes_saving_to_one_path(tmp_path, round_):
     path = tmp_path / "state.json"
     writers = [subprocess.Popen([sys.executable, "-c", CONCURRENT_SAVE, str(path), prefix]) for prefix in ("x", "y")]
     for writer in writers:

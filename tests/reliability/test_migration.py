@@ -35,7 +35,7 @@ Z_MAX = 4.5
 
 
 def test_fixtures_cover_the_original_releases():
-    assert {"4.0.17", "4.1.3", "4.2.0", "4.4.0", "5.0.0"} <= set(RELEASES)
+    assert {"4.0.1", "4.0.17", "4.1.3", "4.2.0", "4.4.0", "5.0.0"} <= set(RELEASES)
     for data in RELEASES.values():
         assert {"smab_classic", "smab_mocc", "cmab_hidden", "cmab_cc"} <= set(data["bandits"])
 
@@ -65,11 +65,24 @@ def test_a_migrated_bandit_predicts_like_the_original(release, name):
     for action, expected in case["predictions"].items():
         mean, std = np.asarray(expected["mean"]), np.asarray(expected["std"])
         got = draws[action]
-        standard_error = np.sqrt(std**2 / data["n_draws"] + got.std(axis=0) ** 2 / N_DRAWS)
-        z = (got.mean(axis=0) - mean) / standard_error
-        assert np.all(np.abs(z) < Z_MAX), (action, got.mean(axis=0), mean)
-        # and the spread of the draws (the posterior's width) matches too, within 15 %
-        np.testing.assert_allclose(got.std(axis=0), std, rtol=0.15, atol=0.005)
+        n_original = expected.get("n_draws", data["n_draws"])
+        # under the hypothesis that both sample one distribution, the larger migrated sample
+        # estimates its spread best (a 100-draw original can miss a Student-t tail entirely)
+        standard_error = np.maximum(got.std(axis=0), std) * np.sqrt(1 / n_original + 1 / N_DRAWS)
+        difference = np.abs(got.mean(axis=0) - mean)
+        # a probability pinned at exactly 0 or 1 in both samples has no spread: it must then agree exactly
+        assert np.all(difference <= Z_MAX * standard_error), (action, got.mean(axis=0), mean)
+        # and the whole distribution matches: the share of migrated draws below each of the
+        # original's quantiles is that quantile's level, within the binomial sampling error of
+        # both samples (a test that holds for the heavy-tailed Student-t posteriors too). A
+        # probability rounded to exactly 0 or 1 is an atom, so the level need only lie between
+        # the shares strictly below and at-or-below the quantile.
+        for level, original_quantile in zip(data["quantile_levels"], expected["quantiles"], strict=True):
+            below = (got < np.asarray(original_quantile)).mean(axis=0)
+            at_or_below = (got <= np.asarray(original_quantile)).mean(axis=0)
+            error = np.sqrt(level * (1 - level) * (1 / n_original + 1 / N_DRAWS))
+            assert np.all((below - level) / error < Z_MAX), (action, level, below)
+            assert np.all((level - at_or_below) / error < Z_MAX), (action, level, at_or_below)
 
 
 @pytest.mark.parametrize(("release", "name"), CASES[:: max(1, len(CASES) // 12)])
@@ -240,4 +253,6 @@ OLD_STATES = [RELEASES["5.0.0"]["bandits"][name]["state"] for name in ("smab_moc
 def test_damaged_old_states_are_refused_or_usable(state, data):
     document = json.loads(state)
     path = data.draw(st.sampled_from(list(paths(document))))
-    usable_or_refused(json.dumps(replace(document, path, data.draw(junk))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MigrationWarning)  # junk settings are named in a warning, not refused
+        usable_or_refused(json.dumps(replace(document, path, data.draw(junk))))

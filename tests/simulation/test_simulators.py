@@ -121,7 +121,7 @@ def test_bad_cmab_simulator_arguments():
         CmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}))
     with pytest.raises(TypeError, match="mab: expected a stochastic bandit"):
         SmabSimulator(mab, TRUTH)
-    with pytest.raises(ValueError, match="n_features: the world must have at least the bandit's 3 features, got 2"):
+    with pytest.raises(ValueError, match="n_features: expected a world with at least the bandit's 3 features, got 2"):
         CmabSimulator(mab, n_features=2)
     with pytest.raises(TypeError, match="reward_fn: expected a callable or None"):
         CmabSimulator(mab, reward_fn={"a": 0.5})

@@ -21,6 +21,7 @@ from pybandits.model.beta import Cost
 from pybandits.model.bnn.network import Activation, Network
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
 from pybandits.model.objectives import PerObjective
+from pybandits.model.priors import MAX_MAGNITUDE
 
 __all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics"]
 
@@ -43,8 +44,8 @@ class DistParams(PyBanditsBaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    mu: Annotated[float, Field(allow_inf_nan=False)] = 0.0
-    sigma: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 1.0
+    mu: Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)] = 0.0
+    sigma: Annotated[float, Field(gt=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)] = 1.0
     nu: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 5.0
 
 

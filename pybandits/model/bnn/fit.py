@@ -38,7 +38,7 @@ import numpy as np
 from pybandits.exceptions import ConvergenceWarning, FitError
 from pybandits.model.bnn.network import Network
 from pybandits.model.bnn.settings import MCMCSettings, VISettings
-from pybandits.model.priors import LocationScale
+from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
 __all__ = ["FitResult", "clear_cache", "fit_network"]
 
@@ -232,6 +232,8 @@ class _VIEngine:
         mu, sigma = self.mu.get_value(), np.log1p(np.exp(self.rho.get_value()))
         if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0)):
             raise FitError("ADVI diverged: the posterior holds non-finite values")
+        if max(np.abs(mu).max(), sigma.max()) > MAX_MAGNITUDE:
+            raise FitError(f"ADVI diverged: the posterior holds values beyond {MAX_MAGNITUDE:g}")
         parameters = {}
         for name in network.parameters:
             where, shape = self.ordering[name]
@@ -301,6 +303,8 @@ def _fit_mcmc(
         mean, std = draws.mean(axis=0), draws.std(axis=0, ddof=1)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             raise FitError(f"NUTS returned non-finite draws for {name}")
+        if max(np.abs(mean).max(), std.max()) > MAX_MAGNITUDE:
+            raise FitError(f"NUTS returned draws beyond {MAX_MAGNITUDE:g} for {name}")
         parameters[name] = LocationScale(mu=mean, sigma=np.maximum(std, 1e-12))
         rhat[name] = float(np.nanmax(np.asarray(az.rhat(idata, var_names=[name])[name])))
         ess[name] = float(np.nanmin(np.asarray(az.ess(idata, var_names=[name], method="bulk")[name])))

@@ -1,0 +1,512 @@
+"""One table over every public call: a wrong argument gets the documented error, a message naming
+the argument with what was expected and what came, and leaves the bandit (or file) as it was.
+
+Each row builds its subject (a bandit, a saved file, or nothing), snapshots it, makes one wrong
+call, and checks the error and that the snapshot is unchanged. The snapshot of a bandit is its
+whole state document, random generator included, so even a consumed random draw counts as a change.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import pybandits
+from pybandits import cli
+from pybandits import state as _state
+from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
+from pybandits.mab import BaseMab
+from pybandits.simulation import CmabSimulator, SmabSimulator
+from pybandits.smab import SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC
+from pybandits.strategy import ClassicBandit
+from pybandits.transfer import describe_edit, edit_model_on_the_fly
+
+
+def ids_args(cls: type) -> dict[str, Any]:
+    """The action-defining arguments of ``cls.cold_start``."""
+    ids = {"action_ids_cost": {"a": 1.0, "b": 2.0}} if cls.__name__.endswith("CC") else {"action_ids": ["a", "b"]}
+    if "MO" in cls.__name__:
+        ids["n_objectives"] = 2
+    if cls.__name__.startswith("Cmab"):
+        ids["n_features"] = 2
+    return ids
+
+
+def cold(cls: type, **overrides: Any) -> BaseMab:
+    return cls.cold_start(**{**ids_args(cls), "random_seed": 0, **overrides})
+
+
+SMAB = [SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC]
+CMAB = [CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC]
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A wrong call: ``call(subject)`` must raise ``error`` naming ``argument`` and containing ``detail``."""
+
+    name: str
+    make: Callable[[Path], Any]
+    call: Callable[[Any], Any]
+    error: type[Exception]
+    argument: str
+    detail: str = ""
+
+
+def snapshot(subject: Any) -> Any:
+    if isinstance(subject, BaseMab):
+        return _state.to_document(subject)
+    if isinstance(subject, Path):
+        return {p.name: p.read_bytes() for p in sorted(subject.parent.iterdir())}
+    if isinstance(subject, tuple):
+        return tuple(snapshot(part) for part in subject)
+    return None
+
+
+def nothing(_: Path) -> None:
+    return None
+
+
+def rows() -> list[Bad]:
+    table: list[Bad] = []
+    # -- cold_start of every class: the arguments every bandit has --------------------------------
+    for cls in SMAB + CMAB:
+        n = cls.__name__
+        table += [
+            Bad(f"{n}.cold_start epsilon", nothing, lambda _, c=cls: cold(c, epsilon=1.5), ValueError, "epsilon"),
+            Bad(f"{n}.cold_start epsilon type", nothing, lambda _, c=cls: cold(c, epsilon="x"), TypeError, "epsilon"),
+            Bad(
+                f"{n}.cold_start default_action",
+                nothing,
+                lambda _, c=cls: cold(c, epsilon=0.1, default_action="z"),
+                ValueError,
+                "default_action",
+                "'z'",
+            ),
+            Bad(
+                f"{n}.cold_start random_seed",
+                nothing,
+                lambda _, c=cls: cold(c, random_seed=-1),
+                ValueError,
+                "random_seed",
+            ),
+            Bad(
+                f"{n}.cold_start strategy",
+                nothing,
+                lambda _, c=cls: cold(c, strategy="classic"),
+                TypeError,
+                "strategy",
+                "'classic'" if False else "str",
+            ),
+        ]
+        ids_key = "action_ids_cost" if n.endswith("CC") else "action_ids"
+        table.append(
+            Bad(
+                f"{n}.cold_start {ids_key} empty",
+                nothing,
+                lambda _, c=cls, k=ids_key: cold(c, **{k: {}}),
+                ValueError,
+                ids_key,
+            )
+        )
+        table.append(
+            Bad(
+                f"{n}.cold_start {ids_key} type",
+                nothing,
+                lambda _, c=cls, k=ids_key: cold(c, **{k: 7}),
+                TypeError,
+                ids_key,
+            )
+        )
+        if "MO" in n:
+            table.append(
+                Bad(
+                    f"{n}.cold_start n_objectives",
+                    nothing,
+                    lambda _, c=cls: cold(c, n_objectives=0),
+                    ValueError,
+                    "n_objectives",
+                )
+            )
+        if n.startswith("Cmab"):
+            table += [
+                Bad(
+                    f"{n}.cold_start n_features",
+                    nothing,
+                    lambda _, c=cls: cold(c, n_features=0),
+                    ValueError,
+                    "n_features",
+                ),
+                Bad(
+                    f"{n}.cold_start hidden_dim_list",
+                    nothing,
+                    lambda _, c=cls: cold(c, hidden_dim_list=[0]),
+                    ValueError,
+                    "hidden_dim_list",
+                ),
+                Bad(
+                    f"{n}.cold_start activation",
+                    nothing,
+                    lambda _, c=cls: cold(c, activation="x"),
+                    ValueError,
+                    "activation",
+                ),
+                Bad(
+                    f"{n}.cold_start dist_type",
+                    nothing,
+                    lambda _, c=cls: cold(c, dist_type="x"),
+                    ValueError,
+                    "dist_type",
+                ),
+                Bad(
+                    f"{n}.cold_start update_method",
+                    nothing,
+                    lambda _, c=cls: cold(c, update_method="x"),
+                    ValueError,
+                    "update_method",
+                ),
+                Bad(
+                    f"{n}.cold_start update_kwargs",
+                    nothing,
+                    lambda _, c=cls: cold(c, update_kwargs={"num_steps": 0}),
+                    ValueError,
+                    "update_kwargs",
+                ),
+                Bad(
+                    f"{n}.cold_start dist_params_init",
+                    nothing,
+                    lambda _, c=cls: cold(c, dist_params_init={"sigma": 0}),
+                    ValueError,
+                    "dist_params_init",
+                ),
+            ]
+
+    # -- predict and update of every class -----------------------------------------------------
+    for cls in SMAB:
+        n = cls.__name__
+        good_rewards = [[1, 0]] if "MO" in n else [1]
+        table += [
+            Bad(
+                f"{n}.predict n_samples",
+                lambda _, c=cls: cold(c),
+                lambda m: m.predict(n_samples=0),
+                ValueError,
+                "n_samples",
+            ),
+            Bad(
+                f"{n}.predict forbidden_actions",
+                lambda _, c=cls: cold(c),
+                lambda m: m.predict(forbidden_actions={"a", "b"}),
+                ValueError,
+                "forbidden_actions",
+            ),
+            Bad(
+                f"{n}.update actions",
+                lambda _, c=cls: cold(c),
+                lambda m, r=good_rewards: m.update(actions=["zz"], rewards=r),
+                ValueError,
+                "actions",
+                "'zz'",
+            ),
+            Bad(
+                f"{n}.update rewards",
+                lambda _, c=cls: cold(c),
+                lambda m: m.update(actions=["a", "b"], rewards=[1]),
+                ValueError,
+                "rewards",
+            ),
+        ]
+    for cls in CMAB:
+        n = cls.__name__
+        good_rewards = [[1, 0]] if "MO" in n else [1]
+        table += [
+            Bad(
+                f"{n}.predict context width",
+                lambda _, c=cls: cold(c),
+                lambda m: m.predict(context=np.zeros((2, 3))),
+                ValueError,
+                "context",
+                "3",
+            ),
+            Bad(
+                f"{n}.predict context nan",
+                lambda _, c=cls: cold(c),
+                lambda m: m.predict(context=np.full((2, 2), np.nan)),
+                ValueError,
+                "context",
+            ),
+            Bad(
+                f"{n}.predict context type",
+                lambda _, c=cls: cold(c),
+                lambda m: m.predict(context="rows"),
+                TypeError,
+                "context",
+            ),
+            Bad(
+                f"{n}.predict_arrays forbidden_actions",
+                lambda _, c=cls: cold(c),
+                lambda m: m.predict_arrays(context=np.zeros((1, 2)), forbidden_actions={"zz"}),
+                ValueError,
+                "forbidden_actions",
+            ),
+            Bad(
+                f"{n}.update context rows",
+                lambda _, c=cls: cold(c),
+                lambda m, r=good_rewards: m.update(actions=["a"], rewards=r, context=np.zeros((2, 2))),
+                ValueError,
+                "context",
+            ),
+            Bad(
+                f"{n}.update actions",
+                lambda _, c=cls: cold(c),
+                lambda m, r=good_rewards: m.update(actions=["zz"], rewards=r, context=np.zeros((1, 2))),
+                ValueError,
+                "actions",
+            ),
+            Bad(
+                f"{n}.update rewards",
+                lambda _, c=cls: cold(c),
+                lambda m: m.update(
+                    actions=["a"], rewards=[[2, 2]] if "MO" in m.__class__.__name__ else [2], context=np.zeros((1, 2))
+                ),
+                ValueError,
+                "rewards",
+            ),
+            Bad(
+                f"{n}.update executor",
+                lambda _, c=cls: cold(c),
+                lambda m, r=good_rewards: m.update(actions=["a"], rewards=r, context=np.zeros((1, 2)), executor="pool"),
+                TypeError,
+                "executor",
+            ),
+        ]
+
+    # -- state: get_state/from_state, save/load ------------------------------------------------
+    smab_state = SmabBernoulli.cold_start(action_ids=["a"]).get_state()[1]
+    table += [
+        Bad(
+            "from_state other class",
+            nothing,
+            lambda _: CmabBernoulli.from_state(smab_state),
+            ValueError,
+            "state",
+            "SmabBernoulli",
+        ),
+        Bad("from_state not json", nothing, lambda _: BaseMab.from_state("{"), ValueError, "state", "JSON"),
+        Bad("from_state type", nothing, lambda _: BaseMab.from_state(3), TypeError, "state", "int"),
+        Bad(
+            "from_state newer schema",
+            nothing,
+            lambda _: BaseMab.from_state(smab_state.replace('"schema_version": 1', '"schema_version": 99')),
+            ValueError,
+            "state",
+            "99",
+        ),
+        Bad("save bandit type", nothing, lambda _: pybandits.save("mab", "x.json"), TypeError, "bandit", "str"),
+        Bad(
+            "save path type",
+            lambda _: cold(SmabBernoulli),
+            lambda m: pybandits.save(m, 3),
+            TypeError,
+            "path",
+            "int",
+        ),
+        Bad("load path type", nothing, lambda _: pybandits.load(None), TypeError, "path", "NoneType"),
+        Bad(
+            "load damaged file",
+            lambda tmp: saved(tmp, cold(SmabBernoulli), damage=True),
+            lambda path: pybandits.load(path),
+            ValueError,
+            "state",
+        ),
+    ]
+
+    # -- transfer --------------------------------------------------------------------------------
+    table += [
+        Bad(
+            "edit current_mab type",
+            lambda _: cold(CmabBernoulli),
+            lambda m: edit_model_on_the_fly("mab", m),
+            TypeError,
+            "current_mab",
+        ),
+        Bad(
+            "edit new_mab type",
+            lambda _: cold(CmabBernoulli),
+            lambda m: edit_model_on_the_fly(m, None),
+            TypeError,
+            "new_mab",
+        ),
+        Bad(
+            "edit stochastic to contextual",
+            lambda _: (cold(SmabBernoulli), cold(CmabBernoulli)),
+            lambda pair: edit_model_on_the_fly(*pair),
+            TypeError,
+            "new_mab",
+        ),
+        Bad(
+            "edit fewer features",
+            lambda _: (cold(CmabBernoulli, n_features=3), cold(CmabBernoulli)),
+            lambda pair: edit_model_on_the_fly(*pair),
+            ValueError,
+            "new_mab",
+            "n_features",
+        ),
+        Bad(
+            "edit return_summary",
+            lambda _: (cold(CmabBernoulli), cold(CmabBernoulli, n_features=3)),
+            lambda pair: edit_model_on_the_fly(*pair, return_summary="yes"),
+            TypeError,
+            "return_summary",
+        ),
+        Bad(
+            "describe_edit new_mab",
+            lambda _: cold(CmabBernoulli),
+            lambda m: describe_edit(m, 3),
+            TypeError,
+            "new_mab",
+        ),
+    ]
+
+    # -- simulators ------------------------------------------------------------------------------
+    table += [
+        Bad("SmabSimulator mab", nothing, lambda _: SmabSimulator(mab="x", probs_reward={"a": 0.5}), TypeError, "mab"),
+        Bad(
+            "SmabSimulator probs_reward",
+            lambda _: cold(SmabBernoulli),
+            lambda m: SmabSimulator(mab=m, probs_reward={"a": 1.5, "b": 0.1}),
+            ValueError,
+            "probs_reward",
+        ),
+        Bad(
+            "SmabSimulator probs_reward actions",
+            lambda _: cold(SmabBernoulli),
+            lambda m: SmabSimulator(mab=m, probs_reward={"a": 0.5}),
+            ValueError,
+            "probs_reward",
+        ),
+        Bad(
+            "SmabSimulator n_updates",
+            lambda _: cold(SmabBernoulli),
+            lambda m: SmabSimulator(mab=m, probs_reward={"a": 0.5, "b": 0.1}, n_updates=0),
+            ValueError,
+            "n_updates",
+        ),
+        Bad(
+            "SmabSimulator batch_size",
+            lambda _: cold(SmabBernoulli),
+            lambda m: SmabSimulator(mab=m, probs_reward={"a": 0.5, "b": 0.1}, batch_size=1.5),
+            TypeError,
+            "batch_size",
+        ),
+        Bad("CmabSimulator mab", lambda _: cold(SmabBernoulli), lambda m: CmabSimulator(mab=m), TypeError, "mab"),
+        Bad(
+            "CmabSimulator n_features",
+            lambda _: cold(CmabBernoulli),
+            lambda m: CmabSimulator(mab=m, n_features=1),
+            ValueError,
+            "n_features",
+        ),
+        Bad(
+            "CmabSimulator reward_fn",
+            lambda _: cold(CmabBernoulli),
+            lambda m: CmabSimulator(mab=m, reward_fn=3),
+            TypeError,
+            "reward_fn",
+        ),
+        Bad(
+            "CmabSimulator random_seed",
+            lambda _: cold(CmabBernoulli),
+            lambda m: CmabSimulator(mab=m, random_seed="s"),
+            TypeError,
+            "random_seed",
+        ),
+    ]
+    return table
+
+
+def saved(folder: Path, mab: BaseMab, damage: bool = False) -> Path:
+    path = folder / "mab.json"
+    pybandits.save(mab, path)
+    if damage:
+        path.write_text(path.read_text()[:-40])
+    return path
+
+
+TABLE = rows()
+
+
+@pytest.mark.parametrize("bad", TABLE, ids=[bad.name for bad in TABLE])
+def test_a_wrong_argument_is_named_and_changes_nothing(bad, tmp_path):
+    subject = bad.make(tmp_path)
+    before = snapshot(subject)
+    with pytest.raises(bad.error) as caught:
+        bad.call(subject)
+    message = str(caught.value)
+    assert f"{bad.argument}:" in message, message  # names the argument
+    assert "expected" in message and "got" in message, message  # what was expected, and what came
+    assert bad.detail in message, message
+    assert snapshot(subject) == before
+
+
+def test_the_table_covers_every_public_bandit_class():
+    named = {bad.name.split(".")[0] for bad in TABLE}
+    assert {cls.__name__ for cls in SMAB + CMAB} <= named
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def job(tmp_path):
+    mab = CmabBernoulli.cold_start(action_ids=["a", "b"], n_features=2, random_seed=0)
+    state = tmp_path / "mab.json"
+    pybandits.save(mab, state)
+    data = tmp_path / "data.csv"
+    data.write_text("action,reward,x0,x1\na,1,0.5,0.1\nb,0,0.2,0.3\n")
+    return tmp_path, state, data
+
+
+CLI_ROWS = [
+    (["update", "--state", "{state}", "--data", "{data}", "--out", "{out}", "--workers", "0"], "--workers"),
+    (["update", "--state", "{missing}", "--data", "{data}", "--out", "{out}"], "--state"),
+    (["update", "--state", "{data}", "--data", "{data}", "--out", "{out}"], "--state"),
+    (["update", "--state", "{state}", "--data", "{missing}", "--out", "{out}"], "--data"),
+    (["update", "--state", "{state}", "--data", "{bad_data}", "--out", "{out}"], "bad.csv"),
+    (["predict", "--state", "{state}", "--data", "{bad_data}", "--out", "{out}"], "bad.csv"),
+    (["edit", "--state", "{state}", "--template", "{smab}", "--out", "{out}"], "--template"),
+]
+
+
+@pytest.mark.parametrize(("argv", "named"), CLI_ROWS, ids=[f"{row[0][0]}-{row[1]}" for row in CLI_ROWS])
+def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, capsys, argv, named):
+    folder, state, data = job
+    bad_data = folder / "bad.csv"
+    bad_data.write_text("action,reward,x0,x1\na,1,0.5,oops\n")
+    smab = folder / "smab.json"
+    pybandits.save(SmabBernoulli.cold_start(action_ids=["a"]), smab)
+    places = {
+        "state": state,
+        "data": data,
+        "out": folder / "out.json",
+        "missing": folder / "missing.csv",
+        "bad_data": bad_data,
+        "smab": smab,
+    }
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    code = cli.main([arg.format(**places) for arg in argv])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert named in err and "expected" in err, err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert not any(name.endswith(".tmp") for name in os.listdir(folder))
+
+
+def test_a_strategy_instance_of_the_right_kind_is_accepted():
+    # the table's strategy rows refuse a string; the documented strategy object is fine
+    assert isinstance(cold(SmabBernoulli, strategy=ClassicBandit()).strategy, ClassicBandit)

@@ -1,5 +1,7 @@
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -164,3 +166,17 @@ def test_save_and_load_check_their_arguments(tmp_path, trained):
         pybandits.save(trained, 42)
     with pytest.raises(FileNotFoundError):
         pybandits.load(tmp_path / "missing.json")
+
+
+def test_load_finds_a_contextual_bandit_without_importing_its_module_first(tmp_path):
+    """A fresh process that only imports pybandits can load any bandit class."""
+    from pybandits.cmab import CmabBernoulliMOCC
+
+    path = tmp_path / "mab.json"
+    pybandits.save(
+        CmabBernoulliMOCC.cold_start(action_ids_cost={"a": 1.0}, n_features=2, n_objectives=2, random_seed=0), path
+    )
+    script = "import sys, pybandits; print(type(pybandits.load(sys.argv[1])).__name__)"
+    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "CmabBernoulliMOCC"

@@ -164,6 +164,12 @@ def bench_learning() -> None:
     bench_learning.run()
 
 
+def bench_reliability() -> None:
+    import bench_reliability
+
+    bench_reliability.run()
+
+
 def bench_batch() -> None:
     import bench_batch
 
@@ -176,6 +182,7 @@ SECTIONS = {
     "transfer": bench_transfer,
     "learning": bench_learning,
     "batch": bench_batch,
+    "reliability": bench_reliability,
 }
 
 

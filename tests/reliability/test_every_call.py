@@ -101,7 +101,7 @@ def rows() -> list[Bad]:
                 lambda _, c=cls: cold(c, strategy="classic"),
                 TypeError,
                 "strategy",
-                "'classic'" if False else "str",
+                "str",
             ),
         ]
         ids_key = "action_ids_cost" if n.endswith("CC") else "action_ids"

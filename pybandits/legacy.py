@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from pybandits import state as _state
+from pybandits._validation import check_random_seed
 from pybandits.exceptions import MigrationWarning
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def from_old_state(
     bandit, inferred = _convert_bandit(document)
     if class_name is not None and class_name != inferred:
         raise ValueError(f"class_name: the state describes a {inferred}, got class_name={class_name!r}")
-    rng = np.random.default_rng(_check_seed(random_seed))
+    rng = np.random.default_rng(check_random_seed(random_seed))
     envelope = {
         "schema_version": _state.SCHEMA_VERSION,
         "class": inferred,
@@ -126,12 +127,6 @@ def from_old_state(
         "bandit": bandit,
     }
     return BaseMab.from_state(envelope)
-
-
-def _check_seed(random_seed: Any) -> int | None:
-    from pybandits._validation import check_random_seed
-
-    return check_random_seed(random_seed)
 
 
 def _parse(state: Any) -> dict[str, Any]:

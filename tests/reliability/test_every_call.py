@@ -8,7 +8,6 @@ whole state document, random generator included, so even a consumed random draw 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ import numpy as np
 import pytest
 
 import pybandits
-from pybandits import cli
 from pybandits import state as _state
 from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
 from pybandits.mab import BaseMab
@@ -457,54 +455,6 @@ def test_a_wrong_argument_is_named_and_changes_nothing(bad, tmp_path):
 def test_the_table_covers_every_public_bandit_class():
     named = {bad.name.split(".")[0] for bad in TABLE}
     assert {cls.__name__ for cls in SMAB + CMAB} <= named
-
-
-# -- the command line ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def job(tmp_path):
-    mab = CmabBernoulli.cold_start(action_ids=["a", "b"], n_features=2, random_seed=0)
-    state = tmp_path / "mab.json"
-    pybandits.save(mab, state)
-    data = tmp_path / "data.csv"
-    data.write_text("action,reward,x0,x1\na,1,0.5,0.1\nb,0,0.2,0.3\n")
-    return tmp_path, state, data
-
-
-CLI_ROWS = [
-    (["update", "--state", "{state}", "--data", "{data}", "--out", "{out}", "--workers", "0"], "--workers"),
-    (["update", "--state", "{missing}", "--data", "{data}", "--out", "{out}"], "--state"),
-    (["update", "--state", "{data}", "--data", "{data}", "--out", "{out}"], "--state"),
-    (["update", "--state", "{state}", "--data", "{missing}", "--out", "{out}"], "--data"),
-    (["update", "--state", "{state}", "--data", "{bad_data}", "--out", "{out}"], "bad.csv"),
-    (["predict", "--state", "{state}", "--data", "{bad_data}", "--out", "{out}"], "bad.csv"),
-    (["edit", "--state", "{state}", "--template", "{smab}", "--out", "{out}"], "--template"),
-]
-
-
-@pytest.mark.parametrize(("argv", "named"), CLI_ROWS, ids=[f"{row[0][0]}-{row[1]}" for row in CLI_ROWS])
-def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, capsys, argv, named):
-    folder, state, data = job
-    bad_data = folder / "bad.csv"
-    bad_data.write_text("action,reward,x0,x1\na,1,0.5,oops\n")
-    smab = folder / "smab.json"
-    pybandits.save(SmabBernoulli.cold_start(action_ids=["a"]), smab)
-    places = {
-        "state": state,
-        "data": data,
-        "out": folder / "out.json",
-        "missing": folder / "missing.csv",
-        "bad_data": bad_data,
-        "smab": smab,
-    }
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
-    code = cli.main([arg.format(**places) for arg in argv])
-    assert code == 2
-    err = capsys.readouterr().err
-    assert named in err and "expected" in err, err
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    assert not any(name.endswith(".tmp") for name in os.listdir(folder))
 
 
 def test_a_strategy_instance_of_the_right_kind_is_accepted():

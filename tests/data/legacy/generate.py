@@ -169,22 +169,15 @@ def main(folder: str) -> None:
         "context": CONTEXT.tolist(),
         "bandits": {},
     }
-    for name, bandit in smab_cases().items():
-        class_name, state = bandit.get_state()
-        fixtures["bandits"][name] = {
-            "class_name": class_name,
-            "state": state if isinstance(state, str) else json.dumps(state),
-            "predictions": smab_predictions(bandit),
-        }
-        print(RELEASE, name, "ok", flush=True)
-    for name, bandit in cmab_cases().items():
-        class_name, state = bandit.get_state()
-        fixtures["bandits"][name] = {
-            "class_name": class_name,
-            "state": state if isinstance(state, str) else json.dumps(state),
-            "predictions": cmab_predictions(bandit),
-        }
-        print(RELEASE, name, "ok", flush=True)
+    for cases, predictions in ((smab_cases, smab_predictions), (cmab_cases, cmab_predictions)):
+        for name, bandit in cases().items():
+            class_name, state = bandit.get_state()
+            fixtures["bandits"][name] = {
+                "class_name": class_name,
+                "state": state if isinstance(state, str) else json.dumps(state),
+                "predictions": predictions(bandit),
+            }
+            print(RELEASE, name, "ok", flush=True)
     path = Path(folder) / f"pybandits-{RELEASE}.json"
     path.write_text(json.dumps(fixtures, indent=1) + "\n")
     print("wrote", path)

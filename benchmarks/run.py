@@ -170,6 +170,12 @@ def bench_reliability() -> None:
     bench_reliability.run()
 
 
+def bench_gaussian() -> None:
+    import bench_gaussian
+
+    bench_gaussian.run()
+
+
 def bench_batch() -> None:
     import bench_batch
 
@@ -181,6 +187,7 @@ SECTIONS = {
     "cmab": bench_cmab,
     "transfer": bench_transfer,
     "learning": bench_learning,
+    "gaussian": bench_gaussian,
     "batch": bench_batch,
     "reliability": bench_reliability,
 }

@@ -26,7 +26,7 @@ def describe(value: object) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-def _is_real(value: object) -> bool:
+def is_real(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -64,7 +64,7 @@ def check_action_costs(action_ids_cost: Mapping[str, float], name: str = "action
     costs = {}
     for action_id in ids:
         cost = action_ids_cost[action_id]
-        if not _is_real(cost):
+        if not is_real(cost):
             raise TypeError(f"{name}: expected a real number as the cost of {action_id!r}, got {describe(cost)}")
         if not np.isfinite(cost) or cost < 0:
             raise ValueError(f"{name}: expected a finite cost >= 0 for {action_id!r}, got {cost!r}")
@@ -76,7 +76,7 @@ def check_probability(value: float | None, name: str, allow_none: bool = True) -
     """Return ``value`` as a float in [0, 1] (or None where allowed)."""
     if value is None and allow_none:
         return None
-    if not _is_real(value):
+    if not is_real(value):
         raise TypeError(f"{name}: expected a real number in [0, 1], got {describe(value)}")
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
@@ -171,14 +171,15 @@ def check_actions(actions: Sequence[str], action_ids: Sequence[str]) -> np.ndarr
     return lookup[inverse.reshape(-1)]
 
 
-def check_rewards(rewards: Sequence, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
-    """Return the rewards as an int8 array of 0s and 1s.
+def reward_array(rewards: object, n_rows: int, n_objectives: int | None, what: str) -> np.ndarray:
+    """Return the rewards as a float64 array of finite numbers: the checks every reward family shares.
 
-    Shape ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective bandits. Booleans are
-    accepted, and so are numbers equal to 0 or 1.
+    Shape ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective bandits; booleans are read
+    as 0 and 1. ``what`` names the rewards the family expects, for messages. The family then checks
+    the values' range (:mod:`pybandits.model.family`).
     """
     if isinstance(rewards, str | bytes) or not (isinstance(rewards, Sequence) or hasattr(rewards, "__array__")):
-        raise TypeError(f"rewards: expected a sequence of 0/1 rewards, got {describe(rewards)}")
+        raise TypeError(f"rewards: expected a sequence of {what}, got {describe(rewards)}")
     try:
         array = np.asarray(rewards)
     except ValueError as error:  # ragged nested lists
@@ -186,24 +187,23 @@ def check_rewards(rewards: Sequence, n_rows: int, n_objectives: int | None = Non
             f"rewards: expected one reward per objective ({n_objectives}) in every row, got rows of different lengths"
         ) from error
     if array.size == 0 and n_rows == 0:
-        return np.empty((0,) if n_objectives is None else (0, n_objectives), dtype=np.int8)
+        return np.empty((0,) if n_objectives is None else (0, n_objectives))
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"rewards: expected 0/1 numbers or booleans, got values of type {array.dtype}")
+        raise TypeError(f"rewards: expected {what}, got values of type {array.dtype}")
     expected = (n_rows,) if n_objectives is None else (n_rows, n_objectives)
     n_given = array.shape[0] if array.ndim else 0
     if n_given != n_rows:
         raise ValueError(f"rewards: expected one entry per action played ({n_rows} actions), got {n_given}")
     if array.shape != expected:
-        what = (
-            "a sequence of 0/1 rewards"
-            if n_objectives is None
-            else f"rows of {n_objectives} rewards, one per objective"
+        shape_of = (
+            f"a sequence of {what}" if n_objectives is None else f"rows of {n_objectives} rewards, one per objective"
         )
-        raise ValueError(f"rewards: expected {what}, shape {expected}, got shape {array.shape}")
-    if not np.all((array == 0) | (array == 1)):
-        bad = array[~((array == 0) | (array == 1))]
-        raise ValueError(f"rewards: expected only 0 or 1, got {bad[:5].tolist()}")
-    return array.astype(np.int8)
+        raise ValueError(f"rewards: expected {shape_of}, shape {expected}, got shape {array.shape}")
+    array = array.astype(np.float64)
+    finite = np.isfinite(array)
+    if not finite.all():
+        raise ValueError(f"rewards: expected finite numbers, got {array[~finite][:5].tolist()}")
+    return array
 
 
 def check_context(context: object, n_features: int, n_rows: int | None = None, allow_empty: bool = False) -> np.ndarray:

@@ -8,10 +8,13 @@
     pybandits info --state STATE.json
 
 States are the files of :func:`pybandits.save`. Update data is CSV (Parquet with pyarrow) with the
-header ``action,reward,`` and then the feature columns in order; prediction data holds only the
-feature columns. Outputs are written atomically: a failed or killed job leaves an existing output
-file as it was. Exit codes: 0 success, 2 bad arguments or input (the message names the file, row
-and column), 1 a failed fit or another error.
+header ``action,reward,`` and then the feature columns in order (rewards as the bandit's family
+takes them: 0/1 or fractions for Bernoulli bandits, real numbers for Gaussian ones); prediction
+data holds only the feature columns, and the predictions hold the chosen action and every action's
+sampled expected reward (``probability_<action>`` or ``mean_<action>``). Outputs are written
+atomically: a failed or killed job leaves an existing output file as it was. Exit codes: 0
+success, 2 bad arguments or input (the message names the file, row and column), 1 a failed fit or
+another error.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ def _update(args: argparse.Namespace) -> None:
             from pybandits.parallel import process_pool
 
             executor = stack.enter_context(process_pool(args.workers))  # workers start while the data is read
-        rows = read_logged_rows(args.data, _n_features(mab), list(mab.actions))
+        rows = read_logged_rows(args.data, _n_features(mab), list(mab.actions), mab.family)
         if not args.quiet:
             print(
                 f"read {len(rows.actions)} rows from {args.data} in {time.perf_counter() - start:.1f} s",
@@ -91,14 +94,14 @@ def _predict(args: argparse.Namespace) -> None:
     if not isinstance(mab, BaseCmab):
         raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
     context = read_contexts(args.data, mab.input_dim)
-    allowed, chosen, logits = mab.predict_arrays(context)
-    probabilities = 1.0 / (1.0 + np.exp(-logits))
+    allowed, chosen, expected = mab.predict_arrays(context)
+    name = mab.family.expected_column
     columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
-    if probabilities.ndim == 2:
-        columns |= {f"probability_{a}": probabilities[:, j] for j, a in enumerate(allowed)}
+    if expected.ndim == 2:
+        columns |= {f"{name}_{a}": expected[:, j] for j, a in enumerate(allowed)}
     else:
         for j, a in enumerate(allowed):
-            columns |= {f"probability_{a}_{o}": probabilities[:, j, o] for o in range(probabilities.shape[2])}
+            columns |= {f"{name}_{a}_{o}": expected[:, j, o] for o in range(expected.shape[2])}
     write_csv_atomically(pd.DataFrame(columns), args.out)
 
 
@@ -128,10 +131,11 @@ def _info(args: argparse.Namespace) -> None:
             f"residual {first.use_residual_connections}"
         )
         print(f"inference  {first.update_method} {first.update_kwargs}")
+    print(f"rewards    {mab.family!r}")
     print("actions")
     for action_id, model in mab.actions.items():
         cost = "" if model.cost is None else f"  cost {model.cost}"
-        print(f"  {action_id}: n_successes={model.n_successes} n_failures={model.n_failures}{cost}")
+        print(f"  {action_id}: {model.summary()}{cost}")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -150,7 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="choose actions for contexts")
     predict.add_argument("--state", required=True)
     predict.add_argument("--data", required=True, help="CSV or Parquet of feature columns")
-    predict.add_argument("--out", required=True, help="CSV: action and the sampled probability of every action")
+    predict.add_argument(
+        "--out",
+        required=True,
+        help="CSV: action and the sampled expected reward of every action (probability_ or mean_)",
+    )
     predict.set_defaults(run=_predict)
 
     edit = commands.add_parser("edit", help="evolve a bandit to a template's configuration (transfer)")

@@ -1,27 +1,38 @@
 """Contextual multi-armed bandits: a Bayesian neural network per action (per objective).
 
 Prediction draws, for every context row and action, one network from the action's posterior
-and plays the strategy on the resulting probabilities (Thompson sampling); it uses numpy only.
+and plays the strategy on the expected rewards it gives (Thompson sampling); it uses numpy only.
 An update fits each played action's posterior to its rows with PyMC (ADVI or NUTS).
 
-====================  ==================================  ======================
-class                 strategy                            action model
-====================  ==================================  ======================
-CmabBernoulli         ClassicBandit                       Bnn
-CmabBernoulliBAI      BestActionIdentificationBandit      Bnn
-CmabBernoulliCC       CostControlBandit                   Bnn with a cost
-CmabBernoulliMO       MultiObjectiveBandit                BnnMO
-CmabBernoulliMOCC     MultiObjectiveCostControlBandit     BnnMO with a cost
-====================  ==================================  ======================
+Every class has the same :meth:`~BaseCmab.cold_start`; they differ in their reward family and
+strategy:
 
-Every class below has a runnable example in its docstring.
+====================  ==========  ==================================  ======================
+class                 rewards     strategy                            action model
+====================  ==========  ==================================  ======================
+CmabBernoulli         0/1         ClassicBandit                       Bnn
+CmabBernoulliBAI      0/1         BestActionIdentificationBandit      Bnn
+CmabBernoulliCC       0/1         CostControlBandit                   Bnn with a cost
+CmabBernoulliMO       0/1         MultiObjectiveBandit                BnnMO
+CmabBernoulliMOCC     0/1         MultiObjectiveCostControlBandit     BnnMO with a cost
+CmabGaussian          real        ClassicBandit                       Bnn
+CmabGaussianBAI       real        BestActionIdentificationBandit      Bnn
+CmabGaussianCC        real        CostControlBandit                   Bnn with a cost
+CmabGaussianMO        real        MultiObjectiveBandit                BnnMO
+CmabGaussianMOCC      real        MultiObjectiveCostControlBandit     BnnMO with a cost
+====================  ==========  ==================================  ======================
+
+Bernoulli bandits predict ``(actions, probs, weighted_sums)`` (sampled probabilities and their
+logits); Gaussian bandits predict ``(actions, sampled_means, noise_sd)`` (sampled expected rewards
+and each action's noise standard deviation, in reward units). Every class has a runnable example in
+its docstring.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -33,6 +44,7 @@ from pybandits.mab import BaseMab
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
+from pybandits.model.family import Bernoulli, Gaussian, NoisePrior, RewardFamily
 from pybandits.parallel import fit_actions
 from pybandits.state import register_bandit
 from pybandits.strategy import (
@@ -41,7 +53,6 @@ from pybandits.strategy import (
     CostControlBandit,
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
-    Strategy,
 )
 
 __all__ = [
@@ -51,13 +62,14 @@ __all__ = [
     "CmabBernoulliCC",
     "CmabBernoulliMO",
     "CmabBernoulliMOCC",
+    "CmabGaussian",
+    "CmabGaussianBAI",
+    "CmabGaussianCC",
+    "CmabGaussianMO",
+    "CmabGaussianMOCC",
 ]
 
 DIST_TYPES = ("studentt", "normal")
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
 class BaseCmab(BaseMab):
@@ -68,21 +80,39 @@ class BaseCmab(BaseMab):
     >>> mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, random_seed=0)
     >>> isinstance(mab, BaseCmab), mab.input_dim
     (True, 2)
-    >>> allowed, chosen, logits = mab.predict_arrays(np.zeros((4, 2)))
-    >>> allowed, chosen.shape, logits.shape
+    >>> allowed, chosen, expected = mab.predict_arrays(np.zeros((4, 2)))
+    >>> allowed, chosen.shape, expected.shape
     (['a', 'b'], (4,), (4, 2))
     """
 
     actions: dict[ActionId, Bnn | BnnMO]
+
+    #: The reward family of the class's actions.
+    family_type: ClassVar[type[RewardFamily]] = Bernoulli
 
     @model_validator(mode="after")
     def _check_actions_agree(self) -> BaseCmab:
         features = {model.n_features for model in self.actions.values()}
         if len(features) > 1:
             raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
+        kinds = {type(model) for model in self.actions.values()}
+        expected_kind = BnnMO if self.strategy_type.multi_objective else Bnn
+        if not all(issubclass(kind, expected_kind) for kind in kinds):
+            raise ValueError(
+                f"actions: {type(self).__name__} expects {expected_kind.__name__} actions, "
+                f"got {sorted(kind.__name__ for kind in kinds)}"
+            )
         objectives = {model.n_objectives for model in self.actions.values()}
         if len(objectives) > 1:
             raise ValueError(f"actions: expected the same number of objectives for every action, got {objectives}")
+        families = [model.families for model in self.actions.values()]
+        if any(not isinstance(family, self.family_type) for family in families[0]):
+            raise ValueError(
+                f"actions: {type(self).__name__} has {self.family_type.__name__} rewards, "
+                f"got {[type(family).__name__ for family in families[0]]}"
+            )
+        if any(other != families[0] for other in families[1:]):
+            raise ValueError("actions: expected the same reward family settings (standardisation) for every action")
         return self
 
     @property
@@ -95,26 +125,93 @@ class BaseCmab(BaseMab):
         """Number of objectives of a multi-objective bandit, None for a single-objective one."""
         return next(iter(self.actions.values())).n_objectives
 
+    @property
+    def families(self) -> list[RewardFamily]:
+        """The reward family of every objective (one for a single-objective bandit)."""
+        return next(iter(self.actions.values())).families
+
+    @property
+    def family(self) -> RewardFamily:
+        """The reward family (of the first objective, for multi-objective bandits)."""
+        return self.families[0]
+
     @classmethod
-    def _build(
+    def cold_start(
         cls,
-        costs: Mapping[str, float | None],
-        n_features: int,
-        strategy: Strategy | None,
-        hidden_dim_list: Sequence[int] | None,
-        activation: str,
-        use_residual_connections: bool,
-        dist_type: str,
-        dist_params_init: Mapping[str, float] | None,
-        update_method: str,
-        update_kwargs: Mapping[str, Any] | None,
-        epsilon: float | None,
-        default_action: str | None,
-        random_seed: int | None,
+        action_ids: Iterable[str] | Mapping[str, float] | None = None,
+        n_features: int | None = None,
+        strategy: Any = None,
+        hidden_dim_list: Sequence[int] | None = None,
+        activation: str = "tanh",
+        use_residual_connections: bool = False,
+        dist_type: str = "studentt",
+        dist_params_init: Mapping[str, float] | None = None,
+        update_method: str = "VI",
+        update_kwargs: Mapping[str, Any] | None = None,
+        epsilon: float | None = None,
+        default_action: str | None = None,
+        random_seed: int | None = None,
+        *,
+        action_ids_cost: Mapping[str, float] | None = None,
         n_objectives: int | None = None,
-    ) -> Any:
-        """Validate the cold-start arguments and build a bandit at the prior."""
+        noise_prior: Mapping[str, float] | None = None,
+        reward_loc: float | None = None,
+        reward_scale: float | None = None,
+    ) -> Self:
+        """A contextual bandit whose every action's network is at the cold-start prior.
+
+        Parameters
+        ----------
+        action_ids : collection of str
+            Unique, non-empty action ids (a set or a list); stored in sorted order. Cost-control
+            (CC) classes take ``action_ids_cost`` instead (or a mapping of costs here).
+        n_features : int
+            Number of context features.
+        strategy : Strategy, optional
+            An instance of the class's strategy (see the module table); its defaults otherwise.
+        hidden_dim_list : list of int, optional
+            Widths of the hidden layers; None or ``[]`` for a Bayesian generalised linear model
+            (logistic regression for Bernoulli rewards, linear regression for Gaussian ones).
+        activation : {"tanh", "relu", "sigmoid", "gelu"}, default "tanh"
+        use_residual_connections : bool, default False
+            Add a hidden layer's input to its output where both have the same width.
+        dist_type : {"studentt", "normal"}, default "studentt"
+            Family of the cold-start prior of every weight and bias.
+        dist_params_init : mapping, optional
+            ``mu``, ``sigma`` and ``nu`` of that prior (defaults 0, 1, 5; see
+            :class:`~pybandits.model.bnn.action.DistParams`).
+        update_method : {"VI", "MCMC"}, default "VI"
+            ADVI or NUTS.
+        update_kwargs : mapping, optional
+            Inference settings (:class:`~pybandits.model.bnn.settings.VISettings` or
+            :class:`~pybandits.model.bnn.settings.MCMCSettings`), e.g. ``{"num_steps": 200}``.
+        epsilon, default_action, random_seed
+            See :class:`~pybandits.mab.BaseMab`.
+        action_ids_cost : mapping, optional
+            ``{action_id: cost}``, costs finite and >= 0: cost-control classes only.
+        n_objectives : int, optional
+            Networks per action: multi-objective (MO) classes only.
+        noise_prior : mapping, optional
+            Gaussian classes only: ``mu`` and ``sigma`` of the Normal prior of the log noise
+            standard deviation in standardised units (:class:`~pybandits.model.family.NoisePrior`).
+        reward_loc, reward_scale : float, optional
+            Gaussian classes only: the standardisation of the rewards (both or neither;
+            ``reward_scale > 0``). When not given, the first update fits them to its batch.
+
+        Raises
+        ------
+        TypeError
+            For an argument of the wrong kind, or one this class does not take (costs without
+            cost control, ``n_objectives`` on a single-objective class, Gaussian settings on a
+            Bernoulli class).
+        ValueError
+            For a value out of range.
+        """
+        costs, n_objectives = cls._check_actions_and_objectives(action_ids, action_ids_cost, n_objectives)
+        family = cls._cold_family(noise_prior=noise_prior, reward_loc=reward_loc, reward_scale=reward_scale)
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
+        if n_features is None:
+            raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
         check.check_choice(activation, "activation", ACTIVATIONS)
@@ -132,28 +229,58 @@ class BaseCmab(BaseMab):
             params = DistParams.model_validate(dist_params_init or {})
         except ValidationError as error:
             raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
-
-        def cold(cost: float | None) -> Bnn:
-            return Bnn.cold_start(
-                n_features,
-                hidden,
-                activation,  # type: ignore[arg-type]
-                use_residual_connections,
-                dist_type,  # type: ignore[arg-type]
-                params,
-                update_method,
-                update_kwargs,
-                cost,
-            )
-
-        prototype = cold(None)  # validates update_kwargs once
+        prototype = Bnn.cold_start(
+            n_features,
+            hidden,
+            activation,  # type: ignore[arg-type]
+            use_residual_connections,
+            dist_type,  # type: ignore[arg-type]
+            params,
+            update_method,
+            update_kwargs,
+            family=family,
+        )
         if n_objectives is None:
             actions = {a: prototype.model_copy(update={"cost": cost}) for a, cost in costs.items()}
         else:
             actions = {a: BnnMO(objectives=[prototype] * n_objectives, cost=cost) for a, cost in costs.items()}
         return cls(actions=actions, strategy=strategy, epsilon=epsilon, default_action=default_action, random_seed=seed)
 
+    @classmethod
+    def _cold_family(cls, **settings: Any) -> RewardFamily:
+        """The class's reward family from the cold-start settings it takes; others are refused by name."""
+        fields = set(cls.family_type.model_fields) - {"name"}
+        for name, value in settings.items():
+            if value is not None and name not in fields:
+                raise TypeError(
+                    f"{name}: a setting of Gaussian rewards, but {cls.__name__} has "
+                    f"{cls.family_type.__name__} rewards; expected None, got {check.describe(value)}"
+                )
+        given = {name: value for name, value in settings.items() if value is not None}
+        if "noise_prior" in given and not isinstance(given["noise_prior"], Mapping | NoisePrior):
+            raise TypeError(
+                f"noise_prior: expected a mapping with keys mu, sigma, got {check.describe(given['noise_prior'])}"
+            )
+        for name in ("reward_loc", "reward_scale"):
+            if name in given and not check.is_real(given[name]):
+                raise TypeError(f"{name}: expected a real number, got {check.describe(given[name])}")
+        if given.get("reward_scale") is not None and not given["reward_scale"] > 0:
+            raise ValueError(f"reward_scale: expected a number > 0, got {given['reward_scale']!r}")
+        try:
+            return cls.family_type(**given)
+        except ValidationError as error:
+            raise ValueError(check.pydantic_problems(error)) from None
+
     # -- prediction --------------------------------------------------------------------------
+
+    def _draw(
+        self, context: object, forbidden_actions: Iterable[str] | None
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
+        context = check.check_context(context, self.input_dim)
+        allowed = self._allowed_action_ids(forbidden_actions)
+        draws = [self.actions[a].draw(context, self._rng) for a in allowed]
+        return allowed, np.stack([d[0] for d in draws], axis=1), np.stack([d[1] for d in draws], axis=1)
 
     def predict_arrays(
         self, context: object, forbidden_actions: Iterable[str] | None = None
@@ -166,15 +293,13 @@ class BaseCmab(BaseMab):
             The allowed actions, the order of the arrays' action axis.
         chosen : numpy.ndarray
             Index into ``allowed`` of the chosen action per row, shape ``(n_rows,)``.
-        logits : numpy.ndarray
-            Sampled logits, shape ``(n_rows, n_allowed)`` (``(n_rows, n_allowed, n_objectives)`` for
-            multi-objective bandits); the probabilities are their sigmoid.
+        expected : numpy.ndarray
+            Sampled expected rewards (success probabilities for Bernoulli rewards), shape
+            ``(n_rows, n_allowed)`` (``(n_rows, n_allowed, n_objectives)`` for multi-objective
+            bandits): what the strategy chose from.
         """
-        context = check.check_context(context, self.input_dim)
-        allowed = self._allowed_action_ids(forbidden_actions)
-        logits = np.stack([self.actions[a].sample_logits(context, self._rng) for a in allowed], axis=1)
-        chosen = self._select_indices(_sigmoid(logits), allowed)
-        return allowed, chosen, logits
+        allowed, expected, _ = self._draw(context, forbidden_actions)
+        return allowed, self._select_indices(expected, allowed), expected
 
     def predict(
         self, context: object, forbidden_actions: Iterable[str] | None = None
@@ -192,17 +317,18 @@ class BaseCmab(BaseMab):
         -------
         actions : list of str
             The chosen action of every row.
-        probs : list of dict
-            ``probs[i][a]``: the sampled success probability of allowed action ``a`` in row ``i``
-            (a list with one value per objective for multi-objective bandits).
-        weighted_sums : list of dict
-            ``weighted_sums[i][a]``: the sampled logit behind ``probs[i][a]``.
+        probs or sampled_means : list of dict
+            ``[i][a]``: the sampled expected reward of allowed action ``a`` in row ``i`` (a list
+            with one value per objective for multi-objective bandits): the success probability for
+            Bernoulli rewards, the mean reward for Gaussian ones.
+        weighted_sums or noise_sd : list of dict
+            ``[i][a]``: for Bernoulli rewards the sampled logit behind ``probs[i][a]``; for Gaussian
+            rewards the action's noise standard deviation.
         """
-        allowed, chosen, logits = self.predict_arrays(context, forbidden_actions)
+        allowed, expected, detail = self._draw(context, forbidden_actions)
+        chosen = self._select_indices(expected, allowed)
         actions = np.asarray(allowed, dtype=object)[chosen].tolist()
-        probs = rows_as_dicts(allowed, _sigmoid(logits))
-        weighted_sums = rows_as_dicts(allowed, logits)
-        return actions, probs, weighted_sums
+        return actions, rows_as_dicts(allowed, expected), rows_as_dicts(allowed, detail)
 
     # -- update ------------------------------------------------------------------------------
 
@@ -220,8 +346,9 @@ class BaseCmab(BaseMab):
         ----------
         actions : sequence of str
             The action played in every row.
-        rewards : sequence of {0, 1}
-            The reward of every row; for multi-objective bandits one row of ``n_objectives``
+        rewards : sequence of numbers
+            The reward of every row: 0/1 (or a fraction in [0, 1]) for Bernoulli bandits, a real
+            number for Gaussian ones; for multi-objective bandits one row of ``n_objectives``
             rewards per played action.
         context : array-like of shape (n_rows, n_features)
             The context of every row.
@@ -234,15 +361,16 @@ class BaseCmab(BaseMab):
         Notes
         -----
         Rows are grouped by action once, and each played action's network is fitted to its own
-        rows, starting from its current posterior as the prior. Everything is validated before
-        anything changes, and the new posteriors replace the old ones only when every fit has
-        succeeded: a rejected input or a failed fit (:class:`~pybandits.exceptions.FitError`)
-        leaves the bandit exactly as it was. An update with no rows (and a context of shape
-        ``(0, n_features)``) does nothing.
+        rows, starting from its current posterior as the prior. A Gaussian bandit without a
+        standardisation fits it to this batch's rewards first (per objective). Everything is
+        validated before anything changes, and the new posteriors replace the old ones only when
+        every fit has succeeded: a rejected input or a failed fit
+        (:class:`~pybandits.exceptions.FitError`) leaves the bandit exactly as it was. An update
+        with no rows (and a context of shape ``(0, n_features)``) does nothing.
         """
         action_ids = list(self.actions)
         played = check.check_actions(actions, action_ids)
-        observed = check.check_rewards(rewards, len(played), self.n_objectives)
+        observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         features = check.check_context(context, self.input_dim, n_rows=len(played), allow_empty=True)
         if executor is not None and not isinstance(executor, Executor):
             raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
@@ -254,6 +382,7 @@ class BaseCmab(BaseMab):
         order = np.argsort(played, kind="stable")
         bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
         with self._rollback_on_error():
+            self._fit_families(observed)
             tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
             for index, action_id in enumerate(action_ids):
                 rows = order[bounds[index] : bounds[index + 1]]
@@ -261,6 +390,13 @@ class BaseCmab(BaseMab):
                     tasks.append((action_id, rows, int(self._rng.integers(2**63))))
             fitted = fit_actions(self.actions, tasks, features, observed, executor, callback)
             self.actions = {**self.actions, **fitted}
+
+    def _fit_families(self, observed: np.ndarray) -> None:
+        """Give every action the families fitted to this batch (a first batch's standardisation)."""
+        columns = [observed] if observed.ndim == 1 else list(observed.T)
+        fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
+        if fitted != self.families:
+            self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
 
 
 @register_bandit
@@ -276,60 +412,7 @@ class CmabBernoulli(BaseCmab):
     (2, [4])
     """
 
-    actions: dict[ActionId, Bnn]
     strategy: ClassicBandit = Field(default_factory=ClassicBandit)
-    strategy_type: ClassVar[type[Strategy]] = ClassicBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids: Iterable[str],
-        n_features: int,
-        strategy: ClassicBandit | None = None,
-        hidden_dim_list: Sequence[int] | None = None,
-        activation: str = "tanh",
-        use_residual_connections: bool = False,
-        dist_type: str = "studentt",
-        dist_params_init: Mapping[str, float] | None = None,
-        update_method: str = "VI",
-        update_kwargs: Mapping[str, Any] | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> CmabBernoulli:
-        """A contextual bandit whose every action's network is at the cold-start prior.
-
-        Parameters
-        ----------
-        action_ids : collection of str
-            Unique, non-empty action ids (a set or a list); stored in sorted order.
-        n_features : int
-            Number of context features.
-        strategy : ClassicBandit, optional
-            Defaults to ``ClassicBandit()``.
-        hidden_dim_list : list of int, optional
-            Widths of the hidden layers; None or ``[]`` for Bayesian logistic regression.
-        activation : {"tanh", "relu", "sigmoid", "gelu"}, default "tanh"
-        use_residual_connections : bool, default False
-            Add a hidden layer's input to its output where both have the same width.
-        dist_type : {"studentt", "normal"}, default "studentt"
-            Family of the cold-start prior of every weight and bias.
-        dist_params_init : mapping, optional
-            ``mu``, ``sigma`` and ``nu`` of that prior (defaults 0, 1, 5; see
-            :class:`~pybandits.model.bnn.action.DistParams`).
-        update_method : {"VI", "MCMC"}, default "VI"
-            ADVI or NUTS.
-        update_kwargs : mapping, optional
-            Inference settings (:class:`~pybandits.model.bnn.settings.VISettings` or
-            :class:`~pybandits.model.bnn.settings.MCMCSettings`), e.g. ``{"num_steps": 200}``.
-        epsilon, default_action, random_seed
-            See :class:`~pybandits.mab.BaseMab`.
-        """
-        ids = check.check_action_ids(action_ids)
-        return cls._build(
-            dict.fromkeys(ids), n_features, strategy, hidden_dim_list, activation, use_residual_connections,
-            dist_type, dist_params_init, update_method, update_kwargs, epsilon, default_action, random_seed,
-        )  # fmt: skip
 
 
 @register_bandit
@@ -343,33 +426,7 @@ class CmabBernoulliBAI(BaseCmab):
     ('BestActionIdentificationBandit', 0.5)
     """
 
-    actions: dict[ActionId, Bnn]
     strategy: BestActionIdentificationBandit = Field(default_factory=BestActionIdentificationBandit)
-    strategy_type: ClassVar[type[Strategy]] = BestActionIdentificationBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids: Iterable[str],
-        n_features: int,
-        strategy: BestActionIdentificationBandit | None = None,
-        hidden_dim_list: Sequence[int] | None = None,
-        activation: str = "tanh",
-        use_residual_connections: bool = False,
-        dist_type: str = "studentt",
-        dist_params_init: Mapping[str, float] | None = None,
-        update_method: str = "VI",
-        update_kwargs: Mapping[str, Any] | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> CmabBernoulliBAI:
-        """As :meth:`CmabBernoulli.cold_start`; ``strategy`` defaults to ``exploit_p=0.5``."""
-        ids = check.check_action_ids(action_ids)
-        return cls._build(
-            dict.fromkeys(ids), n_features, strategy, hidden_dim_list, activation, use_residual_connections,
-            dist_type, dist_params_init, update_method, update_kwargs, epsilon, default_action, random_seed,
-        )  # fmt: skip
 
 
 @register_bandit
@@ -383,33 +440,7 @@ class CmabBernoulliCC(BaseCmab):
     3.0
     """
 
-    actions: dict[ActionId, Bnn]
     strategy: CostControlBandit = Field(default_factory=CostControlBandit)
-    strategy_type: ClassVar[type[Strategy]] = CostControlBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids_cost: Mapping[str, float],
-        n_features: int,
-        strategy: CostControlBandit | None = None,
-        hidden_dim_list: Sequence[int] | None = None,
-        activation: str = "tanh",
-        use_residual_connections: bool = False,
-        dist_type: str = "studentt",
-        dist_params_init: Mapping[str, float] | None = None,
-        update_method: str = "VI",
-        update_kwargs: Mapping[str, Any] | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> CmabBernoulliCC:
-        """As :meth:`CmabBernoulli.cold_start`, from ``{action_id: cost}``."""
-        costs = check.check_action_costs(action_ids_cost)
-        return cls._build(
-            costs, n_features, strategy, hidden_dim_list, activation, use_residual_connections,
-            dist_type, dist_params_init, update_method, update_kwargs, epsilon, default_action, random_seed,
-        )  # fmt: skip
 
 
 @register_bandit
@@ -425,41 +456,12 @@ class CmabBernoulliMO(BaseCmab):
     2
     """
 
-    actions: dict[ActionId, BnnMO]
     strategy: MultiObjectiveBandit = Field(default_factory=MultiObjectiveBandit)
-    strategy_type: ClassVar[type[Strategy]] = MultiObjectiveBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids: Iterable[str],
-        n_features: int,
-        n_objectives: int,
-        strategy: MultiObjectiveBandit | None = None,
-        hidden_dim_list: Sequence[int] | None = None,
-        activation: str = "tanh",
-        use_residual_connections: bool = False,
-        dist_type: str = "studentt",
-        dist_params_init: Mapping[str, float] | None = None,
-        update_method: str = "VI",
-        update_kwargs: Mapping[str, Any] | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> CmabBernoulliMO:
-        """As :meth:`CmabBernoulli.cold_start`, with ``n_objectives`` networks per action."""
-        ids = check.check_action_ids(action_ids)
-        n_objectives = check.check_positive_int(n_objectives, "n_objectives")
-        return cls._build(
-            dict.fromkeys(ids), n_features, strategy, hidden_dim_list, activation, use_residual_connections,
-            dist_type, dist_params_init, update_method, update_kwargs, epsilon, default_action, random_seed,
-            n_objectives,
-        )  # fmt: skip
 
 
 @register_bandit
 class CmabBernoulliMOCC(BaseCmab):
-    """Contextual multi-objective bandit that plays the cheapest Pareto-optimal action.
+    """Contextual multi-objective Bernoulli bandit that plays the cheapest Pareto-optimal action.
 
     Examples
     --------
@@ -468,33 +470,87 @@ class CmabBernoulliMOCC(BaseCmab):
     (2, 1.0)
     """
 
-    actions: dict[ActionId, BnnMO]
     strategy: MultiObjectiveCostControlBandit = Field(default_factory=MultiObjectiveCostControlBandit)
-    strategy_type: ClassVar[type[Strategy]] = MultiObjectiveCostControlBandit
 
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids_cost: Mapping[str, float],
-        n_features: int,
-        n_objectives: int,
-        strategy: MultiObjectiveCostControlBandit | None = None,
-        hidden_dim_list: Sequence[int] | None = None,
-        activation: str = "tanh",
-        use_residual_connections: bool = False,
-        dist_type: str = "studentt",
-        dist_params_init: Mapping[str, float] | None = None,
-        update_method: str = "VI",
-        update_kwargs: Mapping[str, Any] | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> CmabBernoulliMOCC:
-        """As :meth:`CmabBernoulliMO.cold_start`, from ``{action_id: cost}``."""
-        costs = check.check_action_costs(action_ids_cost)
-        n_objectives = check.check_positive_int(n_objectives, "n_objectives")
-        return cls._build(
-            costs, n_features, strategy, hidden_dim_list, activation, use_residual_connections,
-            dist_type, dist_params_init, update_method, update_kwargs, epsilon, default_action, random_seed,
-            n_objectives,
-        )  # fmt: skip
+
+@register_bandit
+class CmabGaussian(BaseCmab):
+    """Contextual bandit with real-valued (Gaussian) rewards: revenue, time spent, ratings.
+
+    Each action's network gives its standardised mean reward; the action also learns its noise
+    scale. ``predict`` returns ``(actions, sampled_means, noise_sd)`` in reward units.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mab = CmabGaussian.cold_start(
+    ...     action_ids={"a", "b"}, n_features=2, reward_loc=20.0, reward_scale=5.0, random_seed=0
+    ... )
+    >>> actions, sampled_means, noise_sd = mab.predict(context=np.zeros((3, 2)))
+    >>> len(actions), round(noise_sd[0]["a"], 2)  # the prior's median noise: half the reward scale
+    (3, 2.5)
+    """
+
+    strategy: ClassicBandit = Field(default_factory=ClassicBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class CmabGaussianBAI(BaseCmab):
+    """Contextual Gaussian bandit for best-action identification (top-two Thompson sampling).
+
+    Examples
+    --------
+    >>> CmabGaussianBAI.cold_start(action_ids={"a", "b"}, n_features=2).family.name
+    'gaussian'
+    """
+
+    strategy: BestActionIdentificationBandit = Field(default_factory=BestActionIdentificationBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class CmabGaussianCC(BaseCmab):
+    """Contextual Gaussian bandit that trades expected reward for cost (cost control).
+
+    Examples
+    --------
+    >>> mab = CmabGaussianCC.cold_start(action_ids_cost={"a": 1.0, "b": 3.0}, n_features=2)
+    >>> mab.actions["b"].cost, mab.strategy.subsidy_factor
+    (3.0, 0.5)
+    """
+
+    strategy: CostControlBandit = Field(default_factory=CostControlBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class CmabGaussianMO(BaseCmab):
+    """Contextual Gaussian bandit on several objectives, each with its own standardisation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mab = CmabGaussianMO.cold_start(action_ids={"a", "b"}, n_features=2, n_objectives=2, random_seed=0)
+    >>> _, sampled_means, noise_sd = mab.predict(context=np.zeros((1, 2)))
+    >>> len(sampled_means[0]["a"]), len(noise_sd[0]["b"])
+    (2, 2)
+    """
+
+    strategy: MultiObjectiveBandit = Field(default_factory=MultiObjectiveBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class CmabGaussianMOCC(BaseCmab):
+    """Contextual multi-objective Gaussian bandit that plays the cheapest Pareto-optimal action.
+
+    Examples
+    --------
+    >>> mab = CmabGaussianMOCC.cold_start(action_ids_cost={"a": 1.0, "b": 2.0}, n_features=2, n_objectives=2)
+    >>> mab.n_objectives, mab.actions["a"].cost
+    (2, 1.0)
+    """
+
+    strategy: MultiObjectiveCostControlBandit = Field(default_factory=MultiObjectiveCostControlBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian

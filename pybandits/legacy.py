@@ -312,8 +312,8 @@ def _convert_bnn(where: str, model: Mapping[str, Any]) -> dict[str, Any]:
         "dist_type": "studentt" if any(studentt) else "normal",
         "dist_params_init": _dist_params_init(f"{where}.model_params.bnn_layer_params_init", init),
         "inference": _convert_inference(where, model.get("update_method", "VI"), model.get("update_kwargs")),
-        "n_successes": model.get("n_successes", 1),
-        "n_failures": model.get("n_failures", 1),
+        "family": {"name": "bernoulli"},
+        "stats": {"n_successes": model.get("n_successes", 1), "n_failures": model.get("n_failures", 1)},
     }
 
 

@@ -8,6 +8,7 @@ Everything else is here.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, Self
 
@@ -44,6 +45,15 @@ class BaseMab(PyBanditsBaseModel):
         Seed of the bandit's random generator, which drives every draw (sampling, ties,
         exploration): the same seed and calls give the same results. Not a field: the generator's
         current state is what the bandit's state records.
+
+    Notes
+    -----
+    The random generator belongs to the bandit. A copy (``copy.copy``, ``copy.deepcopy``,
+    ``model_copy``) gets its own generator in the same state, so the copy and the original draw
+    the same numbers without sharing a stream; :meth:`reseed` starts a new stream explicitly. A
+    bandit validated from plain data (``model_validate``) has no recorded generator state and gets
+    a fresh one from the operating system's entropy; :meth:`from_state` restores the saved one.
+    A concrete bandit declares its strategy once, as the type of its ``strategy`` field.
     """
 
     actions: dict[ActionId, Any]
@@ -59,6 +69,40 @@ class BaseMab(PyBanditsBaseModel):
     def __init__(self, *, random_seed: int | None = None, **data: Any) -> None:
         super().__init__(**data)
         self._rng = np.random.default_rng(check.check_random_seed(random_seed))
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        annotation = cls.model_fields["strategy"].annotation
+        if isinstance(annotation, type) and issubclass(annotation, Strategy):
+            cls.strategy_type = annotation  # the strategy is declared once: as the field's type
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.__pydantic_private__ is None or "_rng" not in self.__pydantic_private__:
+            self._rng = np.random.default_rng()  # plain data carries no generator state
+
+    def __copy__(self) -> Self:
+        new = super().__copy__()
+        new._rng = copy.deepcopy(self._rng)  # same state, own stream
+        return new
+
+    def reseed(self, random_seed: int | None) -> None:
+        """Replace the bandit's random generator by a new one seeded with ``random_seed``.
+
+        Examples
+        --------
+        >>> from pybandits.smab import SmabBernoulli
+        >>> one, two = (SmabBernoulli.cold_start(action_ids={"a", "b"}) for _ in range(2))
+        >>> one.reseed(3); two.reseed(3)
+        >>> one.predict(n_samples=5) == two.predict(n_samples=5)
+        True
+        """
+        self._rng = np.random.default_rng(check.check_random_seed(random_seed))
+
+    @property
+    def multi_objective(self) -> bool:
+        """Whether the bandit's strategy works on several objectives."""
+        return self.strategy_type.multi_objective
 
     # -- consistency -------------------------------------------------------------------------
 
@@ -82,6 +126,47 @@ class BaseMab(PyBanditsBaseModel):
                 "use the cost-control (CC) variant"
             )
         return self
+
+    @classmethod
+    def _check_actions_and_objectives(
+        cls,
+        action_ids: Iterable[str] | Mapping[str, float] | None,
+        action_ids_cost: Mapping[str, float] | None,
+        n_objectives: int | None,
+    ) -> tuple[dict[str, float | None], int | None]:
+        """The actions with their costs (None without), and the number of objectives, as the strategy needs.
+
+        A cost-control bandit takes ``action_ids_cost`` (or a mapping of costs as ``action_ids``);
+        a multi-objective one takes ``n_objectives``; other bandits refuse them.
+        """
+        name = cls.__name__
+        if cls.strategy_type.uses_costs:
+            if action_ids_cost is None and isinstance(action_ids, Mapping):
+                action_ids, action_ids_cost = None, action_ids
+            if action_ids is not None:
+                raise TypeError(
+                    f"action_ids_cost: {name} needs a cost per action, expected a mapping of action id to cost, "
+                    f"got action_ids={check.describe(action_ids)}"
+                )
+            if action_ids_cost is None:
+                raise TypeError(f"action_ids_cost: {name} needs a mapping of action id to cost, got None")
+            costs: dict[str, float | None] = dict(check.check_action_costs(action_ids_cost))
+        else:
+            if action_ids_cost is not None:
+                raise TypeError(
+                    f"action_ids_cost: {name} does not use costs, expected None, "
+                    f"got {check.describe(action_ids_cost)}; "
+                    "use the cost-control (CC) variant"
+                )
+            costs = dict.fromkeys(check.check_action_ids(action_ids))
+        if cls.strategy_type.multi_objective:
+            n_objectives = check.check_positive_int(n_objectives, "n_objectives")  # None is refused here too
+        elif n_objectives is not None:
+            raise TypeError(
+                f"n_objectives: {name} has one objective, expected None, got {check.describe(n_objectives)}; "
+                "use the multi-objective (MO) variant"
+            )
+        return costs, n_objectives
 
     @classmethod
     def _check_cold_start(
@@ -109,7 +194,7 @@ class BaseMab(PyBanditsBaseModel):
         return check.check_forbidden_actions(forbidden_actions, list(self.actions))
 
     def _select_indices(self, probs: np.ndarray, allowed: list[str]) -> np.ndarray:
-        """Apply the strategy and epsilon-greedy exploration to sampled probabilities.
+        """Apply the strategy and epsilon-greedy exploration to sampled expected rewards.
 
         ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
         the index into ``allowed`` of the action chosen in every row.

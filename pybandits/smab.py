@@ -1,16 +1,24 @@
-"""Stochastic multi-armed bandits: one Beta-Bernoulli posterior per action (per objective).
+"""Stochastic multi-armed bandits: one conjugate posterior per action (per objective).
 
-The five classes differ only in their strategy and action model:
+Bernoulli bandits keep a Beta posterior of each action's success probability; Gaussian bandits a
+Normal-Inverse-Gamma posterior of each action's mean reward and noise variance. Both are exact,
+updated in closed form. Every class has the same :meth:`~BaseSmab.cold_start`; they differ in
+their reward family and strategy:
 
-====================  ==================================  ======================
-class                 strategy                            action model
-====================  ==================================  ======================
-SmabBernoulli         ClassicBandit                       Beta
-SmabBernoulliBAI      BestActionIdentificationBandit      Beta
-SmabBernoulliCC       CostControlBandit                   Beta with a cost
-SmabBernoulliMO       MultiObjectiveBandit                BetaMO
-SmabBernoulliMOCC     MultiObjectiveCostControlBandit     BetaMO with a cost
-====================  ==================================  ======================
+====================  ==========  ==================================  =========================
+class                 rewards     strategy                            action model
+====================  ==========  ==================================  =========================
+SmabBernoulli         0/1         ClassicBandit                       Beta
+SmabBernoulliBAI      0/1         BestActionIdentificationBandit      Beta
+SmabBernoulliCC       0/1         CostControlBandit                   Beta with a cost
+SmabBernoulliMO       0/1         MultiObjectiveBandit                BetaMO
+SmabBernoulliMOCC     0/1         MultiObjectiveCostControlBandit     BetaMO with a cost
+SmabGaussian          real        ClassicBandit                       NormalInverseGamma
+SmabGaussianBAI       real        BestActionIdentificationBandit      NormalInverseGamma
+SmabGaussianCC        real        CostControlBandit                   ... with a cost
+SmabGaussianMO        real        MultiObjectiveBandit                NormalInverseGammaMO
+SmabGaussianMOCC      real        MultiObjectiveCostControlBandit     ... with a cost
+====================  ==========  ==================================  =========================
 
 Examples
 --------
@@ -27,16 +35,18 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from pybandits import _validation as check
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
 from pybandits.model.beta import Beta, BetaMO
+from pybandits.model.family import Bernoulli, Gaussian, RewardFamily
+from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.state import register_bandit
 from pybandits.strategy import (
     BestActionIdentificationBandit,
@@ -44,7 +54,6 @@ from pybandits.strategy import (
     CostControlBandit,
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
-    Strategy,
 )
 
 __all__ = [
@@ -54,11 +63,16 @@ __all__ = [
     "SmabBernoulliCC",
     "SmabBernoulliMO",
     "SmabBernoulliMOCC",
+    "SmabGaussian",
+    "SmabGaussianBAI",
+    "SmabGaussianCC",
+    "SmabGaussianMO",
+    "SmabGaussianMOCC",
 ]
 
 
 class BaseSmab(BaseMab):
-    """Shared behaviour of the stochastic bandits: Thompson sampling from Beta posteriors.
+    """Shared behaviour of the stochastic bandits: Thompson sampling from conjugate posteriors.
 
     Examples
     --------
@@ -67,38 +81,100 @@ class BaseSmab(BaseMab):
     (True, None)
     """
 
-    actions: dict[ActionId, Beta | BetaMO]
+    actions: dict[ActionId, Beta | BetaMO | NormalInverseGamma | NormalInverseGammaMO]
+
+    #: The reward family of the class's actions.
+    family_type: ClassVar[type[RewardFamily]] = Bernoulli
 
     @model_validator(mode="after")
-    def _check_objectives(self) -> BaseSmab:
-        counts = {model.n_objectives for model in self.actions.values() if isinstance(model, BetaMO)}
-        if len(counts) > 1:
-            raise ValueError(f"actions: expected the same number of objectives for every action, got {sorted(counts)}")
+    def _check_models(self) -> BaseSmab:
+        family = self.family_type
+        expected = family.conjugate_mo if self.strategy_type.multi_objective else family.conjugate
+        wrong = sorted({type(model).__name__ for model in self.actions.values() if type(model) is not expected})
+        if wrong:
+            raise ValueError(f"actions: {type(self).__name__} expects {expected.__name__} actions, got {wrong}")
+        if self.strategy_type.multi_objective:
+            counts = {model.n_objectives for model in self.actions.values()}
+            if len(counts) > 1:
+                raise ValueError(
+                    f"actions: expected the same number of objectives for every action, got {sorted(counts)}"
+                )
         return self
 
     @property
     def n_objectives(self) -> int | None:
         """Number of objectives of a multi-objective bandit, None for a single-objective one."""
-        first = next(iter(self.actions.values()))
-        return first.n_objectives if isinstance(first, BetaMO) else None
+        return next(iter(self.actions.values())).n_objectives if self.strategy_type.multi_objective else None
+
+    @property
+    def family(self) -> RewardFamily:
+        """The reward family."""
+        return self.family_type()
 
     @classmethod
-    def _build(
+    def cold_start(
         cls,
-        costs: Mapping[str, float | None],
-        strategy: Strategy | None,
-        epsilon: float | None,
-        default_action: str | None,
-        random_seed: int | None,
+        action_ids: Iterable[str] | Mapping[str, float] | None = None,
+        strategy: Any = None,
+        epsilon: float | None = None,
+        default_action: str | None = None,
+        random_seed: int | None = None,
+        *,
+        action_ids_cost: Mapping[str, float] | None = None,
         n_objectives: int | None = None,
-    ) -> Any:
-        """A cold-started bandit: every action at the Beta(1, 1) prior."""
+        prior: Mapping[str, float] | None = None,
+    ) -> Self:
+        """A bandit whose every action starts at the prior.
+
+        Parameters
+        ----------
+        action_ids : collection of str
+            Unique, non-empty action ids (a set or a list); stored in sorted order. Cost-control
+            (CC) classes take ``action_ids_cost`` instead (or a mapping of costs here).
+        strategy : Strategy, optional
+            An instance of the class's strategy (see the module table); its defaults otherwise.
+        epsilon, default_action, random_seed
+            See :class:`~pybandits.mab.BaseMab`.
+        action_ids_cost : mapping, optional
+            ``{action_id: cost}``, costs finite and >= 0: cost-control classes only.
+        n_objectives : int, optional
+            Posteriors per action: multi-objective (MO) classes only.
+        prior : mapping, optional
+            Gaussian classes only: ``mu``, ``kappa``, ``alpha``, ``beta`` of the
+            Normal-Inverse-Gamma prior (:class:`~pybandits.model.nig.NormalInverseGamma`).
+            Bernoulli classes start at Beta(1, 1).
+        """
+        costs, n_objectives = cls._check_actions_and_objectives(action_ids, action_ids_cost, n_objectives)
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
+        prior_values = cls._check_prior(prior)
+        family = cls.family_type
         if n_objectives is None:
-            actions = {a: Beta(cost=cost) for a, cost in costs.items()}
+            actions = {a: family.conjugate(**prior_values, cost=cost) for a, cost in costs.items()}
         else:
-            actions = {a: BetaMO.cold_start(n_objectives, cost) for a, cost in costs.items()}
+            actions = {
+                a: family.conjugate_mo.cold_start(n_objectives, cost, **prior_values) for a, cost in costs.items()
+            }
         return cls(actions=actions, strategy=strategy, epsilon=epsilon, default_action=default_action, random_seed=seed)
+
+    @classmethod
+    def _check_prior(cls, prior: Mapping[str, float] | None) -> dict[str, float]:
+        if prior is None:
+            return {}
+        if cls.family_type is not Gaussian:
+            raise TypeError(
+                f"prior: a setting of Gaussian rewards, but {cls.__name__} has {cls.family_type.__name__} rewards "
+                f"(Beta(1, 1) prior); expected None, got {check.describe(prior)}"
+            )
+        if not isinstance(prior, Mapping):
+            raise TypeError(f"prior: expected a mapping with keys mu, kappa, alpha, beta, got {check.describe(prior)}")
+        unknown = sorted(set(prior) - {"mu", "kappa", "alpha", "beta"})
+        if unknown:
+            raise ValueError(f"prior: expected keys among mu, kappa, alpha, beta, got unknown {unknown}")
+        try:
+            NormalInverseGamma(**prior)
+        except ValidationError as error:
+            raise ValueError(f"prior: {check.pydantic_problems(error)}") from None
+        return dict(prior)
 
     def predict(
         self, n_samples: int = 1, forbidden_actions: Iterable[str] | None = None
@@ -116,53 +192,53 @@ class BaseSmab(BaseMab):
         -------
         actions : list of str
             The chosen action of every decision.
-        probs : list of dict
-            For every decision, the sampled success probability of every allowed action (a list
-            with one value per objective for multi-objective bandits).
+        probs or sampled_means : list of dict
+            For every decision, the sampled expected reward of every allowed action (the success
+            probability for Bernoulli rewards, the mean for Gaussian ones; a list with one value
+            per objective for multi-objective bandits).
         """
         n_samples = check.check_positive_int(n_samples, "n_samples")
         allowed = self._allowed_action_ids(forbidden_actions)
-        alpha = np.array([self.actions[a].n_successes for a in allowed], dtype=float)
-        beta = np.array([self.actions[a].n_failures for a in allowed], dtype=float)
-        sampled = self._rng.beta(alpha, beta, size=(n_samples, *alpha.shape))
+        conjugate = self.family_type.conjugate
+        models = [self.actions[a] for a in allowed]
+        params = {name: np.array([getattr(m, name) for m in models], dtype=float) for name in conjugate.draw_parameters}
+        sampled = conjugate.draw(params, n_samples, self._rng)
         chosen = self._select(sampled, allowed)
         return chosen, rows_as_dicts(allowed, sampled)
 
-    def update(self, actions: Sequence[str], rewards: Sequence[int] | Sequence[Sequence[int]]) -> None:
+    def update(self, actions: Sequence[str], rewards: Sequence) -> None:
         """Add the observed rewards to the played actions' posteriors.
 
         Parameters
         ----------
         actions : sequence of str
             The action played in every row.
-        rewards : sequence of {0, 1}
-            The reward of every row (booleans accepted); for multi-objective bandits a row of
+        rewards : sequence of numbers
+            The reward of every row: 0/1 (booleans accepted, or fractions in [0, 1]) for Bernoulli
+            bandits, real numbers for Gaussian ones; for multi-objective bandits a row of
             ``n_objectives`` rewards per played action.
 
         Notes
         -----
         The input is validated before anything changes: a rejected update leaves the bandit as it
-        was. An update with no rows is a no-op.
+        was. An update with no rows is a no-op. The update is exact (conjugate) and vectorised:
+        per action sums through ``numpy.bincount``, one new model per played action.
         """
         action_ids = list(self.actions)
         played = check.check_actions(actions, action_ids)
-        observed = check.check_rewards(rewards, len(played), self.n_objectives)
+        observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         if played.size == 0:
             return
-        n_played = np.bincount(played, minlength=len(action_ids))
+        n_actions = len(action_ids)
+        conjugate = self.family_type.conjugate
+        n_played = np.bincount(played, minlength=n_actions)
         if self.n_objectives is None:
-            successes = np.bincount(played, weights=observed, minlength=len(action_ids)).astype(np.int64)
+            stats = conjugate.batch_stats(played, observed, n_actions)
         else:
-            successes = np.stack(
-                [
-                    np.bincount(played, weights=observed[:, o], minlength=len(action_ids))
-                    for o in range(self.n_objectives)
-                ],
-                axis=1,
-            ).astype(np.int64)
-        failures = (n_played if self.n_objectives is None else n_played[:, None]) - successes
+            per_objective = [conjugate.batch_stats(played, observed[:, o], n_actions) for o in range(self.n_objectives)]
+            stats = tuple(np.stack(values, axis=1) for values in zip(*per_objective, strict=True))
         self.actions = {
-            action_id: (model.updated(successes[j], failures[j]) if n_played[j] else model)
+            action_id: (model.updated(*(s[j] for s in stats)) if n_played[j] else model)
             for j, (action_id, model) in enumerate(self.actions.items())
         }
 
@@ -182,32 +258,7 @@ class SmabBernoulli(BaseSmab):
     2
     """
 
-    actions: dict[ActionId, Beta]
     strategy: ClassicBandit = Field(default_factory=ClassicBandit)
-    strategy_type: ClassVar[type[Strategy]] = ClassicBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids: Iterable[str],
-        strategy: ClassicBandit | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> SmabBernoulli:
-        """A bandit whose every action starts at the Beta(1, 1) prior.
-
-        Parameters
-        ----------
-        action_ids : collection of str
-            Unique, non-empty action ids (a set or a list); stored in sorted order.
-        strategy : ClassicBandit, optional
-            Defaults to ``ClassicBandit()``.
-        epsilon, default_action, random_seed
-            See :class:`~pybandits.mab.BaseMab`.
-        """
-        ids = check.check_action_ids(action_ids)
-        return cls._build(dict.fromkeys(ids), strategy, epsilon, default_action, random_seed)
 
 
 @register_bandit
@@ -222,22 +273,7 @@ class SmabBernoulliBAI(BaseSmab):
     0.7
     """
 
-    actions: dict[ActionId, Beta]
     strategy: BestActionIdentificationBandit = Field(default_factory=BestActionIdentificationBandit)
-    strategy_type: ClassVar[type[Strategy]] = BestActionIdentificationBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids: Iterable[str],
-        strategy: BestActionIdentificationBandit | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> SmabBernoulliBAI:
-        """As :meth:`SmabBernoulli.cold_start`; ``strategy`` defaults to ``exploit_p=0.5``."""
-        ids = check.check_action_ids(action_ids)
-        return cls._build(dict.fromkeys(ids), strategy, epsilon, default_action, random_seed)
 
 
 @register_bandit
@@ -251,25 +287,7 @@ class SmabBernoulliCC(BaseSmab):
     10.0
     """
 
-    actions: dict[ActionId, Beta]
     strategy: CostControlBandit = Field(default_factory=CostControlBandit)
-    strategy_type: ClassVar[type[Strategy]] = CostControlBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids_cost: Mapping[str, float],
-        strategy: CostControlBandit | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> SmabBernoulliCC:
-        """A cold-started bandit from ``{action_id: cost}``, costs finite and >= 0.
-
-        ``strategy`` defaults to ``CostControlBandit(subsidy_factor=0.5)``.
-        """
-        costs = check.check_action_costs(action_ids_cost)
-        return cls._build(costs, strategy, epsilon, default_action, random_seed)
 
 
 @register_bandit
@@ -284,24 +302,7 @@ class SmabBernoulliMO(BaseSmab):
     ([2, 1], [1, 2])
     """
 
-    actions: dict[ActionId, BetaMO]
     strategy: MultiObjectiveBandit = Field(default_factory=MultiObjectiveBandit)
-    strategy_type: ClassVar[type[Strategy]] = MultiObjectiveBandit
-
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids: Iterable[str],
-        n_objectives: int,
-        strategy: MultiObjectiveBandit | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> SmabBernoulliMO:
-        """A cold-started bandit with a Beta(1, 1) prior on each of ``n_objectives`` objectives."""
-        ids = check.check_action_ids(action_ids)
-        n_objectives = check.check_positive_int(n_objectives, "n_objectives")
-        return cls._build(dict.fromkeys(ids), strategy, epsilon, default_action, random_seed, n_objectives)
 
 
 @register_bandit
@@ -315,21 +316,83 @@ class SmabBernoulliMOCC(BaseSmab):
     (3, 2.0)
     """
 
-    actions: dict[ActionId, BetaMO]
     strategy: MultiObjectiveCostControlBandit = Field(default_factory=MultiObjectiveCostControlBandit)
-    strategy_type: ClassVar[type[Strategy]] = MultiObjectiveCostControlBandit
 
-    @classmethod
-    def cold_start(
-        cls,
-        action_ids_cost: Mapping[str, float],
-        n_objectives: int,
-        strategy: MultiObjectiveCostControlBandit | None = None,
-        epsilon: float | None = None,
-        default_action: str | None = None,
-        random_seed: int | None = None,
-    ) -> SmabBernoulliMOCC:
-        """A cold-started multi-objective bandit from ``{action_id: cost}``."""
-        costs = check.check_action_costs(action_ids_cost)
-        n_objectives = check.check_positive_int(n_objectives, "n_objectives")
-        return cls._build(costs, strategy, epsilon, default_action, random_seed, n_objectives)
+
+@register_bandit
+class SmabGaussian(BaseSmab):
+    """Stochastic bandit with real-valued rewards: an exact Normal-Inverse-Gamma posterior per action.
+
+    Examples
+    --------
+    >>> mab = SmabGaussian.cold_start(action_ids={"a", "b"}, random_seed=0)
+    >>> mab.update(actions=["a", "a", "b"], rewards=[1.5, 2.5, -1.0])
+    >>> mab.actions["a"].n_observations, mab.actions["a"].mu
+    (2, 1.3333333333333333)
+    >>> actions, sampled_means = mab.predict(n_samples=2)
+    >>> len(actions), sorted(sampled_means[0])
+    (2, ['a', 'b'])
+    """
+
+    strategy: ClassicBandit = Field(default_factory=ClassicBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class SmabGaussianBAI(BaseSmab):
+    """Stochastic Gaussian bandit for best-action identification (top-two Thompson sampling).
+
+    Examples
+    --------
+    >>> SmabGaussianBAI.cold_start(action_ids={"a", "b"}).strategy.exploit_p
+    0.5
+    """
+
+    strategy: BestActionIdentificationBandit = Field(default_factory=BestActionIdentificationBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class SmabGaussianCC(BaseSmab):
+    """Stochastic Gaussian bandit that trades expected reward for cost (cost control).
+
+    Examples
+    --------
+    >>> mab = SmabGaussianCC.cold_start(action_ids_cost={"cheap": 1.0, "dear": 10.0}, prior={"mu": 5.0})
+    >>> mab.actions["dear"].cost, mab.actions["dear"].mu
+    (10.0, 5.0)
+    """
+
+    strategy: CostControlBandit = Field(default_factory=CostControlBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class SmabGaussianMO(BaseSmab):
+    """Stochastic Gaussian bandit on several objectives (Pareto-front Thompson sampling).
+
+    Examples
+    --------
+    >>> mab = SmabGaussianMO.cold_start(action_ids={"a", "b"}, n_objectives=2, random_seed=0)
+    >>> mab.update(actions=["a"], rewards=[[1.0, -2.0]])
+    >>> mab.actions["a"].n_observations
+    [1, 1]
+    """
+
+    strategy: MultiObjectiveBandit = Field(default_factory=MultiObjectiveBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian
+
+
+@register_bandit
+class SmabGaussianMOCC(BaseSmab):
+    """Stochastic Gaussian bandit on several objectives that plays the cheapest Pareto-optimal action.
+
+    Examples
+    --------
+    >>> mab = SmabGaussianMOCC.cold_start(action_ids_cost={"a": 1.0, "b": 2.0}, n_objectives=3)
+    >>> mab.n_objectives, mab.actions["b"].cost
+    (3, 2.0)
+    """
+
+    strategy: MultiObjectiveCostControlBandit = Field(default_factory=MultiObjectiveCostControlBandit)
+    family_type: ClassVar[type[RewardFamily]] = Gaussian

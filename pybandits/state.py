@@ -42,8 +42,10 @@ if TYPE_CHECKING:
 
 __all__ = ["SCHEMA_VERSION", "load", "save"]
 
-#: Version of the state document's layout.
-SCHEMA_VERSION = 1
+#: Version of the state document's layout. Version 1 documents (pybandits 0.1, before reward
+#: families) are migrated on load: a contextual action's ``n_successes``/``n_failures`` move into
+#: its ``stats``, and it gets the Bernoulli family it implicitly had.
+SCHEMA_VERSION = 2
 
 _ENVELOPE_KEYS = {"schema_version", "class", "pybandits_version", "rng", "bandit"}
 _BANDIT_CLASSES: dict[str, type[BaseMab]] = {}
@@ -139,11 +141,6 @@ def parse_json(state: str | bytes | Mapping[str, Any]) -> Any:
     raise TypeError(f"state: expected JSON text or a mapping, got {type(state).__name__}")
 
 
-def parse_document(state: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
-    """Parse and check the envelope of a state document (JSON text or an already parsed object)."""
-    return check_envelope(parse_json(state))
-
-
 def check_envelope(document: Any) -> dict[str, Any]:
     """Check the envelope of a parsed state document; returns it as a dict."""
     if isinstance(document, Mapping):
@@ -153,6 +150,9 @@ def check_envelope(document: Any) -> dict[str, Any]:
     if "schema_version" not in document:
         raise ValueError("state: expected a pybandits state with a 'schema_version', got a document without one")
     version = document["schema_version"]
+    if version == 1 and not isinstance(version, bool):
+        document = _migrate_v1(document)
+        version = document["schema_version"]
     if version != SCHEMA_VERSION or isinstance(version, bool):
         newer = isinstance(version, int) and version > SCHEMA_VERSION
         hint = " written by a newer pybandits; upgrade pybandits to read it" if newer else ""
@@ -168,6 +168,25 @@ def check_envelope(document: Any) -> dict[str, Any]:
     if not isinstance(document["bandit"], dict):
         raise ValueError("state: expected 'bandit' to be a JSON object")
     return document
+
+
+def _migrate_v1(document: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 document in the version 2 layout (see :data:`SCHEMA_VERSION`); the input is not changed."""
+    bandit = document.get("bandit")
+    if not isinstance(bandit, dict) or not isinstance(bandit.get("actions"), dict):
+        return {**document, "schema_version": SCHEMA_VERSION}  # the envelope checks report what is wrong
+
+    def migrate_model(model: Any) -> Any:
+        if isinstance(model, dict) and "network" in model and "stats" not in model:
+            counts = {key: model[key] for key in ("n_successes", "n_failures") if key in model}
+            rest = {key: value for key, value in model.items() if key not in counts}
+            return {**rest, "family": {"name": "bernoulli"}, "aux": {}, "stats": counts}
+        if isinstance(model, dict) and isinstance(model.get("objectives"), list):
+            return {**model, "objectives": [migrate_model(objective) for objective in model["objectives"]]}
+        return model
+
+    actions = {action_id: migrate_model(model) for action_id, model in bandit["actions"].items()}
+    return {**document, "schema_version": SCHEMA_VERSION, "bandit": {**bandit, "actions": actions}}
 
 
 # -- files -------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
-"""Selection strategies: how a bandit turns sampled probabilities into an action.
+"""Selection strategies: how a bandit turns sampled expected rewards into an action.
 
-A Thompson-sampling bandit draws, for every row of a prediction, one success probability per
-allowed action (one per objective for multi-objective bandits) from the actions' posteriors. A
+A Thompson-sampling bandit draws, for every row of a prediction, one expected reward per allowed
+action (one per objective for multi-objective bandits) from the actions' posteriors: a success
+probability for Bernoulli rewards, a mean reward of any sign and scale for Gaussian ones. A
 strategy then picks one action per row. Strategies are small, immutable pydantic models holding
 only their parameters; they use numpy alone.
 
 Two entry points:
 
-- :meth:`Strategy.select` is vectorised over rows: it takes an array of sampled probabilities of
+- :meth:`Strategy.select` is vectorised over rows: it takes an array of sampled expected rewards of
   shape ``(n_rows, n_actions)`` (``(n_rows, n_actions, n_objectives)`` for multi-objective
   strategies) and returns the index of the chosen action for every row. Bandits call it.
 - :meth:`Strategy.select_action` takes one row as a mapping ``{action_id: probability}`` and
@@ -83,8 +84,9 @@ class Strategy(PyBanditsBaseModel, ABC):
         Parameters
         ----------
         probs : numpy.ndarray
-            Sampled probabilities, shape ``(n_rows, n_actions)``, or
-            ``(n_rows, n_actions, n_objectives)`` for multi-objective strategies.
+            Sampled expected rewards (probabilities for Bernoulli bandits; any finite numbers),
+            shape ``(n_rows, n_actions)``, or ``(n_rows, n_actions, n_objectives)`` for
+            multi-objective strategies.
         rng : numpy.random.Generator
             Source of randomness for ties and exploration.
         costs : numpy.ndarray, optional
@@ -112,8 +114,8 @@ class Strategy(PyBanditsBaseModel, ABC):
         Parameters
         ----------
         probs : Mapping[str, float] or Mapping[str, Sequence[float]]
-            Sampled probability of every allowed action (a sequence with one value per objective
-            for multi-objective strategies).
+            Sampled expected reward of every allowed action (a sequence with one value per
+            objective for multi-objective strategies).
         rng : numpy.random.Generator, optional
             Source of randomness for ties; a fresh unseeded generator when omitted.
         costs : Mapping[str, float], optional
@@ -152,8 +154,8 @@ class Strategy(PyBanditsBaseModel, ABC):
                 f"probs: {type(self).__name__} expects an array of shape {shape_name} with at least "
                 f"one action, got shape {probs.shape}"
             )
-        if not np.all((probs >= 0.0) & (probs <= 1.0)):
-            raise ValueError("probs: expected probabilities in [0, 1], got values outside it or NaN")
+        if not np.all(np.isfinite(probs)):
+            raise ValueError("probs: expected finite sampled expected rewards, got NaN or infinity")
         return probs
 
     def _check_costs(self, costs: np.ndarray | None, n_actions: int) -> np.ndarray | None:
@@ -270,17 +272,26 @@ class BestActionIdentificationBandit(Strategy):
 
 
 class CostControlBandit(Strategy):
-    """Play the cheapest action among those nearly as probable as the best.
+    """Play the cheapest action among those whose expected reward is nearly the best.
 
-    The candidates are the actions whose sampled probability is at least
-    ``(1 - subsidy_factor)`` times the highest one; the cheapest candidate is played, ties going to
-    the more probable one.
+    The candidates are the actions whose sampled expected reward is at least
+    ``best - subsidy_factor * |best|``, where ``best`` is the highest one in the row; the cheapest
+    candidate is played, ties going to the more rewarding one. For probabilities (and any
+    rewards >= 0) that is ``(1 - subsidy_factor) * best``: a share of the best reward may be
+    given up for a cheaper action.
+
+    Costs are never added to or subtracted from rewards: they only rank the candidates, so any
+    cost unit works. The tolerance is relative to the best reward's magnitude, which is
+    meaningful for rewards measured from a natural zero (revenue, time, probabilities). For
+    rewards with an arbitrary zero (a rating shifted by a constant), shift them so that 0 means
+    "worth nothing" before using cost control.
 
     Parameters
     ----------
     subsidy_factor : float, default 0.5
-        Share of the best probability that may be given up for a cheaper action, in [0, 1]:
-        0 always plays the most probable action, 1 always the cheapest.
+        Share of the best expected reward that may be given up for a cheaper action, in [0, 1]:
+        0 always plays the most rewarding action, 1 the cheapest one whose reward is within
+        ``|best|`` of the best (for rewards >= 0: always the cheapest).
 
     Examples
     --------
@@ -298,8 +309,8 @@ class CostControlBandit(Strategy):
         super().__init__(subsidy_factor=subsidy_factor, **data)
 
     def _select(self, probs, rng, costs):
-        threshold = (1.0 - self.subsidy_factor) * probs.max(axis=1, keepdims=True)
-        return _cheapest(probs >= threshold, costs, rng, probs)
+        best = probs.max(axis=1, keepdims=True)
+        return _cheapest(probs >= best - self.subsidy_factor * np.abs(best), costs, rng, probs)
 
 
 class MultiObjectiveBandit(Strategy):

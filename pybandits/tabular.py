@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,8 +90,12 @@ def _check_header(path, columns: list[str], expected_first: list[str], n_feature
     return features
 
 
-def read_logged_rows(path: str | os.PathLike, n_features: int, action_ids: list[str]) -> LoggedRows:
-    """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits."""
+def read_logged_rows(path: str | os.PathLike, n_features: int, action_ids: list[str], family: Any) -> LoggedRows:
+    """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits.
+
+    Rewards are checked by the bandit's reward ``family`` (:mod:`pybandits.model.family`); the first
+    one it refuses is reported with its row.
+    """
     frame = _read_table(path)
     features = _check_header(path, list(map(str, frame.columns)), ["action", "reward"], n_features)
     actions = frame["action"].astype(str).to_numpy()
@@ -101,16 +106,17 @@ def read_logged_rows(path: str | os.PathLike, n_features: int, action_ids: list[
             f"{path}: row {index + 2}, column 'action': expected one of {action_ids}, got {actions[index]!r}"
         )
     rewards = _numeric(path, frame, "reward")
-    not_binary = (rewards != 0) & (rewards != 1)
-    if not_binary.any():
-        index = int(np.flatnonzero(not_binary)[0])
+    refused = family.invalid_rewards(rewards)
+    if refused.any():
+        index = int(np.flatnonzero(refused)[0])
         raise DataError(
-            f"{path}: row {index + 2}, column 'reward': expected 0 or 1, got {_cell(frame, 'reward', index)!r}"
+            f"{path}: row {index + 2}, column 'reward': expected {family.reward_kind}, "
+            f"got {_cell(frame, 'reward', index)!r}"
         )
     context = np.empty((len(frame), n_features))
     for j, column in enumerate(features):
         context[:, j] = _numeric(path, frame, column)
-    return LoggedRows(actions=actions.astype(str), rewards=rewards.astype(np.int8), context=context)
+    return LoggedRows(actions=actions.astype(str), rewards=family.check_rewards(rewards, len(rewards)), context=context)
 
 
 def read_contexts(path: str | os.PathLike, n_features: int) -> np.ndarray:

@@ -12,11 +12,13 @@ learned state:
   weights taking the template's cold-start prior (:mod:`pybandits.model.bnn.growth`);
 - actions only in the template start cold; actions only in the current bandit are dropped.
 
-Stochastic and contextual bandits cannot be exchanged, nor single- and multi-objective ones
-(``TypeError``). A contextual edit is refused (``ValueError`` naming the setting, the action and
-both values) when the template has fewer features, another number of hidden layers, a narrower
-layer, another ``activation`` or ``use_residual_connections``, or another number of objectives.
-A change of ``update_method`` is allowed and logged as a warning.
+Stochastic and contextual bandits cannot be exchanged, nor single- and multi-objective ones, nor
+bandits of different reward families (Bernoulli and Gaussian) (``TypeError``). A Gaussian bandit
+keeps the reward standardisation its weights were learned in, for every action. A contextual edit
+is refused (``ValueError`` naming the setting, the action and both values) when the template has
+fewer features, another number of hidden layers, a narrower layer, another ``activation`` or
+``use_residual_connections``, or another number of objectives. A change of ``update_method`` is
+allowed and logged as a warning.
 
 Neither input is changed, and the result shares no mutable state with them.
 
@@ -44,8 +46,6 @@ from typing import Any
 
 from pybandits.cmab import BaseCmab
 from pybandits.mab import BaseMab
-from pybandits.model.bnn.action import Bnn, BnnMO
-from pybandits.model.bnn.growth import grow_network
 from pybandits.smab import BaseSmab
 
 __all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]
@@ -136,6 +136,13 @@ def _check_kinds(current: object, template: object) -> None:
                 "cannot be exchanged), got "
                 f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
             )
+    if current.family_type is not template.family_type:
+        raise TypeError(
+            f"new_mab: expected {current.family_type.__name__} rewards like current_mab (reward families cannot be "
+            "exchanged: what was learned is a posterior of another quantity), got "
+            f"current_mab={type(current).__name__} "
+            f"and new_mab={type(template).__name__}"
+        )
     if (current.n_objectives is None) != (template.n_objectives is None):
         raise TypeError(
             "new_mab: expected as many objectives as current_mab (a single- and a multi-objective bandit "
@@ -149,57 +156,12 @@ def _check_kinds(current: object, template: object) -> None:
         )
 
 
-def _check_network_growth(action_id: str, current: Bnn, template: Bnn) -> None:
-    def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
-        raise ValueError(
-            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for action {action_id!r}, "
-            f"got {before!r} in current_mab and {after!r} in new_mab"
-        )
-
-    if current.activation != template.activation:
-        refuse("activation", current.activation, template.activation, "must match")
-    if current.use_residual_connections != template.use_residual_connections:
-        refuse(
-            "use_residual_connections",
-            current.use_residual_connections,
-            template.use_residual_connections,
-            "must match",
-        )
-    if template.n_features < current.n_features:
-        refuse("n_features", current.n_features, template.n_features, "cannot shrink")
-    before, after = current.hidden_dim_list, template.hidden_dim_list
-    if len(before) != len(after):
-        refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")
-    if any(b > a for b, a in zip(before, after, strict=True)):
-        refuse("hidden_dim_list", before, after, "cannot narrow a layer")
-
-
-def _objectives(model: Bnn | BnnMO) -> list[Bnn]:
-    return model.objectives if isinstance(model, BnnMO) else [model]
-
-
 # -- merge -------------------------------------------------------------------------------------
 
 
 def _carry_over(action_id: str, learned: Any, template: Any) -> Any:
-    """The template's action model with ``learned``'s posterior and counts."""
-    if isinstance(template, Bnn | BnnMO):
-        grown = []
-        for current_net, template_net in zip(_objectives(learned), _objectives(template), strict=True):
-            _check_network_growth(action_id, current_net, template_net)
-            grown.append(
-                template_net.model_copy(
-                    update={
-                        "network": grow_network(current_net.network, template_net.network),
-                        "n_successes": current_net.n_successes,
-                        "n_failures": current_net.n_failures,
-                        "last_fit": current_net.last_fit,
-                    }
-                )
-            )
-        return template.model_copy(update={"objectives": grown}) if isinstance(template, BnnMO) else grown[0]
-    # Beta models: the counts are the posterior; the cost comes from the template.
-    return learned.model_copy(update={"cost": template.cost})
+    """The template's action model with ``learned``'s posterior and statistics (the model's ``grown``)."""
+    return learned.grown(template, action_id)
 
 
 def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
@@ -213,7 +175,7 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
         before, after = current.actions[action_id], template.actions[action_id]
         if before.cost != after.cost:
             changes[f"cost of {action_id}"] = (before.cost, after.cost)
-        if isinstance(after, Bnn | BnnMO):
+        if isinstance(template, BaseCmab):
             for setting in ("update_method", "dist_type"):
                 if getattr(before, setting) != getattr(after, setting):
                     changes.setdefault(setting, (getattr(before, setting), getattr(after, setting)))
@@ -297,6 +259,10 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
         else template
         for action_id, template in new_mab.actions.items()
     }
+    if isinstance(new_mab, BaseCmab) and summary.kept:
+        # every action speaks the learned actions' reward units (a Gaussian standardisation)
+        families = actions[summary.kept[0]].families
+        actions = {action_id: model.with_families(families) for action_id, model in actions.items()}
     if "update_method" in summary.changed:
         before, after = summary.changed["update_method"]
         logger.warning(

@@ -54,7 +54,7 @@ def test_update_info_predict_edit(job, capsys):
     assert main(["info", "--state", str(job / "new.json")]) == 0
     out = capsys.readouterr().out
     assert "class      CmabBernoulli" in out and "network    3 features, hidden [], tanh" in out
-    assert f"a: n_successes={updated.actions['a'].n_successes}" in out
+    assert f"a: bernoulli: n_successes={updated.actions['a'].n_successes}" in out
 
     assert (
         main(
@@ -131,7 +131,10 @@ def test_stochastic_bandit_update(tmp_path):
             "action,reward,f0,f1,f2\na,1,0,0,0\nz,1,0,0,0\n",
             r"row 3, column 'action': expected one of \['a', 'b'\], got 'z'",
         ),
-        ("action,reward,f0,f1,f2\na,2,0,0,0\n", "row 2, column 'reward': expected 0 or 1, got 2"),
+        (
+            "action,reward,f0,f1,f2\na,2,0,0,0\n",
+            r"row 2, column 'reward': expected 0 or 1 \(or a fraction in \[0, 1\]\), got 2",
+        ),
         ("action,reward,f0,f1\na,1,0,0\n", r"expected 3 feature columns after \['action', 'reward'\], got 2"),
         ("reward,action,f0,f1,f2\n1,a,0,0,0\n", "expected the header to start with action,reward"),
         ("", "the file is empty"),
@@ -153,7 +156,7 @@ def test_bad_data_is_named_and_leaves_files_alone(job, capsys, content, message)
 def test_bad_state_and_missing_files(job, capsys):
     (job / "broken.json").write_text('{"schema_version": 99}')
     assert main(["info", "--state", str(job / "broken.json")]) == 2
-    assert "expected schema version 1" in capsys.readouterr().err
+    assert f"expected schema version {pybandits.SCHEMA_VERSION}" in capsys.readouterr().err
     assert main(["info", "--state", str(job / "nope.json")]) == 2
     assert "--state: expected a saved bandit, got no such file" in capsys.readouterr().err
     assert (

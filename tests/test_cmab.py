@@ -216,16 +216,16 @@ def test_a_failed_fit_leaves_the_bandit_unchanged(monkeypatch):
     mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=FAST, random_seed=0)
     mab.update(actions=["a", "b"] * 30, rewards=rewards, context=context)
     before = mab.get_state()
-    real_fit = fitting.fit_network
+    real_fit = fitting.fit_model
     calls = []
 
-    def fail_on_second_action(network, context, rewards, settings, seed):
+    def fail_on_second_action(action, context, rewards, seed):
         calls.append(seed)
         if len(calls) == 2:
             raise FitError("injected: non-finite loss")
-        return real_fit(network, context, rewards, settings, seed)
+        return real_fit(action, context, rewards, seed)
 
-    monkeypatch.setattr(fitting, "fit_network", fail_on_second_action)
+    monkeypatch.setattr(fitting, "fit_model", fail_on_second_action)
     with pytest.raises(FitError, match="injected"):
         mab.update(actions=["a", "b"] * 30, rewards=rewards, context=context)
     assert len(calls) == 2  # the first action was fitted, then discarded

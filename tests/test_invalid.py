@@ -107,7 +107,7 @@ def test_strategy_input_is_checked():
         ClassicBandit().select(np.ones(3), rng)
     with pytest.raises(ValueError, match="probs: MultiObjectiveBandit expects an array of shape"):
         MultiObjectiveBandit().select(np.ones((2, 3)), rng)
-    with pytest.raises(ValueError, match=r"probs: expected probabilities in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"probs: expected finite sampled expected rewards, got NaN"):
         ClassicBandit().select(np.array([[0.5, np.nan]]), rng)
     with pytest.raises(ValueError, match="costs: CostControlBandit needs a cost per action, got None"):
         CostControlBandit().select(np.array([[0.5, 0.4]]), rng)
@@ -167,18 +167,19 @@ def test_bad_predict_arguments_change_nothing(mab, kwargs, error, message):
         (["a", "zz"], [1, 0], ValueError, r"actions: expected actions of this bandit .* unknown \['zz'\]"),
         (["a", 3], [1, 0], TypeError, "actions: expected action id strings, got 3"),
         ("ab", [1, 0], TypeError, "actions: expected a sequence of action ids"),
-        (["a", "b"], [1, 2], ValueError, r"rewards: expected only 0 or 1, got \[2\]"),
-        (["a", "b"], [1, -1], ValueError, "rewards: expected only 0 or 1"),
-        (["a", "b"], [1, 0.5], ValueError, "rewards: expected only 0 or 1"),
-        (["a", "b"], [1, float("nan")], ValueError, "rewards: expected only 0 or 1"),
-        (["a", "b"], ["1", "0"], TypeError, "rewards: expected 0/1 numbers or booleans"),
-        (["a", "b"], [1, None], TypeError, "rewards: expected 0/1 numbers or booleans"),
+        (["a", "b"], [1, 2], ValueError, r"rewards: expected 0 or 1 \(or a fraction in \[0, 1\]\), got \[2.0\]"),
+        (["a", "b"], [1, -1], ValueError, "rewards: expected 0 or 1"),
+        (["a", "b"], [1, 1.5], ValueError, "rewards: expected 0 or 1"),
+        (["a", "b"], [1, float("nan")], ValueError, r"rewards: expected finite numbers, got \[nan\]"),
+        (["a", "b"], ["1", "0"], TypeError, "rewards: expected 0/1 rewards"),
+        (["a", "b"], [1, None], TypeError, "rewards: expected 0/1 rewards"),
         (["a", "b"], 1, TypeError, "rewards: expected a sequence of 0/1 rewards"),
         (
             ["a", "b"],
             [[1], [0]],
             ValueError,
-            r"rewards: expected a sequence of 0/1 rewards, shape \(2,\), got shape \(2, 1\)",
+            r"rewards: expected a sequence of 0/1 rewards \(or fractions in \[0, 1\]\), shape \(2,\), "
+            r"got shape \(2, 1\)",
         ),
         ([["a"], ["b"]], [1, 0], ValueError, "actions: expected a one-dimensional sequence"),
     ],

@@ -113,7 +113,7 @@ def test_bad_predict_context_changes_nothing(mab, context, error, message):
             ValueError,
             "actions: expected actions of this bandit .* unknown \\['z'\\]",
         ),
-        (["a", "b"], [1, 3], np.zeros((2, 3)), ValueError, "rewards: expected only 0 or 1"),
+        (["a", "b"], [1, 3], np.zeros((2, 3)), ValueError, "rewards: expected 0 or 1"),
         (["a", "b"], [1, 0], np.zeros((2, 4)), ValueError, "context: expected 3 features \\(columns\\), got 4"),
         (["a", "b"], [1, 0], np.full((2, 3), np.nan), ValueError, "context: expected finite numbers"),
         (["a", "b"], [1, 0], np.zeros(2), ValueError, "context: expected a 2-D array"),

@@ -7,7 +7,6 @@ import pytest
 from conftest import logistic_data
 
 from pybandits.cmab import CmabBernoulli, CmabBernoulliCC, CmabBernoulliMO
-from pybandits.model.bnn.network import forward
 from pybandits.smab import SmabBernoulli, SmabBernoulliCC, SmabBernoulliMO
 from pybandits.strategy import CostControlBandit
 from pybandits.transfer import EditSummary, describe_edit, edit_model_on_the_fly
@@ -33,14 +32,7 @@ def template(n_features=4, hidden=(3,), actions=("A", "B", "C"), **kwargs):
 
 
 def mean_logits(action, context):
-    layers = action.network.layers
-    return forward(
-        context,
-        [layer.weight.mu for layer in layers],
-        [layer.bias.mu for layer in layers],
-        action.activation,
-        action.use_residual_connections,
-    )
+    return action.network.mean_outputs(context)
 
 
 # -- stochastic bandits -----------------------------------------------------------------------

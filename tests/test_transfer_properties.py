@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pybandits.cmab import CmabBernoulli
-from pybandits.model.bnn.network import forward
 from pybandits.smab import SmabBernoulli
 from pybandits.transfer import edit_model_on_the_fly
 
@@ -37,7 +36,7 @@ def trained_looking(n_features, hidden, seed):
     document = json.loads(mab.get_state()[1])
     rng = np.random.default_rng(seed)
     for action in document["bandit"]["actions"].values():
-        action["n_successes"], action["n_failures"] = int(rng.integers(1, 50)), int(rng.integers(1, 50))
+        action["stats"] = {"n_successes": int(rng.integers(1, 50)), "n_failures": int(rng.integers(1, 50))}
         for layer in action["network"]["layers"]:
             for tensor in (layer["weight"], layer["bias"]):
                 shape = np.shape(tensor["mu"])
@@ -76,9 +75,7 @@ def test_cmab_growth_never_shrinks_and_preserves_mean_logits(n_features, extra_f
     padded = np.hstack([context, np.zeros((10, extra_features))])
 
     def logits(action, x):
-        layers = action.network.layers
-        weights, biases = [la.weight.mu for la in layers], [la.bias.mu for la in layers]
-        return forward(x, weights, biases, action.activation, action.use_residual_connections)
+        return action.network.mean_outputs(x)
 
     assert np.max(np.abs(logits(grown, padded) - logits(old, context))) < 1e-9
     assert evolved.actions["c"] == template.actions["c"]

@@ -18,29 +18,34 @@ Beta(n_successes=4, n_failures=2, cost=None)
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import numpy as np
-from pydantic import ConfigDict, Field, PositiveInt, model_validator
+from pydantic import ConfigDict, Field
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.objectives import PerObjective
+from pybandits.model.protocol import ConjugateActions
 
-__all__ = ["Beta", "BetaMO", "Cost"]
+__all__ = ["Beta", "BetaMO", "Count", "Cost"]
 
 #: Cost of playing an action, for cost-control bandits: a finite number >= 0.
 Cost = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
+#: A Beta parameter: a whole number >= 1, or a fraction >= 1 once soft rewards were observed.
+Count = Annotated[int, Field(ge=1, strict=True)] | Annotated[float, Field(ge=1.0, allow_inf_nan=False)]
 
-class Beta(PyBanditsBaseModel):
+
+class Beta(ConjugateActions, PyBanditsBaseModel):
     """Beta posterior of one action's success probability.
 
     Attributes
     ----------
-    n_successes : int, default 1
-        First Beta parameter: 1 (the prior) plus the number of rewards equal to 1.
-    n_failures : int, default 1
-        Second Beta parameter: 1 (the prior) plus the number of rewards equal to 0.
+    n_successes : int or float, default 1
+        First Beta parameter: 1 (the prior) plus the sum of the rewards (the number of 1s).
+    n_failures : int or float, default 1
+        Second Beta parameter: 1 (the prior) plus the sum of ``1 - reward`` (the number of 0s).
+        Soft rewards in [0, 1] make both fractional.
     cost : float, optional
         Cost of playing the action, for cost-control bandits.
 
@@ -56,14 +61,32 @@ class Beta(PyBanditsBaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    n_successes: PositiveInt = 1
-    n_failures: PositiveInt = 1
+    n_successes: Count = 1
+    n_failures: Count = 1
     cost: Cost | None = None
 
+    #: The parameters :meth:`draw` takes, as arrays.
+    draw_parameters: ClassVar[tuple[str, ...]] = ("n_successes", "n_failures")
+
     @property
-    def n_observations(self) -> int:
+    def n_observations(self) -> int | float:
         """Number of rewards observed."""
         return self.n_successes + self.n_failures - 2
+
+    @staticmethod
+    def draw(params: dict[str, np.ndarray], n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        """Success probabilities drawn for arrays of Beta parameters, shape ``(n_samples, *shape)``."""
+        alpha, beta = params["n_successes"], params["n_failures"]
+        return rng.beta(alpha, beta, size=(n_samples, *alpha.shape))
+
+    @staticmethod
+    def batch_stats(played: np.ndarray, rewards: np.ndarray, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per action, the sum of its rewards and of their complements (whole numbers for 0/1 rewards)."""
+        count = np.bincount(played, minlength=n_actions)
+        successes = np.bincount(played, weights=rewards, minlength=n_actions)
+        if rewards.dtype.kind in "biu":
+            successes = successes.astype(np.int64)
+        return successes, count - successes
 
     @property
     def mean(self) -> float:
@@ -80,19 +103,24 @@ class Beta(PyBanditsBaseModel):
         """Draw ``n_samples`` success probabilities from the posterior, shape ``(n_samples,)``."""
         return rng.beta(self.n_successes, self.n_failures, size=n_samples)
 
-    def updated(self, successes: int, failures: int) -> Beta:
-        """The posterior after ``successes`` more rewards of 1 and ``failures`` more of 0."""
+    def updated(self, successes: float, failures: float) -> Beta:
+        """The posterior after ``successes`` more rewards of 1 and ``failures`` more of 0 (fractions allowed)."""
         if successes < 0 or failures < 0:
             raise ValueError(f"successes and failures: expected counts >= 0, got {successes} and {failures}")
         return self.model_copy(
             update={
-                "n_successes": self.n_successes + int(successes),
-                "n_failures": self.n_failures + int(failures),
+                "n_successes": _add(self.n_successes, successes),
+                "n_failures": _add(self.n_failures, failures),
             }
         )
 
 
-class BetaMO(PerObjective, PyBanditsBaseModel):
+def _add(count: int | float, more: float) -> int | float:
+    total = count + (int(more) if float(more).is_integer() else float(more))
+    return int(total) if isinstance(total, float) and total.is_integer() else total
+
+
+class BetaMO(PerObjective, ConjugateActions, PyBanditsBaseModel):
     """Beta posteriors of one action's success probabilities on several objectives.
 
     Attributes
@@ -114,38 +142,8 @@ class BetaMO(PerObjective, PyBanditsBaseModel):
     objectives: list[Beta] = Field(min_length=1)
     cost: Cost | None = None
 
-    @classmethod
-    def cold_start(cls, n_objectives: int, cost: float | None = None) -> BetaMO:
-        """A Beta(1, 1) prior on each of ``n_objectives`` objectives."""
-        return cls(objectives=[Beta() for _ in range(n_objectives)], cost=cost)
-
-    @model_validator(mode="after")
-    def _costs_on_the_action(self) -> BetaMO:
-        if any(objective.cost is not None for objective in self.objectives):
-            raise ValueError("objectives: a cost belongs to the action (BetaMO.cost), not to an objective")
-        return self
-
-    @property
-    def mean(self) -> list[float]:
-        """Posterior mean of every objective's success probability."""
-        return [objective.mean for objective in self.objectives]
+    objective_type: ClassVar[type] = Beta
 
     def sample_proba(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         """Draw success probabilities, shape ``(n_samples, n_objectives)``."""
         return rng.beta(self.n_successes, self.n_failures, size=(n_samples, self.n_objectives))
-
-    def updated(self, successes: np.ndarray, failures: np.ndarray) -> BetaMO:
-        """The posteriors after per-objective counts of new rewards of 1 and of 0."""
-        if len(successes) != self.n_objectives or len(failures) != self.n_objectives:
-            raise ValueError(
-                f"successes and failures: expected {self.n_objectives} counts each, "
-                f"got {len(successes)} and {len(failures)}"
-            )
-        return self.model_copy(
-            update={
-                "objectives": [
-                    objective.updated(s, f)
-                    for objective, s, f in zip(self.objectives, successes, failures, strict=True)
-                ]
-            }
-        )

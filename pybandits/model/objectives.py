@@ -1,24 +1,61 @@
-"""What every multi-objective action model shares: one model per objective in ``objectives``."""
+"""What every multi-objective action model shares: one single-objective model per objective."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Self
+
+from pydantic import model_validator
 
 __all__ = ["PerObjective"]
 
 
 class PerObjective:
-    """Mixin for action models holding one single-objective model per objective in ``objectives``."""
+    """Mixin for action models holding one single-objective model per objective in ``objectives``.
+
+    A statistic or parameter of the objectives (``n_successes``, ``mean``, ...) reads as the list of
+    every objective's value; an update takes one value per objective for each statistic.
+    """
+
+    #: The single-objective model of every objective (conjugate multi-objective models).
+    objective_type: ClassVar[type]
+    #: Names read from every objective as a list.
+    _PER_OBJECTIVE: ClassVar[frozenset[str]] = frozenset(
+        {"n_successes", "n_failures", "mean", "mu", "kappa", "alpha", "beta", "n_observations", "stats"}
+    )
+
+    @classmethod
+    def cold_start(cls, n_objectives: int, cost: float | None = None, **prior: Any) -> Self:
+        """Every one of ``n_objectives`` objectives at its cold-start prior (``prior`` passed to each)."""
+        return cls(objectives=[cls.objective_type(**prior) for _ in range(n_objectives)], cost=cost)  # type: ignore[call-arg]
+
+    @model_validator(mode="after")
+    def _costs_on_the_action(self) -> Self:
+        if any(objective.cost is not None for objective in self.objectives):  # type: ignore[attr-defined]
+            raise ValueError(
+                f"objectives: a cost belongs to the action ({type(self).__name__}.cost), not to an objective"
+            )
+        return self
 
     @property
     def n_objectives(self) -> int:
         """Number of objectives."""
         return len(self.objectives)  # type: ignore[attr-defined]
 
-    @property
-    def n_successes(self) -> list[int]:
-        """``n_successes`` of every objective."""
-        return [objective.n_successes for objective in self.objectives]  # type: ignore[attr-defined]
+    def __getattr__(self, name: str) -> Any:
+        if name in type(self)._PER_OBJECTIVE:
+            return [getattr(objective, name) for objective in self.__dict__["objectives"]]
+        return super().__getattr__(name)  # type: ignore[misc]
 
-    @property
-    def n_failures(self) -> list[int]:
-        """``n_failures`` of every objective."""
-        return [objective.n_failures for objective in self.objectives]  # type: ignore[attr-defined]
+    def updated(self, *stats: Sequence[Any]) -> Self:
+        """Every objective updated with its entry of each statistic (one sequence per statistic)."""
+        for values in stats:
+            if len(values) != self.n_objectives:
+                raise ValueError(
+                    f"stats: expected {self.n_objectives} values per statistic (one per objective), got {len(values)}"
+                )
+        objectives = [
+            objective.updated(*(values[index] for values in stats))
+            for index, objective in enumerate(self.objectives)  # type: ignore[attr-defined]
+        ]
+        return self.model_copy(update={"objectives": objectives})  # type: ignore[attr-defined]

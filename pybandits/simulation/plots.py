@@ -149,19 +149,27 @@ def _cmab_beliefs(result: SimulationResult) -> Any:
     seen = context[:, : mab.input_dim]
     truth = result.truth["reward_fn"](context)
     n_draws = 200
-    allowed, _, logits = mab.predict_arrays(np.repeat(seen, n_draws, axis=0))
-    predicted = (1.0 / (1.0 + np.exp(-logits))).reshape(len(seen), n_draws, *logits.shape[1:]).mean(axis=1)
+    allowed, _, expected = mab.predict_arrays(np.repeat(seen, n_draws, axis=0))
+    predicted = expected.reshape(len(seen), n_draws, *expected.shape[1:]).mean(axis=1)
     figure = _figure(5.5, 5.0)
     axes = figure.add_subplot()
     for index, action_id in enumerate(allowed):
         true_p = np.asarray(truth[action_id]).reshape(len(seen), -1)
         guess = predicted[:, index].reshape(len(seen), -1)
         axes.scatter(true_p.ravel(), guess.ravel(), s=8, alpha=0.6, color=f"C{index}", label=action_id)
-    axes.plot([0, 1], [0, 1], color="grey", linewidth=0.8)
-    axes.set_xlim(0, 1)
-    axes.set_ylim(0, 1)
-    axes.set_xlabel("true probability")
-    axes.set_ylabel("predicted probability (mean of Thompson draws)")
+    what = "probability" if mab.family.name == "bernoulli" else "mean reward"
+    values = np.concatenate([predicted.ravel(), *(np.ravel(v) for v in truth.values())])
+    low, high = (0.0, 1.0) if what == "probability" else _padded(values.min(), values.max())
+    axes.plot([low, high], [low, high], color="grey", linewidth=0.8)
+    axes.set_xlim(low, high)
+    axes.set_ylim(low, high)
+    axes.set_xlabel(f"true {what}")
+    axes.set_ylabel(f"predicted {what} (mean of Thompson draws)")
     axes.set_title("Predicted against true")
     axes.legend(fontsize="small")
     return figure
+
+
+def _padded(low: float, high: float) -> tuple[float, float]:
+    pad = 0.05 * ((high - low) or 1.0)
+    return float(low - pad), float(high + pad)

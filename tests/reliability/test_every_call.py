@@ -300,7 +300,9 @@ def rows() -> list[Bad]:
         Bad(
             "from_state newer schema",
             nothing,
-            lambda _: BaseMab.from_state(smab_state.replace('"schema_version": 1', '"schema_version": 99')),
+            lambda _: BaseMab.from_state(
+                smab_state.replace(f'"schema_version": {_state.SCHEMA_VERSION}', '"schema_version": 99')
+            ),
             ValueError,
             "state",
             "99",

@@ -50,7 +50,7 @@ def test_keyboard_interrupt_during_an_update_leaves_the_bandit_unchanged(monkeyp
         calls.append(seed)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return self.model_copy(update={"n_successes": self.n_successes + 1})
+        return self.model_copy(update={"stats": self.stats.added(np.ones(1, dtype=np.int8))})
 
     monkeypatch.setattr(Bnn, "updated", interrupted)
     with pytest.raises(KeyboardInterrupt):

@@ -44,8 +44,7 @@ def migrated_draws(mab, context, rng_seed=1):
     """N_DRAWS Thompson draws of every action's success probability through the public predict."""
     if isinstance(mab, BaseCmab):
         tiled = np.tile(context, (N_DRAWS, 1))
-        allowed, _, logits = mab.predict_arrays(tiled)
-        probs = 1.0 / (1.0 + np.exp(-logits))
+        allowed, _, probs = mab.predict_arrays(tiled)
         probs = probs.reshape(N_DRAWS, len(context), *probs.shape[1:])
         return {a: probs[:, :, i] for i, a in enumerate(allowed)}
     _, rows = mab.predict(n_samples=N_DRAWS)

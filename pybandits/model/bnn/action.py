@@ -1,11 +1,16 @@
 """Action models of the contextual bandits: a Bayesian neural network per action (per objective).
 
 A :class:`Bnn` holds an action's network (its weight distributions: the prior at cold start, the
-posterior after updates), the settings it was built and is fitted with, and, like every action
-model, ``n_successes`` and ``n_failures`` (1 plus the count of rewards of 1 and of 0 observed).
+posterior after updates), its reward family with the family's auxiliary parameters (the Gaussian
+noise scale), the summary statistics the family keeps (``n_successes`` and ``n_failures`` for
+Bernoulli rewards, read as attributes of the action), and the settings it is fitted with.
 
 Updates are sequential Bayesian updates: the network's current distributions are the prior, and
 only the new batch is observed. A fit returns a new model; nothing is changed in place.
+
+Every action model (these and the stochastic bandits' conjugate ones) offers the same few methods
+to the rest of the library: ``updated`` (a new model after data), ``grown`` (the learned state in a
+template's configuration, for transfer) and ``summary`` (one line of text).
 """
 
 from __future__ import annotations
@@ -14,14 +19,17 @@ from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, PositiveInt, PrivateAttr, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
+from pybandits.model.bnn.diagnostics import FitDiagnostics
+from pybandits.model.bnn.growth import grow_network
 from pybandits.model.bnn.network import Activation, Network
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
+from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.objectives import PerObjective
-from pybandits.model.priors import MAX_MAGNITUDE
+from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
 __all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics"]
 
@@ -49,42 +57,25 @@ class DistParams(PyBanditsBaseModel):
     nu: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 5.0
 
 
-class FitDiagnostics(PyBanditsBaseModel):
-    """Summary of an action's last fit (the loss history stays in memory: :attr:`Bnn.loss_history`).
-
-    Examples
-    --------
-    >>> FitDiagnostics(method="VI", n_rows=200, num_steps=200, final_loss=135.2).converged is None
-    True
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    method: Literal["VI", "MCMC"]
-    n_rows: int
-    num_steps: int | None = None
-    converged: bool | None = None
-    final_loss: float | None = None
-    max_rhat: float | None = None
-    min_ess_bulk: float | None = None
-    divergences: int | None = None
-
-
 class Bnn(PyBanditsBaseModel):
-    """One action's Bayesian neural network and its counts.
+    """One action's Bayesian neural network, reward family and statistics.
 
     Attributes
     ----------
     network : Network
         Current weight distributions (prior at cold start, posterior after updates).
+    family : Bernoulli or Gaussian
+        The reward family (:mod:`pybandits.model.family`).
+    aux : dict of LocationScale
+        The family's auxiliary parameters (``log_noise_sd`` for Gaussian rewards), prior or posterior.
+    stats : BinaryCounts or Moments
+        What the family counts; its fields read as the action's own (``action.n_successes``).
     dist_type : {"studentt", "normal"}
-        Family of the cold-start prior.
+        Family of the cold-start prior of the weights.
     dist_params_init : DistParams
         Parameters of the cold-start prior.
     inference : VISettings or MCMCSettings
         How updates fit the posterior (``update_method`` and ``update_kwargs``).
-    n_successes, n_failures : int
-        1 plus the number of rewards of 1 (of 0) observed.
     cost : float, optional
         Cost of the action, for cost-control bandits.
     last_fit : FitDiagnostics, optional
@@ -96,22 +87,39 @@ class Bnn(PyBanditsBaseModel):
     >>> action = Bnn.cold_start(n_features=3, hidden_dim_list=[4], update_kwargs={"num_steps": 200})
     >>> action.n_features, action.hidden_dim_list, action.update_method, action.update_kwargs["num_steps"]
     (3, [4], 'VI', 200)
-    >>> action.sample_logits(np.zeros((5, 3)), np.random.default_rng(0)).shape
-    (5,)
+    >>> action.n_successes, action.n_failures
+    (1, 1)
+    >>> expected, detail = action.draw(np.zeros((5, 3)), np.random.default_rng(0))
+    >>> expected.shape, bool(((expected > 0) & (expected < 1)).all())
+    ((5,), True)
     """
 
     model_config = ConfigDict(frozen=True)
 
     network: Network
+    family: Family = Bernoulli()
+    aux: dict[str, LocationScale] = Field(default_factory=dict)
+    stats: BinaryCounts | Moments = BinaryCounts()
     dist_type: DistType = "studentt"
     dist_params_init: DistParams = DistParams()
     inference: InferenceSettings = VISettings()
-    n_successes: PositiveInt = 1
-    n_failures: PositiveInt = 1
     cost: Cost | None = None
     last_fit: FitDiagnostics | None = None
 
     _loss_history: np.ndarray | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check_family(self) -> Bnn:
+        if not isinstance(self.stats, self.family.stats_type):
+            raise ValueError(
+                f"stats: expected {self.family.stats_type.__name__} for {self.family.name} rewards, "
+                f"got {type(self.stats).__name__}"
+            )
+        expected = {name: dist.shape for name, dist in self.family.aux_prior().items()}
+        got = {name: dist.shape for name, dist in self.aux.items()}
+        if got != expected:
+            raise ValueError(f"aux: expected the parameters {expected} of {self.family.name} rewards, got {got}")
+        return self
 
     @classmethod
     def cold_start(
@@ -125,9 +133,11 @@ class Bnn(PyBanditsBaseModel):
         update_method: str = "VI",
         update_kwargs: Mapping[str, Any] | None = None,
         cost: float | None = None,
+        family: Bernoulli | Any = None,
     ) -> Bnn:
-        """An action whose network is at the cold-start prior."""
+        """An action whose network and auxiliary parameters are at their cold-start priors."""
         params = DistParams.model_validate(dist_params_init or {})
+        family = Bernoulli() if family is None else family
         network = Network.cold_start(
             n_features,
             list(hidden_dim_list),
@@ -138,7 +148,25 @@ class Bnn(PyBanditsBaseModel):
             nu=params.nu if dist_type == "studentt" else None,
         )
         inference = parse_update_kwargs(update_method, update_kwargs)
-        return cls(network=network, dist_type=dist_type, dist_params_init=params, inference=inference, cost=cost)
+        return cls(
+            network=network,
+            family=family,
+            aux=family.aux_prior(),
+            stats=family.stats_type(),
+            dist_type=dist_type,
+            dist_params_init=params,
+            inference=inference,
+            cost=cost,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # The family's statistics read as the action's own: action.n_successes, action.n_observations.
+        stats = self.__dict__.get("stats")
+        if stats is not None and (
+            name in type(stats).model_fields or isinstance(getattr(type(stats), name, None), property)
+        ):
+            return getattr(stats, name)
+        return super().__getattr__(name)
 
     # -- settings, as users name them -------------------------------------------------------
 
@@ -178,38 +206,91 @@ class Bnn(PyBanditsBaseModel):
         return None
 
     @property
+    def families(self) -> list[Any]:
+        """The reward family of every objective: here one."""
+        return [self.family]
+
+    @property
+    def parameters(self) -> dict[str, LocationScale]:
+        """Every learned distribution by name: the network's tensors, then the family's parameters."""
+        return {**self.network.parameters, **self.aux}
+
+    @property
     def loss_history(self) -> np.ndarray | None:
         """ADVI loss at every step of the last fit in this process (None after loading or NUTS)."""
         return self._loss_history
 
-    # -- prediction and update --------------------------------------------------------------
+    # -- the action-model methods -----------------------------------------------------------
 
-    def sample_logits(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One network per context row drawn from the posterior; its logits, shape ``(n_rows,)``."""
-        return self.network.sample_logits(context, rng)
+    def draw(self, context: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One network per context row drawn from the posterior: its expected rewards and the family's detail.
+
+        Both have shape ``(n_rows,)``; the detail is the logit for Bernoulli rewards and the noise
+        standard deviation for Gaussian ones.
+        """
+        outputs = self.network.sample_outputs(context, rng)
+        return self.family.expected_reward(outputs), self.family.prediction_detail(outputs, self.aux)
+
+    def with_families(self, families: Sequence[Any]) -> Bnn:
+        """The model with another family of the same kind (a fitted standardisation)."""
+        (family,) = families
+        return self if family == self.family else self.model_copy(update={"family": family})
 
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> Bnn:
-        """The model after observing ``rewards`` in ``context``: posterior fitted, counts added.
+        """The model after observing ``rewards`` in ``context``: posterior fitted, statistics added.
 
-        The input is assumed validated (finite float context of the right width, 0/1 rewards).
+        The input is assumed validated (finite float context of the right width, rewards checked
+        by the family).
         """
-        from pybandits.model.bnn.fit import fit_network  # PyMC is imported only when fitting
+        from pybandits.model.bnn.fit import fit_model  # PyMC is imported only when fitting
 
-        result = fit_network(self.network, context, rewards, self.inference, seed)
-        network = self.network.with_parameters(result.parameters)
-        successes = int(rewards.sum())
-        diagnostics = {k: v for k, v in result.diagnostics.items() if k in FitDiagnostics.model_fields}
+        result = fit_model(self, context, rewards, seed)
+        network_parameters = {name: result.parameters[name] for name in self.network.parameters}
         new = self.model_copy(
             update={
-                "network": network,
-                "n_successes": self.n_successes + successes,
-                "n_failures": self.n_failures + len(rewards) - successes,
-                "last_fit": FitDiagnostics(n_rows=len(rewards), **diagnostics),
+                "network": self.network.with_parameters(network_parameters),
+                "aux": {name: result.parameters[name] for name in self.aux},
+                "stats": self.stats.added(rewards),
+                "last_fit": result.diagnostics,
             }
         )
-        history = result.diagnostics.get("loss_history")
-        new._loss_history = None if history is None else np.asarray(history)
+        new._loss_history = result.loss_history
         return new
+
+    def grown(self, template: Bnn, action_id: str = "") -> Bnn:
+        """This action's learned state in ``template``'s configuration (transfer).
+
+        The network grows to the template's shape (new weights take the template's cold-start
+        prior); the learned posteriors, statistics and the family's fitted standardisation are
+        kept; the inference settings, prior settings and cost are the template's.
+
+        Raises
+        ------
+        TypeError
+            When the template's reward family is another one.
+        ValueError
+            When the template's network cannot hold this one (see :mod:`pybandits.transfer`).
+        """
+        if self.family.name != template.family.name:
+            raise TypeError(
+                f"new_mab: expected {self.family.name} rewards like current_mab for action {action_id!r} "
+                f"(reward families cannot be exchanged), got {template.family.name} rewards"
+            )
+        _check_network_growth(action_id, self, template)
+        return template.model_copy(
+            update={
+                "network": grow_network(self.network, template.network),
+                "family": _carried_family(action_id, self.family, template.family),
+                "aux": self.aux,
+                "stats": self.stats,
+                "last_fit": self.last_fit,
+            }
+        )
+
+    def summary(self) -> str:
+        """One line: the family's statistics."""
+        fields = ", ".join(f"{name}={value!r}" for name, value in self.stats)
+        return f"{self.family.name}: {fields}"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Bnn):
@@ -217,6 +298,45 @@ class Bnn(PyBanditsBaseModel):
         return self.model_dump(mode="json") == other.model_dump(mode="json")
 
     __hash__ = None
+
+
+def _carried_family(action_id: str, learned: Any, template: Any) -> Any:
+    """The template's family with the standardisation the learned weights are expressed in."""
+    loc, scale = getattr(learned, "reward_loc", None), getattr(learned, "reward_scale", None)
+    if scale is None:
+        return template
+    if template.reward_scale is not None and (template.reward_loc, template.reward_scale) != (loc, scale):
+        raise ValueError(
+            f"new_mab: expected no standardisation, or current_mab's (reward_loc={loc}, reward_scale={scale}), "
+            f"for action {action_id!r}: the learned weights are in those units; got "
+            f"reward_loc={template.reward_loc}, reward_scale={template.reward_scale}"
+        )
+    return template.model_copy(update={"reward_loc": loc, "reward_scale": scale})
+
+
+def _check_network_growth(action_id: str, current: Bnn, template: Bnn) -> None:
+    def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
+        raise ValueError(
+            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for action {action_id!r}, "
+            f"got {before!r} in current_mab and {after!r} in new_mab"
+        )
+
+    if current.activation != template.activation:
+        refuse("activation", current.activation, template.activation, "must match")
+    if current.use_residual_connections != template.use_residual_connections:
+        refuse(
+            "use_residual_connections",
+            current.use_residual_connections,
+            template.use_residual_connections,
+            "must match",
+        )
+    if template.n_features < current.n_features:
+        refuse("n_features", current.n_features, template.n_features, "cannot shrink")
+    before, after = current.hidden_dim_list, template.hidden_dim_list
+    if len(before) != len(after):
+        refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")
+    if any(b > a for b, a in zip(before, after, strict=True)):
+        refuse("hidden_dim_list", before, after, "cannot narrow a layer")
 
 
 class BnnMO(PerObjective, PyBanditsBaseModel):
@@ -233,7 +353,7 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
     --------
     >>> import numpy as np
     >>> action = BnnMO(objectives=[Bnn.cold_start(n_features=2)] * 3, cost=1.0)
-    >>> action.n_objectives, action.activation, action.sample_logits(np.zeros((4, 2)), np.random.default_rng(0)).shape
+    >>> action.n_objectives, action.activation, action.draw(np.zeros((4, 2)), np.random.default_rng(0))[0].shape
     (3, 'tanh', (4, 3))
     """
 
@@ -244,8 +364,6 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
 
     @model_validator(mode="after")
     def _check_objectives(self) -> BnnMO:
-        if any(objective.cost is not None for objective in self.objectives):
-            raise ValueError("objectives: a cost belongs to the action (BnnMO.cost), not to an objective")
         if len({objective.n_features for objective in self.objectives}) > 1:
             raise ValueError("objectives: expected the same number of features for every objective")
         return self
@@ -255,15 +373,31 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         """Number of context features."""
         return self.objectives[0].n_features
 
+    @property
+    def families(self) -> list[Any]:
+        """The reward family of every objective."""
+        return [objective.family for objective in self.objectives]
+
     def __getattr__(self, name: str) -> Any:
         # Settings shared by every objective (activation, update_kwargs, ...) read from the first.
         if name in _SHARED_SETTINGS:
-            return getattr(self.objectives[0], name)
+            return getattr(self.__dict__["objectives"][0], name)
+        if name not in type(self)._PER_OBJECTIVE:
+            objectives = self.__dict__.get("objectives")
+            stats = objectives[0].__dict__.get("stats") if objectives else None
+            if stats is not None and name in type(stats).model_fields:
+                return [getattr(objective, name) for objective in objectives]
         return super().__getattr__(name)
 
-    def sample_logits(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Logits of one network per row and objective, shape ``(n_rows, n_objectives)``."""
-        return np.stack([objective.sample_logits(context, rng) for objective in self.objectives], axis=1)
+    def draw(self, context: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Expected rewards and details of one network per row and objective, each ``(n_rows, n_objectives)``."""
+        draws = [objective.draw(context, rng) for objective in self.objectives]
+        return np.stack([d[0] for d in draws], axis=1), np.stack([d[1] for d in draws], axis=1)
+
+    def with_families(self, families: Sequence[Any]) -> BnnMO:
+        """Every objective with its family (a fitted standardisation)."""
+        objectives = [o.with_families([f]) for o, f in zip(self.objectives, families, strict=True)]
+        return self.model_copy(update={"objectives": objectives})
 
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> BnnMO:
         """Fit every objective's network to its column of ``rewards`` (``(n_rows, n_objectives)``)."""
@@ -273,6 +407,18 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
             for index, objective in enumerate(self.objectives)
         ]
         return self.model_copy(update={"objectives": objectives})
+
+    def grown(self, template: BnnMO, action_id: str = "") -> BnnMO:
+        """Every objective's learned state in the template's configuration (see :meth:`Bnn.grown`)."""
+        objectives = [
+            learned.grown(target, action_id)
+            for learned, target in zip(self.objectives, template.objectives, strict=True)
+        ]
+        return template.model_copy(update={"objectives": objectives})
+
+    def summary(self) -> str:
+        """One line per objective's statistics, joined."""
+        return "; ".join(objective.summary() for objective in self.objectives)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, BnnMO):
@@ -291,4 +437,5 @@ _SHARED_SETTINGS = {
     "dist_type",
     "dist_params_init",
     "inference",
+    "family",
 }

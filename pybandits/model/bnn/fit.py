@@ -1,14 +1,16 @@
 """The fitting layer: the one module that imports PyMC.
 
-:func:`fit_network` takes a network (its current distributions are the prior of this update),
-one action's batch of contexts and rewards, and the inference settings, and returns the
-posterior as mean-field Normal arrays together with the fit's diagnostics. Nothing PyMC leaves
-this module.
+:func:`fit_model` takes an action model (its current distributions are the prior of this update)
+and one action's batch of contexts and rewards, and returns the posterior as mean-field Normal
+arrays together with the fit's diagnostics. Nothing PyMC leaves this module. The network's forward
+pass is :func:`pybandits.model.bnn.network.forward` run with PyTensor's operations, and the
+likelihood is the reward family's, written once for numpy and PyTensor alike.
 
-ADVI compiles once per architecture. An architecture is what shapes the PyMC graph: layer shapes,
-activation, residual connections, the prior family of every tensor, the optimizer, the minibatch
-size and the number of Monte Carlo draws. Its model keeps the context, the rewards, the
-likelihood's scale and every prior parameter in ``pm.Data`` containers; its compiled ADVI step
+ADVI compiles once per architecture. An architecture is what shapes the PyMC graph, and its key
+is derived from the descriptions: :attr:`Network.architecture` (layer shapes, prior families,
+activation, residual rule), the family's :attr:`~pybandits.model.family.RewardFamily.graph_key`
+and the settings' :attr:`~pybandits.model.bnn.settings.VISettings.graph_key`. Its model keeps the
+context, the rewards, the likelihood's scale and every prior parameter in ``pm.Data`` containers; its compiled ADVI step
 function is cached for the life of the process and reused for every action and every update of
 that architecture. A fit swaps in the data and priors with ``set_value``, puts the variational
 distribution back at the prior means with a small scale, resets the optimizer's state and
@@ -36,11 +38,12 @@ from typing import Any
 import numpy as np
 
 from pybandits.exceptions import ConvergenceWarning, FitError
-from pybandits.model.bnn.network import Network
+from pybandits.model.bnn.diagnostics import FitDiagnostics
+from pybandits.model.bnn.network import ArrayOps, forward
 from pybandits.model.bnn.settings import MCMCSettings, VISettings
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
-__all__ = ["FitResult", "clear_cache", "fit_network"]
+__all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model"]
 
 
 def _import_pymc():
@@ -65,13 +68,15 @@ pm = _import_pymc()
 import pytensor  # noqa: E402
 import pytensor.tensor as pt  # noqa: E402
 
-_PT_GELU_C = float(np.sqrt(2.0 / np.pi))
-_PT_ACTIVATIONS = {
-    "tanh": pt.tanh,
-    "relu": lambda z: pt.maximum(z, 0.0),
-    "sigmoid": lambda z: 0.5 * (1.0 + pt.tanh(0.5 * z)),
-    "gelu": lambda z: 0.5 * z * (1.0 + pt.tanh(_PT_GELU_C * (z + 0.044715 * z**3))),
-}
+#: PyTensor's operations: the forward pass and the likelihoods build the PyMC graph with them.
+PYTENSOR_OPS = ArrayOps(
+    tanh=pt.tanh,
+    exp=pt.exp,
+    log=pt.log,
+    maximum=pt.maximum,
+    softplus=pt.softplus,
+    matmul=lambda hidden, weight: hidden @ weight,
+)
 _OPTIMIZERS = {"adam": pm.adam, "adamax": pm.adamax}
 _NORMAL_NU = 1e12
 
@@ -90,58 +95,50 @@ def _compile_mode():
 
 @dataclass
 class FitResult:
-    """What a fit returns: the posterior of every tensor and the fit's diagnostics."""
+    """What a fit returns: the posterior of every parameter, the fit's summary, ADVI's losses."""
 
     parameters: dict[str, LocationScale]
-    diagnostics: dict[str, Any] = field(default_factory=dict)
+    diagnostics: FitDiagnostics
+    loss_history: np.ndarray | None = field(default=None)
 
 
 # -- the PyMC model ----------------------------------------------------------------------------
 
 
-def _forward(context, tensors: list, network: Network):
-    act = _PT_ACTIVATIONS[network.activation]
-    hidden = context
-    n_layers = len(network.layers)
-    for index in range(n_layers):
-        z = hidden @ tensors[2 * index] + tensors[2 * index + 1]
-        if index == n_layers - 1:
-            return z[:, 0]
-        out = act(z)
-        same_width = network.layers[index].shape[0] == network.layers[index].shape[1]
-        hidden = out + hidden if network.use_residual_connections and same_width else out
-    raise AssertionError("unreachable")
-
-
-def _build_model(network: Network, batch_size: int | None):
-    """A PyMC model of ``network``'s architecture with every input in ``pm.Data``."""
+def _build_model(action: Any, batch_size: int | None):
+    """A PyMC model of ``action``'s architecture and family with every input in ``pm.Data``."""
+    network, family = action.network, action.family
     with pm.Model() as model:
         context = pm.Data("context", np.zeros((1, network.n_features)))
         rewards = pm.Data("rewards", np.zeros(1))
         scale = pm.Data("likelihood_scale", 1.0)
-        tensors = []
-        for name, dist in network.parameters.items():
+        tensors = {}
+        for name, dist in action.parameters.items():
             mu = pm.Data(f"{name}_mu", np.zeros(dist.shape))
             sigma = pm.Data(f"{name}_sigma", np.ones(dist.shape))
             if dist.family == "studentt":
                 nu = pm.Data(f"{name}_nu", np.ones(dist.shape))
-                tensors.append(pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=dist.shape))
+                tensors[name] = pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=dist.shape)
             else:
-                tensors.append(pm.Normal(name, mu=mu, sigma=sigma, shape=dist.shape))
+                tensors[name] = pm.Normal(name, mu=mu, sigma=sigma, shape=dist.shape)
         if batch_size is not None:
             context, rewards = pm.Minibatch(context, rewards, batch_size=batch_size)
-        logits = _forward(context, tensors, network)
-        log_likelihood = pm.logp(pm.Bernoulli.dist(logit_p=logits), rewards).sum()
+        n_layers = len(network.layers)
+        weights = [tensors[f"w{index}"] for index in range(n_layers)]
+        biases = [tensors[f"b{index}"] for index in range(n_layers)]
+        outputs = forward(PYTENSOR_OPS, context, weights, biases, network.activation, network.residual)
+        aux = {name: tensors[name] for name in action.aux}
+        log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux).sum()
         pm.Potential("likelihood", scale * log_likelihood)
     return model
 
 
-def _set_inputs(model, network: Network, context: np.ndarray, rewards: np.ndarray, scale: float) -> None:
+def _set_inputs(model, action: Any, context: np.ndarray, rewards: np.ndarray, scale: float) -> None:
     data = model.named_vars
     data["context"].set_value(context)
-    data["rewards"].set_value(rewards.astype(np.float64))
+    data["rewards"].set_value(action.family.fitting_rewards(rewards))
     data["likelihood_scale"].set_value(np.asarray(scale, dtype=np.float64))
-    for name, dist in network.parameters.items():
+    for name, dist in action.parameters.items():
         data[f"{name}_mu"].set_value(np.array(dist.mu))
         data[f"{name}_sigma"].set_value(np.array(dist.sigma))
         if dist.nu is not None:
@@ -153,23 +150,16 @@ def _set_inputs(model, network: Network, context: np.ndarray, rewards: np.ndarra
 # -- ADVI with a cached step function -----------------------------------------------------------
 
 
-def _architecture(network: Network, settings: VISettings) -> tuple:
-    tensors = tuple((name, dist.shape, dist.family) for name, dist in network.parameters.items())
-    return (
-        tensors,
-        network.activation,
-        network.use_residual_connections,
-        settings.optimizer,
-        settings.batch_size,
-        settings.n_mc_samples,
-    )
+def _architecture(action: Any, settings: VISettings) -> tuple:
+    """The compile-cache key, derived from the descriptions (see the module notes)."""
+    return (action.network.architecture, action.family.graph_key, settings.graph_key)
 
 
 class _VIEngine:
     """A compiled ADVI step function for one architecture, reusable across actions and updates."""
 
-    def __init__(self, network: Network, settings: VISettings) -> None:
-        self.model = _build_model(network, settings.batch_size)
+    def __init__(self, action: Any, settings: VISettings) -> None:
+        self.model = _build_model(action, settings.batch_size)
         advi = pm.ADVI(model=self.model)
         self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
         optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
@@ -190,12 +180,10 @@ class _VIEngine:
             if v not in self.generators and v is not self.mu and v is not self.rho
         ]
 
-    def run(
-        self, network: Network, context: np.ndarray, rewards: np.ndarray, settings: VISettings, seed: int
-    ) -> FitResult:
+    def run(self, action: Any, context: np.ndarray, rewards: np.ndarray, settings: VISettings, seed: int) -> FitResult:
         n_rows = len(rewards)
         scale = n_rows / settings.batch_size if settings.batch_size is not None else 1.0
-        _set_inputs(self.model, network, context, rewards, scale)
+        _set_inputs(self.model, action, context, rewards, scale)
         self.learning_rate.set_value(np.asarray(settings.learning_rate, dtype=np.float64))
         for variable, initial in self.optimizer_state:
             variable.set_value(initial.copy())
@@ -204,7 +192,7 @@ class _VIEngine:
             variable.set_value(np.random.default_rng(child), borrow=True)
         mu = np.empty(self.mu.get_value().shape)
         rho = np.empty_like(mu)
-        for name, dist in network.parameters.items():
+        for name, dist in action.parameters.items():
             where, shape = self.ordering[name]
             mu[where] = dist.mu.reshape(-1)
             start_scale = np.minimum(dist.sigma, settings.init_scale).reshape(-1)
@@ -235,30 +223,30 @@ class _VIEngine:
         if max(np.abs(mu).max(), sigma.max()) > MAX_MAGNITUDE:
             raise FitError(f"ADVI diverged: the posterior holds values beyond {MAX_MAGNITUDE:g}")
         parameters = {}
-        for name in network.parameters:
+        for name in action.parameters:
             where, shape = self.ordering[name]
             parameters[name] = LocationScale(mu=mu[where].reshape(shape), sigma=sigma[where].reshape(shape))
         losses = losses[:steps_run]
         tail = losses[-min(len(losses), window) :]
-        diagnostics = {
-            "method": "VI",
-            "num_steps": steps_run,
-            "converged": converged if settings.convergence_tol is not None else None,
-            "final_loss": float(tail.mean()),
-            "loss_history": losses.tolist(),
-        }
-        return FitResult(parameters=parameters, diagnostics=diagnostics)
+        diagnostics = FitDiagnostics(
+            method="VI",
+            n_rows=n_rows,
+            num_steps=steps_run,
+            converged=converged if settings.convergence_tol is not None else None,
+            final_loss=float(tail.mean()),
+        )
+        return FitResult(parameters=parameters, diagnostics=diagnostics, loss_history=losses)
 
 
 _ENGINES: dict[tuple, _VIEngine] = {}
 
 
-def _engine(network: Network, settings: VISettings) -> _VIEngine:
-    key = _architecture(network, settings)
+def _engine(action: Any, settings: VISettings) -> _VIEngine:
+    key = _architecture(action, settings)
     engine = _ENGINES.get(key)
     if engine is None:
         with _quiet():
-            engine = _VIEngine(network, settings)
+            engine = _VIEngine(action, settings)
         _ENGINES[key] = engine
     return engine
 
@@ -276,13 +264,11 @@ def cache_size() -> int:
 # -- NUTS --------------------------------------------------------------------------------------
 
 
-def _fit_mcmc(
-    network: Network, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int
-) -> FitResult:
+def _fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int) -> FitResult:
     import arviz as az
 
-    model = _build_model(network, batch_size=None)
-    _set_inputs(model, network, context, rewards, 1.0)
+    model = _build_model(action, batch_size=None)
+    _set_inputs(model, action, context, rewards, 1.0)
     with _quiet(), model:
         idata = pm.sample(
             draws=settings.draws,
@@ -298,8 +284,9 @@ def _fit_mcmc(
         )
     posterior = idata.posterior
     parameters, rhat, ess = {}, {}, {}
-    for name in network.parameters:
-        draws = np.asarray(posterior[name]).reshape(-1, *network.parameters[name].shape)
+    shapes = {name: dist.shape for name, dist in action.parameters.items()}
+    for name, shape in shapes.items():
+        draws = np.asarray(posterior[name]).reshape(-1, *shape)
         mean, std = draws.mean(axis=0), draws.std(axis=0, ddof=1)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             raise FitError(f"NUTS returned non-finite draws for {name}")
@@ -322,40 +309,45 @@ def _fit_mcmc(
             + "; ".join(problems)
             + ". Consider more draws/tune or a higher target_accept.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
-    diagnostics = {
-        "method": "MCMC",
-        "draws": settings.draws,
-        "chains": settings.chains,
-        "max_rhat": max(rhat.values()),
-        "min_ess_bulk": min(ess.values()),
-        "divergences": divergences,
-    }
+    diagnostics = FitDiagnostics(
+        method="MCMC",
+        n_rows=len(rewards),
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        max_rhat=max(rhat.values()),
+        min_ess_bulk=min(ess.values()),
+        divergences=divergences,
+    )
     return FitResult(parameters=parameters, diagnostics=diagnostics)
+
+
+def _user_stacklevel() -> int:
+    """The ``stacklevel`` of a warning that points at the first frame outside pybandits (the user's call)."""
+    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # -- the entry point ---------------------------------------------------------------------------
 
 
-def fit_network(
-    network: Network,
-    context: np.ndarray,
-    rewards: np.ndarray,
-    settings: VISettings | MCMCSettings,
-    seed: int,
-) -> FitResult:
-    """Fit the posterior of ``network`` (its distributions are the prior) to one batch.
+def fit_model(action: Any, context: np.ndarray, rewards: np.ndarray, seed: int) -> FitResult:
+    """Fit the posterior of ``action`` (its distributions are the prior) to one batch.
 
     Parameters
     ----------
-    network : Network
-        The current distributions, used as the prior.
+    action : Bnn
+        The action model: its network and auxiliary distributions (the prior), its reward family
+        and its inference settings.
     context : numpy.ndarray
         ``(n_rows, n_features)`` float64, finite, validated by the caller.
     rewards : numpy.ndarray
-        ``(n_rows,)`` of 0/1.
-    settings : VISettings or MCMCSettings
+        ``(n_rows,)``, checked by the family, in reward units.
     seed : int
         Seed of every random draw of the fit.
 
@@ -366,9 +358,10 @@ def fit_network(
     """
     context = np.ascontiguousarray(context, dtype=np.float64)
     rewards = np.ascontiguousarray(rewards, dtype=np.float64)
+    settings = action.inference
     if isinstance(settings, VISettings):
-        return _engine(network, settings).run(network, context, rewards, settings, seed)
-    return _fit_mcmc(network, context, rewards, settings, seed)
+        return _engine(action, settings).run(action, context, rewards, settings, seed)
+    return _fit_mcmc(action, context, rewards, settings, seed)
 
 
 @contextlib.contextmanager

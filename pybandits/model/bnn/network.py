@@ -1,21 +1,26 @@
-"""A Bayesian neural network as plain arrays, and its numpy forward pass.
+"""A Bayesian neural network as plain arrays, and its one forward pass.
 
 The network maps ``n_features`` inputs through the hidden layers of ``hidden_dim_list`` (each
 followed by the activation, with a residual connection where a layer keeps its width and
-``use_residual_connections`` is set) to one logit; the reward is Bernoulli with that logit. With
-no hidden layer it is Bayesian logistic regression.
+``use_residual_connections`` is set) to one output. What the output means is the reward family's
+business (:mod:`pybandits.model.family`): a logit for Bernoulli rewards, a standardised mean for
+Gaussian ones. With no hidden layer the network is a Bayesian generalised linear model.
 
 Every weight matrix and bias vector is a :class:`~pybandits.model.priors.LocationScale`: the
-prior at cold start, the mean-field Normal posterior after a fit. Prediction draws one network per
-context row (Thompson sampling) and runs the forward pass as batched matrix products, with numpy
-only.
+prior at cold start, the mean-field Normal posterior after a fit.
+
+The forward pass is written once, in :func:`forward`, over an :class:`ArrayOps` namespace:
+prediction runs it with :data:`NUMPY_OPS` on one drawn network per context row, and the fitting
+layer runs the same function with PyTensor's operations to build the PyMC graph. The compile cache
+of the fitting layer is keyed by :attr:`Network.architecture`, derived from the same description.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
@@ -23,25 +28,66 @@ from pydantic import ConfigDict, Field, model_validator
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.priors import LocationScale
 
-__all__ = ["ACTIVATIONS", "Activation", "Layer", "Network", "forward"]
+__all__ = ["ACTIVATIONS", "NUMPY_OPS", "Activation", "ArrayOps", "Layer", "Network", "activate", "forward"]
 
 Activation = Literal["tanh", "relu", "sigmoid", "gelu"]
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "gelu")
 
-_GELU_C = np.sqrt(2.0 / np.pi)
+_GELU_C = float(np.sqrt(2.0 / np.pi))
 
 
-def _gelu(z: np.ndarray) -> np.ndarray:
-    # The tanh form of GELU; the fitting layer uses the same formula.
-    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + 0.044715 * z**3)))
+@dataclass(frozen=True)
+class ArrayOps:
+    """The few array operations the forward pass and the likelihoods need, for one array library.
+
+    ``matmul(hidden, weight)`` multiplies ``(n_rows, n_in)`` inputs by one ``(n_in, n_out)``
+    matrix, or (numpy only) by one matrix per row, ``(n_rows, n_in, n_out)``.
+    """
+
+    tanh: Callable[[Any], Any]
+    exp: Callable[[Any], Any]
+    log: Callable[[Any], Any]
+    maximum: Callable[[Any, Any], Any]
+    softplus: Callable[[Any], Any]
+    matmul: Callable[[Any, Any], Any]
 
 
-_NUMPY_ACTIVATIONS = {
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 0.5 * (1.0 + np.tanh(0.5 * z)),
-    "gelu": _gelu,
-}
+def _numpy_matmul(hidden: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    if weight.ndim == 3:  # one network per row
+        return np.einsum("ni,nio->no", hidden, weight)
+    return hidden @ weight
+
+
+#: numpy's operations: the prediction path.
+NUMPY_OPS = ArrayOps(
+    tanh=np.tanh,
+    exp=np.exp,
+    log=np.log,
+    maximum=np.maximum,
+    softplus=lambda z: np.logaddexp(0.0, z),
+    matmul=_numpy_matmul,
+)
+
+
+def activate(name: str, z: Any, ops: ArrayOps) -> Any:
+    """The activation ``name`` applied to ``z`` with ``ops`` (numpy or PyTensor).
+
+    GELU is its tanh form; the sigmoid is written with tanh, which is exact and never overflows.
+
+    Examples
+    --------
+    >>> activate("relu", np.array([-1.0, 2.0]), NUMPY_OPS)
+    array([0., 2.])
+    """
+    if name == "tanh":
+        return ops.tanh(z)
+    if name == "relu":
+        return ops.maximum(z, 0.0)
+    if name == "sigmoid":
+        return 0.5 * (1.0 + ops.tanh(0.5 * z))
+    if name == "gelu":
+        return 0.5 * z * (1.0 + ops.tanh(_GELU_C * (z + 0.044715 * z**3)))
+    raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {name!r}")
 
 
 class Layer(PyBanditsBaseModel):
@@ -74,7 +120,7 @@ class Layer(PyBanditsBaseModel):
 
 
 class Network(PyBanditsBaseModel):
-    """A Bayesian neural network with one logit output.
+    """A Bayesian neural network with one output.
 
     Attributes
     ----------
@@ -91,7 +137,7 @@ class Network(PyBanditsBaseModel):
     >>> net = Network.cold_start(3, [4], "relu", False, mu=0.0, sigma=1.0, nu=None)
     >>> net.n_features, net.hidden_dim_list, list(net.parameters)
     (3, [4], ['w0', 'b0', 'w1', 'b1'])
-    >>> net.mean_logits(np.ones((2, 3)))
+    >>> net.mean_outputs(np.ones((2, 3)))
     array([0., 0.])
     """
 
@@ -110,7 +156,7 @@ class Network(PyBanditsBaseModel):
                     f"expects {after.shape[0]} inputs"
                 )
         if self.layers[-1].shape[1] != 1:
-            raise ValueError(f"layers: expected one output (a logit), got {self.layers[-1].shape[1]}")
+            raise ValueError(f"layers: expected one output, got {self.layers[-1].shape[1]}")
         return self
 
     @classmethod
@@ -163,42 +209,72 @@ class Network(PyBanditsBaseModel):
             layers=layers, activation=self.activation, use_residual_connections=self.use_residual_connections
         )
 
-    def sample_logits(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One network drawn per row of ``context`` (``(n_rows, n_features)``); its logits ``(n_rows,)``."""
+    @property
+    def residual(self) -> tuple[bool, ...]:
+        """For every hidden layer, whether it adds its input to its output (the residual rule)."""
+        return tuple(self.use_residual_connections and layer.shape[0] == layer.shape[1] for layer in self.layers[:-1])
+
+    @property
+    def architecture(self) -> tuple:
+        """Everything about the network that shapes a compiled graph: a hashable key.
+
+        Layer shapes, the prior family of every tensor, the activation and the residual rule; not
+        the distributions' values.
+        """
+        tensors = tuple((name, dist.shape, dist.family) for name, dist in self.parameters.items())
+        return (tensors, self.activation, self.residual)
+
+    def sample_outputs(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One network drawn per row of ``context`` (``(n_rows, n_features)``); its outputs ``(n_rows,)``."""
         n_rows = context.shape[0]
         weights = [layer.weight.sample(n_rows, rng) for layer in self.layers]
         biases = [layer.bias.sample(n_rows, rng) for layer in self.layers]
-        return forward(context, weights, biases, self.activation, self.use_residual_connections)
+        return forward(NUMPY_OPS, context, weights, biases, self.activation, self.residual)
 
-    def mean_logits(self, context: np.ndarray) -> np.ndarray:
-        """Logits of the network at the distributions' locations, shape ``(n_rows,)``."""
+    def mean_outputs(self, context: np.ndarray) -> np.ndarray:
+        """Outputs of the network at the distributions' locations, shape ``(n_rows,)``."""
         weights = [layer.weight.mu for layer in self.layers]
         biases = [layer.bias.mu for layer in self.layers]
-        return forward(context, weights, biases, self.activation, self.use_residual_connections)
+        return forward(NUMPY_OPS, context, weights, biases, self.activation, self.residual)
 
 
 def forward(
-    context: np.ndarray,
-    weights: Sequence[np.ndarray],
-    biases: Sequence[np.ndarray],
+    ops: ArrayOps,
+    context: Any,
+    weights: Sequence[Any],
+    biases: Sequence[Any],
     activation: str,
-    use_residual_connections: bool,
-) -> np.ndarray:
-    """Logits of a network, shape ``(n_rows,)``.
+    residual: Sequence[bool],
+) -> Any:
+    """A network's outputs, shape ``(n_rows,)``: the one forward pass of numpy and PyTensor alike.
 
-    Each weight is ``(n_in, n_out)`` (one network for all rows) or ``(n_rows, n_in, n_out)`` (one
-    network per row); each bias ``(n_out,)`` or ``(n_rows, n_out)`` accordingly.
+    Parameters
+    ----------
+    ops : ArrayOps
+        :data:`NUMPY_OPS` for prediction, the fitting layer's PyTensor operations for fitting.
+    context : array
+        ``(n_rows, n_features)``.
+    weights, biases : sequences of arrays
+        Per layer, ``(n_in, n_out)`` and ``(n_out,)`` (one network), or with numpy
+        ``(n_rows, n_in, n_out)`` and ``(n_rows, n_out)`` (one network per row).
+    activation : str
+        Activation of the hidden layers.
+    residual : sequence of bool
+        Per hidden layer, whether its input is added to its output (:attr:`Network.residual`).
+
+    Examples
+    --------
+    >>> w = [np.eye(2), np.ones((2, 1))]
+    >>> b = [np.zeros(2), np.zeros(1)]
+    >>> forward(NUMPY_OPS, np.array([[1.0, -1.0]]), w, b, "relu", [True])  # relu([1, -1]) + [1, -1]
+    array([1.])
     """
-    act = _NUMPY_ACTIVATIONS[activation]
     hidden = context
     last = len(weights) - 1
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
-        if weight.ndim == 3:
-            z = np.einsum("ni,nio->no", hidden, weight) + bias
-        else:
-            z = hidden @ weight + bias
+        z = ops.matmul(hidden, weight) + bias
         if index == last:
             return z[:, 0]
-        out = act(z)
-        hidden = out + hidden if use_residual_connections and out.shape == hidden.shape else out
+        out = activate(activation, z, ops)
+        hidden = out + hidden if residual[index] else out
     raise AssertionError("unreachable: a network has at least one layer")

@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
@@ -73,6 +73,14 @@ class VISettings(PyBanditsBaseModel):
     init_scale: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.1
     n_mc_samples: Annotated[int, Field(ge=1, strict=True)] = 1
     progressbar: bool = False
+
+    #: The settings that shape the compiled ADVI graph; every other one is swapped in per fit.
+    GRAPH_FIELDS: ClassVar[tuple[str, ...]] = ("optimizer", "batch_size", "n_mc_samples")
+
+    @property
+    def graph_key(self) -> tuple:
+        """The values of :attr:`GRAPH_FIELDS`: part of the compile-cache key."""
+        return tuple(getattr(self, name) for name in self.GRAPH_FIELDS)
 
 
 class MCMCSettings(PyBanditsBaseModel):

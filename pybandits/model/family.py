@@ -1,0 +1,347 @@
+"""Reward families: everything a bandit assumes about its rewards, in one object per family.
+
+A family owns
+
+- the check of rewards at the public boundary (:meth:`RewardFamily.check_rewards`);
+- the likelihood of a reward given the network's output, written once over an
+  :class:`~pybandits.model.bnn.network.ArrayOps` namespace so that the fitting layer runs it with
+  PyTensor and tests run it with numpy (:meth:`RewardFamily.log_likelihood`);
+- the link from the network's output to the expected reward, which is what the strategies receive
+  (:meth:`RewardFamily.expected_reward`), and the second number ``predict`` reports per action;
+- the auxiliary parameters an action learns besides its network (the Gaussian noise scale);
+- the summary statistics an action keeps (:attr:`RewardFamily.stats_type`);
+- the conjugate posterior of a stochastic bandit's action (:attr:`RewardFamily.conjugate`).
+
+Nothing outside this module knows about sigmoids, 0/1 rewards or success counts. A new family
+(say Poisson counts) is one class here plus its tests.
+
+Examples
+--------
+>>> import numpy as np
+>>> Bernoulli().expected_reward(np.array([0.0]))
+array([0.5])
+>>> family = Gaussian(reward_loc=10.0, reward_scale=2.0)
+>>> family.expected_reward(np.array([1.0]))
+array([12.])
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from typing import Annotated, Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
+
+from pybandits._validation import reward_array
+from pybandits.base import PyBanditsBaseModel
+from pybandits.model.beta import Beta, BetaMO
+from pybandits.model.bnn.network import ArrayOps
+from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
+from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
+
+__all__ = ["Bernoulli", "BinaryCounts", "Family", "Gaussian", "Moments", "NoisePrior", "RewardFamily"]
+
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+_Count = Annotated[float, Field(ge=1.0, allow_inf_nan=False)]
+
+
+# -- summary statistics ------------------------------------------------------------------------
+
+
+class BinaryCounts(PyBanditsBaseModel):
+    """What an action with Bernoulli rewards counts: 1 plus the sum of rewards, 1 plus the sum of misses.
+
+    With 0/1 rewards these are whole numbers (the counts of 1s and 0s); soft rewards in [0, 1]
+    add their fraction to ``n_successes`` and the rest to ``n_failures``.
+
+    Examples
+    --------
+    >>> BinaryCounts().added(np.array([1, 0, 1]))
+    BinaryCounts(n_successes=3, n_failures=2)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    n_successes: Annotated[int, Field(ge=1, strict=True)] | _Count = 1
+    n_failures: Annotated[int, Field(ge=1, strict=True)] | _Count = 1
+
+    def added(self, rewards: np.ndarray) -> BinaryCounts:
+        """The counts after ``rewards`` (checked by :meth:`Bernoulli.check_rewards`)."""
+        successes = _whole_if_possible(rewards.sum())
+        failures = _whole_if_possible(len(rewards) - rewards.sum())
+        return BinaryCounts(n_successes=self.n_successes + successes, n_failures=self.n_failures + failures)
+
+
+class Moments(PyBanditsBaseModel):
+    """What an action with real-valued rewards keeps: the count, mean and spread of its rewards.
+
+    ``m2`` is the sum of squared deviations from the mean; merged batch by batch with the
+    parallel form of Welford's update, so it stays exact for rewards far from 0.
+
+    Examples
+    --------
+    >>> stats = Moments().added(np.array([1.0, 3.0])).added(np.array([5.0]))
+    >>> stats.n_observations, stats.reward_mean, stats.reward_sd
+    (3, 3.0, 2.0)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    n_observations: NonNegativeInt = 0
+    reward_mean: float = Field(default=0.0, allow_inf_nan=False)
+    m2: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+
+    @property
+    def reward_sd(self) -> float | None:
+        """Sample standard deviation of the rewards seen (None before two rewards)."""
+        return math.sqrt(self.m2 / (self.n_observations - 1)) if self.n_observations > 1 else None
+
+    def added(self, rewards: np.ndarray) -> Moments:
+        """The moments after ``rewards``."""
+        n_new = len(rewards)
+        if n_new == 0:
+            return self
+        mean_new = float(np.mean(rewards))
+        m2_new = float(np.sum((rewards - mean_new) ** 2))
+        n = self.n_observations + n_new
+        delta = mean_new - self.reward_mean
+        return Moments(
+            n_observations=n,
+            reward_mean=self.reward_mean + delta * n_new / n,
+            m2=self.m2 + m2_new + delta**2 * self.n_observations * n_new / n,
+        )
+
+
+def _whole_if_possible(value: float) -> int | float:
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+# -- the families ------------------------------------------------------------------------------
+
+
+class RewardFamily(PyBanditsBaseModel, ABC):
+    """Base class of the reward families (see the module notes for what a family owns)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    #: The statistics an action of this family keeps.
+    stats_type: ClassVar[type[PyBanditsBaseModel]]
+    #: The conjugate posterior of a stochastic bandit's action, and its multi-objective form.
+    conjugate: ClassVar[type[PyBanditsBaseModel]]
+    conjugate_mo: ClassVar[type[PyBanditsBaseModel]]
+    #: What ``predict`` calls the sampled expected rewards and the second number it reports.
+    prediction_names: ClassVar[tuple[str, str]]
+    #: What the rewards must be, for messages; the prefix of expected-reward columns in tables.
+    reward_kind: ClassVar[str]
+    expected_column: ClassVar[str]
+
+    @abstractmethod
+    def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
+        """Boolean mask of the finite float rewards this family refuses."""
+
+    @abstractmethod
+    def check_rewards(self, rewards: Any, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
+        """The rewards as an array, shape ``(n_rows,)`` or ``(n_rows, n_objectives)``, or an error."""
+
+    @abstractmethod
+    def expected_reward(self, outputs: np.ndarray) -> np.ndarray:
+        """Expected reward (in reward units) of network outputs, with numpy."""
+
+    @abstractmethod
+    def log_likelihood(self, ops: ArrayOps, outputs: Any, rewards: Any, aux: dict[str, Any]) -> Any:
+        """Log-likelihood of every row, with ``ops`` (numpy or PyTensor).
+
+        ``rewards`` are in the fitting scale (:meth:`fitting_rewards`); ``aux`` holds a tensor per
+        auxiliary parameter (:meth:`aux_prior`).
+        """
+
+    def fitting_rewards(self, rewards: np.ndarray) -> np.ndarray:
+        """Rewards in the scale the likelihood is written in."""
+        return np.asarray(rewards, dtype=np.float64)
+
+    def aux_prior(self) -> dict[str, LocationScale]:
+        """Cold-start distribution of every auxiliary parameter an action learns (none by default)."""
+        return {}
+
+    def prediction_detail(self, outputs: np.ndarray, aux: dict[str, LocationScale]) -> np.ndarray:
+        """The second number ``predict`` reports per row and action (same shape as ``outputs``)."""
+        return outputs
+
+    def fitted_to(self, rewards: np.ndarray) -> RewardFamily:
+        """The family with whatever it learns from a first batch of rewards (nothing by default)."""
+        return self
+
+    @property
+    def graph_key(self) -> tuple:
+        """What about the family shapes a compiled graph (its name and auxiliary tensors)."""
+        return (self.name, tuple((name, dist.shape) for name, dist in self.aux_prior().items()))
+
+
+class Bernoulli(RewardFamily):
+    """Rewards of 0 or 1 (or fractions in [0, 1]), with success probability ``sigmoid(output)``.
+
+    A soft reward ``y`` in [0, 1], such as the fraction of several impressions that converted, is
+    fitted with the Bernoulli log-likelihood written for fractions, ``y log p + (1 - y) log(1 - p)``:
+    the same as ``y`` successes and ``1 - y`` failures. Stochastic bandits add ``y`` and ``1 - y``
+    to the Beta counts, which is that likelihood's conjugate update.
+
+    Examples
+    --------
+    >>> Bernoulli().check_rewards([1, 0, 0.25], 3)
+    array([1.  , 0.  , 0.25])
+    """
+
+    name: Literal["bernoulli"] = "bernoulli"
+
+    stats_type: ClassVar[type[PyBanditsBaseModel]] = BinaryCounts
+    conjugate: ClassVar[type[PyBanditsBaseModel]] = Beta
+    conjugate_mo: ClassVar[type[PyBanditsBaseModel]] = BetaMO
+    prediction_names: ClassVar[tuple[str, str]] = ("probs", "weighted_sums")
+    reward_kind: ClassVar[str] = "0 or 1 (or a fraction in [0, 1])"
+    expected_column: ClassVar[str] = "probability"
+
+    def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
+        return ~((rewards >= 0.0) & (rewards <= 1.0))
+
+    def check_rewards(self, rewards: Any, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
+        array = reward_array(rewards, n_rows, n_objectives, "0/1 rewards (or fractions in [0, 1])")
+        outside = self.invalid_rewards(array)
+        if outside.any():
+            raise ValueError(f"rewards: expected {self.reward_kind}, got {array[outside][:5].tolist()}")
+        binary = (array == 0.0) | (array == 1.0)
+        return array.astype(np.int8) if binary.all() else array
+
+    def expected_reward(self, outputs: np.ndarray) -> np.ndarray:
+        # 1 / (1 + exp(-z)) keeps small probabilities' relative precision (exp overflows to inf: p = 0)
+        with np.errstate(over="ignore"):
+            return 1.0 / (1.0 + np.exp(-outputs))
+
+    def log_likelihood(self, ops: ArrayOps, outputs: Any, rewards: Any, aux: dict[str, Any]) -> Any:
+        # log sigmoid(z) = z - softplus(z) and log(1 - sigmoid(z)) = -softplus(z)
+        return rewards * outputs - ops.softplus(outputs)
+
+
+class NoisePrior(PyBanditsBaseModel):
+    """Normal prior of the log of a Gaussian action's noise standard deviation, in standardised units.
+
+    The default (``mu=log(0.5)``, ``sigma=1``) expects the noise to be about half the spread of
+    the rewards, and allows a tenth to three times it.
+
+    Examples
+    --------
+    >>> round(math.exp(NoisePrior().mu), 2)
+    0.5
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    mu: float = Field(default=math.log(0.5), ge=-20.0, le=20.0, allow_inf_nan=False)
+    sigma: float = Field(default=1.0, gt=0.0, le=10.0, allow_inf_nan=False)
+
+
+class Gaussian(RewardFamily):
+    """Real-valued rewards, Normal around the network's output with a learned noise scale.
+
+    Rewards are standardised for fitting: ``(reward - reward_loc) / reward_scale``. The location and
+    scale are given at cold start or, when not given, fitted once to the first batch an update
+    sees (its mean and standard deviation; a batch of equal rewards gives ``reward_scale`` 1, or
+    the rewards' magnitude when larger). They stay fixed afterwards, since every learned weight is
+    in their units. The network's output is the standardised mean; each action also learns the log
+    of its noise standard deviation (Normal posterior, prior :class:`NoisePrior`). Everything
+    reported is in reward units.
+
+    Attributes
+    ----------
+    noise_prior : NoisePrior
+    reward_loc, reward_scale : float, optional
+        The standardisation; None until given or fitted. ``reward_scale`` must be > 0.
+
+    Examples
+    --------
+    >>> family = Gaussian().fitted_to(np.array([100.0, 120.0, 140.0]))
+    >>> family.reward_loc, round(family.reward_scale, 2)
+    (120.0, 16.33)
+    """
+
+    name: Literal["gaussian"] = "gaussian"
+    noise_prior: NoisePrior = NoisePrior()
+    reward_loc: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)
+    reward_scale: float | None = Field(default=None, gt=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)
+
+    stats_type: ClassVar[type[PyBanditsBaseModel]] = Moments
+    conjugate: ClassVar[type[PyBanditsBaseModel]] = NormalInverseGamma
+    conjugate_mo: ClassVar[type[PyBanditsBaseModel]] = NormalInverseGammaMO
+    prediction_names: ClassVar[tuple[str, str]] = ("sampled_means", "noise_sd")
+    reward_kind: ClassVar[str] = f"a real number of magnitude <= {MAX_MAGNITUDE:g}"
+    expected_column: ClassVar[str] = "mean"
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Gaussian:
+        if (self.reward_loc is None) != (self.reward_scale is None):
+            raise ValueError(
+                f"reward_loc and reward_scale: expected both or neither, got reward_loc={self.reward_loc} "
+                f"and reward_scale={self.reward_scale}"
+            )
+        return self
+
+    @property
+    def standardised(self) -> bool:
+        """Whether the standardisation is set."""
+        return self.reward_scale is not None
+
+    @property
+    def _loc_scale(self) -> tuple[float, float]:
+        return (0.0, 1.0) if self.reward_scale is None else (self.reward_loc, self.reward_scale)  # type: ignore[return-value]
+
+    def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
+        return np.abs(rewards) > MAX_MAGNITUDE
+
+    def check_rewards(self, rewards: Any, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
+        array = reward_array(rewards, n_rows, n_objectives, "real-valued rewards")
+        too_large = self.invalid_rewards(array)
+        if too_large.any():
+            raise ValueError(
+                f"rewards: expected {self.reward_kind}, got {array[too_large][:5].tolist()}; "
+                "express the rewards in larger units"
+            )
+        return array
+
+    def expected_reward(self, outputs: np.ndarray) -> np.ndarray:
+        loc, scale = self._loc_scale
+        return loc + scale * outputs
+
+    def fitting_rewards(self, rewards: np.ndarray) -> np.ndarray:
+        loc, scale = self._loc_scale
+        return (np.asarray(rewards, dtype=np.float64) - loc) / scale
+
+    def log_likelihood(self, ops: ArrayOps, outputs: Any, rewards: Any, aux: dict[str, Any]) -> Any:
+        log_sd = aux["log_noise_sd"][0]
+        return -0.5 * ((rewards - outputs) / ops.exp(log_sd)) ** 2 - log_sd - _HALF_LOG_2PI
+
+    def aux_prior(self) -> dict[str, LocationScale]:
+        return {"log_noise_sd": LocationScale.full((1,), self.noise_prior.mu, self.noise_prior.sigma)}
+
+    def prediction_detail(self, outputs: np.ndarray, aux: dict[str, LocationScale]) -> np.ndarray:
+        """The noise standard deviation in reward units (at the posterior median of its log)."""
+        _, scale = self._loc_scale
+        return np.broadcast_to(scale * np.exp(aux["log_noise_sd"].mu[0]), outputs.shape).copy()
+
+    def noise_sd(self, aux: dict[str, LocationScale]) -> float:
+        """An action's noise standard deviation in reward units (posterior median)."""
+        return float(self._loc_scale[1] * np.exp(aux["log_noise_sd"].mu[0]))
+
+    def fitted_to(self, rewards: np.ndarray) -> Gaussian:
+        if self.standardised:
+            return self
+        rewards = np.asarray(rewards, dtype=np.float64)
+        loc = float(rewards.mean())
+        spread = float(rewards.std())
+        scale = spread if spread > 0 else max(1.0, abs(loc))
+        return self.model_copy(update={"reward_loc": loc, "reward_scale": scale})
+
+
+#: Any reward family, told apart by ``name`` in a state document.
+Family = Annotated[Bernoulli | Gaussian, Field(discriminator="name")]

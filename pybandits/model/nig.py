@@ -1,0 +1,153 @@
+"""Normal-Inverse-Gamma action models of the stochastic Gaussian bandits: exact conjugate posteriors.
+
+An action's rewards are Normal with unknown mean ``m`` and variance ``s2``. The prior is
+Normal-Inverse-Gamma: ``s2 ~ InvGamma(alpha, beta)`` and ``m | s2 ~ Normal(mu, s2 / kappa)``. After
+``n`` rewards with mean ``ybar`` and sum of squared deviations ``ss`` the posterior is again
+Normal-Inverse-Gamma, with
+
+- ``kappa' = kappa + n``
+- ``mu' = (kappa mu + n ybar) / kappa'``
+- ``alpha' = alpha + n / 2``
+- ``beta' = beta + ss / 2 + kappa n (ybar - mu)^2 / (2 kappa')``
+
+and the mean's marginal posterior is a Student-t with ``2 alpha'`` degrees of freedom, location
+``mu'`` and scale ``sqrt(beta' / (alpha' kappa'))``; Thompson sampling draws from it.
+
+The default prior (``mu=0, kappa=1, alpha=1, beta=1``) suits rewards of order one; for rewards of
+another scale give ``mu`` near their typical value and ``beta`` near their variance, so that an
+action never played is still sampled in the right range.
+
+Examples
+--------
+>>> import numpy as np
+>>> count, mean, squares = NormalInverseGamma.batch_stats(np.zeros(3, int), np.array([1.0, 2.0, 3.0]), n_actions=1)
+>>> model = NormalInverseGamma().updated(count[0], mean[0], squares[0])
+>>> model.kappa, model.mu, model.alpha, model.beta
+(4.0, 1.5, 2.5, 3.5)
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+import numpy as np
+from pydantic import ConfigDict, Field, NonNegativeInt
+
+from pybandits.base import PyBanditsBaseModel
+from pybandits.model.beta import Cost
+from pybandits.model.objectives import PerObjective
+from pybandits.model.protocol import ConjugateActions
+
+__all__ = ["NormalInverseGamma", "NormalInverseGammaMO"]
+
+_MAX = 1e300
+_Positive = Annotated[float, Field(gt=0.0, le=_MAX, allow_inf_nan=False)]
+
+
+class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
+    """Normal-Inverse-Gamma posterior of one action's mean reward and noise variance.
+
+    Attributes
+    ----------
+    mu : float, default 0
+        Location of the mean.
+    kappa : float, default 1
+        Pseudo-count of the location: the prior counts as ``kappa`` rewards.
+    alpha, beta : float, default 1
+        Shape and scale of the noise variance's inverse-gamma distribution.
+    n_observations : int
+        Rewards observed.
+    cost : float, optional
+        Cost of playing the action, for cost-control bandits.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = NormalInverseGamma(mu=5.0, kappa=1.0, alpha=2.0, beta=2.0)
+    >>> model.mean, model.sample(3, np.random.default_rng(0)).shape
+    (5.0, (3,))
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    mu: float = Field(default=0.0, ge=-_MAX, le=_MAX, allow_inf_nan=False)
+    kappa: _Positive = 1.0
+    alpha: _Positive = 1.0
+    beta: _Positive = 1.0
+    n_observations: NonNegativeInt = 0
+    cost: Cost | None = None
+
+    draw_parameters: ClassVar[tuple[str, ...]] = ("mu", "kappa", "alpha", "beta")
+
+    @property
+    def mean(self) -> float:
+        """Posterior mean of the mean reward."""
+        return self.mu
+
+    @property
+    def mean_scale(self) -> float:
+        """Scale of the mean reward's Student-t posterior, ``sqrt(beta / (alpha kappa))``."""
+        return float(np.sqrt(self.beta / (self.alpha * self.kappa)))
+
+    @property
+    def noise_sd(self) -> float:
+        """Square root of the noise variance's posterior mean, ``beta / (alpha - 1)`` (inf while ``alpha <= 1``)."""
+        return float(np.sqrt(self.beta / (self.alpha - 1.0))) if self.alpha > 1.0 else float("inf")
+
+    def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        """Mean rewards drawn from the posterior, shape ``(n_samples,)``."""
+        params = {name: np.asarray(getattr(self, name)) for name in self.draw_parameters}
+        return self.draw(params, n_samples, rng)
+
+    @staticmethod
+    def draw(params: dict[str, np.ndarray], n_samples: int, rng: np.random.Generator) -> np.ndarray:
+        """Mean rewards drawn for arrays of parameters, shape ``(n_samples, *shape)``."""
+        alpha = params["alpha"]
+        scale = np.sqrt(params["beta"] / (alpha * params["kappa"]))
+        return params["mu"] + scale * rng.standard_t(2.0 * alpha, size=(n_samples, *alpha.shape))
+
+    @staticmethod
+    def batch_stats(
+        played: np.ndarray, rewards: np.ndarray, n_actions: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per action: the number of rewards, their mean and their sum of squared deviations."""
+        count = np.bincount(played, minlength=n_actions)
+        total = np.bincount(played, weights=rewards, minlength=n_actions)
+        mean = np.divide(total, count, out=np.zeros(n_actions), where=count > 0)
+        squares = np.bincount(played, weights=(rewards - mean[played]) ** 2, minlength=n_actions)
+        return count, mean, squares
+
+    def updated(self, n: int, mean: float, squares: float) -> NormalInverseGamma:
+        """The posterior after ``n`` rewards of mean ``mean`` and sum of squared deviations ``squares``."""
+        if n == 0:
+            return self
+        kappa = self.kappa + n
+        mu = (self.kappa * self.mu + n * mean) / kappa
+        beta = self.beta + 0.5 * squares + 0.5 * self.kappa * n * (mean - self.mu) ** 2 / kappa
+        return self.model_copy(
+            update={
+                "mu": float(mu),
+                "kappa": float(kappa),
+                "alpha": float(self.alpha + 0.5 * n),
+                "beta": float(beta),
+                "n_observations": self.n_observations + int(n),
+            }
+        )
+
+
+class NormalInverseGammaMO(PerObjective, ConjugateActions, PyBanditsBaseModel):
+    """Normal-Inverse-Gamma posteriors of one action's mean rewards on several objectives.
+
+    Examples
+    --------
+    >>> model = NormalInverseGammaMO.cold_start(n_objectives=2, cost=1.0).updated([2, 1], [1.0, 3.0], [0.5, 0.0])
+    >>> model.n_observations, model.mu
+    ([2, 1], [0.6666666666666666, 1.5])
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    objectives: list[NormalInverseGamma] = Field(min_length=1)
+    cost: Cost | None = None
+
+    objective_type: ClassVar[type] = NormalInverseGamma

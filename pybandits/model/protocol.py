@@ -1,0 +1,65 @@
+"""The few methods every action model offers to the rest of the library.
+
+Transfer, the command line and the plots call these instead of asking which kind of model they
+hold. Contextual models (:class:`~pybandits.model.bnn.action.Bnn`) implement them with their
+network; the stochastic bandits' conjugate models share :class:`ConjugateActions`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, Self, runtime_checkable
+
+__all__ = ["ActionModel", "ConjugateActions"]
+
+
+@runtime_checkable
+class ActionModel(Protocol):
+    """What a bandit needs of an action model.
+
+    Examples
+    --------
+    >>> from pybandits.model import Beta, Bnn
+    >>> isinstance(Beta(), ActionModel), isinstance(Bnn.cold_start(n_features=2), ActionModel)
+    (True, True)
+    """
+
+    cost: float | None
+
+    @property
+    def n_objectives(self) -> int | None:
+        """Number of objectives, None for a single-objective model."""
+
+    def updated(self, *args: Any) -> Self:
+        """A new model after observing data (the arguments depend on the kind of bandit)."""
+
+    def grown(self, template: Self, action_id: str = "") -> Self:
+        """This model's learned state in ``template``'s configuration (transfer)."""
+
+    def summary(self) -> str:
+        """One line describing what the model has learned."""
+
+
+class ConjugateActions:
+    """``grown`` and ``summary`` of the stochastic bandits' conjugate models (one objective or several)."""
+
+    @property
+    def n_objectives(self) -> int | None:
+        """None: a single-objective model (multi-objective models override this)."""
+        return None
+
+    def grown(self, template: Self, action_id: str = "") -> Self:
+        """The learned posterior, with the template's cost: a conjugate posterior has nothing to grow."""
+        if type(template) is not type(self):
+            raise TypeError(
+                f"new_mab: expected a {type(self).__name__} action like current_mab's for action {action_id!r}, "
+                f"got {type(template).__name__}"
+            )
+        return self.model_copy(update={"cost": template.cost})  # type: ignore[attr-defined]
+
+    def summary(self) -> str:
+        """The posterior's parameters (per objective, joined by ``;``)."""
+        objectives = getattr(self, "__dict__", {}).get("objectives")
+        if objectives is not None:
+            return "; ".join(objective.summary() for objective in objectives)
+        values = self.model_dump(exclude={"cost"})  # type: ignore[attr-defined]
+        return ", ".join(f"{name}={value!r}" for name, value in values.items())

@@ -1,0 +1,92 @@
+"""Reward families: checks, links, likelihoods and statistics against their textbook forms."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pybandits.model.bnn.network import NUMPY_OPS
+from pybandits.model.family import Bernoulli, BinaryCounts, Gaussian, Moments, NoisePrior
+
+
+def test_bernoulli_likelihood_is_the_log_likelihood_of_fractions():
+    z = np.array([-3.0, -0.5, 0.0, 2.0, 30.0])
+    y = np.array([0.0, 0.25, 1.0, 0.6, 1.0])
+    p = 1.0 / (1.0 + np.exp(-z))
+    textbook = y * np.log(p) + (1.0 - y) * np.log1p(-p)
+    np.testing.assert_allclose(Bernoulli().log_likelihood(NUMPY_OPS, z, y, {}), textbook, rtol=1e-12, atol=1e-14)
+    # numerically safe where the textbook form is not
+    assert np.isfinite(Bernoulli().log_likelihood(NUMPY_OPS, np.array([800.0]), np.array([0.0]), {})).all()
+
+
+def test_gaussian_likelihood_is_the_normal_log_density_in_standardised_units():
+    family = Gaussian(reward_loc=10.0, reward_scale=4.0)
+    rewards = np.array([6.0, 10.0, 19.0])
+    outputs = np.array([0.5, -0.2, 1.0])
+    log_sd = np.array([math.log(0.7)])
+    y = (rewards - 10.0) / 4.0
+    textbook = -0.5 * ((y - outputs) / 0.7) ** 2 - math.log(0.7) - 0.5 * math.log(2 * math.pi)
+    got = family.log_likelihood(NUMPY_OPS, outputs, family.fitting_rewards(rewards), {"log_noise_sd": log_sd})
+    np.testing.assert_allclose(got, textbook, rtol=1e-12)
+    np.testing.assert_allclose(family.expected_reward(outputs), 10.0 + 4.0 * outputs)
+
+
+def test_bernoulli_rewards_keep_integers_and_accept_fractions():
+    assert Bernoulli().check_rewards([1, 0, True], 3).dtype == np.int8
+    assert Bernoulli().check_rewards([1, 0.5], 2).dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("family", "rewards", "error", "match"),
+    [
+        (Bernoulli(), [1, 2], ValueError, r"rewards: expected 0 or 1 \(or a fraction in \[0, 1\]\), got \[2.0\]"),
+        (Bernoulli(), [1, -0.1], ValueError, "rewards: expected 0 or 1"),
+        (Bernoulli(), [1, float("nan")], ValueError, "rewards: expected finite numbers, got \\[nan\\]"),
+        (Gaussian(), [1.0, float("inf")], ValueError, "rewards: expected finite numbers"),
+        (Gaussian(), [1.0, 1e9], ValueError, "rewards: expected a real number of magnitude <= 1e\\+06"),
+        (Gaussian(), ["1", "2"], TypeError, "rewards: expected real-valued rewards"),
+    ],
+)
+def test_refused_rewards_are_named(family, rewards, error, match):
+    with pytest.raises(error, match=match):
+        family.check_rewards(rewards, len(rewards))
+
+
+def test_integers_are_fine_for_gaussian_rewards():
+    assert Gaussian().check_rewards([1, 2, 3], 3).tolist() == [1.0, 2.0, 3.0]
+
+
+def test_gaussian_standardisation_is_fitted_once():
+    family = Gaussian().fitted_to(np.array([2.0, 4.0, 6.0]))
+    assert family.reward_loc == 4.0 and family.reward_scale == pytest.approx(np.std([2.0, 4.0, 6.0]))
+    assert family.fitted_to(np.array([100.0, 200.0])) is family
+    constant = Gaussian().fitted_to(np.array([50.0, 50.0]))
+    assert constant.reward_scale == 50.0  # equal rewards: the magnitude, never a zero scale
+    assert Gaussian().fitted_to(np.array([0.0])).reward_scale == 1.0
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"reward_loc": 1.0}, "both or neither"),
+        ({"reward_loc": 1.0, "reward_scale": 0.0}, "reward_scale"),
+        ({"noise_prior": NoisePrior(sigma=1.0), "reward_loc": 0.0, "reward_scale": -1.0}, "reward_scale"),
+    ],
+)
+def test_bad_gaussian_settings_are_refused(settings, match):
+    with pytest.raises(ValueError, match=match):
+        Gaussian(**settings)
+
+
+def test_statistics_merge_exactly():
+    rng = np.random.default_rng(0)
+    rewards = 1e5 + rng.normal(size=1000)
+    stats = Moments()
+    for chunk in np.array_split(rewards, 7):
+        stats = stats.added(chunk)
+    assert stats.n_observations == 1000
+    assert stats.reward_mean == pytest.approx(rewards.mean(), rel=1e-14)
+    assert stats.reward_sd == pytest.approx(rewards.std(ddof=1), rel=1e-9)
+    counts = BinaryCounts().added(np.array([1, 0, 1], dtype=np.int8)).added(np.array([0.5, 0.25]))
+    assert counts.n_successes == 3.75 and counts.n_failures == 3.25
+    assert isinstance(BinaryCounts().added(np.array([1, 1], dtype=np.int8)).n_successes, int)

@@ -257,10 +257,15 @@ class BaseCmab(BaseMab):
                     f"{cls.family_type.__name__} rewards; expected None, got {check.describe(value)}"
                 )
         given = {name: value for name, value in settings.items() if value is not None}
-        if "noise_prior" in given and not isinstance(given["noise_prior"], Mapping | NoisePrior):
-            raise TypeError(
-                f"noise_prior: expected a mapping with keys mu, sigma, got {check.describe(given['noise_prior'])}"
-            )
+        if "noise_prior" in given:
+            if not isinstance(given["noise_prior"], Mapping | NoisePrior):
+                raise TypeError(
+                    f"noise_prior: expected a mapping with keys mu, sigma, got {check.describe(given['noise_prior'])}"
+                )
+            try:
+                given["noise_prior"] = NoisePrior.model_validate(given["noise_prior"])
+            except ValidationError as error:
+                raise ValueError(f"noise_prior: {check.pydantic_problems(error)}") from None
         for name in ("reward_loc", "reward_scale"):
             if name in given and not check.is_real(given[name]):
                 raise TypeError(f"{name}: expected a real number, got {check.describe(given[name])}")

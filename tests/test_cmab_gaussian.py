@@ -62,8 +62,8 @@ def test_each_objective_has_its_own_standardisation():
         ({"reward_scale": -2.0, "reward_loc": 1.0}, ValueError, "reward_scale: expected a number > 0"),
         ({"reward_loc": 1.0}, ValueError, "reward_loc and reward_scale: expected both or neither"),
         ({"reward_loc": "1", "reward_scale": 1.0}, TypeError, "reward_loc: expected a real number"),
-        ({"noise_prior": {"mu": 0.0, "sigma": -1.0}}, ValueError, "noise_prior.sigma"),
-        ({"noise_prior": {"tau": 1.0}}, ValueError, "noise_prior.tau"),
+        ({"noise_prior": {"mu": 0.0, "sigma": -1.0}}, ValueError, "noise_prior: sigma: expected greater than 0"),
+        ({"noise_prior": {"tau": 1.0}}, ValueError, "noise_prior: tau: expected no such setting"),
         ({"noise_prior": 3.0}, TypeError, "noise_prior: expected a mapping"),
     ],
 )

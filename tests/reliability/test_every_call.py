@@ -18,10 +18,32 @@ import pytest
 
 import pybandits
 from pybandits import state as _state
-from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
+from pybandits.cmab import (
+    CmabBernoulli,
+    CmabBernoulliBAI,
+    CmabBernoulliCC,
+    CmabBernoulliMO,
+    CmabBernoulliMOCC,
+    CmabGaussian,
+    CmabGaussianBAI,
+    CmabGaussianCC,
+    CmabGaussianMO,
+    CmabGaussianMOCC,
+)
 from pybandits.mab import BaseMab
 from pybandits.simulation import CmabSimulator, SmabSimulator
-from pybandits.smab import SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC
+from pybandits.smab import (
+    SmabBernoulli,
+    SmabBernoulliBAI,
+    SmabBernoulliCC,
+    SmabBernoulliMO,
+    SmabBernoulliMOCC,
+    SmabGaussian,
+    SmabGaussianBAI,
+    SmabGaussianCC,
+    SmabGaussianMO,
+    SmabGaussianMOCC,
+)
 from pybandits.strategy import ClassicBandit
 from pybandits.transfer import describe_edit, edit_model_on_the_fly
 
@@ -41,7 +63,9 @@ def cold(cls: type, **overrides: Any) -> BaseMab:
 
 
 SMAB = [SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC]
+SMAB += [SmabGaussian, SmabGaussianBAI, SmabGaussianCC, SmabGaussianMO, SmabGaussianMOCC]
 CMAB = [CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC]
+CMAB += [CmabGaussian, CmabGaussianBAI, CmabGaussianCC, CmabGaussianMO, CmabGaussianMOCC]
 
 
 @dataclass(frozen=True)
@@ -131,6 +155,60 @@ def rows() -> list[Bad]:
                     "n_objectives",
                 )
             )
+        else:
+            table.append(
+                Bad(
+                    f"{n}.cold_start n_objectives on one objective",
+                    nothing,
+                    lambda _, c=cls: cold(c, n_objectives=2),
+                    TypeError,
+                    "n_objectives",
+                    "MO",
+                )
+            )
+        if not n.endswith("CC"):
+            table.append(
+                Bad(
+                    f"{n}.cold_start action_ids_cost without cost control",
+                    nothing,
+                    lambda _, c=cls: cold(c, action_ids_cost={"a": 1.0}),
+                    TypeError,
+                    "action_ids_cost",
+                    "CC",
+                )
+            )
+        # -- the reward family's settings: refused by Bernoulli bandits, checked by Gaussian ones
+        gaussian = "Gaussian" in n
+        if n.startswith("Smab"):
+            table.append(
+                Bad(
+                    f"{n}.cold_start prior",
+                    nothing,
+                    lambda _, c=cls: cold(c, prior={"kappa": -1.0} if "Gaussian" in c.__name__ else {"mu": 0.0}),
+                    ValueError if gaussian else TypeError,
+                    "prior",
+                    "kappa" if gaussian else "Gaussian",
+                )
+            )
+        else:
+            table += [
+                Bad(
+                    f"{n}.cold_start reward_scale",
+                    nothing,
+                    lambda _, c=cls: cold(c, reward_loc=0.0, reward_scale=0.0),
+                    ValueError if gaussian else TypeError,
+                    "reward_scale" if gaussian else "reward_loc",
+                    "> 0" if gaussian else "Gaussian",
+                ),
+                Bad(
+                    f"{n}.cold_start noise_prior",
+                    nothing,
+                    lambda _, c=cls: cold(c, noise_prior={"sigma": 0.0}),
+                    ValueError if gaussian else TypeError,
+                    "noise_prior",
+                    "sigma" if gaussian else "Gaussian",
+                ),
+            ]
         if n.startswith("Cmab"):
             table += [
                 Bad(
@@ -218,7 +296,26 @@ def rows() -> list[Bad]:
                 ValueError,
                 "rewards",
             ),
+            Bad(
+                f"{n}.update rewards not finite",
+                lambda _, c=cls: cold(c),
+                lambda m, r=good_rewards: m.update(actions=["a"], rewards=np.full(np.shape(r), np.inf)),
+                ValueError,
+                "rewards",
+                "finite",
+            ),
         ]
+        if "Bernoulli" in n:
+            table.append(
+                Bad(
+                    f"{n}.update rewards outside [0, 1]",
+                    lambda _, c=cls: cold(c),
+                    lambda m, r=good_rewards: m.update(actions=["a"], rewards=np.full(np.shape(r), 2.5)),
+                    ValueError,
+                    "rewards",
+                    "2.5",
+                )
+            )
     for cls in CMAB:
         n = cls.__name__
         good_rewards = [[1, 0]] if "MO" in n else [1]
@@ -269,11 +366,24 @@ def rows() -> list[Bad]:
             Bad(
                 f"{n}.update rewards",
                 lambda _, c=cls: cold(c),
-                lambda m: m.update(
-                    actions=["a"], rewards=[[2, 2]] if "MO" in m.__class__.__name__ else [2], context=np.zeros((1, 2))
+                lambda m, r=good_rewards: m.update(
+                    actions=["a"], rewards=np.full(np.shape(r), np.nan), context=np.zeros((1, 2))
                 ),
                 ValueError,
                 "rewards",
+                "finite",
+            ),
+            Bad(
+                f"{n}.update rewards outside the family's range",
+                lambda _, c=cls: cold(c),
+                lambda m, r=good_rewards: m.update(
+                    actions=["a"],
+                    rewards=np.full(np.shape(r), 2.5 if m.family.name == "bernoulli" else 1e9),
+                    context=np.zeros((1, 2)),
+                ),
+                ValueError,
+                "rewards",
+                "expected",
             ),
             Bad(
                 f"{n}.update executor",

@@ -9,7 +9,6 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import logistic_data
 
 import pybandits
 from pybandits.cli import main
@@ -18,11 +17,11 @@ from pybandits.smab import SmabBernoulli
 
 
 @pytest.fixture
-def job(tmp_path):
+def job(tmp_path, logistic):
     """A saved contextual bandit and a small day of logs."""
     mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 50}, random_seed=0)
     pybandits.save(mab, tmp_path / "state.json")
-    context, rewards, _ = logistic_data(60, seed=3)
+    context, rewards, _ = logistic.sample(60, seed=3)
     frame = pd.DataFrame(
         {"action": ["a", "b"] * 30, "reward": rewards, "f0": context[:, 0], "f1": context[:, 1], "f2": context[:, 2]}
     )
@@ -220,9 +219,9 @@ def test_console_script_runs(job):
     assert result.returncode == 0 and "CmabBernoulli" in result.stdout
 
 
-def test_a_killed_job_leaves_the_old_output_whole(job):
+def test_a_killed_job_leaves_the_old_output_whole(job, logistic):
     """SIGKILL the update at several moments: the output is always the old file or the new one, whole."""
-    context, rewards, _ = logistic_data(3000, seed=5)
+    context, rewards, _ = logistic.sample(3000, seed=5)
     pd.DataFrame(
         {"action": ["a", "b"] * 1500, "reward": rewards, "f0": context[:, 0], "f1": context[:, 1], "f2": context[:, 2]}
     ).to_csv(job / "big.csv", index=False)

@@ -139,11 +139,6 @@ def parse_json(state: str | bytes | Mapping[str, Any]) -> Any:
     raise TypeError(f"state: expected JSON text or a mapping, got {type(state).__name__}")
 
 
-def parse_document(state: str | bytes | Mapping[str, Any]) -> dict[str, Any]:
-    """Parse and check the envelope of a state document (JSON text or an already parsed object)."""
-    return check_envelope(parse_json(state))
-
-
 def check_envelope(document: Any) -> dict[str, Any]:
     """Check the envelope of a parsed state document; returns it as a dict."""
     if isinstance(document, Mapping):

@@ -73,8 +73,9 @@ class CmabSimulator:
         The bandit; :meth:`run` trains it in place (pass a copy to keep the original).
     reward_fn : callable, optional
         ``reward_fn(context) -> {action_id: probabilities}``, probabilities of shape ``(n_rows,)``
-        (``(n_rows, n_objectives)`` for multi-objective bandits). By default a
-        :class:`LogisticReward` with random weights.
+        (``(n_rows, n_objectives)`` for multi-objective bandits). By default every :meth:`run`
+        draws a :class:`LogisticReward` with random weights from its generator (so one seed
+        fixes the world too); the world a run played is in its result's ``truth["reward_fn"]``.
     n_updates : int, default 10
         Rounds of predict, reward and update.
     batch_size : int, default 100
@@ -127,8 +128,8 @@ class CmabSimulator:
         self.context_generator = context_generator or (lambda rng, n: rng.normal(size=(n, self.n_features)))
         self.progressbar = progressbar
 
-    def _truth(self, context: np.ndarray) -> np.ndarray:
-        probs = self.reward_fn(context)
+    def _truth(self, reward_fn: RewardFunction, context: np.ndarray) -> np.ndarray:
+        probs = reward_fn(context)
         ids = list(self.mab.actions)
         if not isinstance(probs, Mapping) or set(probs) != set(ids):
             got = sorted(probs) if isinstance(probs, Mapping) else type(probs).__name__
@@ -145,8 +146,9 @@ class CmabSimulator:
         """Play ``n_updates`` rounds; return the per-decision data and a summary."""
         world = reseed(self.mab, self.random_seed)
         ids = list(self.mab.actions)
-        if self.reward_fn is None:
-            self.reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
+        reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
+        if reward_fn is None:
+            reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
         progress = Progress(self.n_updates, self.progressbar)
         records = []
         for round_index in range(self.n_updates):
@@ -157,7 +159,7 @@ class CmabSimulator:
                     f"got {context.shape}"
                 )
             seen = context[:, : self.mab.input_dim]
-            truth = self._truth(context)
+            truth = self._truth(reward_fn, context)
             actions, _, _ = self.mab.predict(context=seen)
             chosen = np.array([ids.index(a) for a in actions])
             chosen_truth = truth[np.arange(self.batch_size), chosen]
@@ -179,5 +181,5 @@ class CmabSimulator:
         return build_result(
             records,
             self.mab,
-            {"reward_fn": self.reward_fn, "test_context": test_context, "n_features": self.n_features},
+            {"reward_fn": reward_fn, "test_context": test_context, "n_features": self.n_features},
         )

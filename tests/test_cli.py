@@ -1,5 +1,6 @@
 """The pybandits command line: success, failure with named file/row/column, atomic outputs."""
 
+import io
 import json
 import re
 import signal
@@ -91,6 +92,24 @@ def test_update_info_predict_edit(job, capsys):
     )
     assert "features                      3 -> 4" in capsys.readouterr().out
     assert pybandits.load(job / "v2.json").input_dim == 4
+
+
+def test_update_on_a_terminal_draws_a_bar_over_the_actions_unless_quiet(job, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # progress is on by default outside pytest, on a terminal
+    base = ["update", "--state", str(job / "state.json"), "--data", str(job / "day.csv"), "--out", str(job / "n.json")]
+    for quiet in (False, True):
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        assert main(base + ["--quiet"] * quiet) == 0
+        err = sys.stderr.getvalue()
+        if quiet:
+            assert err == ""
+        else:
+            assert "fitted a on 30 rows" in err and "fitted b on 30 rows" in err
+            assert "fitting actions" in err and "2/2" in err
 
 
 def test_update_with_two_workers_equals_one(job):

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from pybandits import _validation as check
+from pybandits._progress import progress_bar
 from pybandits.cmab import BaseCmab
 from pybandits.simulation.base import (
-    Progress,
     SimulationResult,
     build_result,
     check_sizes,
@@ -88,7 +88,8 @@ class CmabSimulator:
     random_seed : int, optional
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
     progressbar : bool, optional
-        Show progress on stderr; by default only when stderr is a terminal.
+        Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
+        shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
 
     Examples
     --------
@@ -149,34 +150,34 @@ class CmabSimulator:
         reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
         if reward_fn is None:
             reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
-        progress = Progress(self.n_updates, self.progressbar)
         records = []
-        for round_index in range(self.n_updates):
-            context = np.asarray(self.context_generator(world, self.batch_size), dtype=float)
-            if context.shape != (self.batch_size, self.n_features):
-                raise ValueError(
-                    f"context_generator: expected an array of shape ({self.batch_size}, {self.n_features}), "
-                    f"got {context.shape}"
+        with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
+            for round_index in range(self.n_updates):
+                context = np.asarray(self.context_generator(world, self.batch_size), dtype=float)
+                if context.shape != (self.batch_size, self.n_features):
+                    raise ValueError(
+                        f"context_generator: expected an array of shape ({self.batch_size}, {self.n_features}), "
+                        f"got {context.shape}"
+                    )
+                seen = context[:, : self.mab.input_dim]
+                truth = self._truth(reward_fn, context)
+                actions, _, _ = self.mab.predict(context=seen)
+                chosen = np.array([ids.index(a) for a in actions])
+                chosen_truth = truth[np.arange(self.batch_size), chosen]
+                rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
+                self.mab.update(actions=actions, rewards=rewards, context=seen)
+                records.append(
+                    {
+                        "round": np.full(self.batch_size, round_index),
+                        **{f"x{j}": context[:, j] for j in range(self.n_features)},
+                        "action": np.array(actions, dtype=object),
+                        **reward_columns(rewards),
+                        **expected_columns(ids, truth),
+                        "regret": pareto_regret(truth, chosen),
+                        "random_regret": random_policy_regret(truth),
+                    }
                 )
-            seen = context[:, : self.mab.input_dim]
-            truth = self._truth(reward_fn, context)
-            actions, _, _ = self.mab.predict(context=seen)
-            chosen = np.array([ids.index(a) for a in actions])
-            chosen_truth = truth[np.arange(self.batch_size), chosen]
-            rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
-            self.mab.update(actions=actions, rewards=rewards, context=seen)
-            records.append(
-                {
-                    "round": np.full(self.batch_size, round_index),
-                    **{f"x{j}": context[:, j] for j in range(self.n_features)},
-                    "action": np.array(actions, dtype=object),
-                    **reward_columns(rewards),
-                    **expected_columns(ids, truth),
-                    "regret": pareto_regret(truth, chosen),
-                    "random_regret": random_policy_regret(truth),
-                }
-            )
-            progress.update(round_index + 1)
+                bar.advance()
         test_context = np.asarray(self.context_generator(world, 200), dtype=float)
         return build_result(
             records,

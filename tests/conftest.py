@@ -1,6 +1,7 @@
 """Shared test helpers."""
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -26,19 +27,30 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-TRUE_WEIGHTS = np.array([1.0, -1.0, 0.5])
-TRUE_BIAS = 0.2
+@dataclass(frozen=True)
+class LogisticWorld:
+    """A logistic world: ``P(reward = 1 | x) = sigmoid(x @ weights + bias)``.
+
+    Tests get it from the ``logistic`` fixture (tests never import this module: under
+    ``--import-mode=importlib`` it is not importable); ``dataclasses.replace`` gives variants.
+    """
+
+    weights: np.ndarray
+    bias: float
+
+    def probability(self, context: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(context @ self.weights + self.bias)))
+
+    def sample(self, n_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Contexts and 0/1 rewards of ``n_rows`` rows, and their true probabilities."""
+        rng = np.random.default_rng(seed)
+        context = rng.normal(size=(n_rows, len(self.weights)))
+        probability = self.probability(context)
+        rewards = (rng.random(n_rows) < probability).astype(int)
+        return context, rewards, probability
 
 
-def logistic_data(n_rows: int, seed: int, weights: np.ndarray = TRUE_WEIGHTS, bias: float = TRUE_BIAS):
-    """Contexts and 0/1 rewards of a logistic world, and the true probabilities."""
-    rng = np.random.default_rng(seed)
-    context = rng.normal(size=(n_rows, len(weights)))
-    probability = 1.0 / (1.0 + np.exp(-(context @ weights + bias)))
-    rewards = (rng.random(n_rows) < probability).astype(int)
-    return context, rewards, probability
-
-
-@pytest.fixture
-def logistic():
-    return logistic_data
+@pytest.fixture(scope="session")
+def logistic() -> LogisticWorld:
+    """The shared logistic world of the contextual tests: weights (1, -1, 0.5), bias 0.2."""
+    return LogisticWorld(weights=np.array([1.0, -1.0, 0.5]), bias=0.2)

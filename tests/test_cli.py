@@ -1,5 +1,6 @@
 """The pybandits command line: success, failure with named file/row/column, atomic outputs."""
 
+import io
 import json
 import re
 import signal
@@ -9,7 +10,6 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import logistic_data
 
 import pybandits
 from pybandits.cli import main
@@ -18,11 +18,11 @@ from pybandits.smab import SmabBernoulli
 
 
 @pytest.fixture
-def job(tmp_path):
+def job(tmp_path, logistic):
     """A saved contextual bandit and a small day of logs."""
     mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 50}, random_seed=0)
     pybandits.save(mab, tmp_path / "state.json")
-    context, rewards, _ = logistic_data(60, seed=3)
+    context, rewards, _ = logistic.sample(60, seed=3)
     frame = pd.DataFrame(
         {"action": ["a", "b"] * 30, "reward": rewards, "f0": context[:, 0], "f1": context[:, 1], "f2": context[:, 2]}
     )
@@ -92,6 +92,24 @@ def test_update_info_predict_edit(job, capsys):
     )
     assert "features                      3 -> 4" in capsys.readouterr().out
     assert pybandits.load(job / "v2.json").input_dim == 4
+
+
+def test_update_on_a_terminal_draws_a_bar_over_the_actions_unless_quiet(job, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # progress is on by default outside pytest, on a terminal
+    base = ["update", "--state", str(job / "state.json"), "--data", str(job / "day.csv"), "--out", str(job / "n.json")]
+    for quiet in (False, True):
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        assert main(base + ["--quiet"] * quiet) == 0
+        err = sys.stderr.getvalue()
+        if quiet:
+            assert err == ""
+        else:
+            assert "fitted a on 30 rows" in err and "fitted b on 30 rows" in err
+            assert "fitting actions" in err and "2/2" in err
 
 
 def test_update_with_two_workers_equals_one(job):
@@ -223,9 +241,9 @@ def test_console_script_runs(job):
     assert result.returncode == 0 and "CmabBernoulli" in result.stdout
 
 
-def test_a_killed_job_leaves_the_old_output_whole(job):
+def test_a_killed_job_leaves_the_old_output_whole(job, logistic):
     """SIGKILL the update at several moments: the output is always the old file or the new one, whole."""
-    context, rewards, _ = logistic_data(3000, seed=5)
+    context, rewards, _ = logistic.sample(3000, seed=5)
     pd.DataFrame(
         {"action": ["a", "b"] * 1500, "reward": rewards, "f0": context[:, 0], "f1": context[:, 1], "f2": context[:, 2]}
     ).to_csv(job / "big.csv", index=False)

@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import TRUE_BIAS, TRUE_WEIGHTS, logistic_data
 
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
@@ -18,9 +17,9 @@ FAST = {"num_steps": 100}
 
 
 @pytest.fixture(scope="module")
-def learned():
+def learned(logistic):
     """One action fitted once to 1,000 rows of logistic data with the tutorial's num_steps=200."""
-    context, rewards, _ = logistic_data(1000, seed=7)
+    context, rewards, _ = logistic.sample(1000, seed=7)
     mab = CmabBernoulli.cold_start(action_ids={"a"}, n_features=3, update_kwargs={"num_steps": 200}, random_seed=3)
     mab.update(actions=["a"] * 1000, rewards=rewards, context=context)
     return mab
@@ -105,35 +104,35 @@ def test_prediction_does_not_import_pymc():
     assert out.stdout.split() == ["False", "False"]
 
 
-def test_one_update_with_200_steps_learns_the_logistic_truth(learned):
+def test_one_update_with_200_steps_learns_the_logistic_truth(learned, logistic):
     """The posterior predictive through ``predict`` is close to the true probability."""
     test_context = np.random.default_rng(11).normal(size=(30, 3))
-    truth = 1.0 / (1.0 + np.exp(-(test_context @ TRUE_WEIGHTS + TRUE_BIAS)))
+    truth = logistic.probability(test_context)
     _, probs, _ = learned.predict(context=np.repeat(test_context, 1000, axis=0))
     predictive = np.array([p["a"] for p in probs]).reshape(30, 1000).mean(axis=1)
     assert np.abs(predictive - truth).mean() < 0.05
 
 
-def test_posterior_is_stored_as_normal_arrays_with_sensible_scales(learned):
+def test_posterior_is_stored_as_normal_arrays_with_sensible_scales(learned, logistic):
     action = learned.actions["a"]
     weight = action.network.layers[0].weight
     assert weight.family == "normal"
-    assert np.allclose(weight.mu[:, 0], TRUE_WEIGHTS, atol=0.3)
+    assert np.allclose(weight.mu[:, 0], logistic.weights, atol=0.3)
     assert np.all((weight.sigma > 0.02) & (weight.sigma < 0.3))  # about 0.08 for 1,000 rows
     assert action.last_fit.method == "VI" and action.last_fit.n_rows == 1000 and action.last_fit.num_steps == 200
     assert action.loss_history.shape == (200,)
     assert action.loss_history[-20:].mean() < action.loss_history[:20].mean()
 
 
-def test_counts_are_added_on_update(learned):
+def test_counts_are_added_on_update(learned, logistic):
     action = learned.actions["a"]
-    _, rewards, _ = logistic_data(1000, seed=7)
+    _, rewards, _ = logistic.sample(1000, seed=7)
     assert action.n_successes == 1 + rewards.sum()
     assert action.n_failures == 1 + (1000 - rewards.sum())
 
 
-def test_update_is_sequential_and_reuses_the_compiled_step_function():
-    context, rewards, _ = logistic_data(200, seed=1)
+def test_update_is_sequential_and_reuses_the_compiled_step_function(logistic):
+    context, rewards, _ = logistic.sample(200, seed=1)
     mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=FAST, random_seed=0)
     actions = ["a", "b"] * 100
     mab.update(actions=actions, rewards=rewards, context=context)
@@ -147,8 +146,8 @@ def test_update_is_sequential_and_reuses_the_compiled_step_function():
     assert mab.actions["a"].n_successes + mab.actions["a"].n_failures - 2 == 300
 
 
-def test_same_seed_gives_the_same_fit():
-    context, rewards, _ = logistic_data(100, seed=2)
+def test_same_seed_gives_the_same_fit(logistic):
+    context, rewards, _ = logistic.sample(100, seed=2)
     results = []
     for _ in range(2):
         mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=FAST, random_seed=9)
@@ -157,8 +156,8 @@ def test_same_seed_gives_the_same_fit():
     assert results[0] == results[1]
 
 
-def test_minibatch_fit_agrees_with_full_batch():
-    context, rewards, _ = logistic_data(2000, seed=4)
+def test_minibatch_fit_agrees_with_full_batch(logistic):
+    context, rewards, _ = logistic.sample(2000, seed=4)
     means = {}
     for batch_size in (None, 256):
         kwargs = {"num_steps": 400} | ({"batch_size": batch_size} if batch_size else {})
@@ -166,11 +165,11 @@ def test_minibatch_fit_agrees_with_full_batch():
         mab.update(actions=["a"] * 2000, rewards=rewards, context=context)
         means[batch_size] = mab.actions["a"].network.layers[0].weight.mu[:, 0]
     assert np.allclose(means[None], means[256], atol=0.15)
-    assert np.allclose(means[256], TRUE_WEIGHTS, atol=0.25)
+    assert np.allclose(means[256], logistic.weights, atol=0.25)
 
 
-def test_convergence_stop_ends_early():
-    context, rewards, _ = logistic_data(500, seed=3)
+def test_convergence_stop_ends_early(logistic):
+    context, rewards, _ = logistic.sample(500, seed=3)
     mab = CmabBernoulli.cold_start(
         action_ids={"a"},
         n_features=3,
@@ -184,8 +183,8 @@ def test_convergence_stop_ends_early():
 
 
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "gelu", "tanh"])
-def test_hidden_layers_fit_and_predict(activation):
-    context, rewards, _ = logistic_data(200, seed=5)
+def test_hidden_layers_fit_and_predict(activation, logistic):
+    context, rewards, _ = logistic.sample(200, seed=5)
     mab = CmabBernoulli.cold_start(
         action_ids={"a"},
         n_features=3,
@@ -202,8 +201,8 @@ def test_hidden_layers_fit_and_predict(activation):
     assert all(0.0 <= p["a"] <= 1.0 for p in probs)
 
 
-def test_update_prints_nothing(capsys):
-    context, rewards, _ = logistic_data(50, seed=6)
+def test_update_prints_nothing(capsys, logistic):
+    context, rewards, _ = logistic.sample(50, seed=6)
     mab = CmabBernoulli.cold_start(action_ids={"a"}, n_features=3, update_kwargs=FAST, random_seed=0)
     mab.update(actions=["a"] * 50, rewards=rewards, context=context)
     captured = capsys.readouterr()
@@ -211,8 +210,8 @@ def test_update_prints_nothing(capsys):
     assert captured.err == ""
 
 
-def test_a_failed_fit_leaves_the_bandit_unchanged(monkeypatch):
-    context, rewards, _ = logistic_data(60, seed=8)
+def test_a_failed_fit_leaves_the_bandit_unchanged(monkeypatch, logistic):
+    context, rewards, _ = logistic.sample(60, seed=8)
     mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=FAST, random_seed=0)
     mab.update(actions=["a", "b"] * 30, rewards=rewards, context=context)
     before = mab.get_state()
@@ -232,8 +231,8 @@ def test_a_failed_fit_leaves_the_bandit_unchanged(monkeypatch):
     assert mab.get_state() == before
 
 
-def test_a_diverging_fit_raises_and_changes_nothing():
-    context, rewards, _ = logistic_data(100, seed=9)
+def test_a_diverging_fit_raises_and_changes_nothing(logistic):
+    context, rewards, _ = logistic.sample(100, seed=9)
     mab = CmabBernoulli.cold_start(
         action_ids={"a"}, n_features=3, update_kwargs={"num_steps": 50, "learning_rate": 1e300}, random_seed=0
     )
@@ -243,8 +242,8 @@ def test_a_diverging_fit_raises_and_changes_nothing():
     assert mab.get_state() == before
 
 
-def test_mcmc_update_records_diagnostics_and_agrees_with_advi():
-    context, rewards, _ = logistic_data(300, seed=10)
+def test_mcmc_update_records_diagnostics_and_agrees_with_advi(logistic):
+    context, rewards, _ = logistic.sample(300, seed=10)
     nuts = CmabBernoulli.cold_start(
         action_ids={"a"},
         n_features=3,
@@ -265,8 +264,8 @@ def test_mcmc_update_records_diagnostics_and_agrees_with_advi():
     assert np.all(np.abs(nuts_weight.mu - advi_weight.mu) < nuts_weight.sigma * 1.5)
 
 
-def test_mcmc_warns_when_diagnostics_are_poor():
-    context, rewards, _ = logistic_data(50, seed=12)
+def test_mcmc_warns_when_diagnostics_are_poor(logistic):
+    context, rewards, _ = logistic.sample(50, seed=12)
     mab = CmabBernoulli.cold_start(
         action_ids={"a"},
         n_features=3,
@@ -278,8 +277,8 @@ def test_mcmc_warns_when_diagnostics_are_poor():
         mab.update(actions=["a"] * 50, rewards=rewards, context=context)
 
 
-def test_cost_control_and_bai_variants():
-    context, rewards, _ = logistic_data(40, seed=13)
+def test_cost_control_and_bai_variants(logistic):
+    context, rewards, _ = logistic.sample(40, seed=13)
     cc = CmabBernoulliCC.cold_start(
         action_ids_cost={"cheap": 1.0, "dear": 9.0}, n_features=3, strategy=CostControlBandit(1.0), random_seed=0
     )
@@ -291,8 +290,8 @@ def test_cost_control_and_bai_variants():
     assert bai.actions["a"].n_successes + bai.actions["a"].n_failures == 22
 
 
-def test_multi_objective_variants():
-    context, _, _ = logistic_data(30, seed=14)
+def test_multi_objective_variants(logistic):
+    context, _, _ = logistic.sample(30, seed=14)
     rewards = np.random.default_rng(0).integers(0, 2, size=(30, 2))
     mo = CmabBernoulliMO.cold_start(
         action_ids={"a", "b"}, n_features=3, n_objectives=2, update_kwargs=FAST, random_seed=0
@@ -306,8 +305,8 @@ def test_multi_objective_variants():
     assert mocc.actions["b"].cost == 1.0 and mocc.n_objectives == 2
 
 
-def test_state_round_trip_after_update(tmp_path):
-    context, rewards, _ = logistic_data(80, seed=15)
+def test_state_round_trip_after_update(tmp_path, logistic):
+    context, rewards, _ = logistic.sample(80, seed=15)
     mab = CmabBernoulliCC.cold_start(
         action_ids_cost={"a": 1.0, "b": 2.5},
         n_features=3,
@@ -335,8 +334,8 @@ def test_state_of_multi_objective_bandit_round_trips():
     assert CmabBernoulliMO.from_state(mab.get_state()[1]) == mab
 
 
-def test_progressbar_reports_on_stderr_only(capsys):
-    context, rewards, _ = logistic_data(50, seed=6)
+def test_progressbar_reports_on_stderr_only(capsys, logistic):
+    context, rewards, _ = logistic.sample(50, seed=6)
     mab = CmabBernoulli.cold_start(
         action_ids={"a"}, n_features=3, update_kwargs={"num_steps": 100, "progressbar": True}, random_seed=0
     )

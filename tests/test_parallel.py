@@ -5,7 +5,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import logistic_data
 
 from pybandits.cmab import CmabBernoulli
 from pybandits.exceptions import FitError
@@ -14,10 +13,16 @@ from pybandits.parallel import process_pool
 SETTINGS = {"num_steps": 60}
 
 
-def batch(n_rows=300):
-    context, rewards, _ = logistic_data(n_rows, seed=21)
-    actions = np.array(["a", "b", "c"])[np.arange(n_rows) % 3]
-    return actions, rewards, context
+@pytest.fixture(scope="module")
+def batch(logistic):
+    """``batch(n_rows)``: actions a, b, c in turn, rewards and contexts of the logistic world."""
+
+    def make(n_rows=300):
+        context, rewards, _ = logistic.sample(n_rows, seed=21)
+        actions = np.array(["a", "b", "c"])[np.arange(n_rows) % 3]
+        return actions, rewards, context
+
+    return make
 
 
 def fresh():
@@ -25,7 +30,7 @@ def fresh():
 
 
 @pytest.fixture(scope="module")
-def sequential():
+def sequential(batch):
     mab = fresh()
     mab.update(*batch())
     return mab
@@ -46,7 +51,7 @@ def workers_dir(tmp_path_factory):
         os.environ["PYTENSOR_FLAGS"] = flags
 
 
-def test_process_pool_equals_sequential(sequential, workers_dir):
+def test_process_pool_equals_sequential(sequential, workers_dir, batch):
     mab = fresh()
     seen = []
     with process_pool(2) as executor:
@@ -57,7 +62,7 @@ def test_process_pool_equals_sequential(sequential, workers_dir):
     assert slots and all(name.startswith("slot-") for name in slots)  # each worker compiled in its own slot
 
 
-def test_dask_executor_equals_sequential(sequential):
+def test_dask_executor_equals_sequential(sequential, batch):
     distributed = pytest.importorskip("distributed")
     with (
         distributed.LocalCluster(
@@ -70,7 +75,7 @@ def test_dask_executor_equals_sequential(sequential):
     assert mab == sequential
 
 
-def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch):
+def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch, batch):
     mab = fresh()
     before = mab.get_state()
 
@@ -85,7 +90,7 @@ def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch):
     assert mab.get_state() == before
 
 
-def test_executor_must_be_an_executor():
+def test_executor_must_be_an_executor(batch):
     mab = fresh()
     with pytest.raises(TypeError, match="executor: expected a concurrent.futures.Executor or None"):
         mab.update(*batch(30), executor=4)

@@ -1,10 +1,10 @@
 """edit_model_on_the_fly: what is kept, grown, added, dropped and refused."""
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from conftest import logistic_data
 
 from pybandits.cmab import CmabBernoulli, CmabBernoulliCC, CmabBernoulliMO
 from pybandits.smab import SmabBernoulli, SmabBernoulliCC, SmabBernoulliMO
@@ -15,9 +15,9 @@ FAST = {"num_steps": 100}
 
 
 @pytest.fixture(scope="module")
-def trained_v1():
+def trained_v1(logistic):
     """A contextual bandit trained on 3 features, actions A and B, one hidden layer of 3."""
-    context, rewards, _ = logistic_data(200, seed=0)
+    context, rewards, _ = logistic.sample(200, seed=0)
     mab = CmabBernoulli.cold_start(
         action_ids={"A", "B"}, n_features=3, hidden_dim_list=[3], update_kwargs=FAST, random_seed=0
     )
@@ -205,9 +205,9 @@ def test_summary_reads_as_text_and_html(trained_v1):
     assert html.startswith("<table>") and "<td style='text-align:left'>3 -&gt; 4</td>" in html
 
 
-def test_first_update_after_an_edit_fits_the_grown_network(trained_v1):
+def test_first_update_after_an_edit_fits_the_grown_network(trained_v1, logistic):
     evolved = edit_model_on_the_fly(trained_v1, template(update_kwargs=FAST))
-    context, rewards, _ = logistic_data(90, seed=4, weights=np.array([1.0, -1.0, 0.5, 0.8]))
+    context, rewards, _ = replace(logistic, weights=np.array([1.0, -1.0, 0.5, 0.8])).sample(90, seed=4)
     evolved.update(actions=["A", "B", "C"] * 30, rewards=rewards, context=context)
     for action_id in ("A", "B", "C"):
         weight = evolved.actions[action_id].network.layers[0].weight

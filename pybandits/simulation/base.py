@@ -1,8 +1,7 @@
-"""What the simulators share: the round loop, regret bookkeeping, progress display and results."""
+"""What the simulators share: the round loop, regret bookkeeping and results."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,23 +44,6 @@ def random_policy_regret(truth: np.ndarray) -> np.ndarray:
         axis=1,
     )
     return per_action.mean(axis=1)
-
-
-class Progress:
-    """A one-line progress display on stderr, shown only on a terminal unless forced."""
-
-    def __init__(self, total: int, enabled: bool | None) -> None:
-        self.total = total
-        self.enabled = sys.stderr.isatty() if enabled is None else bool(enabled)
-
-    def update(self, done: int) -> None:
-        if self.enabled:
-            width = 30
-            filled = int(width * done / self.total)
-            sys.stderr.write(f"\rsimulating [{'#' * filled}{'.' * (width - filled)}] {done}/{self.total}")
-            if done == self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from pybandits import _validation as check
+from pybandits._progress import progress_bar
 from pybandits.cmab import BaseCmab
 from pybandits.simulation.base import (
-    Progress,
     SimulationResult,
     build_result,
     check_sizes,
@@ -73,8 +73,9 @@ class CmabSimulator:
         The bandit; :meth:`run` trains it in place (pass a copy to keep the original).
     reward_fn : callable, optional
         ``reward_fn(context) -> {action_id: probabilities}``, probabilities of shape ``(n_rows,)``
-        (``(n_rows, n_objectives)`` for multi-objective bandits). By default a
-        :class:`LogisticReward` with random weights.
+        (``(n_rows, n_objectives)`` for multi-objective bandits). By default every :meth:`run`
+        draws a :class:`LogisticReward` with random weights from its generator (so one seed
+        fixes the world too); the world a run played is in its result's ``truth["reward_fn"]``.
     n_updates : int, default 10
         Rounds of predict, reward and update.
     batch_size : int, default 100
@@ -87,7 +88,8 @@ class CmabSimulator:
     random_seed : int, optional
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
     progressbar : bool, optional
-        Show progress on stderr; by default only when stderr is a terminal.
+        Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
+        shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
 
     Examples
     --------
@@ -127,8 +129,8 @@ class CmabSimulator:
         self.context_generator = context_generator or (lambda rng, n: rng.normal(size=(n, self.n_features)))
         self.progressbar = progressbar
 
-    def _truth(self, context: np.ndarray) -> np.ndarray:
-        probs = self.reward_fn(context)
+    def _truth(self, reward_fn: RewardFunction, context: np.ndarray) -> np.ndarray:
+        probs = reward_fn(context)
         ids = list(self.mab.actions)
         if not isinstance(probs, Mapping) or set(probs) != set(ids):
             got = sorted(probs) if isinstance(probs, Mapping) else type(probs).__name__
@@ -145,39 +147,40 @@ class CmabSimulator:
         """Play ``n_updates`` rounds; return the per-decision data and a summary."""
         world = reseed(self.mab, self.random_seed)
         ids = list(self.mab.actions)
-        if self.reward_fn is None:
-            self.reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
-        progress = Progress(self.n_updates, self.progressbar)
+        reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
+        if reward_fn is None:
+            reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
         records = []
-        for round_index in range(self.n_updates):
-            context = np.asarray(self.context_generator(world, self.batch_size), dtype=float)
-            if context.shape != (self.batch_size, self.n_features):
-                raise ValueError(
-                    f"context_generator: expected an array of shape ({self.batch_size}, {self.n_features}), "
-                    f"got {context.shape}"
+        with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
+            for round_index in range(self.n_updates):
+                context = np.asarray(self.context_generator(world, self.batch_size), dtype=float)
+                if context.shape != (self.batch_size, self.n_features):
+                    raise ValueError(
+                        f"context_generator: expected an array of shape ({self.batch_size}, {self.n_features}), "
+                        f"got {context.shape}"
+                    )
+                seen = context[:, : self.mab.input_dim]
+                truth = self._truth(reward_fn, context)
+                actions, _, _ = self.mab.predict(context=seen)
+                chosen = np.array([ids.index(a) for a in actions])
+                chosen_truth = truth[np.arange(self.batch_size), chosen]
+                rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
+                self.mab.update(actions=actions, rewards=rewards, context=seen)
+                records.append(
+                    {
+                        "round": np.full(self.batch_size, round_index),
+                        **{f"x{j}": context[:, j] for j in range(self.n_features)},
+                        "action": np.array(actions, dtype=object),
+                        **reward_columns(rewards),
+                        **expected_columns(ids, truth),
+                        "regret": pareto_regret(truth, chosen),
+                        "random_regret": random_policy_regret(truth),
+                    }
                 )
-            seen = context[:, : self.mab.input_dim]
-            truth = self._truth(context)
-            actions, _, _ = self.mab.predict(context=seen)
-            chosen = np.array([ids.index(a) for a in actions])
-            chosen_truth = truth[np.arange(self.batch_size), chosen]
-            rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
-            self.mab.update(actions=actions, rewards=rewards, context=seen)
-            records.append(
-                {
-                    "round": np.full(self.batch_size, round_index),
-                    **{f"x{j}": context[:, j] for j in range(self.n_features)},
-                    "action": np.array(actions, dtype=object),
-                    **reward_columns(rewards),
-                    **expected_columns(ids, truth),
-                    "regret": pareto_regret(truth, chosen),
-                    "random_regret": random_policy_regret(truth),
-                }
-            )
-            progress.update(round_index + 1)
+                bar.advance()
         test_context = np.asarray(self.context_generator(world, 200), dtype=float)
         return build_result(
             records,
             self.mab,
-            {"reward_fn": self.reward_fn, "test_context": test_context, "n_features": self.n_features},
+            {"reward_fn": reward_fn, "test_context": test_context, "n_features": self.n_features},
         )

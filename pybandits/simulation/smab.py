@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from pybandits._progress import progress_bar
 from pybandits._validation import describe
 from pybandits.simulation.base import (
-    Progress,
     SimulationResult,
     build_result,
     check_sizes,
@@ -40,7 +40,8 @@ class SmabSimulator:
     random_seed : int, optional
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
     progressbar : bool, optional
-        Show progress on stderr; by default only when stderr is a terminal.
+        Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
+        shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
 
     Examples
     --------
@@ -98,23 +99,23 @@ class SmabSimulator:
         index = {a: j for j, a in enumerate(ids)}
         truth = np.broadcast_to(self.truth, (self.batch_size, *self.truth.shape))
         random_regret = random_policy_regret(truth)
-        progress = Progress(self.n_updates, self.progressbar)
         records = []
-        for round_index in range(self.n_updates):
-            actions, _ = self.mab.predict(n_samples=self.batch_size)
-            chosen = np.array([index[a] for a in actions])
-            chosen_truth = truth[np.arange(self.batch_size), chosen]
-            rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
-            self.mab.update(actions=actions, rewards=rewards)
-            records.append(
-                {
-                    "round": np.full(self.batch_size, round_index),
-                    "action": np.array(actions, dtype=object),
-                    **reward_columns(rewards),
-                    **expected_columns(ids, truth),
-                    "regret": pareto_regret(truth, chosen),
-                    "random_regret": random_regret,
-                }
-            )
-            progress.update(round_index + 1)
+        with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
+            for round_index in range(self.n_updates):
+                actions, _ = self.mab.predict(n_samples=self.batch_size)
+                chosen = np.array([index[a] for a in actions])
+                chosen_truth = truth[np.arange(self.batch_size), chosen]
+                rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
+                self.mab.update(actions=actions, rewards=rewards)
+                records.append(
+                    {
+                        "round": np.full(self.batch_size, round_index),
+                        "action": np.array(actions, dtype=object),
+                        **reward_columns(rewards),
+                        **expected_columns(ids, truth),
+                        "regret": pareto_regret(truth, chosen),
+                        "random_regret": random_regret,
+                    }
+                )
+                bar.advance()
         return build_result(records, self.mab, {"probs_reward": dict(zip(ids, self.truth.tolist(), strict=True))})

@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,71 +18,26 @@ STATES = [
     SmabBernoulliCC.cold_start(action_ids_cost={"a": 1.0, "b": 2.0}, epsilon=0.1, random_seed=0).get_state()[1],
 ]
 
-junk = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=5),
-    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=3),
-    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-)
-
-
-def paths(document, prefix=()):
-    """Every path to a value inside a JSON document."""
-    yield prefix
-    if isinstance(document, dict):
-        for key, value in document.items():
-            yield from paths(value, (*prefix, key))
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            yield from paths(value, (*prefix, index))
-
-
-def replace(document, path, value):
-    if not path:
-        return value
-    target = document
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
-    return document
-
-
-def usable_or_refused(text):
-    """``from_state`` either refuses with ValueError or gives a bandit that predicts finite numbers."""
-    try:
-        mab = BaseMab.from_state(text)
-    except ValueError:
-        return
-    if hasattr(mab, "input_dim"):
-        _, probs, _ = mab.predict(context=np.zeros((3, mab.input_dim)))
-    else:
-        _, probs = mab.predict(n_samples=3)
-    values = [v for row in probs for value in row.values() for v in np.atleast_1d(value)]
-    assert np.all(np.isfinite(values)) and all(0 <= v <= 1 for v in values)
-
 
 @settings(max_examples=150, deadline=None)
 @given(state=st.sampled_from(STATES), data=st.data())
-def test_a_value_replaced_anywhere(state, data):
+def test_a_value_replaced_anywhere(state, data, damage):
     document = json.loads(state)
-    path = data.draw(st.sampled_from(list(paths(document))))
-    usable_or_refused(json.dumps(replace(document, path, data.draw(junk))))
+    path = data.draw(st.sampled_from(list(damage.paths(document))))
+    damage.usable_or_refused(json.dumps(damage.replace(document, path, data.draw(damage.junk))))
 
 
 @settings(max_examples=60, deadline=None)
 @given(state=st.sampled_from(STATES), cut=st.floats(0.0, 1.0))
-def test_truncated_files(state, cut):
-    usable_or_refused(state[: int(len(state) * cut)])
+def test_truncated_files(state, cut, damage):
+    damage.usable_or_refused(state[: int(len(state) * cut)])
 
 
 @settings(max_examples=60, deadline=None)
 @given(state=st.sampled_from(STATES), data=st.data())
-def test_unknown_keys_are_refused(state, data):
+def test_unknown_keys_are_refused(state, data, damage):
     document = json.loads(state)
-    path = data.draw(st.sampled_from([p for p in paths(document) if isinstance(_get(document, p), dict)]))
+    path = data.draw(st.sampled_from([p for p in damage.paths(document) if isinstance(_get(document, p), dict)]))
     _get(document, path)["unexpected_key"] = 1
     try:
         BaseMab.from_state(json.dumps(document))

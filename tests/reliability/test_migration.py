@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_hostile_states import junk, paths, replace, usable_or_refused
 
 import pybandits
 from pybandits.cmab import BaseCmab
@@ -249,9 +248,9 @@ OLD_STATES = [RELEASES["5.0.0"]["bandits"][name]["state"] for name in ("smab_moc
 
 @settings(max_examples=120, deadline=None)
 @given(state=st.sampled_from(OLD_STATES), data=st.data())
-def test_damaged_old_states_are_refused_or_usable(state, data):
+def test_damaged_old_states_are_refused_or_usable(state, data, damage):
     document = json.loads(state)
-    path = data.draw(st.sampled_from(list(paths(document))))
+    path = data.draw(st.sampled_from(list(damage.paths(document))))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MigrationWarning)  # junk settings are named in a warning, not refused
-        usable_or_refused(json.dumps(replace(document, path, data.draw(junk))))
+        damage.usable_or_refused(json.dumps(damage.replace(document, path, data.draw(damage.junk))))

@@ -1,5 +1,7 @@
 """Plots render headless and hold the data they show."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -38,6 +40,18 @@ def test_smab_beliefs_plot_posteriors_and_truth(tmp_path, smab_result):
     assert len(densities) == 2 and truths == [0.2, 0.6]
     figure.savefig(tmp_path / "beliefs.png")
     assert (tmp_path / "beliefs.png").stat().st_size > 1000
+
+
+def test_smab_beliefs_are_the_beta_posterior_densities(smab_result):
+    """Each curve is the Beta(n_successes, n_failures) density (closed form for integer counts)."""
+    for line in plot_beliefs(smab_result).axes[0].get_lines():
+        if len(line.get_xdata()) == 2:
+            continue  # a vertical line at the truth
+        model = smab_result.mab.actions[line.get_label()]
+        a, b = model.n_successes, model.n_failures
+        x = np.asarray(line.get_xdata())
+        density = (a + b - 1) * math.comb(a + b - 2, a - 1) * x ** (a - 1) * (1 - x) ** (b - 1)
+        assert np.allclose(line.get_ydata(), density, rtol=1e-9, atol=1e-12)
 
 
 def test_multi_objective_beliefs_plot():

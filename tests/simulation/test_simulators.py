@@ -94,6 +94,34 @@ def test_cmab_multi_objective_simulation():
     assert len(result.data) == 40 and (result.data["regret"] >= 0).all()
 
 
+def test_every_cmab_run_draws_its_own_world_unless_one_is_given():
+    """Without a reward_fn each run plays a world drawn from its own generator; a given one is kept."""
+    context = np.random.default_rng(0).normal(size=(20, 2))
+
+    def run(simulator):
+        result = simulator.run()
+        played = result.truth["reward_fn"]
+        seen = result.data[["x0", "x1"]].to_numpy()
+        assert np.allclose(result.data["expected_a"], played(seen)["a"])  # the recorded world is the one played
+        return played
+
+    def fresh():
+        return CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, update_kwargs={"num_steps": 10})
+
+    simulator = CmabSimulator(fresh(), n_updates=1, batch_size=10)  # no seed: fresh entropy every run
+    first, second = run(simulator), run(simulator)
+    assert not np.allclose(first(context)["a"], second(context)["a"])  # not a replay of the first world
+    assert simulator.reward_fn is None
+
+    seeded = [run(CmabSimulator(fresh(), n_updates=1, batch_size=10, random_seed=seed)) for seed in (1, 2, 1)]
+    assert not np.allclose(seeded[0](context)["a"], seeded[1](context)["a"])
+    assert np.array_equal(seeded[0](context)["a"], seeded[2](context)["a"])  # one seed fixes the world
+
+    given = LogisticReward({"a": [1.0, 0.0], "b": [0.0, 1.0]})
+    simulator = CmabSimulator(fresh(), given, n_updates=1, batch_size=10)
+    assert run(simulator) is given and run(simulator) is given and simulator.reward_fn is given
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
@@ -131,11 +159,15 @@ def test_bad_cmab_simulator_arguments():
         CmabSimulator(mab, context_generator=lambda rng, n: np.zeros((n, 2)), batch_size=10, n_updates=1).run()
 
 
-def test_progress_goes_to_stderr_only_when_asked_or_on_a_terminal(capsys):
+def test_progress_goes_to_stderr_only_when_asked(capsys):
     SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3, progressbar=True).run()
     shown = capsys.readouterr()
-    assert shown.out == "" and "simulating [" in shown.err and "3/3" in shown.err
-    SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3).run()  # not a terminal here
-    assert capsys.readouterr().err == ""
+    assert shown.out == "" and "simulating" in shown.err and "3/3" in shown.err
+    SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3).run()  # off under pytest
+    assert capsys.readouterr() == ("", "")
     SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, n_updates=3, progressbar=False).run()
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr() == ("", "")
+    mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, update_kwargs={"num_steps": 10})
+    CmabSimulator(mab, n_updates=2, batch_size=10, random_seed=0, progressbar=True).run()
+    shown = capsys.readouterr()
+    assert shown.out == "" and "simulating" in shown.err and "2/2" in shown.err

@@ -23,12 +23,11 @@ import argparse
 import contextlib
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 import pybandits
-from pybandits._progress import progress_bar
 from pybandits.cmab import BaseCmab
 from pybandits.mab import BaseMab
 from pybandits.tabular import DataError, read_contexts, read_logged_rows, write_csv_atomically
@@ -53,20 +52,16 @@ def _n_features(mab: BaseMab) -> int:
     return mab.input_dim if isinstance(mab, BaseCmab) else 0
 
 
-@contextlib.contextmanager
-def _progress(quiet: bool, n_actions: int) -> Iterator[Callable[[str, int], None] | None]:
-    """The per-action fit callback: a line on stderr per fitted action, and a bar on a terminal."""
+def _progress(quiet: bool) -> Callable[[str, int], None] | None:
+    """The per-action fit callback: a line on stderr per fitted action (the update draws the bar)."""
     if quiet:
-        yield None
-        return
+        return None
     start = time.perf_counter()
-    with progress_bar(n_actions, "fitting actions") as bar:
 
-        def report(action_id: str, n_rows: int) -> None:
-            print(f"  fitted {action_id} on {n_rows} rows ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
-            bar.advance()
+    def report(action_id: str, n_rows: int) -> None:
+        print(f"  fitted {action_id} on {n_rows} rows ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
 
-        yield report
+    return report
 
 
 def _update(args: argparse.Namespace) -> None:
@@ -85,8 +80,14 @@ def _update(args: argparse.Namespace) -> None:
                 file=sys.stderr,
             )
         if isinstance(mab, BaseCmab):
-            with _progress(args.quiet, len(set(rows.actions.tolist()))) as callback:
-                mab.update(rows.actions, rows.rewards, rows.context, executor=executor, callback=callback)
+            mab.update(
+                rows.actions,
+                rows.rewards,
+                rows.context,
+                executor=executor,
+                callback=_progress(args.quiet),
+                progressbar=False if args.quiet else None,  # a bar over the actions on a terminal
+            )
         else:
             mab.update(rows.actions, rows.rewards)
     pybandits.save(mab, args.out)

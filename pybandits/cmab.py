@@ -38,6 +38,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from pybandits import _validation as check
+from pybandits._progress import progress_bar
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
@@ -344,6 +345,7 @@ class BaseCmab(BaseMab):
         context: object,
         executor: Executor | None = None,
         callback: Callable[[str, int], None] | None = None,
+        progressbar: bool | None = None,
     ) -> None:
         """Fit the played actions' posteriors to the observed rewards in their contexts.
 
@@ -361,7 +363,11 @@ class BaseCmab(BaseMab):
             Fit the played actions in parallel on this executor (see :mod:`pybandits.parallel`);
             with the same seed the result equals the sequential one.
         callback : callable, optional
-            ``callback(action_id, n_rows)`` after each action's fit, e.g. to show progress.
+            ``callback(action_id, n_rows)`` after each action's fit.
+        progressbar : bool, optional
+            Show a bar over the actions' fits. By default it is shown in a notebook or when stderr
+            is a terminal (never under pytest), so that a long update (the first one compiles for
+            tens of seconds) is visible; False hides it.
 
         Notes
         -----
@@ -381,6 +387,8 @@ class BaseCmab(BaseMab):
             raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
         if callback is not None and not callable(callback):
             raise TypeError(f"callback: expected a callable or None, got {check.describe(callback)}")
+        if progressbar is not None and not isinstance(progressbar, bool):
+            raise TypeError(f"progressbar: expected True, False or None, got {check.describe(progressbar)}")
         if played.size == 0:
             return
         check.warn_uninformative_features(features)
@@ -393,7 +401,14 @@ class BaseCmab(BaseMab):
                 rows = order[bounds[index] : bounds[index + 1]]
                 if rows.size:
                     tasks.append((action_id, rows, int(self._rng.integers(2**63))))
-            fitted = fit_actions(self.actions, tasks, features, observed, executor, callback)
+            with progress_bar(len(tasks), "fitting actions", progressbar) as bar:
+
+                def report(action_id: str, n_rows: int) -> None:
+                    bar.advance()
+                    if callback is not None:
+                        callback(action_id, n_rows)
+
+                fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
             self.actions = {**self.actions, **fitted}
 
     def _fit_families(self, observed: np.ndarray) -> None:

@@ -57,15 +57,15 @@ def test_one_update_learns_the_logistic_world(world, activation, hidden_dim_list
     cold = mab.actions["a"].network
     # The thresholds fail for an untrained network: at cold start the posterior mean predicts one
     # constant (probability 0.5, off by 0.30 on average) and a Thompson draw is noise.
-    assert correlation(cold.mean_logits(test_context), true_logits) == 0.0
-    assert probability_error(cold.mean_logits(test_context), true_logits) > 0.12
-    assert abs(correlation(cold.sample_logits(test_context, np.random.default_rng(0)), true_logits)) < 0.2
+    assert correlation(cold.mean_outputs(test_context), true_logits) == 0.0
+    assert probability_error(cold.mean_outputs(test_context), true_logits) > 0.12
+    assert abs(correlation(cold.sample_outputs(test_context, np.random.default_rng(0)), true_logits)) < 0.2
 
     context, rewards, _ = steep.sample(N_ROWS, seed=7)
     mab.update(actions=["a"] * N_ROWS, rewards=rewards, context=context)
 
     # Over fit seeds 0-4 and data seeds 7-9 the correlation was 0.915 to 0.997 and the error 0.020
     # to 0.074 (tanh-residual the weakest); the error also checks this activation's numpy forward pass.
-    learned = mab.actions["a"].network.mean_logits(test_context)
+    learned = mab.actions["a"].network.mean_outputs(test_context)
     assert correlation(learned, true_logits) > 0.8
     assert probability_error(learned, true_logits) < 0.12

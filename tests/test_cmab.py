@@ -342,4 +342,15 @@ def test_progressbar_reports_on_stderr_only(capsys, logistic):
     mab.update(actions=["a"] * 50, rewards=rewards, context=context)
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "ADVI step 100/100" in captured.err
+    assert "ADVI steps" in captured.err and "100/100" in captured.err
+    assert "fitting actions" not in captured.err  # the update's own bar is off under pytest by default
+
+
+def test_the_update_bar_counts_the_fitted_actions(capsys, logistic):
+    context, rewards, _ = logistic.sample(50, seed=6)
+    mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 20})
+    mab.update(actions=["a", "b"] * 25, rewards=rewards, context=context, progressbar=True)
+    captured = capsys.readouterr()
+    assert captured.out == "" and "fitting actions" in captured.err and "2/2" in captured.err
+    mab.update(actions=["a", "b"] * 25, rewards=rewards, context=context, progressbar=False)
+    assert capsys.readouterr().err == ""

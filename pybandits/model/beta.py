@@ -18,6 +18,7 @@ Beta(n_successes=4, n_failures=2, cost=None)
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, ClassVar
 
 import numpy as np
@@ -72,6 +73,32 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
     def n_observations(self) -> int | float:
         """Number of rewards observed."""
         return self.n_successes + self.n_failures - 2
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """Posterior density of the success probability at ``x`` in [0, 1].
+
+        Computed in logs, so that large counts neither overflow nor underflow. At the ends of
+        [0, 1] the density is 0, finite (a parameter equal to 1) or infinite, as in the limit.
+
+        Examples
+        --------
+        >>> Beta(n_successes=2, n_failures=2).pdf(np.array([0.0, 0.5, 1.0])).round(12).tolist()
+        [0.0, 1.5, 0.0]
+        >>> Beta(n_successes=1, n_failures=3).pdf(np.array([0.0, 1.0])).round(12).tolist()
+        [3.0, 0.0]
+        """
+        a, b = float(self.n_successes), float(self.n_failures)
+        x = np.asarray(x, dtype=float)
+        log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # (a - 1) log(x), with 0 log(0) read as 0 so that a == 1 (or b == 1) stays finite at the ends
+            log_x = np.zeros_like(x) if a == 1.0 else (a - 1.0) * np.log(x)
+            log_1mx = np.zeros_like(x) if b == 1.0 else (b - 1.0) * np.log1p(-x)
+            return np.exp(log_norm + log_x + log_1mx)
+
+    def plot_range(self) -> tuple[float, float]:
+        """Where the posterior's density lives: [0, 1]."""
+        return 0.0, 1.0
 
     @staticmethod
     def draw(params: dict[str, np.ndarray], n_samples: int, rng: np.random.Generator) -> np.ndarray:

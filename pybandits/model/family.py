@@ -137,6 +137,8 @@ class RewardFamily(PyBanditsBaseModel, ABC):
     #: What the rewards must be, for messages; the prefix of expected-reward columns in tables.
     reward_kind: ClassVar[str]
     expected_column: ClassVar[str]
+    #: What an expected reward is, for messages (a simulator's truth).
+    expected_kind: ClassVar[str]
 
     @abstractmethod
     def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
@@ -157,6 +159,10 @@ class RewardFamily(PyBanditsBaseModel, ABC):
         ``rewards`` are in the fitting scale (:meth:`fitting_rewards`); ``aux`` holds a tensor per
         auxiliary parameter (:meth:`aux_prior`).
         """
+
+    @abstractmethod
+    def simulate(self, expected: np.ndarray, rng: np.random.Generator, noise_sd: float | None) -> np.ndarray:
+        """Rewards drawn around ``expected`` rewards, for simulators (``noise_sd`` for families with noise)."""
 
     def fitting_rewards(self, rewards: np.ndarray) -> np.ndarray:
         """Rewards in the scale the likelihood is written in."""
@@ -202,6 +208,7 @@ class Bernoulli(RewardFamily):
     prediction_names: ClassVar[tuple[str, str]] = ("probs", "weighted_sums")
     reward_kind: ClassVar[str] = "0 or 1 (or a fraction in [0, 1])"
     expected_column: ClassVar[str] = "probability"
+    expected_kind: ClassVar[str] = "a probability in [0, 1]"
 
     def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
         return ~((rewards >= 0.0) & (rewards <= 1.0))
@@ -213,6 +220,11 @@ class Bernoulli(RewardFamily):
             raise ValueError(f"rewards: expected {self.reward_kind}, got {array[outside][:5].tolist()}")
         binary = (array == 0.0) | (array == 1.0)
         return array.astype(np.int8) if binary.all() else array
+
+    def simulate(self, expected: np.ndarray, rng: np.random.Generator, noise_sd: float | None) -> np.ndarray:
+        if noise_sd is not None:
+            raise TypeError(f"noise_sd: Bernoulli rewards have no noise scale; expected None, got {noise_sd!r}")
+        return (rng.random(expected.shape) < expected).astype(int)
 
     def expected_reward(self, outputs: np.ndarray) -> np.ndarray:
         # 1 / (1 + exp(-z)) keeps small probabilities' relative precision (exp overflows to inf: p = 0)
@@ -277,6 +289,7 @@ class Gaussian(RewardFamily):
     prediction_names: ClassVar[tuple[str, str]] = ("sampled_means", "noise_sd")
     reward_kind: ClassVar[str] = f"a real number of magnitude <= {MAX_MAGNITUDE:g}"
     expected_column: ClassVar[str] = "mean"
+    expected_kind: ClassVar[str] = f"a mean reward of magnitude <= {MAX_MAGNITUDE:g}"
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> Gaussian:
@@ -308,6 +321,10 @@ class Gaussian(RewardFamily):
                 "express the rewards in larger units"
             )
         return array
+
+    def simulate(self, expected: np.ndarray, rng: np.random.Generator, noise_sd: float | None) -> np.ndarray:
+        """Normal rewards around ``expected`` with standard deviation ``noise_sd`` (1 when None)."""
+        return expected + (1.0 if noise_sd is None else noise_sd) * rng.standard_normal(expected.shape)
 
     def expected_reward(self, outputs: np.ndarray) -> np.ndarray:
         loc, scale = self._loc_scale

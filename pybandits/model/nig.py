@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, ClassVar
 
 import numpy as np
@@ -93,6 +94,23 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
     def noise_sd(self) -> float:
         """Square root of the noise variance's posterior mean, ``beta / (alpha - 1)`` (inf while ``alpha <= 1``)."""
         return float(np.sqrt(self.beta / (self.alpha - 1.0))) if self.alpha > 1.0 else float("inf")
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        """Posterior density of the mean reward at ``x``: the Student-t marginal.
+
+        Examples
+        --------
+        >>> round(float(NormalInverseGamma(mu=1.0, kappa=1.0, alpha=1.0, beta=1.0).pdf(np.array([1.0]))[0]), 4)
+        0.3536
+        """
+        nu, scale = 2.0 * self.alpha, self.mean_scale
+        z = (np.asarray(x, dtype=float) - self.mu) / scale
+        log_norm = math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(nu * math.pi) - math.log(scale)
+        return np.exp(log_norm - (nu + 1) / 2 * np.log1p(z**2 / nu))
+
+    def plot_range(self) -> tuple[float, float]:
+        """Where most of the mean's posterior lies: six scales either side of ``mu``."""
+        return self.mu - 6.0 * self.mean_scale, self.mu + 6.0 * self.mean_scale
 
     def sample(self, n_samples: int, rng: np.random.Generator) -> np.ndarray:
         """Mean rewards drawn from the posterior, shape ``(n_samples,)``."""

@@ -8,11 +8,12 @@ same rounds. :mod:`pybandits.simulation.plots` draws the results; it needs matpl
 """
 
 from pybandits.simulation.base import SimulationResult, SimulationSummary, pareto_regret
-from pybandits.simulation.cmab import CmabSimulator, LogisticReward
+from pybandits.simulation.cmab import CmabSimulator, LinearReward, LogisticReward
 from pybandits.simulation.smab import SmabSimulator
 
 __all__ = [
     "CmabSimulator",
+    "LinearReward",
     "LogisticReward",
     "SimulationResult",
     "SimulationSummary",

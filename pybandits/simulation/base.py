@@ -121,6 +121,22 @@ class SimulationResult:
     mab: Any
 
 
+def check_noise_sd(mab: Any, noise_sd: float | None) -> float | None:
+    """``noise_sd`` for a Gaussian bandit's world: None or a finite number > 0; Bernoulli worlds have none."""
+    if noise_sd is None:
+        return None
+    if mab.family.name == "bernoulli":
+        raise TypeError(
+            f"noise_sd: {type(mab).__name__} has Bernoulli rewards, which have no noise scale; "
+            f"expected None, got {check.describe(noise_sd)}"
+        )
+    if not check.is_real(noise_sd):
+        raise TypeError(f"noise_sd: expected a real number > 0, got {check.describe(noise_sd)}")
+    if not (np.isfinite(noise_sd) and noise_sd > 0):
+        raise ValueError(f"noise_sd: expected a finite number > 0, got {noise_sd!r}")
+    return float(noise_sd)
+
+
 def check_sizes(n_updates: int, batch_size: int, random_seed: int | None) -> tuple[int, int, int | None]:
     """Validate the loop sizes and the seed shared by every simulator."""
     return (

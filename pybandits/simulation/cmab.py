@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Self
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from pybandits.cmab import BaseCmab
 from pybandits.simulation.base import (
     SimulationResult,
     build_result,
+    check_noise_sd,
     check_sizes,
     expected_columns,
     pareto_regret,
@@ -20,12 +22,51 @@ from pybandits.simulation.base import (
     reward_columns,
 )
 
-__all__ = ["CmabSimulator", "LogisticReward"]
+__all__ = ["CmabSimulator", "LinearReward", "LogisticReward"]
 
 RewardFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 
-class LogisticReward:
+class LinearReward:
+    """Expected rewards that are linear in the context: ``context @ w[a] + b[a]`` (a Gaussian world).
+
+    Parameters
+    ----------
+    weights : mapping
+        Action id to a weight vector ``(n_features,)`` (``(n_features, n_objectives)`` for several
+        objectives).
+    biases : mapping, optional
+        Action id to a bias (a vector per objective); 0 by default.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> world = LinearReward({"a": [2.0, 0.0], "b": [-2.0, 0.0]}, biases={"a": 10.0, "b": 10.0})
+    >>> {a: m.tolist() for a, m in world(np.array([[1.0, 5.0]])).items()}
+    {'a': [12.0], 'b': [8.0]}
+    """
+
+    def __init__(self, weights: Mapping[str, Sequence[float]], biases: Mapping[str, float] | None = None) -> None:
+        self.weights = {a: np.asarray(w, dtype=float) for a, w in weights.items()}
+        self.biases = {a: np.asarray((biases or {}).get(a, 0.0), dtype=float) for a in self.weights}
+
+    @classmethod
+    def random(
+        cls, action_ids: Sequence[str], n_features: int, rng: np.random.Generator, n_objectives: int | None = None
+    ) -> Self:
+        """Weights drawn from a standard normal, biases from N(0, 0.5^2)."""
+        shape = (n_features,) if n_objectives is None else (n_features, n_objectives)
+        bias_shape = () if n_objectives is None else (n_objectives,)
+        return cls(
+            {a: rng.normal(size=shape) for a in action_ids},
+            {a: rng.normal(scale=0.5, size=bias_shape) for a in action_ids},
+        )
+
+    def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
+        return {a: context @ w + self.biases[a] for a, w in self.weights.items()}
+
+
+class LogisticReward(LinearReward):
     """Reward probabilities that are logistic in the context: ``sigmoid(context @ w[a] + b[a])``.
 
     Parameters
@@ -44,28 +85,15 @@ class LogisticReward:
     {'a': [0.881], 'b': [0.119]}
     """
 
-    def __init__(self, weights: Mapping[str, Sequence[float]], biases: Mapping[str, float] | None = None) -> None:
-        self.weights = {a: np.asarray(w, dtype=float) for a, w in weights.items()}
-        self.biases = {a: np.asarray((biases or {}).get(a, 0.0), dtype=float) for a in self.weights}
-
-    @classmethod
-    def random(
-        cls, action_ids: Sequence[str], n_features: int, rng: np.random.Generator, n_objectives: int | None = None
-    ) -> LogisticReward:
-        """Weights drawn from a standard normal, biases from N(0, 0.5^2)."""
-        shape = (n_features,) if n_objectives is None else (n_features, n_objectives)
-        bias_shape = () if n_objectives is None else (n_objectives,)
-        return cls(
-            {a: rng.normal(size=shape) for a in action_ids},
-            {a: rng.normal(scale=0.5, size=bias_shape) for a in action_ids},
-        )
-
     def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
-        return {a: 1.0 / (1.0 + np.exp(-(context @ w + self.biases[a]))) for a, w in self.weights.items()}
+        return {a: 1.0 / (1.0 + np.exp(-linear)) for a, linear in super().__call__(context).items()}
 
 
 class CmabSimulator:
-    """Play a contextual bandit against a world whose reward probabilities depend on the context.
+    """Play a contextual bandit against a world whose expected rewards depend on the context.
+
+    A Bernoulli bandit's world gives reward probabilities and draws 0/1 rewards; a Gaussian
+    bandit's world gives mean rewards and draws Normal rewards around them with ``noise_sd``.
 
     Parameters
     ----------
@@ -87,6 +115,9 @@ class CmabSimulator:
         ``context_generator(rng, n_rows) -> (n_rows, n_features)`` array; standard normal by default.
     random_seed : int, optional
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
+    noise_sd : float, optional
+        Gaussian bandits only: the standard deviation of the rewards around their means (1 by
+        default).
     progressbar : bool, optional
         Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
         shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
@@ -111,9 +142,11 @@ class CmabSimulator:
         context_generator: Callable[[np.random.Generator, int], np.ndarray] | None = None,
         random_seed: int | None = None,
         progressbar: bool | None = None,
+        noise_sd: float | None = None,
     ) -> None:
         if not isinstance(mab, BaseCmab):
             raise TypeError(f"mab: expected a contextual bandit (pybandits.cmab), got {type(mab).__name__}")
+        self.noise_sd = check_noise_sd(mab, noise_sd)
         self.n_updates, self.batch_size, self.random_seed = check_sizes(n_updates, batch_size, random_seed)
         self.mab = mab
         self.n_features = mab.input_dim if n_features is None else check.check_positive_int(n_features, "n_features")
@@ -134,12 +167,14 @@ class CmabSimulator:
         ids = list(self.mab.actions)
         if not isinstance(probs, Mapping) or set(probs) != set(ids):
             got = sorted(probs) if isinstance(probs, Mapping) else type(probs).__name__
-            raise ValueError(f"reward_fn: expected a mapping with the probabilities of the actions {ids}, got {got}")
+            raise ValueError(f"reward_fn: expected a mapping with the expected rewards of the actions {ids}, got {got}")
         truth = np.stack([np.asarray(probs[a], dtype=float) for a in ids], axis=1)
         expected = (len(context), len(ids)) + (() if self.mab.n_objectives is None else (self.mab.n_objectives,))
-        if truth.shape != expected or not np.all((truth >= 0) & (truth <= 1)):
+        family = self.mab.family
+        if truth.shape != expected or not np.all(np.isfinite(truth)) or family.invalid_rewards(truth).any():
             raise ValueError(
-                f"reward_fn: expected probabilities in [0, 1] of shape {expected}, got shape {truth.shape}"
+                f"reward_fn: expected {family.expected_kind} per action and row, shape {expected}, "
+                f"got shape {truth.shape}"
             )
         return truth
 
@@ -149,7 +184,8 @@ class CmabSimulator:
         ids = list(self.mab.actions)
         reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
         if reward_fn is None:
-            reward_fn = LogisticReward.random(ids, self.n_features, world, self.mab.n_objectives)
+            kind = LogisticReward if self.mab.family.name == "bernoulli" else LinearReward
+            reward_fn = kind.random(ids, self.n_features, world, self.mab.n_objectives)
         records = []
         with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
             for round_index in range(self.n_updates):
@@ -164,7 +200,7 @@ class CmabSimulator:
                 actions, _, _ = self.mab.predict(context=seen)
                 chosen = np.array([ids.index(a) for a in actions])
                 chosen_truth = truth[np.arange(self.batch_size), chosen]
-                rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
+                rewards = self.mab.family.simulate(chosen_truth, world, self.noise_sd)
                 self.mab.update(actions=actions, rewards=rewards, context=seen)
                 records.append(
                     {

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import io
-import math
 from typing import Any
 
 import numpy as np
@@ -122,43 +121,25 @@ def plot_beliefs(result: SimulationResult) -> Any:
     return _cmab_beliefs(result)
 
 
-def _beta_pdf(x: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Density of Beta(a, b) at ``x`` in [0, 1], as ``scipy.stats.beta.pdf`` gives it.
-
-    Computed in logs so that large counts neither overflow nor underflow. At the ends of [0, 1]
-    the density is 0, finite (``a == 1`` or ``b == 1``) or infinite, as in the limit.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> _beta_pdf(np.array([0.0, 0.5, 1.0]), 2.0, 2.0).round(12).tolist()
-    [0.0, 1.5, 0.0]
-    >>> _beta_pdf(np.array([0.0, 1.0]), 1.0, 3.0).round(12).tolist()
-    [3.0, 0.0]
-    """
-    a, b = float(a), float(b)
-    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # (a - 1) * log(x) with 0 * log(0) taken as 0, so that a == 1 (or b == 1) stays finite at the ends
-        log_x = np.zeros_like(x) if a == 1.0 else (a - 1.0) * np.log(x)
-        log_1mx = np.zeros_like(x) if b == 1.0 else (b - 1.0) * np.log1p(-x)
-        return np.exp(log_norm + log_x + log_1mx)
-
-
 def _smab_beliefs(result: SimulationResult) -> Any:
     figure = _figure()
     axes = figure.add_subplot()
-    grid = np.linspace(0.0, 1.0, 501)
-    for index, (action_id, model) in enumerate(result.mab.actions.items()):
-        color = f"C{index}"
+    posteriors = []
+    for action_id, model in result.mab.actions.items():
+        objectives = model.objectives if model.n_objectives else [model]
         truth = np.atleast_1d(result.truth["probs_reward"][action_id])
-        objectives = model.objectives if hasattr(model, "objectives") else [model]
-        for number, (beta, true_p) in enumerate(zip(objectives, truth, strict=True)):
+        posteriors.append((action_id, objectives, truth))
+    ranges = np.array([o.plot_range() for _, objectives, _ in posteriors for o in objectives])
+    grid = np.linspace(ranges[:, 0].min(), ranges[:, 1].max(), 501)
+    for index, (action_id, objectives, truth) in enumerate(posteriors):
+        color = f"C{index}"
+        for number, (posterior, true_value) in enumerate(zip(objectives, truth, strict=True)):
             label = action_id if len(objectives) == 1 else f"{action_id}, objective {number}"
-            density = _beta_pdf(grid, beta.n_successes, beta.n_failures)
+            density = posterior.pdf(grid)
             axes.plot(grid, density, color=color, linestyle=["-", "--", ":", "-."][number % 4], label=label)
-            axes.axvline(true_p, color=color, linewidth=0.8, alpha=0.6)
-    axes.set_xlabel("success probability (vertical lines: the truth)")
+            axes.axvline(true_value, color=color, linewidth=0.8, alpha=0.6)
+    what = "success probability" if result.mab.family.name == "bernoulli" else "mean reward"
+    axes.set_xlabel(f"{what} (vertical lines: the truth)")
     axes.set_ylabel("posterior density")
     axes.set_title("Posteriors")
     axes.legend(fontsize="small")

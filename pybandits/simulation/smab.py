@@ -11,6 +11,7 @@ from pybandits._validation import describe
 from pybandits.simulation.base import (
     SimulationResult,
     build_result,
+    check_noise_sd,
     check_sizes,
     expected_columns,
     pareto_regret,
@@ -31,14 +32,18 @@ class SmabSimulator:
     mab : BaseSmab
         The bandit; :meth:`run` trains it in place (pass a copy to keep the original).
     probs_reward : mapping
-        The true reward probability of every action of ``mab`` (a sequence with one probability
-        per objective for multi-objective bandits).
+        The true expected reward of every action of ``mab``: its reward probability for Bernoulli
+        bandits, its mean reward for Gaussian ones (a sequence with one value per objective for
+        multi-objective bandits).
     n_updates : int, default 10
         Rounds of predict, reward and update.
     batch_size : int, default 100
         Decisions per round.
     random_seed : int, optional
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
+    noise_sd : float, optional
+        Gaussian bandits only: the standard deviation of the rewards around their means (1 by
+        default).
     progressbar : bool, optional
         Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
         shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
@@ -60,9 +65,11 @@ class SmabSimulator:
         batch_size: int = 100,
         random_seed: int | None = None,
         progressbar: bool | None = None,
+        noise_sd: float | None = None,
     ) -> None:
         if not isinstance(mab, BaseSmab):
             raise TypeError(f"mab: expected a stochastic bandit (pybandits.smab), got {type(mab).__name__}")
+        self.noise_sd = check_noise_sd(mab, noise_sd)
         self.n_updates, self.batch_size, self.random_seed = check_sizes(n_updates, batch_size, random_seed)
         self.mab = mab
         self.truth = self._check_probs(probs_reward)
@@ -88,8 +95,9 @@ class SmabSimulator:
                 f"probs_reward: expected values of shape {expected_shape[1:] or 'scalar'} per action, "
                 f"got {truth.shape[1:]}"
             )
-        if not np.all((truth >= 0) & (truth <= 1)):
-            raise ValueError(f"probs_reward: expected probabilities in [0, 1], got {truth.tolist()}")
+        family = self.mab.family
+        if not np.all(np.isfinite(truth)) or family.invalid_rewards(truth).any():
+            raise ValueError(f"probs_reward: expected {family.expected_kind} per action, got {truth.tolist()}")
         return truth
 
     def run(self) -> SimulationResult:
@@ -105,7 +113,7 @@ class SmabSimulator:
                 actions, _ = self.mab.predict(n_samples=self.batch_size)
                 chosen = np.array([index[a] for a in actions])
                 chosen_truth = truth[np.arange(self.batch_size), chosen]
-                rewards = (world.random(chosen_truth.shape) < chosen_truth).astype(int)
+                rewards = self.mab.family.simulate(chosen_truth, world, self.noise_sd)
                 self.mab.update(actions=actions, rewards=rewards)
                 records.append(
                     {

@@ -129,7 +129,7 @@ def test_every_cmab_run_draws_its_own_world_unless_one_is_given():
         (
             {"probs_reward": {"a": 1.5, "b": 0.1, "c": 0.2}},
             ValueError,
-            r"probs_reward: expected probabilities in \[0, 1\]",
+            r"probs_reward: expected a probability in \[0, 1\] per action",
         ),
         ({"probs_reward": [0.1, 0.2, 0.3]}, TypeError, "probs_reward: expected a mapping"),
         ({"n_updates": 0}, ValueError, "n_updates: expected an integer >= 1, got 0"),
@@ -153,7 +153,7 @@ def test_bad_cmab_simulator_arguments():
         CmabSimulator(mab, n_features=2)
     with pytest.raises(TypeError, match="reward_fn: expected a callable or None"):
         CmabSimulator(mab, reward_fn={"a": 0.5})
-    with pytest.raises(ValueError, match="reward_fn: expected a mapping with the probabilities of the actions"):
+    with pytest.raises(ValueError, match="reward_fn: expected a mapping with the expected rewards of the actions"):
         CmabSimulator(mab, reward_fn=lambda x: {"a": np.full(len(x), 0.5)}, n_updates=1).run()
     with pytest.raises(ValueError, match=r"context_generator: expected an array of shape \(10, 3\)"):
         CmabSimulator(mab, context_generator=lambda rng, n: np.zeros((n, 2)), batch_size=10, n_updates=1).run()

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from pybandits._progress import progress_bar
 from pybandits.exceptions import ConvergenceWarning, FitError
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.network import ArrayOps, forward
@@ -203,20 +204,20 @@ class _VIEngine:
         losses = np.empty(settings.num_steps)
         steps_run, converged = 0, False
         window = settings.convergence_window
-        for step in range(settings.num_steps):
-            with np.errstate(all="ignore"):  # a diverging fit is detected below, not warned about
-                losses[step] = self.step()
-            steps_run = step + 1
-            if not np.isfinite(losses[step]):
-                raise FitError(f"ADVI diverged: the loss became {losses[step]} at step {steps_run}")
-            if settings.progressbar and steps_run % max(1, settings.num_steps // 10) == 0:
-                print(f"ADVI step {steps_run}/{settings.num_steps}: loss {losses[step]:.4g}", file=sys.stderr)
-            if settings.convergence_tol is not None and steps_run >= 2 * window and steps_run % window == 0:
-                previous = losses[steps_run - 2 * window : steps_run - window].mean()
-                current = losses[steps_run - window : steps_run].mean()
-                if abs(current - previous) <= settings.convergence_tol * abs(previous):
-                    converged = True
-                    break
+        with progress_bar(settings.num_steps, "ADVI steps", settings.progressbar) as bar:
+            for step in range(settings.num_steps):
+                with np.errstate(all="ignore"):  # a diverging fit is detected below, not warned about
+                    losses[step] = self.step()
+                steps_run = step + 1
+                bar.advance()
+                if not np.isfinite(losses[step]):
+                    raise FitError(f"ADVI diverged: the loss became {losses[step]} at step {steps_run}")
+                if settings.convergence_tol is not None and steps_run >= 2 * window and steps_run % window == 0:
+                    previous = losses[steps_run - 2 * window : steps_run - window].mean()
+                    current = losses[steps_run - window : steps_run].mean()
+                    if abs(current - previous) <= settings.convergence_tol * abs(previous):
+                        converged = True
+                        break
         mu, sigma = self.mu.get_value(), np.log1p(np.exp(self.rho.get_value()))
         if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0)):
             raise FitError("ADVI diverged: the posterior holds non-finite values")

@@ -53,7 +53,9 @@ class VISettings(PyBanditsBaseModel):
     n_mc_samples : int, default 1
         Monte Carlo draws per step for the gradient of the ELBO.
     progressbar : bool, default False
-        Print the fit's progress to stderr.
+        Show a bar over the steps of every fit (on stderr, or in the notebook). Fits are per
+        action and usually take milliseconds; the bandit's ``update`` shows a bar over the
+        actions by default instead.
 
     Examples
     --------

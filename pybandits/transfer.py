@@ -7,7 +7,7 @@ learned state:
 - the template defines the class, the action set, the strategy, epsilon and the default action,
   the costs, and every action's inference settings (``update_method``, ``update_kwargs``) and
   prior (``dist_type``);
-- every action in both keeps its posterior and its ``n_successes``/``n_failures``; a contextual
+- every action in both keeps its posterior and its statistics (``n_successes``...); a contextual
   action's network is grown to the template's shape (more features, wider hidden layers), new
   weights taking the template's cold-start prior (:mod:`pybandits.model.bnn.growth`);
 - actions only in the template start cold; actions only in the current bandit are dropped.

@@ -59,6 +59,7 @@ def test_simulation_notebooks_run_quickly(monkeypatch):
     for name, promise in (
         ("smab_simulation.ipynb", "x a uniformly random policy"),
         ("cmab_simulation.ipynb", "hidden_dim_list=[8]"),
+        ("revenue_offers.ipynb", "noise sd"),
     ):
         code = notebook_code(ROOT / "examples" / name)
         result = subprocess.run(

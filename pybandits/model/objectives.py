@@ -13,16 +13,13 @@ __all__ = ["PerObjective"]
 class PerObjective:
     """Mixin for action models holding one single-objective model per objective in ``objectives``.
 
-    A statistic or parameter of the objectives (``n_successes``, ``mean``, ...) reads as the list of
-    every objective's value; an update takes one value per objective for each statistic.
+    Any public attribute of the objectives that the model itself lacks (``n_successes``, ``mean``,
+    ``mu``...) reads as the list of every objective's value; an update takes one value per objective
+    for each statistic.
     """
 
     #: The single-objective model of every objective (conjugate multi-objective models).
     objective_type: ClassVar[type]
-    #: Names read from every objective as a list.
-    _PER_OBJECTIVE: ClassVar[frozenset[str]] = frozenset(
-        {"n_successes", "n_failures", "mean", "mu", "kappa", "alpha", "beta", "n_observations", "stats"}
-    )
 
     @classmethod
     def cold_start(cls, n_objectives: int, cost: float | None = None, **prior: Any) -> Self:
@@ -43,8 +40,12 @@ class PerObjective:
         return len(self.objectives)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> Any:
-        if name in type(self)._PER_OBJECTIVE:
-            return [getattr(objective, name) for objective in self.__dict__["objectives"]]
+        objectives = self.__dict__.get("objectives")
+        if objectives and not name.startswith("_"):
+            try:
+                return [getattr(objective, name) for objective in objectives]
+            except AttributeError:
+                pass
         return super().__getattr__(name)  # type: ignore[misc]
 
     def updated(self, *stats: Sequence[Any]) -> Self:

@@ -201,7 +201,7 @@ class CmabSimulator:
                 chosen = np.array([ids.index(a) for a in actions])
                 chosen_truth = truth[np.arange(self.batch_size), chosen]
                 rewards = self.mab.family.simulate(chosen_truth, world, self.noise_sd)
-                self.mab.update(actions=actions, rewards=rewards, context=seen)
+                self.mab.update(actions=actions, rewards=rewards, context=seen, progressbar=False)  # ours instead
                 records.append(
                     {
                         "round": np.full(self.batch_size, round_index),

@@ -382,12 +382,7 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         # Settings shared by every objective (activation, update_kwargs, ...) read from the first.
         if name in _SHARED_SETTINGS:
             return getattr(self.__dict__["objectives"][0], name)
-        if name not in type(self)._PER_OBJECTIVE:
-            objectives = self.__dict__.get("objectives")
-            stats = objectives[0].__dict__.get("stats") if objectives else None
-            if stats is not None and name in type(stats).model_fields:
-                return [getattr(objective, name) for objective in objectives]
-        return super().__getattr__(name)
+        return super().__getattr__(name)  # per objective (statistics): PerObjective
 
     def draw(self, context: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Expected rewards and details of one network per row and objective, each ``(n_rows, n_objectives)``."""

@@ -210,25 +210,7 @@ def test_update_prints_nothing(capsys, logistic):
     assert captured.err == ""
 
 
-def test_a_failed_fit_leaves_the_bandit_unchanged(monkeypatch, logistic):
-    context, rewards, _ = logistic.sample(60, seed=8)
-    mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=FAST, random_seed=0)
-    mab.update(actions=["a", "b"] * 30, rewards=rewards, context=context)
-    before = mab.get_state()
-    real_fit = fitting.fit_model
-    calls = []
-
-    def fail_on_second_action(action, context, rewards, seed):
-        calls.append(seed)
-        if len(calls) == 2:
-            raise FitError("injected: non-finite loss")
-        return real_fit(action, context, rewards, seed)
-
-    monkeypatch.setattr(fitting, "fit_model", fail_on_second_action)
-    with pytest.raises(FitError, match="injected"):
-        mab.update(actions=["a", "b"] * 30, rewards=rewards, context=context)
-    assert len(calls) == 2  # the first action was fitted, then discarded
-    assert mab.get_state() == before
+# A failed fit of one action rolls the whole update back: tests/test_families.py, for both families.
 
 
 def test_a_diverging_fit_raises_and_changes_nothing(logistic):
@@ -273,8 +255,11 @@ def test_mcmc_warns_when_diagnostics_are_poor(logistic):
         update_kwargs={"draws": 20, "tune": 20, "chains": 2, "ess_min": 1000},
         random_seed=0,
     )
-    with pytest.warns(ConvergenceWarning, match="ESS"):
+    with pytest.warns(ConvergenceWarning, match="ESS") as caught:
         mab.update(actions=["a"] * 50, rewards=rewards, context=context)
+    assert caught[0].filename == __file__  # points at the user's call, not into pybandits
+    fit = mab.actions["a"].last_fit
+    assert (fit.method, fit.draws, fit.tune, fit.chains, fit.n_rows) == ("MCMC", 20, 20, 2, 50)
 
 
 def test_cost_control_and_bai_variants(logistic):

@@ -67,15 +67,9 @@ class LinearReward:
 
 
 class LogisticReward(LinearReward):
-    """Reward probabilities that are logistic in the context: ``sigmoid(context @ w[a] + b[a])``.
+    """Reward probabilities that are logistic in the context: ``sigmoid(context @ w[a] + b[a])`` (a Bernoulli world).
 
-    Parameters
-    ----------
-    weights : mapping
-        Action id to a weight vector ``(n_features,)`` (``(n_features, n_objectives)`` for several
-        objectives).
-    biases : mapping, optional
-        Action id to a bias (a vector per objective); 0 by default.
+    Takes the weights and biases of :class:`LinearReward`.
 
     Examples
     --------

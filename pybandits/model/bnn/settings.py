@@ -52,6 +52,10 @@ class VISettings(PyBanditsBaseModel):
         starts at the prior mean.
     n_mc_samples : int, default 1
         Monte Carlo draws per step for the gradient of the ELBO.
+    tail_average : float, default 0.25
+        Share of the last steps whose iterates are averaged into the posterior (Polyak-Ruppert
+        averaging): with a constant learning rate the iterates keep jittering around the optimum,
+        and their mean is much closer to it than the last one. 0 keeps the last iterate.
     progressbar : bool, default False
         Show a bar over the steps of every fit (on stderr, or in the notebook). Fits are per
         action and usually take milliseconds; the bandit's ``update`` shows a bar over the
@@ -74,6 +78,7 @@ class VISettings(PyBanditsBaseModel):
     convergence_window: Annotated[int, Field(ge=2, strict=True)] = 50
     init_scale: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.1
     n_mc_samples: Annotated[int, Field(ge=1, strict=True)] = 1
+    tail_average: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.25
     progressbar: bool = False
 
     #: The settings that shape the compiled ADVI graph; every other one is swapped in per fit.

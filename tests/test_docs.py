@@ -9,6 +9,7 @@ PUBLIC_MODULES = [
     "pybandits",
     "pybandits.smab",
     "pybandits.cmab",
+    "pybandits.contextual",
     "pybandits.strategy",
     "pybandits.transfer",
     "pybandits.state",
@@ -18,6 +19,11 @@ PUBLIC_MODULES = [
     "pybandits.model",
     "pybandits.model.bnn",
     "pybandits.model.priors",
+    "pybandits.model.family",
+    "pybandits.model.nig",
+    "pybandits.model.beta",
+    "pybandits.model.protocol",
+    "pybandits.model.bnn.network",
     "pybandits.exceptions",
 ]
 

@@ -123,7 +123,18 @@ def _whole_if_possible(value: float) -> int | float:
 
 
 class RewardFamily(PyBanditsBaseModel, ABC):
-    """Base class of the reward families (see the module notes for what a family owns)."""
+    """Base class of the reward families (see the module notes for what a family owns).
+
+    Examples
+    --------
+    >>> from pybandits.model.bnn.network import NUMPY_OPS
+    >>> family = Gaussian(reward_loc=0.0, reward_scale=1.0)
+    >>> isinstance(family, RewardFamily), family.graph_key
+    (True, ('gaussian', (('log_noise_sd', (1,)),)))
+    >>> aux = {"log_noise_sd": np.array([0.0])}
+    >>> round(float(family.log_likelihood(NUMPY_OPS, np.array([0.0]), np.array([0.0]), aux)[0]), 4)
+    -0.9189
+    """
 
     model_config = ConfigDict(frozen=True)
 

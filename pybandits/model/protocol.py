@@ -40,7 +40,16 @@ class ActionModel(Protocol):
 
 
 class ConjugateActions:
-    """``grown`` and ``summary`` of the stochastic bandits' conjugate models (one objective or several)."""
+    """``grown`` and ``summary`` of the stochastic bandits' conjugate models (one objective or several).
+
+    Examples
+    --------
+    >>> from pybandits.model import Beta
+    >>> Beta(n_successes=3).grown(Beta(cost=2.0))
+    Beta(n_successes=3, n_failures=1, cost=2.0)
+    >>> Beta(n_successes=3).summary()
+    'n_successes=3, n_failures=1'
+    """
 
     @property
     def n_objectives(self) -> int | None:

@@ -42,6 +42,13 @@ class ArrayOps:
 
     ``matmul(hidden, weight)`` multiplies ``(n_rows, n_in)`` inputs by one ``(n_in, n_out)``
     matrix, or (numpy only) by one matrix per row, ``(n_rows, n_in, n_out)``.
+
+    Examples
+    --------
+    >>> NUMPY_OPS.softplus(np.array([0.0])).round(4)
+    array([0.6931])
+    >>> NUMPY_OPS.matmul(np.ones((2, 3)), np.ones((2, 3, 1))).shape  # one matrix per row
+    (2, 1)
     """
 
     tanh: Callable[[Any], Any]

@@ -1,0 +1,376 @@
+"""What every contextual bandit shares: one ``cold_start``, Thompson-sampling prediction, updates.
+
+The concrete classes are in :mod:`pybandits.cmab`; each declares only its strategy (the type of its
+``strategy`` field) and its reward family (``family_type``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Any, ClassVar, Self
+
+import numpy as np
+from pydantic import ValidationError, model_validator
+
+from pybandits import _validation as check
+from pybandits._progress import progress_bar
+from pybandits._rows import rows_as_dicts
+from pybandits.base import ActionId
+from pybandits.mab import BaseMab
+from pybandits.model.bnn.action import Bnn, BnnMO, DistParams
+from pybandits.model.bnn.network import ACTIVATIONS
+from pybandits.model.bnn.settings import UPDATE_METHODS
+from pybandits.model.family import Bernoulli, NoisePrior, RewardFamily
+from pybandits.parallel import fit_actions
+
+__all__ = ["DIST_TYPES", "BaseCmab"]
+
+DIST_TYPES = ("studentt", "normal")
+
+
+class BaseCmab(BaseMab):
+    """Shared behaviour of the contextual bandits.
+
+    Examples
+    --------
+    >>> from pybandits.cmab import CmabBernoulli
+    >>> mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, random_seed=0)
+    >>> isinstance(mab, BaseCmab), mab.input_dim
+    (True, 2)
+    >>> allowed, chosen, expected = mab.predict_arrays(np.zeros((4, 2)))
+    >>> allowed, chosen.shape, expected.shape
+    (['a', 'b'], (4,), (4, 2))
+    """
+
+    actions: dict[ActionId, Bnn | BnnMO]
+
+    #: The reward family of the class's actions.
+    family_type: ClassVar[type[RewardFamily]] = Bernoulli
+
+    @model_validator(mode="after")
+    def _check_actions_agree(self) -> BaseCmab:
+        features = {model.n_features for model in self.actions.values()}
+        if len(features) > 1:
+            raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
+        kinds = {type(model) for model in self.actions.values()}
+        expected_kind = BnnMO if self.strategy_type.multi_objective else Bnn
+        if not all(issubclass(kind, expected_kind) for kind in kinds):
+            raise ValueError(
+                f"actions: {type(self).__name__} expects {expected_kind.__name__} actions, "
+                f"got {sorted(kind.__name__ for kind in kinds)}"
+            )
+        objectives = {model.n_objectives for model in self.actions.values()}
+        if len(objectives) > 1:
+            raise ValueError(f"actions: expected the same number of objectives for every action, got {objectives}")
+        families = [model.families for model in self.actions.values()]
+        if any(not isinstance(family, self.family_type) for family in families[0]):
+            raise ValueError(
+                f"actions: {type(self).__name__} has {self.family_type.__name__} rewards, "
+                f"got {[type(family).__name__ for family in families[0]]}"
+            )
+        if any(other != families[0] for other in families[1:]):
+            raise ValueError("actions: expected the same reward family settings (standardisation) for every action")
+        return self
+
+    @property
+    def input_dim(self) -> int:
+        """Number of context features."""
+        return next(iter(self.actions.values())).n_features
+
+    @property
+    def n_objectives(self) -> int | None:
+        """Number of objectives of a multi-objective bandit, None for a single-objective one."""
+        return next(iter(self.actions.values())).n_objectives
+
+    @property
+    def families(self) -> list[RewardFamily]:
+        """The reward family of every objective (one for a single-objective bandit)."""
+        return next(iter(self.actions.values())).families
+
+    @property
+    def family(self) -> RewardFamily:
+        """The reward family (of the first objective, for multi-objective bandits)."""
+        return self.families[0]
+
+    @classmethod
+    def cold_start(
+        cls,
+        action_ids: Iterable[str] | Mapping[str, float] | None = None,
+        n_features: int | None = None,
+        strategy: Any = None,
+        hidden_dim_list: Sequence[int] | None = None,
+        activation: str = "tanh",
+        use_residual_connections: bool = False,
+        dist_type: str = "studentt",
+        dist_params_init: Mapping[str, float] | None = None,
+        update_method: str = "VI",
+        update_kwargs: Mapping[str, Any] | None = None,
+        epsilon: float | None = None,
+        default_action: str | None = None,
+        random_seed: int | None = None,
+        *,
+        action_ids_cost: Mapping[str, float] | None = None,
+        n_objectives: int | None = None,
+        noise_prior: Mapping[str, float] | None = None,
+        reward_loc: float | None = None,
+        reward_scale: float | None = None,
+    ) -> Self:
+        """A contextual bandit whose every action's network is at the cold-start prior.
+
+        Parameters
+        ----------
+        action_ids : collection of str
+            Unique, non-empty action ids (a set or a list); stored in sorted order. Cost-control
+            (CC) classes take ``action_ids_cost`` instead (or a mapping of costs here).
+        n_features : int
+            Number of context features.
+        strategy : Strategy, optional
+            An instance of the class's strategy (see the module table); its defaults otherwise.
+        hidden_dim_list : list of int, optional
+            Widths of the hidden layers; None or ``[]`` for a Bayesian generalised linear model
+            (logistic regression for Bernoulli rewards, linear regression for Gaussian ones).
+        activation : {"tanh", "relu", "sigmoid", "gelu"}, default "tanh"
+        use_residual_connections : bool, default False
+            Add a hidden layer's input to its output where both have the same width.
+        dist_type : {"studentt", "normal"}, default "studentt"
+            Family of the cold-start prior of every weight and bias.
+        dist_params_init : mapping, optional
+            ``mu``, ``sigma`` and ``nu`` of that prior (defaults 0, 1, 5; see
+            :class:`~pybandits.model.bnn.action.DistParams`).
+        update_method : {"VI", "MCMC"}, default "VI"
+            ADVI or NUTS.
+        update_kwargs : mapping, optional
+            Inference settings (:class:`~pybandits.model.bnn.settings.VISettings` or
+            :class:`~pybandits.model.bnn.settings.MCMCSettings`), e.g. ``{"num_steps": 200}``.
+        epsilon, default_action, random_seed
+            See :class:`~pybandits.mab.BaseMab`.
+        action_ids_cost : mapping, optional
+            ``{action_id: cost}``, costs finite and >= 0: cost-control classes only.
+        n_objectives : int, optional
+            Networks per action: multi-objective (MO) classes only.
+        noise_prior : mapping, optional
+            Gaussian classes only: ``mu`` and ``sigma`` of the Normal prior of the log noise
+            standard deviation in standardised units (:class:`~pybandits.model.family.NoisePrior`).
+        reward_loc, reward_scale : float, optional
+            Gaussian classes only: the standardisation of the rewards (both or neither;
+            ``reward_scale > 0``). When not given, the first update fits them to its batch.
+
+        Raises
+        ------
+        TypeError
+            For an argument of the wrong kind, or one this class does not take (costs without
+            cost control, ``n_objectives`` on a single-objective class, Gaussian settings on a
+            Bernoulli class).
+        ValueError
+            For a value out of range.
+        """
+        costs, n_objectives = cls._check_actions_and_objectives(action_ids, action_ids_cost, n_objectives)
+        family = cls._cold_family(noise_prior=noise_prior, reward_loc=reward_loc, reward_scale=reward_scale)
+        strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
+        if n_features is None:
+            raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
+        n_features = check.check_positive_int(n_features, "n_features")
+        hidden = check.check_hidden_dim_list(hidden_dim_list)
+        check.check_choice(activation, "activation", ACTIVATIONS)
+        if not isinstance(use_residual_connections, bool):
+            raise TypeError(
+                f"use_residual_connections: expected True or False, got {check.describe(use_residual_connections)}"
+            )
+        check.check_choice(dist_type, "dist_type", DIST_TYPES)
+        check.check_choice(update_method, "update_method", UPDATE_METHODS)
+        if dist_params_init is not None and not isinstance(dist_params_init, Mapping | DistParams):
+            raise TypeError(
+                f"dist_params_init: expected a mapping with keys mu, sigma, nu, got {check.describe(dist_params_init)}"
+            )
+        try:
+            params = DistParams.model_validate(dist_params_init or {})
+        except ValidationError as error:
+            raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
+        prototype = Bnn.cold_start(
+            n_features,
+            hidden,
+            activation,  # type: ignore[arg-type]
+            use_residual_connections,
+            dist_type,  # type: ignore[arg-type]
+            params,
+            update_method,
+            update_kwargs,
+            family=family,
+        )
+        if n_objectives is None:
+            actions = {a: prototype.model_copy(update={"cost": cost}) for a, cost in costs.items()}
+        else:
+            actions = {a: BnnMO(objectives=[prototype] * n_objectives, cost=cost) for a, cost in costs.items()}
+        return cls(actions=actions, strategy=strategy, epsilon=epsilon, default_action=default_action, random_seed=seed)
+
+    @classmethod
+    def _cold_family(cls, **settings: Any) -> RewardFamily:
+        """The class's reward family from the cold-start settings it takes; others are refused by name."""
+        fields = set(cls.family_type.model_fields) - {"name"}
+        for name, value in settings.items():
+            if value is not None and name not in fields:
+                raise TypeError(
+                    f"{name}: a setting of Gaussian rewards, but {cls.__name__} has "
+                    f"{cls.family_type.__name__} rewards; expected None, got {check.describe(value)}"
+                )
+        given = {name: value for name, value in settings.items() if value is not None}
+        if "noise_prior" in given:
+            if not isinstance(given["noise_prior"], Mapping | NoisePrior):
+                raise TypeError(
+                    f"noise_prior: expected a mapping with keys mu, sigma, got {check.describe(given['noise_prior'])}"
+                )
+            try:
+                given["noise_prior"] = NoisePrior.model_validate(given["noise_prior"])
+            except ValidationError as error:
+                raise ValueError(f"noise_prior: {check.pydantic_problems(error)}") from None
+        for name in ("reward_loc", "reward_scale"):
+            if name in given and not check.is_real(given[name]):
+                raise TypeError(f"{name}: expected a real number, got {check.describe(given[name])}")
+        if given.get("reward_scale") is not None and not given["reward_scale"] > 0:
+            raise ValueError(f"reward_scale: expected a number > 0, got {given['reward_scale']!r}")
+        try:
+            return cls.family_type(**given)
+        except ValidationError as error:
+            raise ValueError(check.pydantic_problems(error)) from None
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def _draw(
+        self, context: object, forbidden_actions: Iterable[str] | None
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
+        context = check.check_context(context, self.input_dim)
+        allowed = self._allowed_action_ids(forbidden_actions)
+        draws = [self.actions[a].draw(context, self._rng) for a in allowed]
+        return allowed, np.stack([d[0] for d in draws], axis=1), np.stack([d[1] for d in draws], axis=1)
+
+    def predict_arrays(
+        self, context: object, forbidden_actions: Iterable[str] | None = None
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Thompson sampling with array outputs, for batch callers.
+
+        Returns
+        -------
+        allowed : list of str
+            The allowed actions, the order of the arrays' action axis.
+        chosen : numpy.ndarray
+            Index into ``allowed`` of the chosen action per row, shape ``(n_rows,)``.
+        expected : numpy.ndarray
+            Sampled expected rewards (success probabilities for Bernoulli rewards), shape
+            ``(n_rows, n_allowed)`` (``(n_rows, n_allowed, n_objectives)`` for multi-objective
+            bandits): what the strategy chose from.
+        """
+        allowed, expected, _ = self._draw(context, forbidden_actions)
+        return allowed, self._select_indices(expected, allowed), expected
+
+    def predict(
+        self, context: object, forbidden_actions: Iterable[str] | None = None
+    ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+        """Choose an action for every context row by Thompson sampling.
+
+        Parameters
+        ----------
+        context : array-like of shape (n_rows, n_features)
+            Finite numbers, one row per decision.
+        forbidden_actions : collection of str, optional
+            Actions that may not be chosen; at least one must stay allowed.
+
+        Returns
+        -------
+        actions : list of str
+            The chosen action of every row.
+        probs or sampled_means : list of dict
+            ``[i][a]``: the sampled expected reward of allowed action ``a`` in row ``i`` (a list
+            with one value per objective for multi-objective bandits): the success probability for
+            Bernoulli rewards, the mean reward for Gaussian ones.
+        weighted_sums or noise_sd : list of dict
+            ``[i][a]``: for Bernoulli rewards the sampled logit behind ``probs[i][a]``; for Gaussian
+            rewards the action's noise standard deviation.
+        """
+        allowed, expected, detail = self._draw(context, forbidden_actions)
+        chosen = self._select_indices(expected, allowed)
+        actions = np.asarray(allowed, dtype=object)[chosen].tolist()
+        return actions, rows_as_dicts(allowed, expected), rows_as_dicts(allowed, detail)
+
+    # -- update ------------------------------------------------------------------------------
+
+    def update(
+        self,
+        actions: Sequence[str],
+        rewards: Sequence,
+        context: object,
+        executor: Executor | None = None,
+        callback: Callable[[str, int], None] | None = None,
+        progressbar: bool | None = None,
+    ) -> None:
+        """Fit the played actions' posteriors to the observed rewards in their contexts.
+
+        Parameters
+        ----------
+        actions : sequence of str
+            The action played in every row.
+        rewards : sequence of numbers
+            The reward of every row: 0/1 (or a fraction in [0, 1]) for Bernoulli bandits, a real
+            number for Gaussian ones; for multi-objective bandits one row of ``n_objectives``
+            rewards per played action.
+        context : array-like of shape (n_rows, n_features)
+            The context of every row.
+        executor : concurrent.futures.Executor, optional
+            Fit the played actions in parallel on this executor (see :mod:`pybandits.parallel`);
+            with the same seed the result equals the sequential one.
+        callback : callable, optional
+            ``callback(action_id, n_rows)`` after each action's fit.
+        progressbar : bool, optional
+            Show a bar over the actions' fits. By default it is shown in a notebook or when stderr
+            is a terminal (never under pytest), so that a long update (the first one compiles for
+            tens of seconds) is visible; False hides it.
+
+        Notes
+        -----
+        Rows are grouped by action once, and each played action's network is fitted to its own
+        rows, starting from its current posterior as the prior. A Gaussian bandit without a
+        standardisation fits it to this batch's rewards first (per objective). Everything is
+        validated before anything changes, and the new posteriors replace the old ones only when
+        every fit has succeeded: a rejected input or a failed fit
+        (:class:`~pybandits.exceptions.FitError`) leaves the bandit exactly as it was. An update
+        with no rows (and a context of shape ``(0, n_features)``) does nothing.
+        """
+        action_ids = list(self.actions)
+        played = check.check_actions(actions, action_ids)
+        observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
+        features = check.check_context(context, self.input_dim, n_rows=len(played), allow_empty=True)
+        if executor is not None and not isinstance(executor, Executor):
+            raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback: expected a callable or None, got {check.describe(callback)}")
+        if progressbar is not None and not isinstance(progressbar, bool):
+            raise TypeError(f"progressbar: expected True, False or None, got {check.describe(progressbar)}")
+        if played.size == 0:
+            return
+        check.warn_uninformative_features(features)
+        order = np.argsort(played, kind="stable")
+        bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
+        with self._rollback_on_error():
+            self._fit_families(observed)
+            tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
+            for index, action_id in enumerate(action_ids):
+                rows = order[bounds[index] : bounds[index + 1]]
+                if rows.size:
+                    tasks.append((action_id, rows, int(self._rng.integers(2**63))))
+            with progress_bar(len(tasks), "fitting actions", progressbar) as bar:
+
+                def report(action_id: str, n_rows: int) -> None:
+                    bar.advance()
+                    if callback is not None:
+                        callback(action_id, n_rows)
+
+                fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
+            self.actions = {**self.actions, **fitted}
+
+    def _fit_families(self, observed: np.ndarray) -> None:
+        """Give every action the families fitted to this batch (a first batch's standardisation)."""
+        columns = [observed] if observed.ndim == 1 else list(observed.T)
+        fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
+        if fitted != self.families:
+            self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}

@@ -171,7 +171,9 @@ def check_actions(actions: Sequence[str], action_ids: Sequence[str]) -> np.ndarr
     return lookup[inverse.reshape(-1)]
 
 
-def reward_array(rewards: object, n_rows: int, n_objectives: int | None, what: str) -> np.ndarray:
+def reward_array(
+    rewards: object, n_rows: int, n_objectives: int | None, what: str, allow_bool: bool = True
+) -> np.ndarray:
     """Return the rewards as a float64 array of finite numbers: the checks every reward family shares.
 
     Shape ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective bandits; booleans are read
@@ -188,7 +190,7 @@ def reward_array(rewards: object, n_rows: int, n_objectives: int | None, what: s
         ) from error
     if array.size == 0 and n_rows == 0:
         return np.empty((0,) if n_objectives is None else (0, n_objectives))
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in ("biuf" if allow_bool else "iuf"):
         raise TypeError(f"rewards: expected {what}, got values of type {array.dtype}")
     expected = (n_rows,) if n_objectives is None else (n_rows, n_objectives)
     n_given = array.shape[0] if array.ndim else 0
@@ -292,3 +294,17 @@ def warn_uninformative_features(context: np.ndarray) -> None:
             DataWarning,
             stacklevel=3,
         )
+
+
+_TYPE_ERRORS = ("_type", "_parsing", "bool_", "int_from_float")
+
+
+def pydantic_error(error: Exception, name: str) -> TypeError | ValueError:
+    """The error to raise for a pydantic ``ValidationError`` of argument ``name``.
+
+    A ``TypeError`` when every problem is a value of the wrong kind (a string for a number), a
+    ``ValueError`` otherwise; the message starts with ``name`` (see :func:`pydantic_problems`).
+    """
+    kinds = [item["type"] for item in error.errors()]  # type: ignore[attr-defined]
+    wrong_kind = all(any(marker in kind for marker in _TYPE_ERRORS) for kind in kinds)
+    return (TypeError if wrong_kind else ValueError)(f"{name}: {pydantic_problems(error)}")

@@ -211,8 +211,8 @@ class BaseCmab(BaseMab):
         for name, value in settings.items():
             if value is not None and name not in fields:
                 raise TypeError(
-                    f"{name}: a setting of Gaussian rewards, but {cls.__name__} has "
-                    f"{cls.family_type.__name__} rewards; expected None, got {check.describe(value)}"
+                    f"{name}: not a setting of {cls.family_type.__name__} rewards, which {cls.__name__} has "
+                    f"(it belongs to another reward family); expected None, got {check.describe(value)}"
                 )
         given = {name: value for name, value in settings.items() if value is not None}
         if "noise_prior" in given:
@@ -223,16 +223,21 @@ class BaseCmab(BaseMab):
             try:
                 given["noise_prior"] = NoisePrior.model_validate(given["noise_prior"])
             except ValidationError as error:
-                raise ValueError(f"noise_prior: {check.pydantic_problems(error)}") from None
+                raise check.pydantic_error(error, "noise_prior") from None
         for name in ("reward_loc", "reward_scale"):
             if name in given and not check.is_real(given[name]):
                 raise TypeError(f"{name}: expected a real number, got {check.describe(given[name])}")
         if given.get("reward_scale") is not None and not given["reward_scale"] > 0:
             raise ValueError(f"reward_scale: expected a number > 0, got {given['reward_scale']!r}")
+        if ("reward_loc" in given) != ("reward_scale" in given):
+            missing, present = (
+                ("reward_scale", "reward_loc") if "reward_loc" in given else ("reward_loc", "reward_scale")
+            )
+            raise ValueError(f"{missing}: expected it with {present} (both or neither), got {present} alone")
         try:
             return cls.family_type(**given)
         except ValidationError as error:
-            raise ValueError(check.pydantic_problems(error)) from None
+            raise check.pydantic_error(error, "reward family settings") from None
 
     # -- prediction --------------------------------------------------------------------------
 

@@ -160,20 +160,22 @@ class BaseSmab(BaseMab):
     def _check_prior(cls, prior: Mapping[str, float] | None) -> dict[str, float]:
         if prior is None:
             return {}
-        if cls.family_type is not Gaussian:
+        conjugate = cls.family_type.conjugate
+        keys = conjugate.prior_parameters
+        if not keys:
             raise TypeError(
-                f"prior: a setting of Gaussian rewards, but {cls.__name__} has {cls.family_type.__name__} rewards "
-                f"(Beta(1, 1) prior); expected None, got {check.describe(prior)}"
+                f"prior: {cls.__name__} has {cls.family_type.__name__} rewards, whose {conjugate.__name__} prior "
+                f"takes no settings; expected None, got {check.describe(prior)}"
             )
         if not isinstance(prior, Mapping):
-            raise TypeError(f"prior: expected a mapping with keys mu, kappa, alpha, beta, got {check.describe(prior)}")
-        unknown = sorted(set(prior) - {"mu", "kappa", "alpha", "beta"})
+            raise TypeError(f"prior: expected a mapping with keys among {', '.join(keys)}, got {check.describe(prior)}")
+        unknown = sorted(set(prior) - set(keys))
         if unknown:
-            raise ValueError(f"prior: expected keys among mu, kappa, alpha, beta, got unknown {unknown}")
+            raise ValueError(f"prior: expected keys among {', '.join(keys)}, got unknown {unknown}")
         try:
-            NormalInverseGamma(**prior)
+            conjugate(**prior)
         except ValidationError as error:
-            raise ValueError(f"prior: {check.pydantic_problems(error)}") from None
+            raise check.pydantic_error(error, "prior") from None
         return dict(prior)
 
     def predict(

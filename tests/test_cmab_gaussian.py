@@ -60,7 +60,9 @@ def test_each_objective_has_its_own_standardisation():
     [
         ({"reward_scale": 0.0, "reward_loc": 1.0}, ValueError, "reward_scale: expected a number > 0, got 0.0"),
         ({"reward_scale": -2.0, "reward_loc": 1.0}, ValueError, "reward_scale: expected a number > 0"),
-        ({"reward_loc": 1.0}, ValueError, "reward_loc and reward_scale: expected both or neither"),
+        ({"reward_loc": 1.0}, ValueError, "reward_scale: expected it with reward_loc"),
+        ({"reward_scale": 1.0}, ValueError, "reward_loc: expected it with reward_scale"),
+        ({"noise_prior": {"mu": "x"}}, TypeError, "noise_prior: mu: expected a valid number"),
         ({"reward_loc": "1", "reward_scale": 1.0}, TypeError, "reward_loc: expected a real number"),
         ({"noise_prior": {"mu": 0.0, "sigma": -1.0}}, ValueError, "noise_prior: sigma: expected greater than 0"),
         ({"noise_prior": {"tau": 1.0}}, ValueError, "noise_prior: tau: expected no such setting"),
@@ -75,7 +77,7 @@ def test_bad_gaussian_settings_are_named(kwargs, error, match):
 @pytest.mark.parametrize("setting", [{"noise_prior": {"mu": 0.0}}, {"reward_loc": 0.0, "reward_scale": 1.0}])
 def test_gaussian_settings_on_a_bernoulli_bandit_are_refused(setting):
     name = next(iter(setting))
-    with pytest.raises(TypeError, match=f"{name}: a setting of Gaussian rewards, but CmabBernoulli has Bernoulli"):
+    with pytest.raises(TypeError, match=f"{name}: not a setting of Bernoulli rewards, which CmabBernoulli has"):
         CmabBernoulli.cold_start(action_ids={"a"}, n_features=2, **setting)
 
 

@@ -93,7 +93,7 @@ def test_variants_predict_and_update():
         (
             lambda: SmabBernoulli.cold_start(action_ids={"a"}, prior={"mu": 1.0}),
             TypeError,
-            "prior: a setting of Gaussian",
+            "prior: SmabBernoulli has Bernoulli rewards, whose Beta prior takes no settings",
         ),
     ],
 )

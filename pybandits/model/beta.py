@@ -26,9 +26,9 @@ from pydantic import ConfigDict, Field
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.objectives import PerObjective
-from pybandits.model.protocol import ConjugateActions
+from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
 
-__all__ = ["Beta", "BetaMO", "Count", "Cost"]
+__all__ = ["Beta", "BetaMO", "Cost", "Count", "add_count"]
 
 #: Cost of playing an action, for cost-control bandits: a finite number >= 0.
 Cost = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -68,6 +68,8 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
 
     #: The parameters :meth:`draw` takes, as arrays.
     draw_parameters: ClassVar[tuple[str, ...]] = ("n_successes", "n_failures")
+    #: The prior settings ``cold_start(prior=...)`` takes: none, the prior is Beta(1, 1).
+    prior_parameters: ClassVar[tuple[str, ...]] = ()
 
     @property
     def n_observations(self) -> int | float:
@@ -141,18 +143,19 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
             raise ValueError(f"successes and failures: expected counts >= 0, got {successes} and {failures}")
         return self.model_copy(
             update={
-                "n_successes": _add(self.n_successes, successes),
-                "n_failures": _add(self.n_failures, failures),
+                "n_successes": add_count(self.n_successes, successes),
+                "n_failures": add_count(self.n_failures, failures),
             }
         )
 
 
-def _add(count: int | float, more: float) -> int | float:
-    total = count + (int(more) if float(more).is_integer() else float(more))
-    return int(total) if isinstance(total, float) and total.is_integer() else total
+def add_count(count: int | float, more: float) -> int | float:
+    """``count + more``, a whole number (int) whenever it is one: 0/1 rewards keep integer counts."""
+    total = count + float(more)
+    return int(total) if float(total).is_integer() else total
 
 
-class BetaMO(PerObjective, ConjugateActions, PyBanditsBaseModel):
+class BetaMO(PerObjective, ConjugateObjectives, PyBanditsBaseModel):
     """Beta posteriors of one action's success probabilities on several objectives.
 
     Attributes

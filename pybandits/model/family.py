@@ -36,7 +36,7 @@ from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
 
 from pybandits._validation import reward_array
 from pybandits.base import PyBanditsBaseModel
-from pybandits.model.beta import Beta, BetaMO
+from pybandits.model.beta import Beta, BetaMO, Count, add_count
 from pybandits.model.bnn.network import ArrayOps
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
@@ -44,7 +44,9 @@ from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 __all__ = ["Bernoulli", "BinaryCounts", "Family", "Gaussian", "Moments", "NoisePrior", "RewardFamily"]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-_Count = Annotated[float, Field(ge=1.0, allow_inf_nan=False)]
+#: A fitted reward scale is at least this share of the rewards' magnitude (or of 1): a first batch of
+#: (nearly) equal rewards must not fix a scale so small that later rewards standardise to huge values.
+_MIN_RELATIVE_SCALE = 1e-3
 
 
 # -- summary statistics ------------------------------------------------------------------------
@@ -64,14 +66,20 @@ class BinaryCounts(PyBanditsBaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    n_successes: Annotated[int, Field(ge=1, strict=True)] | _Count = 1
-    n_failures: Annotated[int, Field(ge=1, strict=True)] | _Count = 1
+    n_successes: Count = 1
+    n_failures: Count = 1
+
+    @property
+    def n_observations(self) -> int | float:
+        """Number of rewards observed."""
+        return self.n_successes + self.n_failures - 2
 
     def added(self, rewards: np.ndarray) -> BinaryCounts:
         """The counts after ``rewards`` (checked by :meth:`Bernoulli.check_rewards`)."""
-        successes = _whole_if_possible(rewards.sum())
-        failures = _whole_if_possible(len(rewards) - rewards.sum())
-        return BinaryCounts(n_successes=self.n_successes + successes, n_failures=self.n_failures + failures)
+        total = float(rewards.sum())
+        return BinaryCounts(
+            n_successes=add_count(self.n_successes, total), n_failures=add_count(self.n_failures, len(rewards) - total)
+        )
 
 
 class Moments(PyBanditsBaseModel):
@@ -114,11 +122,6 @@ class Moments(PyBanditsBaseModel):
         )
 
 
-def _whole_if_possible(value: float) -> int | float:
-    value = float(value)
-    return int(value) if value.is_integer() else value
-
-
 # -- the families ------------------------------------------------------------------------------
 
 
@@ -143,13 +146,14 @@ class RewardFamily(PyBanditsBaseModel, ABC):
     #: The conjugate posterior of a stochastic bandit's action, and its multi-objective form.
     conjugate: ClassVar[type[PyBanditsBaseModel]]
     conjugate_mo: ClassVar[type[PyBanditsBaseModel]]
-    #: What ``predict`` calls the sampled expected rewards and the second number it reports.
-    prediction_names: ClassVar[tuple[str, str]]
     #: What the rewards must be, for messages; the prefix of expected-reward columns in tables.
     reward_kind: ClassVar[str]
     expected_column: ClassVar[str]
-    #: What an expected reward is, for messages (a simulator's truth).
+    #: What an expected reward is, for messages (a simulator's truth) and plots' axes.
     expected_kind: ClassVar[str]
+    expected_label: ClassVar[str]
+    #: The range every expected reward lies in, where there is one.
+    expected_range: ClassVar[tuple[float, float] | None] = None
 
     @abstractmethod
     def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
@@ -216,10 +220,11 @@ class Bernoulli(RewardFamily):
     stats_type: ClassVar[type[PyBanditsBaseModel]] = BinaryCounts
     conjugate: ClassVar[type[PyBanditsBaseModel]] = Beta
     conjugate_mo: ClassVar[type[PyBanditsBaseModel]] = BetaMO
-    prediction_names: ClassVar[tuple[str, str]] = ("probs", "weighted_sums")
     reward_kind: ClassVar[str] = "0 or 1 (or a fraction in [0, 1])"
     expected_column: ClassVar[str] = "probability"
     expected_kind: ClassVar[str] = "a probability in [0, 1]"
+    expected_label: ClassVar[str] = "success probability"
+    expected_range: ClassVar[tuple[float, float] | None] = (0.0, 1.0)
 
     def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
         return ~((rewards >= 0.0) & (rewards <= 1.0))
@@ -270,11 +275,11 @@ class Gaussian(RewardFamily):
 
     Rewards are standardised for fitting: ``(reward - reward_loc) / reward_scale``. The location and
     scale are given at cold start or, when not given, fitted once to the first batch an update
-    sees (its mean and standard deviation; a batch of equal rewards gives ``reward_scale`` 1, or
-    the rewards' magnitude when larger). They stay fixed afterwards, since every learned weight is
-    in their units. The network's output is the standardised mean; each action also learns the log
-    of its noise standard deviation (Normal posterior, prior :class:`NoisePrior`). Everything
-    reported is in reward units.
+    sees: its mean and standard deviation, the latter at least a thousandth of the rewards'
+    magnitude (or of 1), so that a first batch of (nearly) equal rewards gives a usable scale.
+    They stay fixed afterwards, since every learned weight is in their units. The network's output
+    is the standardised mean; each action also learns the log of its noise standard deviation
+    (Normal posterior, prior :class:`NoisePrior`). Everything reported is in reward units.
 
     Attributes
     ----------
@@ -297,10 +302,10 @@ class Gaussian(RewardFamily):
     stats_type: ClassVar[type[PyBanditsBaseModel]] = Moments
     conjugate: ClassVar[type[PyBanditsBaseModel]] = NormalInverseGamma
     conjugate_mo: ClassVar[type[PyBanditsBaseModel]] = NormalInverseGammaMO
-    prediction_names: ClassVar[tuple[str, str]] = ("sampled_means", "noise_sd")
     reward_kind: ClassVar[str] = f"a real number of magnitude <= {MAX_MAGNITUDE:g}"
     expected_column: ClassVar[str] = "mean"
     expected_kind: ClassVar[str] = f"a mean reward of magnitude <= {MAX_MAGNITUDE:g}"
+    expected_label: ClassVar[str] = "mean reward"
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> Gaussian:
@@ -324,7 +329,7 @@ class Gaussian(RewardFamily):
         return np.abs(rewards) > MAX_MAGNITUDE
 
     def check_rewards(self, rewards: Any, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
-        array = reward_array(rewards, n_rows, n_objectives, "real-valued rewards")
+        array = reward_array(rewards, n_rows, n_objectives, "real-valued rewards", allow_bool=False)
         too_large = self.invalid_rewards(array)
         if too_large.any():
             raise ValueError(
@@ -366,8 +371,7 @@ class Gaussian(RewardFamily):
             return self
         rewards = np.asarray(rewards, dtype=np.float64)
         loc = float(rewards.mean())
-        spread = float(rewards.std())
-        scale = spread if spread > 0 else max(1.0, abs(loc))
+        scale = max(float(rewards.std()), _MIN_RELATIVE_SCALE * max(1.0, abs(loc)))
         return self.model_copy(update={"reward_loc": loc, "reward_scale": scale})
 
 

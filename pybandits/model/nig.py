@@ -37,7 +37,7 @@ from pydantic import ConfigDict, Field, NonNegativeInt
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
 from pybandits.model.objectives import PerObjective
-from pybandits.model.protocol import ConjugateActions
+from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
 
 __all__ = ["NormalInverseGamma", "NormalInverseGammaMO"]
 
@@ -79,6 +79,8 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
     cost: Cost | None = None
 
     draw_parameters: ClassVar[tuple[str, ...]] = ("mu", "kappa", "alpha", "beta")
+    #: The prior settings ``cold_start(prior=...)`` takes.
+    prior_parameters: ClassVar[tuple[str, ...]] = ("mu", "kappa", "alpha", "beta")
 
     @property
     def mean(self) -> float:
@@ -168,21 +170,11 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
         """The posterior after ``n`` rewards of mean ``mean`` and sum of squared deviations ``squares``."""
         if n == 0:
             return self
-        kappa = self.kappa + n
-        mu = (self.kappa * self.mu + n * mean) / kappa
-        beta = self.beta + 0.5 * squares + 0.5 * self.kappa * n * (mean - self.mu) ** 2 / kappa
-        return self.model_copy(
-            update={
-                "mu": float(mu),
-                "kappa": float(kappa),
-                "alpha": float(self.alpha + 0.5 * n),
-                "beta": float(beta),
-                "n_observations": self.n_observations + int(n),
-            }
-        )
+        (new,) = self.updated_many([self], np.array([n]), np.array([mean]), np.array([squares]))
+        return new
 
 
-class NormalInverseGammaMO(PerObjective, ConjugateActions, PyBanditsBaseModel):
+class NormalInverseGammaMO(PerObjective, ConjugateObjectives, PyBanditsBaseModel):
     """Normal-Inverse-Gamma posteriors of one action's mean rewards on several objectives.
 
     Examples

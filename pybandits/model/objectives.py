@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 from pydantic import model_validator
 
@@ -17,14 +17,6 @@ class PerObjective:
     ``mu``...) reads as the list of every objective's value; an update takes one value per objective
     for each statistic.
     """
-
-    #: The single-objective model of every objective (conjugate multi-objective models).
-    objective_type: ClassVar[type]
-
-    @classmethod
-    def cold_start(cls, n_objectives: int, cost: float | None = None, **prior: Any) -> Self:
-        """Every one of ``n_objectives`` objectives at its cold-start prior (``prior`` passed to each)."""
-        return cls(objectives=[cls.objective_type(**prior) for _ in range(n_objectives)], cost=cost)  # type: ignore[call-arg]
 
     @model_validator(mode="after")
     def _costs_on_the_action(self) -> Self:
@@ -43,9 +35,11 @@ class PerObjective:
         objectives = self.__dict__.get("objectives")
         if objectives and not name.startswith("_"):
             try:
-                return [getattr(objective, name) for objective in objectives]
+                values = [getattr(objective, name) for objective in objectives]
             except AttributeError:
-                pass
+                values = None
+            if values is not None and not callable(values[0]):  # statistics and parameters, not methods
+                return values
         return super().__getattr__(name)  # type: ignore[misc]
 
     def updated(self, *stats: Sequence[Any]) -> Self:

@@ -7,9 +7,9 @@ network; the stochastic bandits' conjugate models share :class:`ConjugateActions
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
-__all__ = ["ActionModel", "ConjugateActions"]
+__all__ = ["ActionModel", "ConjugateActions", "ConjugateObjectives"]
 
 
 @runtime_checkable
@@ -72,3 +72,22 @@ class ConjugateActions:
             return "; ".join(objective.summary() for objective in objectives)
         values = self.model_dump(exclude={"cost"})  # type: ignore[attr-defined]
         return ", ".join(f"{name}={value!r}" for name, value in values.items())
+
+
+class ConjugateObjectives(ConjugateActions):
+    """What the conjugate multi-objective models add: a cold start of every objective at its prior.
+
+    Examples
+    --------
+    >>> from pybandits.model import BetaMO
+    >>> BetaMO.cold_start(n_objectives=2, cost=1.0).n_successes
+    [1, 1]
+    """
+
+    #: The model of every objective.
+    objective_type: ClassVar[type]
+
+    @classmethod
+    def cold_start(cls, n_objectives: int, cost: float | None = None, **prior: Any) -> Self:
+        """Every one of ``n_objectives`` objectives at its cold-start prior (``prior`` passed to each)."""
+        return cls(objectives=[cls.objective_type(**prior) for _ in range(n_objectives)], cost=cost)  # type: ignore[call-arg]

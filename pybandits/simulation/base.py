@@ -125,13 +125,9 @@ def check_noise_sd(mab: Any, noise_sd: float | None) -> float | None:
     """``noise_sd`` for a Gaussian bandit's world: None or a finite number > 0; Bernoulli worlds have none."""
     if noise_sd is None:
         return None
-    if mab.family.name == "bernoulli":
-        raise TypeError(
-            f"noise_sd: {type(mab).__name__} has Bernoulli rewards, which have no noise scale; "
-            f"expected None, got {check.describe(noise_sd)}"
-        )
     if not check.is_real(noise_sd):
         raise TypeError(f"noise_sd: expected a real number > 0, got {check.describe(noise_sd)}")
+    mab.family.simulate(np.zeros(0), np.random.default_rng(0), noise_sd)  # a family without noise refuses it
     if not (np.isfinite(noise_sd) and noise_sd > 0):
         raise ValueError(f"noise_sd: expected a finite number > 0, got {noise_sd!r}")
     return float(noise_sd)

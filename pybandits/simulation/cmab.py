@@ -83,6 +83,10 @@ class LogisticReward(LinearReward):
         return {a: 1.0 / (1.0 + np.exp(-linear)) for a, linear in super().__call__(context).items()}
 
 
+#: The random world a simulator draws for a bandit of each reward family when given none.
+DEFAULT_WORLDS: dict[str, type[LinearReward]] = {"bernoulli": LogisticReward, "gaussian": LinearReward}
+
+
 class CmabSimulator:
     """Play a contextual bandit against a world whose expected rewards depend on the context.
 
@@ -178,8 +182,7 @@ class CmabSimulator:
         ids = list(self.mab.actions)
         reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
         if reward_fn is None:
-            kind = LogisticReward if self.mab.family.name == "bernoulli" else LinearReward
-            reward_fn = kind.random(ids, self.n_features, world, self.mab.n_objectives)
+            reward_fn = DEFAULT_WORLDS[self.mab.family.name].random(ids, self.n_features, world, self.mab.n_objectives)
         records = []
         with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
             for round_index in range(self.n_updates):

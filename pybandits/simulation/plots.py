@@ -138,8 +138,7 @@ def _smab_beliefs(result: SimulationResult) -> Any:
             density = posterior.pdf(grid)
             axes.plot(grid, density, color=color, linestyle=["-", "--", ":", "-."][number % 4], label=label)
             axes.axvline(true_value, color=color, linewidth=0.8, alpha=0.6)
-    what = "success probability" if result.mab.family.name == "bernoulli" else "mean reward"
-    axes.set_xlabel(f"{what} (vertical lines: the truth)")
+    axes.set_xlabel(f"{result.mab.family.expected_label} (vertical lines: the truth)")
     axes.set_ylabel("posterior density")
     axes.set_title("Posteriors")
     axes.legend(fontsize="small")
@@ -160,9 +159,9 @@ def _cmab_beliefs(result: SimulationResult) -> Any:
         true_p = np.asarray(truth[action_id]).reshape(len(seen), -1)
         guess = predicted[:, index].reshape(len(seen), -1)
         axes.scatter(true_p.ravel(), guess.ravel(), s=8, alpha=0.6, color=f"C{index}", label=action_id)
-    what = "probability" if mab.family.name == "bernoulli" else "mean reward"
+    what = mab.family.expected_label
     values = np.concatenate([predicted.ravel(), *(np.ravel(v) for v in truth.values())])
-    low, high = (0.0, 1.0) if what == "probability" else _padded(values.min(), values.max())
+    low, high = mab.family.expected_range or _padded(values.min(), values.max())
     axes.plot([low, high], [low, high], color="grey", linewidth=0.8)
     axes.set_xlim(low, high)
     axes.set_ylim(low, high)

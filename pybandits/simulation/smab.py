@@ -78,12 +78,13 @@ class SmabSimulator:
     def _check_probs(self, probs_reward: Mapping) -> np.ndarray:
         if not isinstance(probs_reward, Mapping):
             raise TypeError(
-                f"probs_reward: expected a mapping of action id to probability, got {describe(probs_reward)}"
+                "probs_reward: expected a mapping of action id to expected reward (probability), "
+                f"got {describe(probs_reward)}"
             )
         ids = list(self.mab.actions)
         if set(probs_reward) != set(ids):
             raise ValueError(
-                f"probs_reward: expected a probability for exactly the actions {ids}, got {sorted(probs_reward)}"
+                f"probs_reward: expected an expected reward for exactly the actions {ids}, got {sorted(probs_reward)}"
             )
         try:
             truth = np.array([probs_reward[a] for a in ids], dtype=float)

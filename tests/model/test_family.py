@@ -45,6 +45,7 @@ def test_bernoulli_rewards_keep_integers_and_accept_fractions():
         (Gaussian(), [1.0, float("inf")], ValueError, "rewards: expected finite numbers"),
         (Gaussian(), [1.0, 1e9], ValueError, "rewards: expected a real number of magnitude <= 1e\\+06"),
         (Gaussian(), ["1", "2"], TypeError, "rewards: expected real-valued rewards"),
+        (Gaussian(), [True, False], TypeError, "rewards: expected real-valued rewards, got values of type bool"),
     ],
 )
 def test_refused_rewards_are_named(family, rewards, error, match):
@@ -60,9 +61,10 @@ def test_gaussian_standardisation_is_fitted_once():
     family = Gaussian().fitted_to(np.array([2.0, 4.0, 6.0]))
     assert family.reward_loc == 4.0 and family.reward_scale == pytest.approx(np.std([2.0, 4.0, 6.0]))
     assert family.fitted_to(np.array([100.0, 200.0])) is family
-    constant = Gaussian().fitted_to(np.array([50.0, 50.0]))
-    assert constant.reward_scale == 50.0  # equal rewards: the magnitude, never a zero scale
-    assert Gaussian().fitted_to(np.array([0.0])).reward_scale == 1.0
+    # (nearly) equal rewards: a thousandth of their magnitude (or of 1), never a zero or tiny scale
+    assert Gaussian().fitted_to(np.array([50.0, 50.0])).reward_scale == pytest.approx(0.05)
+    assert Gaussian().fitted_to(np.array([100.0, 100.001])).reward_scale == pytest.approx(0.1, rel=1e-5)
+    assert Gaussian().fitted_to(np.array([0.0])).reward_scale == pytest.approx(1e-3)
 
 
 @pytest.mark.parametrize(

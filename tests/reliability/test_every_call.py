@@ -187,7 +187,7 @@ def rows() -> list[Bad]:
                     lambda _, c=cls: cold(c, prior={"kappa": -1.0} if "Gaussian" in c.__name__ else {"mu": 0.0}),
                     ValueError if gaussian else TypeError,
                     "prior",
-                    "kappa" if gaussian else "Gaussian",
+                    "kappa" if gaussian else "takes no settings",
                 )
             )
         else:
@@ -198,7 +198,7 @@ def rows() -> list[Bad]:
                     lambda _, c=cls: cold(c, reward_loc=0.0, reward_scale=0.0),
                     ValueError if gaussian else TypeError,
                     "reward_scale" if gaussian else "reward_loc",
-                    "> 0" if gaussian else "Gaussian",
+                    "> 0" if gaussian else "another reward family",
                 ),
                 Bad(
                     f"{n}.cold_start noise_prior",
@@ -206,7 +206,7 @@ def rows() -> list[Bad]:
                     lambda _, c=cls: cold(c, noise_prior={"sigma": 0.0}),
                     ValueError if gaussian else TypeError,
                     "noise_prior",
-                    "sigma" if gaussian else "Gaussian",
+                    "sigma" if gaussian else "another reward family",
                 ),
             ]
         if n.startswith("Cmab"):

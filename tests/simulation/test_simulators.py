@@ -125,7 +125,7 @@ def test_every_cmab_run_draws_its_own_world_unless_one_is_given():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"probs_reward": {"a": 0.5}}, ValueError, "probs_reward: expected a probability for exactly the actions"),
+        ({"probs_reward": {"a": 0.5}}, ValueError, "probs_reward: expected an expected reward for exactly the actions"),
         (
             {"probs_reward": {"a": 1.5, "b": 0.1, "c": 0.2}},
             ValueError,
@@ -171,3 +171,38 @@ def test_progress_goes_to_stderr_only_when_asked(capsys):
     CmabSimulator(mab, n_updates=2, batch_size=10, random_seed=0, progressbar=True).run()
     shown = capsys.readouterr()
     assert shown.out == "" and "simulating" in shown.err and "2/2" in shown.err
+
+
+def test_gaussian_worlds_are_simulated_with_their_noise():
+    from pybandits.cmab import CmabGaussian
+    from pybandits.simulation import LinearReward
+    from pybandits.smab import SmabGaussian
+
+    smab = SmabGaussian.cold_start(action_ids={"a", "b"}, random_seed=0)
+    result = SmabSimulator(smab, {"a": 1.0, "b": 3.0}, n_updates=10, batch_size=50, noise_sd=0.5, random_seed=0).run()
+    rewards = result.data["reward"][result.data["action"] == "b"]
+    assert abs(rewards.mean() - 3.0) < 0.2 and abs(rewards.std() - 0.5) < 0.1  # Normal around the truth
+    assert result.summary.regret_ratio < 0.3
+    world = LinearReward({"a": [1.0, 0.0], "b": [-1.0, 0.0]}, biases={"a": 50.0, "b": 50.0})
+    cmab = CmabGaussian.cold_start(action_ids={"a", "b"}, n_features=2, update_kwargs={"num_steps": 100})
+    result = CmabSimulator(cmab, world, n_updates=4, batch_size=100, noise_sd=1.0, random_seed=1).run()
+    assert result.summary.regret_ratio < 0.6
+    assert 40 < result.data["reward"].mean() < 60  # reward units
+    drawn = CmabSimulator(CmabGaussian.cold_start(action_ids={"a"}, n_features=2), n_updates=1, random_seed=2).run()
+    assert type(drawn.truth["reward_fn"]).__name__ == "LinearReward"
+
+
+@pytest.mark.parametrize(
+    ("noise_sd", "error", "match"),
+    [(0.0, ValueError, "noise_sd: expected a finite number > 0"), ("x", TypeError, "noise_sd: expected a real")],
+)
+def test_bad_noise_is_named(noise_sd, error, match):
+    from pybandits.smab import SmabGaussian
+
+    with pytest.raises(error, match=match):
+        SmabSimulator(SmabGaussian.cold_start(action_ids={"a"}), {"a": 1.0}, noise_sd=noise_sd)
+
+
+def test_bernoulli_worlds_have_no_noise_scale():
+    with pytest.raises(TypeError, match="noise_sd: Bernoulli rewards have no noise scale"):
+        SmabSimulator(SmabBernoulli.cold_start(action_ids={"a"}), {"a": 0.5}, noise_sd=1.0)

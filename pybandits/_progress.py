@@ -145,8 +145,32 @@ def _new_progress(description: str, total: int, **options: Any) -> tuple[Any, An
     return progress, progress.add_task(description, total=total)
 
 
+_clock = time.monotonic  # the delayed bar's clock (replaceable in tests)
+
+
+class _DelayedBar(ProgressBar):
+    """A bar that appears only once the work has taken ``delay`` seconds (at the next ``advance``)."""
+
+    def __init__(self, stack: contextlib.ExitStack, total: int, description: str, delay: float) -> None:
+        self._stack, self._total, self._description = stack, total, description
+        self._deadline = _clock() + delay
+        self._done = 0
+        self._bar: ProgressBar | None = None
+
+    def advance(self, n: int = 1) -> None:
+        if self._bar is not None:
+            self._bar.advance(n)
+            return
+        self._done += n
+        if _clock() >= self._deadline:
+            self._bar = self._stack.enter_context(_shown_bar(self._total, self._description))
+            self._bar.advance(self._done)
+
+
 @contextlib.contextmanager
-def progress_bar(total: int, description: str, enabled: bool | None = None) -> Iterator[ProgressBar]:
+def progress_bar(
+    total: int, description: str, enabled: bool | None = None, delay: float = 0.0
+) -> Iterator[ProgressBar]:
     """Show the progress of a loop of ``total`` units of work while the ``with`` block runs.
 
     Parameters
@@ -158,6 +182,9 @@ def progress_bar(total: int, description: str, enabled: bool | None = None) -> I
     enabled : bool, optional
         True shows the bar, False shows nothing. None (the default) shows it in a Jupyter
         notebook or when stderr is a terminal, and never under pytest.
+    delay : float, default 0
+        Show the bar only once the work has taken this many seconds (checked as it advances), so
+        that quick work prints nothing.
 
     Yields
     ------
@@ -186,7 +213,17 @@ def progress_bar(total: int, description: str, enabled: bool | None = None) -> I
         enabled = default_enabled()
     if not enabled:
         yield ProgressBar()
-        return
+    elif delay > 0:
+        with contextlib.ExitStack() as stack:
+            yield _DelayedBar(stack, total, description, delay)
+    else:
+        with _shown_bar(total, description) as bar:
+            yield bar
+
+
+@contextlib.contextmanager
+def _shown_bar(total: int, description: str) -> Iterator[ProgressBar]:
+    """A bar shown now: in the notebook's cell output, or on stderr."""
     if in_notebook():
         progress, task = _new_progress(description, total, auto_refresh=False)  # never started: drawn by the bar
         bar = _NotebookBar(progress, task)

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 import pybandits
+from pybandits._progress import default_enabled
 from pybandits.cmab import BaseCmab
 from pybandits.mab import BaseMab
 from pybandits.tabular import DataError, read_contexts, read_logged_rows, write_csv_atomically
@@ -86,7 +87,7 @@ def _update(args: argparse.Namespace) -> None:
                 rows.context,
                 executor=executor,
                 callback=_progress(args.quiet),
-                progressbar=False if args.quiet else None,  # a bar over the actions on a terminal
+                progressbar=False if args.quiet else default_enabled(),  # a bar over the actions, on a terminal
             )
         else:
             mab.update(rows.actions, rows.rewards)

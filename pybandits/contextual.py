@@ -28,6 +28,9 @@ __all__ = ["DIST_TYPES", "BaseCmab"]
 
 DIST_TYPES = ("studentt", "normal")
 
+#: Seconds an update runs before its default progress bar appears: quick updates print nothing.
+_UPDATE_BAR_DELAY = 2.0
+
 
 class BaseCmab(BaseMab):
     """Shared behaviour of the contextual bandits.
@@ -327,9 +330,10 @@ class BaseCmab(BaseMab):
         callback : callable, optional
             ``callback(action_id, n_rows)`` after each action's fit.
         progressbar : bool, optional
-            Show a bar over the actions' fits. By default it is shown in a notebook or when stderr
-            is a terminal (never under pytest), so that a long update (the first one compiles for
-            tens of seconds) is visible; False hides it.
+            Show a bar over the actions' fits. By default (None) it appears in a notebook or on a
+            terminal when an update has taken more than two seconds (the first update of a network
+            shape compiles for tens of seconds; a fit with many actions takes long), and never under
+            pytest; True shows it from the start, False never.
 
         Notes
         -----
@@ -363,7 +367,8 @@ class BaseCmab(BaseMab):
                 rows = order[bounds[index] : bounds[index + 1]]
                 if rows.size:
                     tasks.append((action_id, rows, int(self._rng.integers(2**63))))
-            with progress_bar(len(tasks), "fitting actions", progressbar) as bar:
+            delay = _UPDATE_BAR_DELAY if progressbar is None else 0.0
+            with progress_bar(len(tasks), "fitting actions", progressbar, delay=delay) as bar:
 
                 def report(action_id: str, n_rows: int) -> None:
                     bar.advance()

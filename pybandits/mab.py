@@ -1,7 +1,7 @@
 """What every bandit shares: its actions, strategy, epsilon-greedy exploration and state.
 
 Concrete bandits (:mod:`pybandits.smab`, :mod:`pybandits.cmab`) are thin: they say which action
-model and which strategy they hold, how to draw sampled probabilities, and how to update.
+model and which strategy they hold, how to draw sampled expected rewards, and how to update.
 Everything else is here.
 """
 
@@ -32,7 +32,7 @@ class BaseMab(PyBanditsBaseModel):
     actions : dict
         Action id to action model (its posterior, and its cost for cost-control bandits).
     strategy : Strategy
-        The selection rule applied to the sampled probabilities.
+        The selection rule applied to the sampled expected rewards.
     epsilon : float, optional
         Probability, per prediction row, of exploring instead of following the strategy: the
         ``default_action`` is played if set and allowed, else an allowed action uniformly at random.
@@ -98,11 +98,6 @@ class BaseMab(PyBanditsBaseModel):
         True
         """
         self._rng = np.random.default_rng(check.check_random_seed(random_seed))
-
-    @property
-    def multi_objective(self) -> bool:
-        """Whether the bandit's strategy works on several objectives."""
-        return self.strategy_type.multi_objective
 
     # -- consistency -------------------------------------------------------------------------
 

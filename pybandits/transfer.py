@@ -236,8 +236,8 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
     Raises
     ------
     TypeError
-        When a stochastic and a contextual bandit, or a single- and a multi-objective bandit, are
-        given.
+        When a stochastic and a contextual bandit, a single- and a multi-objective bandit, or
+        bandits of two reward families (Bernoulli and Gaussian) are given.
     ValueError
         When a shared action's network cannot grow into the template's (see the module notes).
 

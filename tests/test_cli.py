@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -317,3 +318,38 @@ def test_parquet_data(job):
         == 0
     )
     assert pybandits.load(job / "pq.json") == pybandits.load(job / "csv.json")
+
+
+def test_a_gaussian_bandit_updates_from_real_valued_rewards_and_predicts_means(tmp_path, capsys):
+    from pybandits.cmab import CmabGaussian
+
+    rng = np.random.default_rng(0)
+    context = rng.normal(size=(80, 2))
+    actions = np.array(["a", "b"] * 40)
+    revenue = np.where(actions == "a", 30.0, 20.0) + 5.0 * context[:, 0] + rng.normal(size=80)
+    rows = "\n".join(
+        f"{a},{r},{x0},{x1}" for a, r, (x0, x1) in zip(actions, revenue.tolist(), context.tolist(), strict=True)
+    )
+    (tmp_path / "day.csv").write_text("action,reward,f0,f1\n" + rows + "\n")
+    (tmp_path / "bad.csv").write_text("action,reward,f0,f1\na,1e9,0,0\n")
+    (tmp_path / "contexts.csv").write_text("f0,f1\n0.0,0.0\n1.0,-1.0\n")
+    pybandits.save(
+        CmabGaussian.cold_start(action_ids={"a", "b"}, n_features=2, update_kwargs={"num_steps": 100}, random_seed=0),
+        tmp_path / "state.json",
+    )
+    state, new = str(tmp_path / "state.json"), str(tmp_path / "new.json")
+    assert main(["update", "--state", state, "--data", str(tmp_path / "bad.csv"), "--out", new, "--quiet"]) == 2
+    assert (
+        "row 2, column 'reward': expected a real number of magnitude <= 1e+06, got 1000000000.0"
+        in capsys.readouterr().err
+    )
+    assert main(["update", "--state", state, "--data", str(tmp_path / "day.csv"), "--out", new, "--quiet"]) == 0
+    updated = pybandits.load(new)
+    assert updated.actions["a"].n_observations == 40 and updated.family.reward_scale is not None
+    assert main(["info", "--state", new]) == 0
+    assert "gaussian: n_observations=40" in capsys.readouterr().out
+    out = str(tmp_path / "predictions.csv")
+    assert main(["predict", "--state", new, "--data", str(tmp_path / "contexts.csv"), "--out", out]) == 0
+    predictions = pd.read_csv(out)
+    assert list(predictions.columns) == ["action", "mean_a", "mean_b"]
+    assert 10 < predictions["mean_a"].mean() < 50  # reward units

@@ -119,3 +119,24 @@ def test_default_is_on_in_a_notebook_outside_pytest(notebook, monkeypatch):
     assert default_enabled() is True
     run(3)
     assert "3/3" in notebook[-1]["text/plain"]
+
+
+def test_a_delayed_bar_shows_only_work_that_takes_long(monkeypatch):
+    import contextlib
+    import io
+
+    from pybandits import _progress
+
+    clock = iter([0.0, 0.5, 0.9])
+    monkeypatch.setattr(_progress, "_clock", lambda: next(clock))
+    quick, slow = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(quick), _progress.progress_bar(2, "fitting actions", True, delay=2.0) as bar:
+        bar.advance()  # 0.5 s
+        bar.advance()  # 0.9 s: done before the delay
+    assert quick.getvalue() == ""
+    clock = iter([0.0, 5.0])
+    monkeypatch.setattr(_progress, "_clock", lambda: next(clock))
+    with contextlib.redirect_stderr(slow), _progress.progress_bar(2, "fitting actions", True, delay=2.0) as bar:
+        bar.advance()  # 5 s: the bar appears, counting what was done
+        bar.advance()
+    assert "fitting actions" in slow.getvalue() and "2/2" in slow.getvalue()

@@ -150,7 +150,13 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
 
 
 def add_count(count: int | float, more: float) -> int | float:
-    """``count + more``, a whole number (int) whenever it is one: 0/1 rewards keep integer counts."""
+    """``count + more``, a whole number (int) whenever it is one: 0/1 rewards keep integer counts.
+
+    Examples
+    --------
+    >>> add_count(3, 2.0), add_count(3, 0.5)
+    (5, 3.5)
+    """
     total = count + float(more)
     return int(total) if float(total).is_integer() else total
 

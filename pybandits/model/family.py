@@ -74,6 +74,10 @@ class BinaryCounts(PyBanditsBaseModel):
         """Number of rewards observed."""
         return self.n_successes + self.n_failures - 2
 
+    def describe(self) -> str:
+        """The counts as text."""
+        return f"n_successes={self.n_successes}, n_failures={self.n_failures}"
+
     def added(self, rewards: np.ndarray) -> BinaryCounts:
         """The counts after ``rewards`` (checked by :meth:`Bernoulli.check_rewards`)."""
         total = float(rewards.sum())
@@ -105,6 +109,11 @@ class Moments(PyBanditsBaseModel):
     def reward_sd(self) -> float | None:
         """Sample standard deviation of the rewards seen (None before two rewards)."""
         return math.sqrt(self.m2 / (self.n_observations - 1)) if self.n_observations > 1 else None
+
+    def describe(self) -> str:
+        """The count, mean and standard deviation of the rewards, as text."""
+        sd = "none" if self.reward_sd is None else f"{self.reward_sd:.6g}"
+        return f"n_observations={self.n_observations}, reward_mean={self.reward_mean:.6g}, reward_sd={sd}"
 
     def added(self, rewards: np.ndarray) -> Moments:
         """The moments after ``rewards``."""

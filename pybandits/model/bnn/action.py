@@ -289,8 +289,7 @@ class Bnn(PyBanditsBaseModel):
 
     def summary(self) -> str:
         """One line: the family's statistics."""
-        fields = ", ".join(f"{name}={value!r}" for name, value in self.stats)
-        return f"{self.family.name}: {fields}"
+        return f"{self.family.name}: {self.stats.describe()}"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Bnn):

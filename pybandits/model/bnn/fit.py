@@ -73,7 +73,6 @@ import pytensor.tensor as pt  # noqa: E402
 PYTENSOR_OPS = ArrayOps(
     tanh=pt.tanh,
     exp=pt.exp,
-    log=pt.log,
     maximum=pt.maximum,
     softplus=pt.softplus,
     matmul=lambda hidden, weight: hidden @ weight,

@@ -53,7 +53,6 @@ class ArrayOps:
 
     tanh: Callable[[Any], Any]
     exp: Callable[[Any], Any]
-    log: Callable[[Any], Any]
     maximum: Callable[[Any, Any], Any]
     softplus: Callable[[Any], Any]
     matmul: Callable[[Any, Any], Any]
@@ -69,7 +68,6 @@ def _numpy_matmul(hidden: np.ndarray, weight: np.ndarray) -> np.ndarray:
 NUMPY_OPS = ArrayOps(
     tanh=np.tanh,
     exp=np.exp,
-    log=np.log,
     maximum=np.maximum,
     softplus=lambda z: np.logaddexp(0.0, z),
     matmul=_numpy_matmul,

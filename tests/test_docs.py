@@ -39,3 +39,16 @@ def test_public_names_have_examples(module_name):
         and ">>>" not in (inspect.getdoc(getattr(module, name)) or "")
     ]
     assert missing == [], f"{module_name}: no runnable example in the docstring of {missing}"
+
+
+def test_the_readme_code_blocks_run_in_order(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    monkeypatch.chdir(tmp_path)  # a block saves a file
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert len(blocks) >= 5
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)  # as a newcomer copies them, in order

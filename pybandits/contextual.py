@@ -116,8 +116,8 @@ class BaseCmab(BaseMab):
         action_ids_cost: Mapping[str, float] | None = None,
         n_objectives: int | None = None,
         noise_prior: Mapping[str, float] | None = None,
-        reward_loc: float | None = None,
-        reward_scale: float | None = None,
+        reward_loc: float | Sequence[float] | None = None,
+        reward_scale: float | Sequence[float] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -155,9 +155,11 @@ class BaseCmab(BaseMab):
         noise_prior : mapping, optional
             Gaussian classes only: ``mu`` and ``sigma`` of the Normal prior of the log noise
             standard deviation in standardised units (:class:`~pybandits.model.family.NoisePrior`).
-        reward_loc, reward_scale : float, optional
+        reward_loc, reward_scale : float or sequence of float, optional
             Gaussian classes only: the standardisation of the rewards (both or neither;
-            ``reward_scale > 0``). When not given, the first update fits them to its batch.
+            ``reward_scale > 0``); for multi-objective classes one value for every objective or a
+            sequence with one per objective. When not given, the first update fits them to its
+            batch, per objective.
 
         Raises
         ------
@@ -169,7 +171,12 @@ class BaseCmab(BaseMab):
             For a value out of range.
         """
         costs, n_objectives = cls._check_actions_and_objectives(action_ids, action_ids_cost, n_objectives)
-        family = cls._cold_family(noise_prior=noise_prior, reward_loc=reward_loc, reward_scale=reward_scale)
+        locs = _per_objective(reward_loc, n_objectives, "reward_loc")
+        scales = _per_objective(reward_scale, n_objectives, "reward_scale")
+        families = [
+            cls._cold_family(noise_prior=noise_prior, reward_loc=loc, reward_scale=scale)
+            for loc, scale in zip(locs, scales, strict=True)
+        ]
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
         if n_features is None:
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
@@ -190,21 +197,24 @@ class BaseCmab(BaseMab):
             params = DistParams.model_validate(dist_params_init or {})
         except ValidationError as error:
             raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
-        prototype = Bnn.cold_start(
-            n_features,
-            hidden,
-            activation,  # type: ignore[arg-type]
-            use_residual_connections,
-            dist_type,  # type: ignore[arg-type]
-            params,
-            update_method,
-            update_kwargs,
-            family=family,
-        )
+        prototypes = [
+            Bnn.cold_start(
+                n_features,
+                hidden,
+                activation,  # type: ignore[arg-type]
+                use_residual_connections,
+                dist_type,  # type: ignore[arg-type]
+                params,
+                update_method,
+                update_kwargs,
+                family=family,
+            )
+            for family in families
+        ]
         if n_objectives is None:
-            actions = {a: prototype.model_copy(update={"cost": cost}) for a, cost in costs.items()}
+            actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
         else:
-            actions = {a: BnnMO(objectives=[prototype] * n_objectives, cost=cost) for a, cost in costs.items()}
+            actions = {a: BnnMO(objectives=prototypes, cost=cost) for a, cost in costs.items()}
         return cls(actions=actions, strategy=strategy, epsilon=epsilon, default_action=default_action, random_seed=seed)
 
     @classmethod
@@ -384,3 +394,18 @@ class BaseCmab(BaseMab):
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
+
+
+def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:
+    """A Gaussian standardisation setting per objective: one value for all, or one per objective."""
+    count = n_objectives or 1
+    if value is None or not isinstance(value, Sequence) or isinstance(value, str):
+        return [value] * count
+    if n_objectives is None:
+        raise TypeError(
+            f"{name}: expected a real number (one objective), got {check.describe(value)}; "
+            "a sequence gives one value per objective of a multi-objective (MO) bandit"
+        )
+    if len(value) != n_objectives:
+        raise ValueError(f"{name}: expected one value per objective ({n_objectives}), got {len(value)}")
+    return list(value)

@@ -105,3 +105,18 @@ def test_transfer_keeps_the_standardisation_and_refuses_another():
     other = CmabGaussian.cold_start(action_ids={"a"}, n_features=2, reward_loc=0.0, reward_scale=1.0)
     with pytest.raises(ValueError, match="new_mab: expected no standardisation, or current_mab's"):
         edit_model_on_the_fly(mab, other)
+
+
+def test_a_multi_objective_bandit_takes_one_standardisation_per_objective():
+    mab = CmabGaussianMO.cold_start(
+        action_ids={"a", "b"}, n_features=2, n_objectives=2, reward_loc=[10.0, -500.0], reward_scale=[1.0, 30.0]
+    )
+    assert [(f.reward_loc, f.reward_scale) for f in mab.families] == [(10.0, 1.0), (-500.0, 30.0)]
+    same = CmabGaussianMO.cold_start(action_ids={"a"}, n_features=2, n_objectives=2, reward_loc=5.0, reward_scale=2.0)
+    assert [(f.reward_loc, f.reward_scale) for f in same.families] == [(5.0, 2.0), (5.0, 2.0)]
+    with pytest.raises(ValueError, match=r"reward_loc: expected one value per objective \(2\), got 3"):
+        CmabGaussianMO.cold_start(
+            action_ids={"a"}, n_features=2, n_objectives=2, reward_loc=[1.0, 2.0, 3.0], reward_scale=[1.0, 1.0]
+        )
+    with pytest.raises(TypeError, match=r"reward_loc: expected a real number \(one objective\)"):
+        CmabGaussian.cold_start(action_ids={"a"}, n_features=2, reward_loc=[1.0], reward_scale=[1.0])

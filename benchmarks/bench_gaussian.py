@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 import warnings
 
 import numpy as np
+from bench_reliability import _median_ms  # one timing helper for the benchmarks
 
 from pybandits.cmab import CmabBernoulli, CmabGaussian
 from pybandits.exceptions import ConvergenceWarning
@@ -15,15 +15,6 @@ from pybandits.smab import SmabGaussian
 ACTIONS = ["a", "b", "c"]
 LINEAR_W = {"a": np.array([1.0, -0.5, 0.3]), "b": np.array([-0.6, 0.8, 0.2]), "c": np.array([0.2, 0.1, -0.9])}
 LINEAR_B = {"a": 0.1, "b": 0.0, "c": 0.2}
-
-
-def _median_ms(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
 
 
 def linear_means(context: np.ndarray) -> np.ndarray:

@@ -140,7 +140,8 @@ def _info(args: argparse.Namespace) -> None:
             f"residual {first.use_residual_connections}"
         )
         print(f"inference  {first.update_method} {first.update_kwargs}")
-    print(f"rewards    {mab.family!r}")
+    families = mab.families if isinstance(mab, BaseCmab) else [mab.family]
+    print(f"rewards    {'; '.join(family.describe() for family in families)}")
     print("actions")
     for action_id, model in mab.actions.items():
         cost = "" if model.cost is None else f"  cost {model.cost}"

@@ -347,7 +347,8 @@ def test_a_gaussian_bandit_updates_from_real_valued_rewards_and_predicts_means(t
     updated = pybandits.load(new)
     assert updated.actions["a"].n_observations == 40 and updated.family.reward_scale is not None
     assert main(["info", "--state", new]) == 0
-    assert "gaussian: n_observations=40" in capsys.readouterr().out
+    info = capsys.readouterr().out
+    assert "gaussian: n_observations=40" in info and "rewards    gaussian (reward_loc=" in info
     out = str(tmp_path / "predictions.csv")
     assert main(["predict", "--state", new, "--data", str(tmp_path / "contexts.csv"), "--out", out]) == 0
     predictions = pd.read_csv(out)

@@ -204,6 +204,10 @@ class RewardFamily(PyBanditsBaseModel, ABC):
         """The family with whatever it learns from a first batch of rewards (nothing by default)."""
         return self
 
+    def describe(self) -> str:
+        """The family in a few words (the family's name, and what it learned)."""
+        return self.name
+
     @property
     def graph_key(self) -> tuple:
         """What about the family shapes a compiled graph (its name and auxiliary tensors)."""
@@ -324,6 +328,12 @@ class Gaussian(RewardFamily):
                 f"and reward_scale={self.reward_scale}"
             )
         return self
+
+    def describe(self) -> str:
+        """``gaussian``, with the standardisation once it is set."""
+        if not self.standardised:
+            return self.name
+        return f"{self.name} (reward_loc={self.reward_loc:.6g}, reward_scale={self.reward_scale:.6g})"
 
     @property
     def standardised(self) -> bool:

@@ -8,6 +8,7 @@ the ``plot`` extra (``pip install ".[plot]"`` from a clone, or ``pip install mat
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 from typing import Any
@@ -151,7 +152,8 @@ def _cmab_beliefs(result: SimulationResult) -> Any:
     seen = context[:, : mab.input_dim]
     truth = result.truth["reward_fn"](context)
     n_draws = 200
-    allowed, _, expected = mab.predict_arrays(np.repeat(seen, n_draws, axis=0))
+    # drawn by a copy: its own generator in the same state, so plotting leaves the bandit's stream alone
+    allowed, _, expected = copy.copy(mab).predict_arrays(np.repeat(seen, n_draws, axis=0))
     predicted = expected.reshape(len(seen), n_draws, *expected.shape[1:]).mean(axis=1)
     figure = _figure(5.5, 5.0)
     axes = figure.add_subplot()

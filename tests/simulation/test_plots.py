@@ -77,3 +77,21 @@ def test_plots_check_their_argument():
 def test_figures_show_as_images_in_notebooks(smab_result):
     png = plot_regret(smab_result)._repr_png_()
     assert png.startswith(b"\x89PNG")
+
+
+def test_gaussian_results_plot_in_reward_units_and_plotting_leaves_the_bandit_alone():
+    from pybandits.cmab import CmabGaussian
+    from pybandits.simulation import LinearReward
+    from pybandits.smab import SmabGaussian
+
+    world = LinearReward({"a": [1.0, 0.0], "b": [-1.0, 0.0]}, biases={"a": 40.0, "b": 40.0})
+    mab = CmabGaussian.cold_start(action_ids={"a", "b"}, n_features=2, update_kwargs={"num_steps": 50})
+    result = CmabSimulator(mab, world, n_updates=2, batch_size=50, noise_sd=2.0, random_seed=0).run()
+    before = mab.get_state()
+    axes = plot_beliefs(result).axes[0]
+    assert mab.get_state() == before  # drawn from a copy: the bandit's random stream is untouched
+    assert axes.get_xlabel() == "true mean reward" and axes.get_xlim()[0] > 20  # reward units, not [0, 1]
+    assert [line.get_label() for line in plot_regret(result).axes[0].get_lines()] == ["bandit", "uniform random"]
+    smab = SmabSimulator(SmabGaussian.cold_start(action_ids={"a", "b"}), {"a": 1.0, "b": 2.0}, random_seed=0).run()
+    density = plot_beliefs(smab).axes[0]
+    assert density.get_xlabel().startswith("mean reward") and len(density.get_lines()) == 4  # 2 curves, 2 truths

@@ -204,3 +204,24 @@ def test_stochastic_bandits_learn_too(world):
         )
     actions, _ = mab.predict(n_samples=200)
     assert actions.count("b") > 170
+
+
+@pytest.mark.parametrize("pool", ["threads", "processes"])
+def test_an_executor_gives_the_sequential_result(world, pool):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pybandits.parallel import process_pool
+
+    results = []
+    for executor in (None, ThreadPoolExecutor(2) if pool == "threads" else process_pool(2)):
+        mab = world.single.cold_start(
+            action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 50}, random_seed=3
+        )
+        (actions, rewards, context), _ = batch(mab, world, np.random.default_rng(13))
+        if executor is None:
+            mab.update(actions=actions, rewards=rewards, context=context)
+        else:
+            with executor:
+                mab.update(actions=actions, rewards=rewards, context=context, executor=executor)
+        results.append(mab)
+    assert results[0] == results[1]

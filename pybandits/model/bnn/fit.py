@@ -31,7 +31,9 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -250,21 +252,32 @@ class _VIEngine:
 
 
 _ENGINES: dict[tuple, _VIEngine] = {}
+#: Guards the cache, and each engine's use: an engine's compiled function and ``pm.Data`` containers
+#: are shared state, so fits of one architecture in several threads of a process take turns (fits
+#: in parallel need processes: :mod:`pybandits.parallel`).
+_CACHE_LOCK = threading.Lock()
+_ENGINE_LOCKS: dict[tuple, threading.Lock] = {}
 
 
-def _engine(action: Any, settings: VISettings) -> _VIEngine:
+@contextlib.contextmanager
+def _engine(action: Any, settings: VISettings) -> Iterator[_VIEngine]:
+    """The cached engine of ``action``'s architecture, held for this thread while the block runs."""
     key = _architecture(action, settings)
-    engine = _ENGINES.get(key)
-    if engine is None:
-        with _quiet():
-            engine = _VIEngine(action, settings)
-        _ENGINES[key] = engine
-    return engine
+    with _CACHE_LOCK:
+        lock = _ENGINE_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        engine = _ENGINES.get(key)
+        if engine is None:
+            with _quiet():
+                engine = _VIEngine(action, settings)
+            _ENGINES[key] = engine
+        yield engine
 
 
 def clear_cache() -> None:
     """Forget every compiled step function of this process."""
-    _ENGINES.clear()
+    with _CACHE_LOCK:
+        _ENGINES.clear()
 
 
 def cache_size() -> int:
@@ -371,7 +384,8 @@ def fit_model(action: Any, context: np.ndarray, rewards: np.ndarray, seed: int) 
     rewards = np.ascontiguousarray(rewards, dtype=np.float64)
     settings = action.inference
     if isinstance(settings, VISettings):
-        return _engine(action, settings).run(action, context, rewards, settings, seed)
+        with _engine(action, settings) as engine:
+            return engine.run(action, context, rewards, settings, seed)
     return _fit_mcmc(action, context, rewards, settings, seed)
 
 

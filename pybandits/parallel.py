@@ -7,7 +7,8 @@ boundary. With the same seeds the result equals the sequential one.
 
 Works with :func:`process_pool` (a ``ProcessPoolExecutor`` set up for PyMC), any other
 ``ProcessPoolExecutor``, and Dask distributed (``Client(...).get_executor()``; install
-the ``dask`` extra).
+the ``dask`` extra). A ``ThreadPoolExecutor`` gives the same result too, but brings no speed: a
+process holds one compiled engine per network shape, and fits of one shape take turns on it.
 
 PyTensor serialises compilation in one compile directory with a file lock, so workers sharing a
 directory wait on each other. A worker process that has not imported PyTensor yet claims one of a

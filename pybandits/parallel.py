@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.model.bnn.batch import FitGroup, assemble, plan_fits
+
 __all__ = ["process_pool"]
 
 _SLOT_HANDLE: Any = None  # the open lock file of this process's compile slot
@@ -66,10 +68,10 @@ def _claim_compile_slot() -> None:
         return
 
 
-def fit_action(model: Any, context: np.ndarray, rewards: np.ndarray, seed: int) -> Any:
-    """Fit one action's model to its rows; the task a worker runs. Returns the new model."""
+def fit_group_task(group: FitGroup) -> list[Any]:
+    """Fit one group of networks; the task a worker runs. Returns the new models."""
     _claim_compile_slot()
-    return model.updated(context, rewards, seed)
+    return group.run()
 
 
 def fit_actions(
@@ -82,31 +84,39 @@ def fit_actions(
 ) -> dict[str, Any]:
     """Fit every ``(action_id, rows, seed)`` task, here or on ``executor``; all succeed or it raises.
 
-    On the first failure the remaining tasks are cancelled and the exception propagates, so the
-    caller keeps its old models.
+    The networks are fitted in the groups of :func:`~pybandits.model.bnn.batch.plan_fits` (one
+    task per group). ``callback(action_id, n_rows)`` runs once an action's every network is
+    fitted. On the first failure the remaining tasks are cancelled and the exception propagates,
+    so the caller keeps its old models.
     """
-    fitted = {}
+    groups = plan_fits(models, tasks, features, observed)
+    n_rows = {action_id: len(rows) for action_id, rows, _ in tasks}
+    pending = {action_id: 0 for action_id in n_rows}
+    for group in groups:
+        for action_id, _ in group.members:
+            pending[action_id] += 1
+    fitted: list[list[Any] | None] = [None] * len(groups)
+
+    def done(index: int, models_of_group: list[Any]) -> None:
+        fitted[index] = models_of_group
+        for action_id, _ in groups[index].members:
+            pending[action_id] -= 1
+            if pending[action_id] == 0 and callback is not None:
+                callback(action_id, n_rows[action_id])
+
     if executor is None:
-        for action_id, rows, seed in tasks:
-            fitted[action_id] = models[action_id].updated(features[rows], observed[rows], seed)
-            if callback is not None:
-                callback(action_id, len(rows))
-        return fitted
-    futures = {
-        executor.submit(fit_action, models[action_id], features[rows], observed[rows], seed): (action_id, len(rows))
-        for action_id, rows, seed in tasks
-    }
+        for index, group in enumerate(groups):
+            done(index, group.run())
+        return assemble(models, groups, fitted)  # type: ignore[arg-type]
+    futures = {executor.submit(fit_group_task, group): index for index, group in enumerate(groups)}
     try:
         for future in as_completed(futures):
-            action_id, n_rows = futures[future]
-            fitted[action_id] = future.result()
-            if callback is not None:
-                callback(action_id, n_rows)
+            done(futures[future], future.result())
     except BaseException:
         for future in futures:
             future.cancel()
         raise
-    return fitted
+    return assemble(models, groups, fitted)  # type: ignore[arg-type]
 
 
 def _start_worker() -> None:

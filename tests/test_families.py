@@ -90,21 +90,22 @@ def test_predict_reports_what_the_family_promises(world):
 
 
 def test_a_failed_fit_leaves_the_bandit_unchanged(world, monkeypatch):
-    mab = world.single.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=FAST, random_seed=0)
+    one_at_a_time = {**FAST, "actions_per_fit": 1}  # two fits: the second fails after the first succeeded
+    mab = world.single.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs=one_at_a_time, random_seed=0)
     play(mab, world, n_rounds=1, seed=3)
     before = mab.get_state()
-    real_fit = fitting.fit_model
+    real_fit = fitting.fit_models
     calls = []
 
-    def fail_on_second_action(action, context, rewards, seed):
-        calls.append(seed)
+    def fail_on_second_action(actions, contexts, rewards, seeds):
+        calls.append(seeds)
         if len(calls) == 2:
             raise FitError("injected")
-        return real_fit(action, context, rewards, seed)
+        return real_fit(actions, contexts, rewards, seeds)
 
     (actions, rewards, context), _ = batch(mab, world, np.random.default_rng(4))
     before = mab.get_state()
-    monkeypatch.setattr(fitting, "fit_model", fail_on_second_action)
+    monkeypatch.setattr(fitting, "fit_models", fail_on_second_action)
     with pytest.raises(FitError, match="injected"):
         mab.update(actions=actions, rewards=rewards, context=context)
     assert mab.get_state() == before and len(calls) == 2
@@ -116,10 +117,10 @@ def test_the_first_batch_of_a_fresh_bandit_is_all_or_nothing(world, monkeypatch)
     (actions, rewards, context), _ = batch(mab, world, np.random.default_rng(5))
     before = mab.get_state()
 
-    def fail(action, context, rewards, seed):
+    def fail(actions, contexts, rewards, seeds):
         raise FitError("injected")
 
-    monkeypatch.setattr(fitting, "fit_model", fail)
+    monkeypatch.setattr(fitting, "fit_models", fail)
     with pytest.raises(FitError):
         mab.update(actions=actions, rewards=rewards, context=context)
     assert mab.get_state() == before

@@ -79,12 +79,12 @@ def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch, batch):
     mab = fresh()
     before = mab.get_state()
 
-    def explode(context, rewards, seed):
+    def explode(models, contexts, rewards, seeds):
         raise FitError("injected in a worker")
 
-    from pybandits.model.bnn.action import Bnn
+    from pybandits.model.bnn import batch as batching
 
-    monkeypatch.setattr(Bnn, "updated", lambda self, context, rewards, seed: explode(context, rewards, seed))
+    monkeypatch.setattr(batching, "fit_group", explode)
     with ThreadPoolExecutor(2) as executor, pytest.raises(FitError, match="injected in a worker"):
         mab.update(*batch(), executor=executor)
     assert mab.get_state() == before

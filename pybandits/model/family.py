@@ -370,7 +370,7 @@ class Gaussian(RewardFamily):
         return (np.asarray(rewards, dtype=np.float64) - loc) / scale
 
     def log_likelihood(self, ops: ArrayOps, outputs: Any, rewards: Any, aux: dict[str, Any]) -> Any:
-        log_sd = aux["log_noise_sd"][0]
+        log_sd = aux["log_noise_sd"][..., 0]  # one per network: (1,), or (networks, 1, 1)
         return -0.5 * ((rewards - outputs) / ops.exp(log_sd)) ** 2 - log_sd - _HALF_LOG_2PI
 
     def aux_prior(self) -> dict[str, LocationScale]:

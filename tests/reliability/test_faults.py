@@ -28,7 +28,7 @@ def fresh():
 class DyingBnn(Bnn):
     """An action whose fit kills the worker process without a word (imported by spawned workers)."""
 
-    def updated(self, context, rewards, seed):
+    def with_fit(self, result, rewards):
         os._exit(13)
 
 
@@ -46,13 +46,15 @@ def test_keyboard_interrupt_during_an_update_leaves_the_bandit_unchanged(monkeyp
     before = mab.get_state()
     calls = []
 
-    def interrupted(self, context, rewards, seed):
-        calls.append(seed)
+    real = Bnn.with_fit
+
+    def interrupted(self, result, rewards):  # the second network's fit is interrupted
+        calls.append(len(rewards))
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return self.model_copy(update={"stats": self.stats.added(np.ones(1, dtype=np.int8))})
+        return real(self, result, rewards)
 
-    monkeypatch.setattr(Bnn, "updated", interrupted)
+    monkeypatch.setattr(Bnn, "with_fit", interrupted)
     with pytest.raises(KeyboardInterrupt):
         mab.update(ACTIONS, REWARDS, CONTEXT)
     assert mab.get_state() == before

@@ -240,11 +240,15 @@ class Bnn(PyBanditsBaseModel):
         """The model after observing ``rewards`` in ``context``: posterior fitted, statistics added.
 
         The input is assumed validated (finite float context of the right width, rewards checked
-        by the family).
+        by the family). A bandit's update fits its played actions together instead
+        (:mod:`pybandits.model.bnn.batch`).
         """
-        from pybandits.model.bnn.fit import fit_model  # PyMC is imported only when fitting
+        from pybandits.model.bnn.batch import fit_group
 
-        result = fit_model(self, context, rewards, seed)
+        return fit_group([self], [context], [rewards], [seed])[0]
+
+    def with_fit(self, result: Any, rewards: np.ndarray) -> Bnn:
+        """The model with a fit's posterior (a :class:`~pybandits.model.bnn.fit.FitResult`) and ``rewards`` counted."""
         network_parameters = {name: result.parameters[name] for name in self.network.parameters}
         new = self.model_copy(
             update={
@@ -394,13 +398,11 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         return self.model_copy(update={"objectives": objectives})
 
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> BnnMO:
-        """Fit every objective's network to its column of ``rewards`` (``(n_rows, n_objectives)``)."""
-        seeds = np.random.SeedSequence(seed).generate_state(self.n_objectives)
-        objectives = [
-            objective.updated(context, rewards[:, index], int(seeds[index]))
-            for index, objective in enumerate(self.objectives)
-        ]
-        return self.model_copy(update={"objectives": objectives})
+        """Fit every objective's network to its column of ``rewards`` (``(n_rows, n_objectives)``), together."""
+        from pybandits.model.bnn.batch import assemble, plan_fits
+
+        groups = plan_fits({"": self}, [("", np.arange(len(rewards)), seed)], context, rewards)
+        return assemble({"": self}, groups, [group.run() for group in groups])[""]
 
     def grown(self, template: BnnMO, action_id: str = "") -> BnnMO:
         """Every objective's learned state in the template's configuration (see :meth:`Bnn.grown`)."""

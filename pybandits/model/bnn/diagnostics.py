@@ -19,9 +19,11 @@ class FitDiagnostics(PyBanditsBaseModel):
     method : {"VI", "MCMC"}
     n_rows : int
         Rows fitted.
-    num_steps, converged, final_loss
+    num_steps, converged, final_loss, n_networks
         ADVI: steps run, whether the convergence test stopped it (None without one), mean loss
-        of the last steps.
+        of the last steps, and the number of networks fitted together in one batched graph
+        (``final_loss``, the loss history and the convergence test are those of the whole graph,
+        the sum over its networks).
     draws, tune, chains, max_rhat, min_ess_bulk, divergences
         NUTS: draws kept and tuning steps per chain, chains, and ArviZ's diagnostics.
 
@@ -38,6 +40,7 @@ class FitDiagnostics(PyBanditsBaseModel):
     num_steps: int | None = None
     converged: bool | None = None
     final_loss: float | None = None
+    n_networks: int | None = None
     draws: int | None = None
     tune: int | None = None
     chains: int | None = None

@@ -1,39 +1,59 @@
 """The fitting layer: the one module that imports PyMC.
 
-:func:`fit_model` takes an action model (its current distributions are the prior of this update)
-and one action's batch of contexts and rewards, and returns the posterior as mean-field Normal
+:func:`fit_models` takes action models (their current distributions are the prior of this update)
+and each one's batch of contexts and rewards, and returns every posterior as mean-field Normal
 arrays together with the fit's diagnostics. Nothing PyMC leaves this module. The network's forward
 pass is :func:`pybandits.model.bnn.network.forward` run with PyTensor's operations, and the
 likelihood is the reward family's, written once for numpy and PyTensor alike.
 
-ADVI compiles once per architecture. An architecture is what shapes the PyMC graph, and its key
-is derived from the descriptions: :attr:`Network.architecture` (layer shapes, prior families,
-activation, residual rule), the family's :attr:`~pybandits.model.family.RewardFamily.graph_key`
-and the settings' :attr:`~pybandits.model.bnn.settings.VISettings.graph_key`. Its model keeps the
-context, the rewards, the likelihood's scale and every prior parameter in ``pm.Data`` containers; its compiled ADVI step
-function is cached for the life of the process and reused for every action and every update of
-that architecture. A fit swaps in the data and priors with ``set_value``, puts the variational
-distribution back at the prior means with a small scale, resets the optimizer's state and
-reseeds the random generators, then runs the steps. Building and compiling a PyMC model costs
-about a second; reusing a cached step function costs nothing.
+**One graph for many actions.** ADVI fits the networks of several actions of one architecture in
+one compiled graph: every tensor gets a leading *slot* axis (one slot per network), the rows of
+every network are stacked into a ``(rows, slots, features)`` block padded with masked rows, and a
+batched matrix product runs every network on its own rows. The ELBO is the sum of the networks'
+ELBOs and the optimizer (Adam, Adamax) steps every parameter element on its own, so each network's
+posterior depends only on its own rows and prior, exactly as if it were fitted alone; the networks
+share only the step loop and its convergence test. Slot counts are rounded up to a short ladder
+(1, 2, 3, 4, 6, 8, 12, 16, ...: powers of two and one and a half times them), padding slots hold
+no rows and sit at a standard Normal prior, so a handful of graphs per architecture serve every
+number of played actions.
+
+**One graph for prior and posterior.** Every tensor is a Student-t with per-element degrees of
+freedom ``nu``; a Normal element (every posterior, a Normal prior) is a Student-t with
+``nu = 1e12``, the same density and gradients to machine precision. So the cold-start prior
+(Student-t) and a posterior (Normal) share the compiled graph, and a new bandit's second update
+does not compile again.
+
+**Compiled once per shape.** The cache key is derived from the descriptions:
+:attr:`Network.architecture` (layer shapes, activation, residual rule), the family's
+:attr:`~pybandits.model.family.RewardFamily.graph_key`, the settings'
+:attr:`~pybandits.model.bnn.settings.VISettings.graph_key` and the slot count. The model keeps the
+rows, the mask, the likelihood's scale and every prior parameter in ``pm.Data`` containers; a fit
+swaps them in with ``set_value``, puts the variational distribution back at the prior means with a
+small scale, resets the optimizer's state and reseeds the random generators, then runs the steps.
+Engines live in a bounded least-recently-used cache (:mod:`pybandits.model.bnn.cache`); building
+one costs about a second (tens of seconds the first time on a machine: PyTensor compiles C code
+(PyMC 5) or Numba code (PyMC 6) once into ``~/.pytensor``, which later processes reuse).
+
+**Threads.** An engine's compiled function and data containers are shared state, so fits on one
+engine take turns (a lock per engine); fits on different engines run at the same time. A lock per
+engine rather than engines per thread: an engine holds a compiled graph of megabytes, PyTensor's
+C code releases no lock that would let two threads step one graph faster, and parallel speed comes
+from processes (:mod:`pybandits.parallel`). Nothing process-wide is changed during a fit: PyMC's
+informational log lines are dropped by a logging filter that acts only in the thread that runs a
+fit, and no warning filter is touched.
 
 The step function is compiled with ``score=True``: that is what makes PyMC add the update of the
 random generator to the compiled function, so that every step draws new noise.
-
-PyTensor compiles C code (PyMC 5) or Numba code (PyMC 6) the first time an architecture is seen
-in a fresh cache (``~/.pytensor``), which takes tens of seconds once per machine; later processes
-load it from the cache.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,20 +61,21 @@ import numpy as np
 
 from pybandits._progress import progress_bar
 from pybandits.exceptions import ConvergenceWarning, FitError
+from pybandits.model.bnn.cache import ENGINES
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.network import ArrayOps, forward
 from pybandits.model.bnn.settings import MCMCSettings, VISettings
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
-__all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model"]
+__all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model", "fit_models", "slot_count"]
 
 
 def _import_pymc():
     """Import PyMC quietly: without the BLAS warning PyTensor gives on a pip install.
 
     Where PyTensor finds no BLAS to link its C code against, its matrix products go through
-    numpy, whose own BLAS is fast; the warning only alarms users, so it is silenced here unless
-    the user configured ``blas__ldflags`` themselves.
+    numpy, whose own BLAS is fast; the warning only alarms users, so it is silenced here (once, at
+    import) unless the user configured ``blas__ldflags`` themselves.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
@@ -80,6 +101,7 @@ PYTENSOR_OPS = ArrayOps(
     matmul=lambda hidden, weight: hidden @ weight,
 )
 _OPTIMIZERS = {"adam": pm.adam, "adamax": pm.adamax}
+#: Degrees of freedom standing for a Normal element (see the module notes).
 _NORMAL_NU = 1e12
 
 
@@ -97,71 +119,162 @@ def _compile_mode():
 
 @dataclass
 class FitResult:
-    """What a fit returns: the posterior of every parameter, the fit's summary, ADVI's losses."""
+    """What a fit returns for one network: the posterior of every parameter, the fit's summary, ADVI's losses."""
 
     parameters: dict[str, LocationScale]
     diagnostics: FitDiagnostics
     loss_history: np.ndarray | None = field(default=None)
 
 
+# -- quiet fits, thread by thread ------------------------------------------------------------
+
+_FITTING = threading.local()
+
+
+class _QuietInFits(logging.Filter):
+    """Drops PyMC's records below ``level`` logged by a thread that is running a pybandits fit."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.level or not getattr(_FITTING, "active", False)
+
+
+_QUIET_FILTERS = {"pymc": _QuietInFits(logging.WARNING), "pytensor.tensor.blas": _QuietInFits(logging.ERROR)}
+
+
+def _install_quiet_filters() -> None:
+    """Attach the filters to PyMC's loggers (a logger's filters do not apply to its children's records)."""
+    names = [name for name in list(logging.root.manager.loggerDict) if name == "pymc" or name.startswith("pymc.")]
+    for name in [*names, "pytensor.tensor.blas"]:
+        quiet = _QUIET_FILTERS["pytensor.tensor.blas" if name.startswith("pytensor") else "pymc"]
+        logger = logging.getLogger(name)
+        if quiet not in logger.filters:
+            logger.addFilter(quiet)
+
+
+class _Quiet:
+    """While a fit runs in this thread, PyMC's informational records of this thread are dropped."""
+
+    def __enter__(self) -> None:
+        self.was_active = getattr(_FITTING, "active", False)
+        _FITTING.active = True
+
+    def __exit__(self, *exc: object) -> None:
+        _FITTING.active = self.was_active
+
+
+_install_quiet_filters()
+
+
 # -- the PyMC model ----------------------------------------------------------------------------
 
+#: Slot counts of compiled graphs: powers of two and one and a half times them.
+_SLOT_LADDER = sorted({2**k for k in range(16)} | {3 * 2**k for k in range(15)})
 
-def _build_model(action: Any, batch_size: int | None):
-    """A PyMC model of ``action``'s architecture and family with every input in ``pm.Data``."""
+
+def slot_count(n_networks: int) -> int:
+    """The slots of the graph that fits ``n_networks`` networks together (the next rung of the ladder).
+
+    Examples
+    --------
+    >>> [slot_count(n) for n in (1, 2, 3, 5, 7, 9, 100, 128)]
+    [1, 2, 3, 6, 8, 12, 128, 128]
+    """
+    for rung in _SLOT_LADDER:
+        if rung >= n_networks:
+            return rung
+    raise ValueError(f"n_networks: expected at most {_SLOT_LADDER[-1]} networks in one fit, got {n_networks}")
+
+
+def _build_model(action: Any, n_slots: int, batch_size: int | None):
+    """A PyMC model of ``n_slots`` networks of ``action``'s architecture and family, every input in ``pm.Data``.
+
+    Rows come first in the data, ``(rows, slots, ...)``, so that minibatches draw rows of every slot.
+    """
     network, family = action.network, action.family
     with pm.Model() as model:
-        context = pm.Data("context", np.zeros((1, network.n_features)))
-        rewards = pm.Data("rewards", np.zeros(1))
+        context = pm.Data("context", np.zeros((1, n_slots, network.n_features)))
+        rewards = pm.Data("rewards", np.zeros((1, n_slots)))
+        mask = pm.Data("mask", np.zeros((1, n_slots)))
         scale = pm.Data("likelihood_scale", 1.0)
         tensors = {}
         for name, dist in action.parameters.items():
-            mu = pm.Data(f"{name}_mu", np.zeros(dist.shape))
-            sigma = pm.Data(f"{name}_sigma", np.ones(dist.shape))
-            if dist.family == "studentt":
-                nu = pm.Data(f"{name}_nu", np.ones(dist.shape))
-                tensors[name] = pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=dist.shape)
-            else:
-                tensors[name] = pm.Normal(name, mu=mu, sigma=sigma, shape=dist.shape)
+            shape = (n_slots, *dist.shape)
+            mu = pm.Data(f"{name}_mu", np.zeros(shape))
+            sigma = pm.Data(f"{name}_sigma", np.ones(shape))
+            nu = pm.Data(f"{name}_nu", np.full(shape, _NORMAL_NU))
+            tensors[name] = pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=shape)
         if batch_size is not None:
-            context, rewards = pm.Minibatch(context, rewards, batch_size=batch_size)
+            context, rewards, mask = pm.Minibatch(context, rewards, mask, batch_size=batch_size)
         n_layers = len(network.layers)
-        weights = [tensors[f"w{index}"] for index in range(n_layers)]
-        biases = [tensors[f"b{index}"] for index in range(n_layers)]
-        outputs = forward(PYTENSOR_OPS, context, weights, biases, network.activation, network.residual)
-        aux = {name: tensors[name] for name in action.aux}
-        log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux).sum()
-        pm.Potential("likelihood", scale * log_likelihood)
+        weights = [tensors[f"w{index}"] for index in range(n_layers)]  # (slots, n_in, n_out)
+        biases = [tensors[f"b{index}"][:, None, :] for index in range(n_layers)]  # (slots, 1, n_out)
+        hidden = context.dimshuffle(1, 0, 2)  # (slots, rows, features)
+        outputs = forward(PYTENSOR_OPS, hidden, weights, biases, network.activation, network.residual)
+        aux = {name: tensors[name][:, None] for name in action.aux}  # (slots, 1, *shape)
+        log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards.T, aux) * mask.T
+        pm.Potential("likelihood", scale * log_likelihood.sum())
     return model
 
 
-def _set_inputs(model, action: Any, context: np.ndarray, rewards: np.ndarray, scale: float) -> None:
+def _stack_priors(actions: Sequence[Any], n_slots: int) -> dict[str, dict[str, np.ndarray]]:
+    """Every tensor's prior ``mu``, ``sigma``, ``nu`` stacked over slots; padding slots standard Normal."""
+    stacked = {}
+    for name, first in actions[0].parameters.items():
+        shape = (n_slots, *first.shape)
+        mu, sigma, nu = np.zeros(shape), np.ones(shape), np.full(shape, _NORMAL_NU)
+        for slot, action in enumerate(actions):
+            dist = action.parameters[name]
+            mu[slot], sigma[slot] = dist.mu, dist.sigma
+            if dist.nu is not None:
+                nu[slot] = np.minimum(dist.nu, _NORMAL_NU)
+        stacked[name] = {"mu": mu, "sigma": sigma, "nu": nu}
+    return stacked
+
+
+def _stack_rows(
+    actions: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], n_slots: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``(rows, slots, features)`` context block, rewards and mask, padded with masked rows."""
+    n_rows = max(1, *(len(r) for r in rewards))
+    block = np.zeros((n_rows, n_slots, actions[0].network.n_features))
+    fitting = np.zeros((n_rows, n_slots))
+    mask = np.zeros((n_rows, n_slots))
+    for slot, (action, context, observed) in enumerate(zip(actions, contexts, rewards, strict=True)):
+        block[: len(observed), slot] = context
+        fitting[: len(observed), slot] = action.family.fitting_rewards(observed)
+        mask[: len(observed), slot] = 1.0
+    return block, fitting, mask
+
+
+def _set_inputs(model, priors: dict, block: np.ndarray, fitting: np.ndarray, mask: np.ndarray, scale: float) -> None:
     data = model.named_vars
-    data["context"].set_value(context)
-    data["rewards"].set_value(action.family.fitting_rewards(rewards))
+    data["context"].set_value(block)
+    data["rewards"].set_value(fitting)
+    data["mask"].set_value(mask)
     data["likelihood_scale"].set_value(np.asarray(scale, dtype=np.float64))
-    for name, dist in action.parameters.items():
-        data[f"{name}_mu"].set_value(np.array(dist.mu))
-        data[f"{name}_sigma"].set_value(np.array(dist.sigma))
-        if dist.nu is not None:
-            # A Normal element of a Student-t tensor (nu = inf, after transfer) is fitted as a
-            # Student-t with nu = 1e12: the same gradients, and a log density finite everywhere.
-            data[f"{name}_nu"].set_value(np.minimum(dist.nu, _NORMAL_NU))
+    for name, arrays in priors.items():
+        for part, value in arrays.items():
+            data[f"{name}_{part}"].set_value(value)
 
 
 # -- ADVI with a cached step function -----------------------------------------------------------
 
 
-def _architecture(action: Any, settings: VISettings) -> tuple:
-    """The compile-cache key, derived from the descriptions (see the module notes)."""
+def _graph_key(action: Any, settings: VISettings) -> tuple:
+    """The compile-cache key of ``action``'s graph, without the slot count (see the module notes)."""
     return (action.network.architecture, action.family.graph_key, settings.graph_key)
 
 
 class _VIEngine:
-    """A compiled ADVI step function for one architecture, reusable across actions and updates."""
+    """A compiled ADVI step function for ``n_slots`` networks of one architecture."""
 
-    def __init__(self, action: Any, settings: VISettings) -> None:
-        self.model = _build_model(action, settings.batch_size)
+    def __init__(self, action: Any, settings: VISettings, n_slots: int) -> None:
+        self.n_slots = n_slots
+        self.model = _build_model(action, n_slots, settings.batch_size)
         advi = pm.ADVI(model=self.model)
         self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
         optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
@@ -182,33 +295,68 @@ class _VIEngine:
             if v not in self.generators and v is not self.mu and v is not self.rho
         ]
 
-    def run(self, action: Any, context: np.ndarray, rewards: np.ndarray, settings: VISettings, seed: int) -> FitResult:
-        n_rows = len(rewards)
-        scale = n_rows / settings.batch_size if settings.batch_size is not None else 1.0
-        _set_inputs(self.model, action, context, rewards, scale)
+    def run(
+        self,
+        actions: Sequence[Any],
+        contexts: Sequence[np.ndarray],
+        rewards: Sequence[np.ndarray],
+        settings: VISettings,
+        seeds: Sequence[int],
+    ) -> list[FitResult]:
+        priors = _stack_priors(actions, self.n_slots)
+        block, fitting, mask = _stack_rows(actions, contexts, rewards, self.n_slots)
+        # a minibatch draws rows of the padded block uniformly: scaled by the block's rows, every
+        # network's likelihood estimate is unbiased (padding rows are masked)
+        scale = len(block) / settings.batch_size if settings.batch_size is not None else 1.0
+        _set_inputs(self.model, priors, block, fitting, mask, scale)
         self.learning_rate.set_value(np.asarray(settings.learning_rate, dtype=np.float64))
         for variable, initial in self.optimizer_state:
             variable.set_value(initial.copy())
-        seeds = np.random.SeedSequence(seed).spawn(len(self.generators))
-        for variable, child in zip(self.generators, seeds, strict=True):
+        children = np.random.SeedSequence([int(seed) for seed in seeds]).spawn(len(self.generators))
+        for variable, child in zip(self.generators, children, strict=True):
             variable.set_value(np.random.default_rng(child), borrow=True)
         mu = np.empty(self.mu.get_value().shape)
         rho = np.empty_like(mu)
-        for name, dist in action.parameters.items():
-            where, shape = self.ordering[name]
-            mu[where] = dist.mu.reshape(-1)
-            start_scale = np.minimum(dist.sigma, settings.init_scale).reshape(-1)
+        for name, arrays in priors.items():
+            where, _ = self.ordering[name]
+            mu[where] = arrays["mu"].reshape(-1)
+            start_scale = np.minimum(arrays["sigma"], settings.init_scale).reshape(-1)
             rho[where] = np.log(np.expm1(start_scale))  # inverse of softplus
         self.mu.set_value(mu)
         self.rho.set_value(rho)
+        losses, converged = self._steps(settings)
+        mu, sigma = self._posterior
 
+        results = []
+        for slot, (action, observed) in enumerate(zip(actions, rewards, strict=True)):
+            arrays = {}
+            for name in action.parameters:
+                where, shape = self.ordering[name]
+                arrays[name] = (mu[where].reshape(shape)[slot], sigma[where].reshape(shape)[slot])
+            _check_posterior(arrays, len(actions))
+            parameters = {name: LocationScale(mu=m, sigma=s) for name, (m, s) in arrays.items()}
+            tail = losses[-min(len(losses), settings.convergence_window) :]
+            diagnostics = FitDiagnostics(
+                method="VI",
+                n_rows=len(observed),
+                num_steps=len(losses),
+                converged=converged if settings.convergence_tol is not None else None,
+                final_loss=float(tail.mean()),
+                n_networks=len(actions),
+            )
+            results.append(FitResult(parameters=parameters, diagnostics=diagnostics, loss_history=losses))
+        return results
+
+    def _steps(self, settings: VISettings) -> tuple[np.ndarray, bool]:
+        """Run the steps with tail averaging and the convergence test; the losses and whether it converged."""
         losses = np.empty(settings.num_steps)
         steps_run, converged = 0, False
         window = settings.convergence_window
         # tail averaging: the posterior is the mean of the iterates of the last steps, which cancels
         # most of the optimizer's step-to-step noise (a constant learning rate never settles)
         average_from = settings.num_steps - int(settings.num_steps * settings.tail_average)
-        mu_sum, sigma_sum, n_averaged = np.zeros_like(mu), np.zeros_like(mu), 0
+        mu_sum = np.zeros(self.mu.get_value(borrow=True).shape)
+        sigma_sum, n_averaged = np.zeros_like(mu_sum), 0
         with progress_bar(settings.num_steps, "ADVI steps", settings.progressbar) as bar:
             for step in range(settings.num_steps):
                 with np.errstate(all="ignore"):  # a diverging fit is detected below, not warned about
@@ -228,61 +376,47 @@ class _VIEngine:
                         converged = True
                         break
         if n_averaged:
-            mu, sigma = mu_sum / n_averaged, sigma_sum / n_averaged
+            self._posterior = (mu_sum / n_averaged, sigma_sum / n_averaged)
         else:  # stopped early by the convergence test, before the tail: the last iterate
-            mu, sigma = self.mu.get_value(), np.logaddexp(0.0, self.rho.get_value())
+            self._posterior = (self.mu.get_value(), np.logaddexp(0.0, self.rho.get_value()))
+        return losses[:steps_run], converged
+
+
+def _check_posterior(arrays: dict[str, tuple[np.ndarray, np.ndarray]], n_networks: int) -> None:
+    """Refuse a posterior (``{name: (mu, sigma)}``) with non-finite or huge values: a diverged fit."""
+    where = f" (one of {n_networks} networks fitted together)" if n_networks > 1 else ""
+    for name, (mu, sigma) in arrays.items():
         if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma)) and np.all(sigma > 0)):
-            raise FitError("ADVI diverged: the posterior holds non-finite values")
+            raise FitError(f"ADVI diverged: the posterior of {name} holds non-finite values{where}")
         if max(np.abs(mu).max(), sigma.max()) > MAX_MAGNITUDE:
-            raise FitError(f"ADVI diverged: the posterior holds values beyond {MAX_MAGNITUDE:g}")
-        parameters = {}
-        for name in action.parameters:
-            where, shape = self.ordering[name]
-            parameters[name] = LocationScale(mu=mu[where].reshape(shape), sigma=sigma[where].reshape(shape))
-        losses = losses[:steps_run]
-        tail = losses[-min(len(losses), window) :]
-        diagnostics = FitDiagnostics(
-            method="VI",
-            n_rows=n_rows,
-            num_steps=steps_run,
-            converged=converged if settings.convergence_tol is not None else None,
-            final_loss=float(tail.mean()),
-        )
-        return FitResult(parameters=parameters, diagnostics=diagnostics, loss_history=losses)
+            raise FitError(f"ADVI diverged: the posterior of {name} holds values beyond {MAX_MAGNITUDE:g}{where}")
 
 
-_ENGINES: dict[tuple, _VIEngine] = {}
-#: Guards the cache, and each engine's use: an engine's compiled function and ``pm.Data`` containers
-#: are shared state, so fits of one architecture in several threads of a process take turns (fits
-#: in parallel need processes: :mod:`pybandits.parallel`).
-_CACHE_LOCK = threading.Lock()
-_ENGINE_LOCKS: dict[tuple, threading.Lock] = {}
+def _fit_vi(
+    actions: Sequence[Any],
+    contexts: Sequence[np.ndarray],
+    rewards: Sequence[np.ndarray],
+    settings: VISettings,
+    seeds: Sequence[int],
+) -> list[FitResult]:
+    n_slots = slot_count(len(actions))
+    key = (*_graph_key(actions[0], settings), n_slots)
 
+    def build() -> _VIEngine:
+        return _VIEngine(actions[0], settings, n_slots)
 
-@contextlib.contextmanager
-def _engine(action: Any, settings: VISettings) -> Iterator[_VIEngine]:
-    """The cached engine of ``action``'s architecture, held for this thread while the block runs."""
-    key = _architecture(action, settings)
-    with _CACHE_LOCK:
-        lock = _ENGINE_LOCKS.setdefault(key, threading.Lock())
-    with lock:
-        engine = _ENGINES.get(key)
-        if engine is None:
-            with _quiet():
-                engine = _VIEngine(action, settings)
-            _ENGINES[key] = engine
-        yield engine
+    with ENGINES.hold(key, build) as engine:
+        return engine.run(actions, contexts, rewards, settings, seeds)
 
 
 def clear_cache() -> None:
     """Forget every compiled step function of this process."""
-    with _CACHE_LOCK:
-        _ENGINES.clear()
+    ENGINES.clear()
 
 
 def cache_size() -> int:
     """Number of compiled ADVI step functions held by this process."""
-    return len(_ENGINES)
+    return len(ENGINES)
 
 
 # -- NUTS --------------------------------------------------------------------------------------
@@ -291,9 +425,10 @@ def cache_size() -> int:
 def _fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int) -> FitResult:
     import arviz as az
 
-    model = _build_model(action, batch_size=None)
-    _set_inputs(model, action, context, rewards, 1.0)
-    with _quiet(), model:
+    model = _build_model(action, n_slots=1, batch_size=None)
+    block, fitting, mask = _stack_rows([action], [context], [rewards], 1)
+    _set_inputs(model, _stack_priors([action], 1), block, fitting, mask, 1.0)
+    with model:
         idata = pm.sample(
             draws=settings.draws,
             tune=settings.tune,
@@ -310,7 +445,7 @@ def _fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: M
     parameters, rhat, ess = {}, {}, {}
     shapes = {name: dist.shape for name, dist in action.parameters.items()}
     for name, shape in shapes.items():
-        draws = np.asarray(posterior[name]).reshape(-1, *shape)
+        draws = np.asarray(posterior[name]).reshape(-1, *shape)  # (chain, draw, 1 slot, *shape)
         mean, std = draws.mean(axis=0), draws.std(axis=0, ddof=1)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             raise FitError(f"NUTS returned non-finite draws for {name}")
@@ -360,50 +495,53 @@ def _user_stacklevel() -> int:
 # -- the entry point ---------------------------------------------------------------------------
 
 
-def fit_model(action: Any, context: np.ndarray, rewards: np.ndarray, seed: int) -> FitResult:
-    """Fit the posterior of ``action`` (its distributions are the prior) to one batch.
+def fit_models(
+    actions: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], seeds: Sequence[int]
+) -> list[FitResult]:
+    """Fit the posterior of every action (its distributions are the prior) to its batch.
+
+    ADVI fits them together in one graph (see the module notes); they must share the graph key
+    and the inference settings. NUTS fits them one after the other, each with its own seed.
 
     Parameters
     ----------
-    action : Bnn
-        The action model: its network and auxiliary distributions (the prior), its reward family
-        and its inference settings.
-    context : numpy.ndarray
-        ``(n_rows, n_features)`` float64, finite, validated by the caller.
-    rewards : numpy.ndarray
-        ``(n_rows,)``, checked by the family, in reward units.
-    seed : int
-        Seed of every random draw of the fit.
+    actions : sequence of Bnn
+        The action models: network and auxiliary distributions (the prior), reward family and
+        inference settings.
+    contexts : sequence of numpy.ndarray
+        Per action, ``(n_rows, n_features)`` float64, finite, validated by the caller.
+    rewards : sequence of numpy.ndarray
+        Per action, ``(n_rows,)``, checked by the family, in reward units.
+    seeds : sequence of int
+        Per action; an ADVI fit draws from all of them together.
 
     Raises
     ------
+    ValueError
+        When ADVI is asked to fit actions of different graphs or settings together.
     FitError
         When the fit diverges (a non-finite loss or posterior).
     """
-    context = np.ascontiguousarray(context, dtype=np.float64)
-    rewards = np.ascontiguousarray(rewards, dtype=np.float64)
-    settings = action.inference
-    if isinstance(settings, VISettings):
-        with _engine(action, settings) as engine:
-            return engine.run(action, context, rewards, settings, seed)
-    return _fit_mcmc(action, context, rewards, settings, seed)
+    if not (len(actions) == len(contexts) == len(rewards) == len(seeds)) or not actions:
+        raise ValueError(
+            "fit_models: expected one context, reward array and seed per action, got "
+            f"{len(actions)} actions, {len(contexts)} contexts, {len(rewards)} reward arrays, {len(seeds)} seeds"
+        )
+    contexts = [np.ascontiguousarray(context, dtype=np.float64) for context in contexts]
+    rewards = [np.ascontiguousarray(observed, dtype=np.float64) for observed in rewards]
+    settings = actions[0].inference
+    with _Quiet():
+        if isinstance(settings, VISettings):
+            key = _graph_key(actions[0], settings)
+            if any(_graph_key(a, a.inference) != key or a.inference != settings for a in actions[1:]):
+                raise ValueError("fit_models: expected actions of one architecture and settings to fit together")
+            return _fit_vi(actions, contexts, rewards, settings, seeds)
+        return [
+            _fit_mcmc(action, context, observed, action.inference, int(seed))
+            for action, context, observed, seed in zip(actions, contexts, rewards, seeds, strict=True)
+        ]
 
 
-@contextlib.contextmanager
-def _quiet():
-    """Mute PyMC's informational logging and PyTensor's BLAS notices during a fit.
-
-    PyTensor logs at WARNING level that it uses numpy's C API for BLAS when it could not link a
-    BLAS library; that is the intended configuration here (see :func:`_import_pymc`).
-    """
-    muted = {"pymc": logging.WARNING, "pytensor.tensor.blas": logging.ERROR}
-    levels = {name: logging.getLogger(name).level for name in muted}
-    for name, level in muted.items():
-        logging.getLogger(name).setLevel(level)
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*could not link to a BLAS.*")
-            yield
-    finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+def fit_model(action: Any, context: np.ndarray, rewards: np.ndarray, seed: int) -> FitResult:
+    """Fit one action's posterior to one batch: :func:`fit_models` with one action."""
+    return fit_models([action], [context], [rewards], [seed])[0]

@@ -223,10 +223,11 @@ class Network(PyBanditsBaseModel):
     def architecture(self) -> tuple:
         """Everything about the network that shapes a compiled graph: a hashable key.
 
-        Layer shapes, the prior family of every tensor, the activation and the residual rule; not
-        the distributions' values.
+        Layer shapes, the activation and the residual rule; not the distributions' values, nor
+        their families (the fitting layer writes a Normal element as a Student-t with huge ``nu``,
+        so a prior and a posterior share one graph).
         """
-        tensors = tuple((name, dist.shape, dist.family) for name, dist in self.parameters.items())
+        tensors = tuple((name, dist.shape) for name, dist in self.parameters.items())
         return (tensors, self.activation, self.residual)
 
     def sample_outputs(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -251,17 +252,19 @@ def forward(
     activation: str,
     residual: Sequence[bool],
 ) -> Any:
-    """A network's outputs, shape ``(n_rows,)``: the one forward pass of numpy and PyTensor alike.
+    """A network's outputs, ``(n_rows,)`` or ``(n_networks, n_rows)``: one forward pass for numpy and PyTensor.
 
     Parameters
     ----------
     ops : ArrayOps
         :data:`NUMPY_OPS` for prediction, the fitting layer's PyTensor operations for fitting.
     context : array
-        ``(n_rows, n_features)``.
+        ``(n_rows, n_features)``, or ``(n_networks, n_rows, n_features)`` for several networks at
+        once (the fitting layer's batched graph).
     weights, biases : sequences of arrays
         Per layer, ``(n_in, n_out)`` and ``(n_out,)`` (one network), or with numpy
-        ``(n_rows, n_in, n_out)`` and ``(n_rows, n_out)`` (one network per row).
+        ``(n_rows, n_in, n_out)`` and ``(n_rows, n_out)`` (one network per row), or
+        ``(n_networks, n_in, n_out)`` and ``(n_networks, 1, n_out)`` (several networks).
     activation : str
         Activation of the hidden layers.
     residual : sequence of bool
@@ -279,7 +282,7 @@ def forward(
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
         z = ops.matmul(hidden, weight) + bias
         if index == last:
-            return z[:, 0]
+            return z[..., 0]
         out = activate(activation, z, ops)
         hidden = out + hidden if residual[index] else out
     raise AssertionError("unreachable: a network has at least one layer")

@@ -56,10 +56,14 @@ class VISettings(PyBanditsBaseModel):
         Share of the last steps whose iterates are averaged into the posterior (Polyak-Ruppert
         averaging): with a constant learning rate the iterates keep jittering around the optimum,
         and their mean is much closer to it than the last one. 0 keeps the last iterate.
+    actions_per_fit : int, default 128
+        An update fits up to this many played networks of one shape and these settings together,
+        in one compiled graph (batched ADVI: each network's posterior still depends only on its
+        own rows and prior). Set 1 to fit one network at a time. With an executor, each group is
+        one task: lower it to spread a smaller update over more workers.
     progressbar : bool, default False
-        Show a bar over the steps of every fit (on stderr, or in the notebook). Fits are per
-        action and usually take milliseconds; the bandit's ``update`` shows a bar over the
-        actions by default instead.
+        Show a bar over the steps of every fit (on stderr, or in the notebook). Fits usually take
+        milliseconds; the bandit's ``update`` shows a bar over the actions by default instead.
 
     Examples
     --------
@@ -79,6 +83,7 @@ class VISettings(PyBanditsBaseModel):
     init_scale: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.1
     n_mc_samples: Annotated[int, Field(ge=1, strict=True)] = 1
     tail_average: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.25
+    actions_per_fit: Annotated[int, Field(ge=1, le=4096, strict=True)] = 128
     progressbar: bool = False
 
     #: The settings that shape the compiled ADVI graph; every other one is swapped in per fit.

@@ -1,0 +1,131 @@
+"""Planning an update's fits: which networks are fitted together, in which task.
+
+An update plays some actions; each played action has one network (or one per objective). The
+networks that share a graph (architecture, reward family, graph-shaping settings) and the same
+inference settings are fitted together by batched ADVI (:mod:`pybandits.model.bnn.fit`), in groups
+of at most ``actions_per_fit`` networks. Within a group key the networks are ordered by their
+number of rows (most first) before they are split into groups of even size, so that a group pads
+its networks' rows to similar lengths. NUTS fits one network per group.
+
+A group is plain data (models, rows, rewards, seeds): the unit of work a process pool or a Dask
+cluster receives. The plan depends only on the bandit, the batch and its seeds, never on whether
+an executor runs it, so a fan-out gives the sequential result.
+
+Examples
+--------
+>>> from pybandits.model.bnn.action import Bnn
+>>> models = {a: Bnn.cold_start(n_features=2, update_kwargs={"actions_per_fit": 2}) for a in "abc"}
+>>> tasks = [(a, np.arange(n), seed) for a, n, seed in (("a", 3, 1), ("b", 5, 2), ("c", 4, 3))]
+>>> groups = plan_fits(models, tasks, np.zeros((5, 2)), np.zeros(5))
+>>> [[member[0] for member in group.members] for group in groups]  # most rows first, even groups
+[['b', 'c'], ['a']]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pybandits.model.bnn.action import Bnn, BnnMO
+from pybandits.model.bnn.settings import VISettings
+
+__all__ = ["FitGroup", "assemble", "fit_group", "plan_fits"]
+
+#: A network's place in the bandit: its action id and its objective (None for single-objective).
+Member = tuple[str, int | None]
+
+
+@dataclass
+class FitGroup:
+    """Networks fitted together: everything one task needs, as plain data."""
+
+    members: list[Member]
+    models: list[Bnn]
+    contexts: list[np.ndarray]
+    rewards: list[np.ndarray]
+    seeds: list[int]
+
+    def run(self) -> list[Bnn]:
+        """The fitted models, in the order of :attr:`members`."""
+        return fit_group(self.models, self.contexts, self.rewards, self.seeds)
+
+
+def fit_group(
+    models: Sequence[Bnn], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], seeds: Sequence[int]
+) -> list[Bnn]:
+    """Fit networks of one graph and settings together; the new models (posterior fitted, statistics added)."""
+    from pybandits.model.bnn.fit import fit_models  # PyMC is imported only when fitting
+
+    results = fit_models(models, contexts, rewards, seeds)
+    return [model.with_fit(result, observed) for model, result, observed in zip(models, results, rewards, strict=True)]
+
+
+def _group_key(model: Bnn, index: int) -> tuple:
+    settings = model.inference
+    if not isinstance(settings, VISettings):
+        return ("MCMC", index)  # NUTS: one network per fit
+    return ("VI", model.network.architecture, model.family.graph_key, settings.model_dump_json())
+
+
+def plan_fits(
+    models: Mapping[str, Bnn | BnnMO],
+    tasks: Sequence[tuple[str, np.ndarray, int]],
+    features: np.ndarray,
+    observed: np.ndarray,
+) -> list[FitGroup]:
+    """The groups that fit every ``(action_id, rows, seed)`` task's networks.
+
+    ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective models,
+    whose objectives are fitted with seeds derived from the action's seed.
+    """
+    units: list[tuple[Member, Bnn, np.ndarray, np.ndarray, int]] = []
+    for action_id, rows, seed in tasks:
+        model, context = models[action_id], features[rows]
+        if isinstance(model, BnnMO):
+            seeds = np.random.SeedSequence(seed).generate_state(model.n_objectives)
+            for index, objective in enumerate(model.objectives):
+                units.append(((action_id, index), objective, context, observed[rows, index], int(seeds[index])))
+        else:
+            units.append(((action_id, None), model, context, observed[rows], int(seed)))
+    by_key: dict[tuple, list[int]] = {}
+    for index, (_, model, *_rest) in enumerate(units):
+        by_key.setdefault(_group_key(model, index), []).append(index)
+    groups = []
+    for indices in by_key.values():
+        settings = units[indices[0]][1].inference
+        size = settings.actions_per_fit if isinstance(settings, VISettings) else 1
+        ordered = sorted(indices, key=lambda i: -len(units[i][3]))  # stable: ties keep the action order
+        for part in np.array_split(np.array(ordered), math.ceil(len(ordered) / size)):
+            chosen = [units[i] for i in part]
+            groups.append(
+                FitGroup(
+                    members=[unit[0] for unit in chosen],
+                    models=[unit[1] for unit in chosen],
+                    contexts=[unit[2] for unit in chosen],
+                    rewards=[unit[3] for unit in chosen],
+                    seeds=[unit[4] for unit in chosen],
+                )
+            )
+    return groups
+
+
+def assemble(
+    models: Mapping[str, Bnn | BnnMO], groups: Sequence[FitGroup], fitted: Sequence[Sequence[Bnn]]
+) -> dict[str, Any]:
+    """The new model of every action the groups fitted (``fitted[g]`` holds group ``g``'s models)."""
+    by_member: dict[Member, Bnn] = {}
+    for group, new in zip(groups, fitted, strict=True):
+        by_member.update(zip(group.members, new, strict=True))
+    result: dict[str, Any] = {}
+    for action_id in dict.fromkeys(action_id for action_id, _ in by_member):
+        model = models[action_id]
+        if isinstance(model, BnnMO):
+            objectives = [by_member[(action_id, index)] for index in range(model.n_objectives)]
+            result[action_id] = model.model_copy(update={"objectives": objectives})
+        else:
+            result[action_id] = by_member[(action_id, None)]
+    return result

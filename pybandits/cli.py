@@ -1,35 +1,47 @@
-"""The ``pybandits`` command: retrain, predict, evolve and inspect saved bandits from scripts and jobs.
+"""The ``pybandits`` command: create, retrain, predict, evolve and inspect saved bandits from scripts and jobs.
 
 ::
 
+    pybandits init --config BANDIT.toml --out STATE.json [--quiet]
     pybandits update --state STATE.json --data DATA.csv --out NEW.json [--workers N] [--quiet]
     pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv
-    pybandits edit --state STATE.json --template TEMPLATE.json --out NEW.json
+    pybandits edit --state STATE.json --template TEMPLATE.toml|TEMPLATE.json --out NEW.json [--quiet]
     pybandits info --state STATE.json
 
-States are the files of :func:`pybandits.save`. Update data is CSV (Parquet with pyarrow) with the
-header ``action,reward,`` and then the feature columns in order (rewards as the bandit's family
-takes them: 0/1 or fractions for Bernoulli bandits, real numbers for Gaussian ones); prediction
-data holds only the feature columns, and the predictions hold the chosen action and every action's
-sampled expected reward (``probability_<action>`` or ``mean_<action>``). Outputs are written
-atomically: a failed or killed job leaves an existing output file as it was. Exit codes: 0
-success, 2 bad arguments or input (the message names the file, row and column), 1 a failed fit or
-another error.
+States are the files of :func:`pybandits.save`. Configs are TOML (``.toml``) or JSON (``.json``)
+files naming a bandit class and the arguments of its ``cold_start`` (format: :mod:`pybandits.config`);
+``init`` writes the cold-started bandit a config describes, so a bandit's configuration can live
+in version control. ``edit``'s template is a saved bandit or a config: a ``.toml`` file is a
+config; a ``.json`` file is a config when its top-level object has a ``class`` or ``cold_start``
+key and no ``schema_version`` (every saved state has one), a saved state otherwise; a file of any
+other extension is a saved state.
+
+Update data is CSV (Parquet with pyarrow) with the header ``action,reward,`` and then the feature
+columns in order (rewards as the bandit's family takes them: 0/1 or fractions for Bernoulli
+bandits, real numbers for Gaussian ones); prediction data holds only the feature columns, and the
+predictions hold the chosen action and every action's sampled expected reward
+(``probability_<action>`` or ``mean_<action>``). Outputs are written atomically: a failed or
+killed job leaves an existing output file as it was. Exit codes: 0 success, 2 bad arguments or
+input (the message names the option and the file, and the row and column of data), 1 a failed
+fit or another error.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
 import pybandits
 from pybandits._progress import default_enabled
 from pybandits.cmab import BaseCmab
+from pybandits.config import bandit_from_config, is_config
 from pybandits.mab import BaseMab
 from pybandits.tabular import DataError, read_contexts, read_logged_rows, write_csv_atomically
 
@@ -40,13 +52,42 @@ class _UsageError(Exception):
     """Bad arguments or input: exit code 2."""
 
 
-def _load(path: str, option: str) -> BaseMab:
+def _load(path: str, option: str, expected: str = "a saved bandit") -> BaseMab:
     try:
         return pybandits.load(path)
     except FileNotFoundError:
-        raise _UsageError(f"{option}: expected a saved bandit, got no such file {path}") from None
+        raise _UsageError(f"{option}: expected {expected}, got no such file {path}") from None
     except (ValueError, TypeError) as error:
-        raise _UsageError(f"{option}: expected a saved bandit, got {error}") from None
+        raise _UsageError(f"{option}: expected {expected}, got {error}") from None
+
+
+def _from_config(path: str, option: str) -> BaseMab:
+    """The bandit the config file ``path`` describes; every problem is a usage error naming the file."""
+    try:
+        return bandit_from_config(path)
+    except FileNotFoundError:
+        raise _UsageError(f"{option}: expected a config file, got no such file {path}") from None
+    except OSError as error:
+        raise _UsageError(f"{option}: expected a readable config file, got {path}: {error.strerror or error}") from None
+    except (ValueError, TypeError) as error:  # the message starts with the file's path
+        raise _UsageError(f"{option}: {error}") from None
+
+
+def _is_json_config(path: str) -> bool:
+    """Whether ``path`` holds a JSON config (rather than a state); unreadable files are left to the state loader."""
+    try:
+        document = json.loads(Path(path).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return is_config(document)
+
+
+def _template(path: str) -> BaseMab:
+    """The template of ``edit``: a config (``.toml``, or ``.json`` with a config's keys) or a saved bandit."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".toml" or (suffix == ".json" and _is_json_config(path)):
+        return _from_config(path, "--template")
+    return _load(path, "--template", "a saved bandit or a config file (.toml, or .json with 'class' and 'cold_start')")
 
 
 def _n_features(mab: BaseMab) -> int:
@@ -63,6 +104,15 @@ def _progress(quiet: bool) -> Callable[[str, int], None] | None:
         print(f"  fitted {action_id} on {n_rows} rows ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
 
     return report
+
+
+def _init(args: argparse.Namespace) -> None:
+    if Path(args.out).resolve() == Path(args.config).resolve():
+        raise _UsageError(f"--out: expected a file other than the config {args.config}, got {args.out}")
+    mab = _from_config(args.config, "--config")
+    pybandits.save(mab, args.out)
+    if not args.quiet:
+        print(f"wrote {args.out}: {type(mab).__name__} with actions {list(mab.actions)}", file=sys.stderr)
 
 
 def _update(args: argparse.Namespace) -> None:
@@ -118,7 +168,7 @@ def _edit(args: argparse.Namespace) -> None:
     from pybandits.transfer import edit_model_on_the_fly
 
     current = _load(args.state, "--state")
-    template = _load(args.template, "--template")
+    template = _template(args.template)
     try:
         evolved, summary = edit_model_on_the_fly(current, template, return_summary=True)
     except (TypeError, ValueError) as error:
@@ -149,9 +199,19 @@ def _info(args: argparse.Namespace) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pybandits", description="Retrain, predict with and evolve saved bandits.")
+    parser = argparse.ArgumentParser(
+        prog="pybandits", description="Create, retrain, predict with and evolve saved bandits."
+    )
     parser.add_argument("--version", action="version", version=f"pybandits {pybandits.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="create a cold-started bandit from a config file")
+    init.add_argument(
+        "--config", required=True, help="TOML (.toml) or JSON (.json): the bandit class and its cold_start arguments"
+    )
+    init.add_argument("--out", required=True, help="where to write the new bandit (atomically)")
+    init.add_argument("--quiet", action="store_true", help="no message on stderr")
+    init.set_defaults(run=_init)
 
     update = commands.add_parser("update", help="update a saved bandit with logged rows")
     update.add_argument("--state", required=True, help="the bandit to update (a pybandits.save file)")
@@ -173,7 +233,11 @@ def _parser() -> argparse.ArgumentParser:
 
     edit = commands.add_parser("edit", help="evolve a bandit to a template's configuration (transfer)")
     edit.add_argument("--state", required=True)
-    edit.add_argument("--template", required=True, help="a saved, usually cold-started, bandit")
+    edit.add_argument(
+        "--template",
+        required=True,
+        help="a saved, usually cold-started, bandit, or a config file (.toml, or .json with 'class' and 'cold_start')",
+    )
     edit.add_argument("--out", required=True)
     edit.add_argument("--quiet", action="store_true", help="do not print the edit's summary")
     edit.set_defaults(run=_edit)

@@ -13,6 +13,7 @@ PUBLIC_MODULES = [
     "pybandits.strategy",
     "pybandits.transfer",
     "pybandits.state",
+    "pybandits.config",
     "pybandits.parallel",
     "pybandits.simulation",
     "pybandits.simulation.plots",

@@ -31,6 +31,10 @@ CLI_ROWS = [
     (["update", "--state", "{state}", "--data", "{bad_data}", "--out", "{out}"], "bad.csv"),
     (["predict", "--state", "{state}", "--data", "{bad_data}", "--out", "{out}"], "bad.csv"),
     (["edit", "--state", "{state}", "--template", "{smab}", "--out", "{out}"], "--template"),
+    (["edit", "--state", "{state}", "--template", "{bad_config}", "--out", "{out}"], "bad.toml"),
+    (["init", "--config", "{bad_config}", "--out", "{out}"], "bad.toml"),
+    (["init", "--config", "{data}", "--out", "{out}"], "--config"),
+    (["init", "--config", "{missing}", "--out", "{out}"], "--config"),
 ]
 
 
@@ -41,6 +45,8 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
     bad_data.write_text("action,reward,x0,x1\na,1,0.5,oops\n")
     smab = folder / "smab.json"
     pybandits.save(SmabBernoulli.cold_start(action_ids=["a"]), smab)
+    bad_config = folder / "bad.toml"
+    bad_config.write_text('class = "CmabBernoulli"\n[cold_start]\naction_ids = ["a", "b"]\nn_features = 0\n')
     places = {
         "state": state,
         "data": data,
@@ -48,6 +54,7 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
         "missing": folder / "missing.csv",
         "bad_data": bad_data,
         "smab": smab,
+        "bad_config": bad_config,
     }
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     code = cli.main([arg.format(**places) for arg in argv])

@@ -4,8 +4,15 @@ An update plays some actions; each played action has one network (or one per obj
 networks that share a graph (architecture, reward family, graph-shaping settings) and the same
 inference settings are fitted together by batched ADVI (:mod:`pybandits.model.bnn.fit`), in groups
 of at most ``actions_per_fit`` networks. Within a group key the networks are ordered by their
-number of rows (most first) before they are split into groups of even size, so that a group pads
-its networks' rows to similar lengths. NUTS fits one network per group.
+number of rows (most first) before they are split into groups (:func:`group_sizes`), so that a
+group pads its networks' rows to similar lengths. NUTS fits one network per group.
+
+A compiled graph holds a fixed number of network *slots*. Slot counts come from a ladder (1, 2, 3,
+4, 6, 8, 12, 16, 24, ...: powers of two and one and a half times them), so an architecture needs
+a handful of graphs, whatever the number of played actions. A group fills its graph's slots, or
+leaves few empty (two, or one in eight: an empty slot costs as much as a network, another group
+one more call per step): 100 networks are fitted as groups of 96 and 4, not as 128 slots of which
+28 are empty, and 10 networks as one group of 12 slots.
 
 A group is plain data (models, rows, rewards, seeds): the unit of work a process pool or a Dask
 cluster receives. The plan depends only on the bandit, the batch and its seeds, never on whether
@@ -17,13 +24,12 @@ Examples
 >>> models = {a: Bnn.cold_start(n_features=2, update_kwargs={"actions_per_fit": 2}) for a in "abc"}
 >>> tasks = [(a, np.arange(n), seed) for a, n, seed in (("a", 3, 1), ("b", 5, 2), ("c", 4, 3))]
 >>> groups = plan_fits(models, tasks, np.zeros((5, 2)), np.zeros(5))
->>> [[member[0] for member in group.members] for group in groups]  # most rows first, even groups
+>>> [[member[0] for member in group.members] for group in groups]  # most rows first
 [['b', 'c'], ['a']]
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +39,54 @@ import numpy as np
 from pybandits.model.bnn.action import Bnn, BnnMO
 from pybandits.model.bnn.settings import VISettings
 
-__all__ = ["FitGroup", "assemble", "fit_group", "plan_fits"]
+__all__ = ["FitGroup", "assemble", "fit_group", "group_sizes", "plan_fits", "slot_count"]
+
+#: Slot counts of compiled graphs: powers of two and one and a half times them.
+_SLOT_LADDER = sorted({2**k for k in range(16)} | {3 * 2**k for k in range(15)})
+
+
+def slot_count(n_networks: int) -> int:
+    """The slots of the graph that fits ``n_networks`` networks together (the next rung of the ladder).
+
+    Examples
+    --------
+    >>> [slot_count(n) for n in (1, 2, 3, 5, 7, 9, 100, 128)]
+    [1, 2, 3, 6, 8, 12, 128, 128]
+    """
+    for rung in _SLOT_LADDER:
+        if rung >= n_networks:
+            return rung
+    raise ValueError(f"n_networks: expected at most {_SLOT_LADDER[-1]} networks in one fit, got {n_networks}")
+
+
+def group_sizes(n_networks: int, actions_per_fit: int) -> list[int]:
+    """How ``n_networks`` networks of one graph are split into fits of at most ``actions_per_fit``.
+
+    Full groups first (of the largest rung of the ladder up to ``actions_per_fit``); the rest is
+    one group when its graph has few empty slots (two, or one in eight), else the largest rung of
+    the ladder that fits and the remainder in turn.
+
+    Examples
+    --------
+    >>> group_sizes(100, 128), group_sizes(1000, 128), group_sizes(7, 128), group_sizes(10, 128)
+    ([96, 4], [128, 128, 128, 128, 128, 128, 128, 96, 8], [7], [10])
+    >>> group_sizes(5, 2), group_sizes(250, 100)
+    ([2, 2, 1], [96, 96, 58])
+    """
+    full = max(rung for rung in _SLOT_LADDER if rung <= actions_per_fit)
+    sizes = []
+    rest = n_networks
+    while rest > 0:
+        if rest >= full:
+            size = full
+        elif slot_count(rest) - rest <= max(2, rest // 8):
+            size = rest
+        else:
+            size = max(rung for rung in _SLOT_LADDER if rung <= rest)
+        sizes.append(size)
+        rest -= size
+    return sizes
+
 
 #: A network's place in the bandit: its action id and its objective (None for single-objective).
 Member = tuple[str, int | None]
@@ -99,8 +152,10 @@ def plan_fits(
         settings = units[indices[0]][1].inference
         size = settings.actions_per_fit if isinstance(settings, VISettings) else 1
         ordered = sorted(indices, key=lambda i: -len(units[i][3]))  # stable: ties keep the action order
-        for part in np.array_split(np.array(ordered), math.ceil(len(ordered) / size)):
-            chosen = [units[i] for i in part]
+        start = 0
+        for group_size in group_sizes(len(ordered), size):
+            chosen = [units[i] for i in ordered[start : start + group_size]]
+            start += group_size
             groups.append(
                 FitGroup(
                     members=[unit[0] for unit in chosen],

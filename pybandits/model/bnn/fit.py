@@ -12,10 +12,11 @@ every network are stacked into a ``(rows, slots, features)`` block padded with m
 batched matrix product runs every network on its own rows. The ELBO is the sum of the networks'
 ELBOs and the optimizer (Adam, Adamax) steps every parameter element on its own, so each network's
 posterior depends only on its own rows and prior, exactly as if it were fitted alone; the networks
-share only the step loop and its convergence test. Slot counts are rounded up to a short ladder
-(1, 2, 3, 4, 6, 8, 12, 16, ...: powers of two and one and a half times them), padding slots hold
-no rows and sit at a standard Normal prior, so a handful of graphs per architecture serve every
-number of played actions.
+share only the step loop and its convergence test. Slot counts come from a short ladder (1, 2,
+3, 4, 6, 8, 12, 16, ...: powers of two and one and a half times them; see
+:func:`~pybandits.model.bnn.batch.group_sizes`), so a handful of graphs per architecture serve
+every number of played actions; a padding slot, where one is needed, holds no rows and sits at a
+standard Normal prior.
 
 **One graph for prior and posterior.** Every tensor is a Student-t with per-element degrees of
 freedom ``nu``; a Normal element (every posterior, a Normal prior) is a Student-t with
@@ -61,13 +62,14 @@ import numpy as np
 
 from pybandits._progress import progress_bar
 from pybandits.exceptions import ConvergenceWarning, FitError
+from pybandits.model.bnn.batch import slot_count
 from pybandits.model.bnn.cache import ENGINES
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.network import ArrayOps, forward
 from pybandits.model.bnn.settings import MCMCSettings, VISettings
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
-__all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model", "fit_models", "slot_count"]
+__all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model", "fit_models"]
 
 
 def _import_pymc():
@@ -170,23 +172,6 @@ _install_quiet_filters()
 
 
 # -- the PyMC model ----------------------------------------------------------------------------
-
-#: Slot counts of compiled graphs: powers of two and one and a half times them.
-_SLOT_LADDER = sorted({2**k for k in range(16)} | {3 * 2**k for k in range(15)})
-
-
-def slot_count(n_networks: int) -> int:
-    """The slots of the graph that fits ``n_networks`` networks together (the next rung of the ladder).
-
-    Examples
-    --------
-    >>> [slot_count(n) for n in (1, 2, 3, 5, 7, 9, 100, 128)]
-    [1, 2, 3, 6, 8, 12, 128, 128]
-    """
-    for rung in _SLOT_LADDER:
-        if rung >= n_networks:
-            return rung
-    raise ValueError(f"n_networks: expected at most {_SLOT_LADDER[-1]} networks in one fit, got {n_networks}")
 
 
 def _build_model(action: Any, n_slots: int, batch_size: int | None):

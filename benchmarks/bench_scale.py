@@ -44,20 +44,62 @@ def update_seconds(n_actions: int, actions_per_fit: int = 128, repeat: int = 3) 
     return times
 
 
-MEMORY = textwrap.dedent(
+def traced_peak_mib(n_actions: int) -> float:
+    """Peak of the memory numpy and PyTensor allocate during one steady-state update (tracemalloc)."""
+    import tracemalloc
+
+    from pybandits.cmab import CmabBernoulli
+
+    ids = [f"a{index:04d}" for index in range(n_actions)]
+    mab = CmabBernoulli.cold_start(
+        action_ids=ids, n_features=N_FEATURES, update_kwargs={"num_steps": STEPS}, random_seed=0
+    )
+    rng = np.random.default_rng(0)
+    mab.update(*_batch(ids, rng))
+    batch = _batch(ids, rng)
+    tracemalloc.start()
+    mab.update(*batch)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+CLI_JOB = textwrap.dedent(
     """
-    import resource, sys, numpy as np
-    sys.path.insert(0, "benchmarks")
-    from bench_scale import update_seconds
-    update_seconds(int(sys.argv[1]), repeat=1)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    import sys, numpy as np, pandas as pd
+    import pybandits
+    from pybandits.cmab import CmabBernoulli
+    folder, n_rows, n_actions = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    rng = np.random.default_rng(0)
+    ids = [f"a{i:03d}" for i in range(n_actions)]
+    context = rng.normal(size=(n_rows, 10)).round(5)
+    actions = np.array(ids)[rng.integers(0, n_actions, n_rows)]
+    logits = context @ rng.normal(scale=0.5, size=10)
+    rewards = (rng.random(n_rows) < 1 / (1 + np.exp(-logits))).astype(int)
+    frame = pd.DataFrame({"action": actions, "reward": rewards, **{f"f{j}": context[:, j] for j in range(10)}})
+    frame.to_csv(f"{folder}/day.csv", index=False)
+    mab = CmabBernoulli.cold_start(action_ids=ids, n_features=10, update_kwargs={"num_steps": 200}, random_seed=0)
+    pybandits.save(mab, f"{folder}/state.json")
     """
 )
 
 
-def _peak_mib(n_actions: int) -> float:
-    out = subprocess.run([sys.executable, "-c", MEMORY, str(n_actions)], capture_output=True, text=True, check=True)
-    return int(out.stdout.split()[-1]) / 1024
+def cli_update(n_rows: int = 1_000_000, n_actions: int = 200) -> tuple[float, float]:
+    """Wall time and peak memory of ``pybandits update`` on ``n_rows`` CSV rows over ``n_actions`` actions."""
+    import resource
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run([sys.executable, "-c", CLI_JOB, folder, str(n_rows), str(n_actions)], check=True)
+        command = [sys.executable, "-m", "pybandits.cli", "update", "--state", f"{folder}/state.json"]
+        command += ["--data", f"{folder}/day.csv", "--quiet"]
+        subprocess.run([*command, "--out", f"{folder}/warm.json"], check=True)  # compiles this shape's engines
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        subprocess.run([*command, "--out", f"{folder}/new.json"], check=True)
+        wall = time.perf_counter() - start
+        peak = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    return wall, peak
 
 
 def run() -> None:
@@ -82,10 +124,16 @@ def run() -> None:
             f"one network per fit (actions_per_fit=1), {n_actions} actions: median "
             f"{statistics.median(times) * 1e3:.1f} ms = {statistics.median(times) / medians[n_actions]:.1f}x batched"
         )
-    small, large = _peak_mib(10), _peak_mib(1000)
+    small, large = traced_peak_mib(100), traced_peak_mib(1000)
     print(
-        f"peak memory of a process updating 10 actions: {small:.0f} MiB, 1000 actions: {large:.0f} MiB "
-        f"(about {(large - small) / 990 * 1024:.0f} KiB per action of {ROWS_PER_ACTION} rows x {N_FEATURES} features)"
+        f"memory allocated during an update (tracemalloc peak): 100 actions {small:.0f} MiB, 1000 actions "
+        f"{large:.0f} MiB: about {(large - small) / 900 * 1024:.0f} KiB per action of {ROWS_PER_ACTION} rows "
+        f"x {N_FEATURES} features"
+    )
+    wall, peak = cli_update()
+    print(
+        f"pybandits update (CLI), 1,000,000 CSV rows over 200 actions, 10 features, 200 steps, parsing included: "
+        f"{wall:.1f} s wall, peak memory {peak:.0f} MiB"
     )
 
 

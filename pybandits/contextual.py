@@ -335,10 +335,10 @@ class BaseCmab(BaseMab):
         context : array-like of shape (n_rows, n_features)
             The context of every row.
         executor : concurrent.futures.Executor, optional
-            Fit the played actions in parallel on this executor (see :mod:`pybandits.parallel`);
-            with the same seed the result equals the sequential one.
+            Fit the groups of played actions in parallel on this executor, one task per group (see
+            :mod:`pybandits.parallel`); with the same seed the result equals the sequential one.
         callback : callable, optional
-            ``callback(action_id, n_rows)`` after each action's fit.
+            ``callback(action_id, n_rows)`` once each action's fit is done.
         progressbar : bool, optional
             Show a bar over the actions' fits. By default (None) it appears in a notebook or on a
             terminal when an update has taken more than two seconds (the first update of a network
@@ -348,7 +348,10 @@ class BaseCmab(BaseMab):
         Notes
         -----
         Rows are grouped by action once, and each played action's network is fitted to its own
-        rows, starting from its current posterior as the prior. A Gaussian bandit without a
+        rows, starting from its current posterior as the prior. With ADVI, the played networks of
+        one shape are fitted together in one compiled graph, up to ``actions_per_fit`` of them
+        (an ``update_kwargs`` setting; 1 fits one at a time): each network's posterior still
+        depends only on its own rows and prior (:mod:`pybandits.model.bnn.batch`). A Gaussian bandit without a
         standardisation fits it to this batch's rewards first (per objective). Everything is
         validated before anything changes, and the new posteriors replace the old ones only when
         every fit has succeeded: a rejected input or a failed fit

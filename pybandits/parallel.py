@@ -1,14 +1,19 @@
 """Fitting actions in parallel: in worker processes, or on a cluster through any ``Executor``.
 
-Each action's fit is independent of the others, so ``update(..., executor=...)`` submits one task
-per played action to a :class:`concurrent.futures.Executor`. A task carries only plain data (the
-action's model, a pydantic object of numpy arrays, and its rows); nothing PyMC crosses a process
-boundary. With the same seeds the result equals the sequential one.
+An update fits its played actions in groups (:func:`~pybandits.model.bnn.batch.plan_fits`: up to
+``actions_per_fit`` networks of one shape in one batched ADVI graph, one network per NUTS fit).
+The groups are independent, so ``update(..., executor=...)`` submits one task per group to a
+:class:`concurrent.futures.Executor`: fewer, bigger tasks than one per action. A task carries only
+plain data (the actions' models, pydantic objects of numpy arrays, and their rows); nothing PyMC
+crosses a process boundary. The groups do not depend on the executor, so with the same seeds the
+result equals the sequential one. To spread an update of few actions over more workers, lower
+``actions_per_fit`` (for example to 1: one task per action).
 
 Works with :func:`process_pool` (a ``ProcessPoolExecutor`` set up for PyMC), any other
-``ProcessPoolExecutor``, and Dask distributed (``Client(...).get_executor()``; install
-the ``dask`` extra). A ``ThreadPoolExecutor`` gives the same result too, but brings no speed: a
-process holds one compiled engine per network shape, and fits of one shape take turns on it.
+``ProcessPoolExecutor``, Dask distributed (``Client(...).get_executor()``, workers with one or
+more threads; install the ``dask`` extra), and a ``ThreadPoolExecutor``. Threads give the
+sequential result too, but little speed: a process holds one compiled engine per network shape
+and group size, and fits on one engine take turns (a lock per engine).
 
 PyTensor serialises compilation in one compile directory with a file lock, so workers sharing a
 directory wait on each other. A worker process that has not imported PyTensor yet claims one of a

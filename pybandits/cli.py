@@ -217,7 +217,12 @@ def _parser() -> argparse.ArgumentParser:
     update.add_argument("--state", required=True, help="the bandit to update (a pybandits.save file)")
     update.add_argument("--data", required=True, help="CSV or Parquet: action,reward,<features>")
     update.add_argument("--out", required=True, help="where to write the updated bandit (atomically)")
-    update.add_argument("--workers", type=int, default=1, help="fit actions in this many processes (default 1)")
+    update.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="fit the groups of actions in this many processes (default 1; see actions_per_fit)",
+    )
     update.add_argument("--quiet", action="store_true", help="no progress on stderr")
     update.set_defaults(run=_update)
 

@@ -25,6 +25,8 @@ PUBLIC_MODULES = [
     "pybandits.model.beta",
     "pybandits.model.protocol",
     "pybandits.model.bnn.network",
+    "pybandits.model.bnn.batch",
+    "pybandits.model.bnn.cache",
     "pybandits.exceptions",
 ]
 

@@ -94,7 +94,15 @@ Member = tuple[str, int | None]
 
 @dataclass
 class FitGroup:
-    """Networks fitted together: everything one task needs, as plain data."""
+    """Networks fitted together: everything one task needs, as plain data.
+
+    Examples
+    --------
+    >>> group = FitGroup(members=[("a", None)], models=[Bnn.cold_start(n_features=2)], contexts=[np.zeros((3, 2))],
+    ...                  rewards=[np.array([1.0, 0.0, 1.0])], seeds=[7])
+    >>> group.members, len(group.models)
+    ([('a', None)], 1)
+    """
 
     members: list[Member]
     models: list[Bnn]
@@ -110,7 +118,16 @@ class FitGroup:
 def fit_group(
     models: Sequence[Bnn], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], seeds: Sequence[int]
 ) -> list[Bnn]:
-    """Fit networks of one graph and settings together; the new models (posterior fitted, statistics added)."""
+    """Fit networks of one graph and settings together; the new models (posterior fitted, statistics added).
+
+    Examples
+    --------
+    >>> prior = Bnn.cold_start(n_features=2, update_kwargs={"num_steps": 20})
+    >>> rng = np.random.default_rng(0)
+    >>> fitted = fit_group([prior, prior], [rng.normal(size=(30, 2))] * 2, [np.ones(30), np.zeros(30)], [1, 2])
+    >>> [model.n_successes for model in fitted], fitted[0].last_fit.n_networks
+    ([31, 1], 2)
+    """
     from pybandits.model.bnn.fit import fit_models  # PyMC is imported only when fitting
 
     results = fit_models(models, contexts, rewards, seeds)
@@ -134,6 +151,13 @@ def plan_fits(
 
     ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective models,
     whose objectives are fitted with seeds derived from the action's seed.
+
+    Examples
+    --------
+    >>> models = {a: Bnn.cold_start(n_features=2) for a in ("a", "b")}
+    >>> groups = plan_fits(models, [("a", np.arange(2), 1), ("b", np.arange(2, 5), 2)], np.zeros((5, 2)), np.zeros(5))
+    >>> [group.members for group in groups]  # one graph: most rows first
+    [[('b', None), ('a', None)]]
     """
     units: list[tuple[Member, Bnn, np.ndarray, np.ndarray, int]] = []
     for action_id, rows, seed in tasks:
@@ -171,7 +195,15 @@ def plan_fits(
 def assemble(
     models: Mapping[str, Bnn | BnnMO], groups: Sequence[FitGroup], fitted: Sequence[Sequence[Bnn]]
 ) -> dict[str, Any]:
-    """The new model of every action the groups fitted (``fitted[g]`` holds group ``g``'s models)."""
+    """The new model of every action the groups fitted (``fitted[g]`` holds group ``g``'s models).
+
+    Examples
+    --------
+    >>> models = {"a": Bnn.cold_start(n_features=2)}
+    >>> groups = plan_fits(models, [("a", np.arange(2), 1)], np.zeros((2, 2)), np.zeros(2))
+    >>> list(assemble(models, groups, [[models["a"]]]))
+    ['a']
+    """
     by_member: dict[Member, Bnn] = {}
     for group, new in zip(groups, fitted, strict=True):
         by_member.update(zip(group.members, new, strict=True))

@@ -46,7 +46,17 @@ class _Entry:
 
 
 class EngineCache:
-    """A bounded least-recently-used map from graph key to engine, with a lock per entry."""
+    """A bounded least-recently-used map from graph key to engine, with a lock per entry.
+
+    Examples
+    --------
+    >>> cache = EngineCache(max_size=4)
+    >>> with cache.hold(("shape", 2), build=lambda: "compiled engine") as engine:
+    ...     engine
+    'compiled engine'
+    >>> len(cache)
+    1
+    """
 
     def __init__(self, max_size: int = DEFAULT_MAX_SIZE) -> None:
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
@@ -121,5 +131,11 @@ def set_engine_cache_size(max_size: int) -> None:
 
 
 def engine_cache_info() -> dict[str, int]:
-    """``{"size": engines held, "max_size": the bound}``."""
+    """``{"size": engines held, "max_size": the bound}``.
+
+    Examples
+    --------
+    >>> sorted(engine_cache_info())
+    ['max_size', 'size']
+    """
     return {"size": len(ENGINES), "max_size": ENGINES.max_size}

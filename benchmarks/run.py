@@ -182,6 +182,12 @@ def bench_batch() -> None:
     bench_batch.run()
 
 
+def bench_predict() -> None:
+    import bench_predict
+
+    bench_predict.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -189,6 +195,7 @@ SECTIONS = {
     "learning": bench_learning,
     "gaussian": bench_gaussian,
     "batch": bench_batch,
+    "predict": bench_predict,
     "reliability": bench_reliability,
 }
 

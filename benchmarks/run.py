@@ -188,6 +188,12 @@ def bench_scale() -> None:
     bench_scale.run()
 
 
+def bench_predict() -> None:
+    import bench_predict
+
+    bench_predict.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -196,6 +202,7 @@ SECTIONS = {
     "gaussian": bench_gaussian,
     "batch": bench_batch,
     "scale": bench_scale,
+    "predict": bench_predict,
     "reliability": bench_reliability,
 }
 

@@ -18,7 +18,7 @@ from pybandits._progress import progress_bar
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
-from pybandits.model.bnn.action import Bnn, BnnMO, DistParams
+from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
 from pybandits.model.family import Bernoulli, NoisePrior, RewardFamily
@@ -260,8 +260,8 @@ class BaseCmab(BaseMab):
         """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
         context = check.check_context(context, self.input_dim)
         allowed = self._allowed_action_ids(forbidden_actions)
-        draws = [self.actions[a].draw(context, self._rng) for a in allowed]
-        return allowed, np.stack([d[0] for d in draws], axis=1), np.stack([d[1] for d in draws], axis=1)
+        expected, detail = draw_actions([self.actions[a] for a in allowed], context, self._rng)
+        return allowed, expected, detail
 
     def predict_arrays(
         self, context: object, forbidden_actions: Iterable[str] | None = None

@@ -15,7 +15,7 @@ template's configuration, for transfer) and ``summary`` (one line of text).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -25,13 +25,13 @@ from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.growth import grow_network
-from pybandits.model.bnn.network import Activation, Network
+from pybandits.model.bnn.network import Activation, Network, sample_networks
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.objectives import PerObjective
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
-__all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics"]
+__all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics", "draw_actions"]
 
 DistType = Literal["studentt", "normal"]
 
@@ -226,10 +226,10 @@ class Bnn(PyBanditsBaseModel):
         """One network per context row drawn from the posterior: its expected rewards and the family's detail.
 
         Both have shape ``(n_rows,)``; the detail is the logit for Bernoulli rewards and the noise
-        standard deviation for Gaussian ones.
+        standard deviation for Gaussian ones. The same as :func:`draw_actions` with this action alone.
         """
-        outputs = self.network.sample_outputs(context, rng)
-        return self.family.expected_reward(outputs), self.family.prediction_detail(outputs, self.aux)
+        expected, detail = draw_actions([self], context, rng)
+        return expected[:, 0], detail[:, 0]
 
     def with_families(self, families: Sequence[Any]) -> Bnn:
         """The model with another family of the same kind (a fitted standardisation)."""
@@ -389,8 +389,8 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
 
     def draw(self, context: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """Expected rewards and details of one network per row and objective, each ``(n_rows, n_objectives)``."""
-        draws = [objective.draw(context, rng) for objective in self.objectives]
-        return np.stack([d[0] for d in draws], axis=1), np.stack([d[1] for d in draws], axis=1)
+        expected, detail = draw_actions([self], context, rng)
+        return expected[:, 0], detail[:, 0]
 
     def with_families(self, families: Sequence[Any]) -> BnnMO:
         """Every objective with its family (a fitted standardisation)."""
@@ -422,6 +422,70 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         return self.model_dump(mode="json") == other.model_dump(mode="json")
 
     __hash__ = None
+
+
+def draw_actions(
+    models: Sequence[Bnn | BnnMO], context: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Thompson draws of several actions at once: per row, one network per action (and objective).
+
+    Returns the expected rewards and the families' details (as :meth:`Bnn.draw`), shape
+    ``(n_rows, n_models)``, or ``(n_rows, n_models, n_objectives)`` when the models are
+    :class:`BnnMO`. Every network is drawn by :func:`~pybandits.model.bnn.network.sample_networks`
+    in one call, which stacks the networks of one architecture into one computation; the
+    generator's draws depend only on its state, the models and the context.
+
+    Examples
+    --------
+    >>> actions = [Bnn.cold_start(n_features=2, dist_type="normal")] * 3
+    >>> expected, detail = draw_actions(actions, np.zeros((4, 2)), np.random.default_rng(0))
+    >>> expected.shape, detail.shape
+    ((4, 3), (4, 3))
+    """
+    multi_objective = isinstance(models[0], BnnMO)
+    objectives = [model.objectives if isinstance(model, BnnMO) else [model] for model in models]
+    n_objectives = len(objectives[0])
+    if any(len(per_model) != n_objectives for per_model in objectives):
+        raise ValueError(f"models: expected {n_objectives} objectives for every model")
+    flat = [objective for per_model in objectives for objective in per_model]
+    outputs = sample_networks([objective.network for objective in flat], context, rng)
+    # the families' methods are elementwise: one call per group of columns that share a family
+    # (expected rewards) or a family and auxiliary parameters (details), not one per action
+    expected = _per_group(outputs, flat, lambda o, block: o.family.expected_reward(block), with_aux=False)
+    detail = _per_group(outputs, flat, lambda o, block: o.family.prediction_detail(block, o.aux), with_aux=True)
+    shape = (len(context), len(models), n_objectives) if multi_objective else (len(context), len(models))
+    return expected.reshape(shape), detail.reshape(shape)
+
+
+def _per_group(
+    outputs: np.ndarray, objectives: Sequence[Bnn], function: Callable[[Bnn, np.ndarray], np.ndarray], with_aux: bool
+) -> np.ndarray:
+    """``function(objective, outputs[:, columns])`` for every group of columns with equal settings.
+
+    A group is the columns whose objectives have the same family (and, ``with_aux``, the same
+    auxiliary parameters): a bandit's actions share their family, and Bernoulli actions have no
+    auxiliary parameter, so a Bernoulli bandit makes one call for all its actions.
+    """
+    groups: dict[tuple, tuple[list[int], Bnn]] = {}
+    for column, objective in enumerate(objectives):
+        aux = _aux_key(objective.aux) if with_aux else ()
+        groups.setdefault((objective.family, aux), ([], objective))[0].append(column)
+    if len(groups) == 1:
+        ((_, objective),) = groups.values()
+        return function(objective, outputs)
+    result = np.empty_like(outputs)
+    for columns, objective in groups.values():
+        index = columns[0] if len(columns) == 1 else columns
+        result[:, index] = function(objective, outputs[:, index])
+    return result
+
+
+def _aux_key(aux: Mapping[str, LocationScale]) -> tuple:
+    """Auxiliary parameters as a hashable key (equal keys for equal parameters)."""
+    return tuple(
+        (name, dist.shape, dist.mu.tobytes(), dist.sigma.tobytes(), None if dist.nu is None else dist.nu.tobytes())
+        for name, dist in aux.items()
+    )
 
 
 _SHARED_SETTINGS = {

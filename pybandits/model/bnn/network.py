@@ -13,6 +13,11 @@ The forward pass is written once, in :func:`forward`, over an :class:`ArrayOps` 
 prediction runs it with :data:`NUMPY_OPS` on one drawn network per context row, and the fitting
 layer runs the same function with PyTensor's operations to build the PyMC graph. The compile cache
 of the fitting layer is keyed by :attr:`Network.architecture`, derived from the same description.
+
+Thompson sampling (:func:`sample_networks`) runs that same forward pass with a ``layer`` hook that
+draws each layer's pre-activations from the layer's distributions instead of multiplying by fixed
+weights: exactly, with one Normal draw per unit for mean-field Normal layers (the local
+reparameterisation), with one draw per weight for layers with Student-t elements.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -28,7 +34,17 @@ from pydantic import ConfigDict, Field, model_validator
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.priors import LocationScale
 
-__all__ = ["ACTIVATIONS", "NUMPY_OPS", "Activation", "ArrayOps", "Layer", "Network", "activate", "forward"]
+__all__ = [
+    "ACTIVATIONS",
+    "NUMPY_OPS",
+    "Activation",
+    "ArrayOps",
+    "Layer",
+    "Network",
+    "activate",
+    "forward",
+    "sample_networks",
+]
 
 Activation = Literal["tanh", "relu", "sigmoid", "gelu"]
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "gelu")
@@ -41,7 +57,8 @@ class ArrayOps:
     """The few array operations the forward pass and the likelihoods need, for one array library.
 
     ``matmul(hidden, weight)`` multiplies ``(n_rows, n_in)`` inputs by one ``(n_in, n_out)``
-    matrix, or (numpy only) by one matrix per row, ``(n_rows, n_in, n_out)``.
+    matrix, or (numpy only) by one matrix per row, ``(n_rows, n_in, n_out)``; numpy also takes
+    leading axes that broadcast, ``(..., n_in)`` by ``(..., n_in, n_out)`` (several networks per row).
 
     Examples
     --------
@@ -49,6 +66,8 @@ class ArrayOps:
     array([0.6931])
     >>> NUMPY_OPS.matmul(np.ones((2, 3)), np.ones((2, 3, 1))).shape  # one matrix per row
     (2, 1)
+    >>> NUMPY_OPS.matmul(np.ones((2, 1, 3)), np.ones((2, 4, 3, 1))).shape  # four networks per row
+    (2, 4, 1)
     """
 
     tanh: Callable[[Any], Any]
@@ -59,8 +78,8 @@ class ArrayOps:
 
 
 def _numpy_matmul(hidden: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    if weight.ndim == 3:  # one network per row
-        return np.einsum("ni,nio->no", hidden, weight)
+    if weight.ndim > 2:  # one network per row (and per network of a stack): leading axes broadcast
+        return np.einsum("...i,...io->...o", hidden, weight)
     return hidden @ weight
 
 
@@ -230,12 +249,37 @@ class Network(PyBanditsBaseModel):
         tensors = tuple((name, dist.shape) for name, dist in self.parameters.items())
         return (tensors, self.activation, self.residual)
 
-    def sample_outputs(self, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One network drawn per row of ``context`` (``(n_rows, n_features)``); its outputs ``(n_rows,)``."""
-        n_rows = context.shape[0]
-        weights = [layer.weight.sample(n_rows, rng) for layer in self.layers]
-        biases = [layer.bias.sample(n_rows, rng) for layer in self.layers]
-        return forward(NUMPY_OPS, context, weights, biases, self.activation, self.residual)
+    def sample_outputs(self, context: np.ndarray, rng: np.random.Generator, *, per_weight: bool = False) -> np.ndarray:
+        """One network drawn per row of ``context`` (``(n_rows, n_features)``); its outputs ``(n_rows,)``.
+
+        This is Thompson sampling's draw: every row gets its own network from the weights'
+        distributions, and the output of that network at the row. It is computed without drawing
+        the weights of Normal layers (:func:`sample_networks` does it for many networks at once).
+
+        **Normal layers: local reparameterisation.** When every element of a layer's weight and
+        bias is Normal (mean-field, ``nu`` None or infinite), the layer's pre-activations for a
+        row with input ``h`` are ``z_j = sum_i h_i W_ij + b_j``: a linear combination of
+        independent Normals, so Normal with mean ``h @ mu_W + mu_b`` and variance
+        ``(h**2) @ sigma_W**2 + sigma_b**2``; and two units ``j`` share no weight, so they are
+        independent given ``h``. The input ``h`` depends only on the context and the earlier layers'
+        draws, which are independent of this layer's weights, and the rest of the network sees
+        this layer's weights only through ``z``. Drawing ``z`` layer by layer, with each row's own
+        noise, therefore gives exactly the distribution of the outputs of a network drawn per row:
+        no approximation, with one Normal draw per unit instead of one per weight. (It would not
+        be exact for one network shared by several rows; Thompson sampling draws one per row.)
+
+        **Student-t layers: one draw per weight.** A Student-t sum has no closed form, so a layer
+        whose weight or bias has any Student-t element (the cold-start prior, or a tensor grown by
+        transfer that mixes learned Normal entries with Student-t prior ones) draws every weight
+        per row, as ``per_weight=True`` does for every layer: the reference sampler, kept for tests.
+
+        Examples
+        --------
+        >>> net = Network.cold_start(3, [4], "tanh", False, mu=0.0, sigma=1.0, nu=None)
+        >>> net.sample_outputs(np.zeros((5, 3)), np.random.default_rng(0)).shape
+        (5,)
+        """
+        return sample_networks([self], context, rng, per_weight=per_weight)[:, 0]
 
     def mean_outputs(self, context: np.ndarray) -> np.ndarray:
         """Outputs of the network at the distributions' locations, shape ``(n_rows,)``."""
@@ -251,6 +295,7 @@ def forward(
     biases: Sequence[Any],
     activation: str,
     residual: Sequence[bool],
+    layer: Callable[[Any, Any, Any], Any] | None = None,
 ) -> Any:
     """A network's outputs, ``(n_rows,)`` or ``(n_networks, n_rows)``: one forward pass for numpy and PyTensor.
 
@@ -264,11 +309,20 @@ def forward(
     weights, biases : sequences of arrays
         Per layer, ``(n_in, n_out)`` and ``(n_out,)`` (one network), or with numpy
         ``(n_rows, n_in, n_out)`` and ``(n_rows, n_out)`` (one network per row), or
-        ``(n_networks, n_in, n_out)`` and ``(n_networks, 1, n_out)`` (several networks).
+        ``(n_networks, n_in, n_out)`` and ``(n_networks, 1, n_out)`` (several networks); with a
+        ``layer`` hook, whatever the hook takes.
     activation : str
         Activation of the hidden layers.
     residual : sequence of bool
         Per hidden layer, whether its input is added to its output (:attr:`Network.residual`).
+    layer : callable, optional
+        ``layer(hidden, weight, bias)``: a layer's pre-activations from its input and whatever
+        ``weights`` and ``biases`` hold for it. By default the dense layer
+        ``ops.matmul(hidden, weight) + bias``; :func:`sample_networks` passes one that draws the
+        pre-activations from the layer's distributions (given as ``weight`` and ``bias``). Whatever
+        the hook, the activations, residual connections and output are computed here, and leading
+        axes broadcast: a sampler runs a stack of networks on inputs ``(n_rows, 1, n_features)``
+        and gets outputs ``(n_rows, n_networks)``.
 
     Examples
     --------
@@ -276,13 +330,165 @@ def forward(
     >>> b = [np.zeros(2), np.zeros(1)]
     >>> forward(NUMPY_OPS, np.array([[1.0, -1.0]]), w, b, "relu", [True])  # relu([1, -1]) + [1, -1]
     array([1.])
+    >>> doubled = lambda hidden, weight, bias: 2.0 * (hidden @ weight + bias)
+    >>> forward(NUMPY_OPS, np.array([[1.0, -1.0]]), w, b, "relu", [True], layer=doubled)  # relu([2, -2]) + [1, -1]
+    array([4.])
     """
+    if layer is None:
+        layer = partial(_dense, ops)
     hidden = context
     last = len(weights) - 1
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
-        z = ops.matmul(hidden, weight) + bias
+        z = layer(hidden, weight, bias)
         if index == last:
             return z[..., 0]
         out = activate(activation, z, ops)
         hidden = out + hidden if residual[index] else out
     raise AssertionError("unreachable: a network has at least one layer")
+
+
+def _dense(ops: ArrayOps, hidden: Any, weight: Any, bias: Any) -> Any:
+    """A dense layer's pre-activations: the default ``layer`` of :func:`forward`."""
+    return ops.matmul(hidden, weight) + bias
+
+
+# -- Thompson sampling: one network per row, many networks at once ------------------------------
+
+#: Rows are drawn in chunks whose largest array has at most about this many elements: the units
+#: of every network in a stack for a Normal layer (the temporaries stay in the cache), the weights
+#: for a per-weight layer (the memory stays bounded whatever the number of rows).
+_CHUNK_UNITS = 1 << 17
+_CHUNK_WEIGHTS = 1 << 18
+
+
+def _is_normal(dist: LocationScale) -> bool:
+    """Whether every element is Normal (no ``nu``, or every ``nu`` infinite)."""
+    return dist.nu is None or bool(np.all(np.isinf(dist.nu)))
+
+
+@dataclass(frozen=True)
+class _NormalStack:
+    """Normal weights (or biases) of a stack of networks' layer, ready for local reparameterisation.
+
+    ``mean`` and ``variance`` have shape ``(n_networks, n_in, n_out)`` (weights) or
+    ``(n_networks, n_out)`` (biases); ``shared_mean`` and ``shared_variance``, for weights only,
+    are the same as ``(n_in, n_networks * n_out)`` matrices, for an input shared by every network.
+    """
+
+    mean: np.ndarray
+    variance: np.ndarray
+    shared_mean: np.ndarray | None = None
+    shared_variance: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, dists: Sequence[LocationScale]) -> _NormalStack:
+        mean = np.stack([dist.mu for dist in dists])
+        variance = np.stack([dist.sigma for dist in dists]) ** 2
+        if mean.ndim == 2:
+            return cls(mean, variance)
+        n_in = mean.shape[1]
+        return cls(
+            mean,
+            variance,
+            mean.transpose(1, 0, 2).reshape(n_in, -1),
+            variance.transpose(1, 0, 2).reshape(n_in, -1),
+        )
+
+
+def _stack_per_weight(dists: Sequence[LocationScale]) -> LocationScale:
+    """The distributions of a stack of networks' tensors as one, shape ``(n_networks, *shape)``."""
+    mu = np.stack([dist.mu for dist in dists])
+    sigma = np.stack([dist.sigma for dist in dists])
+    if all(dist.nu is None for dist in dists):
+        return LocationScale(mu=mu, sigma=sigma)
+    nu = np.stack([np.full(dist.shape, np.inf) if dist.nu is None else dist.nu for dist in dists])
+    return LocationScale(mu=mu, sigma=sigma, nu=nu)
+
+
+def _stacked_matmul(hidden: np.ndarray, matrices: np.ndarray, shared: np.ndarray) -> np.ndarray:
+    """``(n_rows, 1 or n_networks, n_in)`` inputs times every network's matrix: ``(n_rows, n_networks, n_out)``."""
+    if hidden.shape[1] == 1:  # one input for every network (the context): one matrix product
+        return (hidden[:, 0, :] @ shared).reshape(hidden.shape[0], matrices.shape[0], matrices.shape[2])
+    return np.matmul(hidden.transpose(1, 0, 2), matrices).transpose(1, 0, 2)
+
+
+def _sampled_layer(
+    rng: np.random.Generator,
+    hidden: np.ndarray,
+    weight: _NormalStack | LocationScale,
+    bias: _NormalStack | LocationScale,
+) -> np.ndarray:
+    """The ``layer`` hook of :func:`forward` that draws a stack's pre-activations, one network per row.
+
+    ``hidden`` is ``(n_rows, 1 or n_networks, n_in)``; the result ``(n_rows, n_networks, n_out)``.
+    Normal layers (:class:`_NormalStack`) draw every unit from its exact Normal distribution given
+    the input (local reparameterisation); others draw every weight, then multiply.
+    """
+    if isinstance(weight, _NormalStack):  # z ~ Normal(h @ mu_W + mu_b, h**2 @ sigma_W**2 + sigma_b**2)
+        mean = _stacked_matmul(hidden, weight.mean, weight.shared_mean)
+        mean += bias.mean
+        z = _stacked_matmul(hidden * hidden, weight.variance, weight.shared_variance)
+        z += bias.variance
+        np.sqrt(z, out=z)  # in place (the arrays are large): the standard deviation,
+        z *= rng.standard_normal(z.shape)  # times one standard Normal per row, network and unit,
+        z += mean  # plus the mean
+        return z
+    n_rows = hidden.shape[0]
+    return _numpy_matmul(hidden, weight.sample(n_rows, rng)) + bias.sample(n_rows, rng)
+
+
+def _stack_key(network: Network, per_weight: bool) -> tuple:
+    """What networks must share to be drawn as one stack: shapes, activation, residual rule, samplers."""
+    normal = tuple(not per_weight and _is_normal(layer.weight) and _is_normal(layer.bias) for layer in network.layers)
+    return (tuple(layer.shape for layer in network.layers), network.activation, network.residual, normal)
+
+
+def _rows_per_chunk(shapes: Sequence[tuple[int, int]], normal: Sequence[bool], n_networks: int) -> int:
+    """Rows drawn at once for a stack: its largest array stays within :data:`_CHUNK_UNITS` or :data:`_CHUNK_WEIGHTS`."""
+    per_layer = [
+        _CHUNK_UNITS // max(shape) if is_normal else _CHUNK_WEIGHTS // (shape[0] * shape[1])
+        for shape, is_normal in zip(shapes, normal, strict=True)
+    ]
+    return max(1, min(per_layer) // n_networks)
+
+
+def sample_networks(
+    networks: Sequence[Network], context: np.ndarray, rng: np.random.Generator, *, per_weight: bool = False
+) -> np.ndarray:
+    """Outputs of one network drawn per row of ``context`` from each of ``networks``: ``(n_rows, n_networks)``.
+
+    The sampler of :meth:`Network.sample_outputs` (see there why it is exact), vectorised across
+    networks: networks with the same layer shapes, activation, residual rule and per-layer
+    sampler (Normal or per-weight) are stacked, and each stack runs :func:`forward` once per chunk
+    of rows, its distributions stacked along a network axis. Stacks are drawn in the order of
+    their first network, chunks in row order, so a generator in a given state always gives the
+    same outputs for the same networks and context. ``per_weight=True`` draws every weight of
+    every layer (the reference sampler).
+
+    Examples
+    --------
+    >>> nets = [Network.cold_start(3, [4], "tanh", False, mu=m, sigma=0.1, nu=None) for m in (0.0, 1.0)]
+    >>> sample_networks(nets, np.zeros((5, 3)), np.random.default_rng(0)).shape
+    (5, 2)
+    """
+    n_rows = context.shape[0]
+    outputs = np.empty((n_rows, len(networks)))
+    stacks: dict[tuple, list[int]] = {}
+    for index, network in enumerate(networks):
+        stacks.setdefault(_stack_key(network, per_weight), []).append(index)
+    hook = partial(_sampled_layer, rng)
+    for (shapes, activation, residual, normal), members in stacks.items():
+        weights, biases = [], []
+        for index, is_normal in enumerate(normal):
+            layers = [networks[member].layers[index] for member in members]
+            stack = _NormalStack.of if is_normal else _stack_per_weight
+            weights.append(stack([layer.weight for layer in layers]))
+            biases.append(stack([layer.bias for layer in layers]))
+        chunk = _rows_per_chunk(shapes, normal, len(members))
+        columns = members if len(members) < len(networks) else slice(None)
+        for start in range(0, n_rows, chunk):
+            rows = slice(start, start + chunk)
+            outputs[rows, columns] = forward(
+                NUMPY_OPS, context[rows, None, :], weights, biases, activation, residual, layer=hook
+            )
+    return outputs

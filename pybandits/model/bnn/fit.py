@@ -8,7 +8,7 @@ likelihood is the reward family's, written once for numpy and PyTensor alike.
 
 **One graph for many actions.** ADVI fits the networks of several actions of one architecture in
 one compiled graph: every tensor gets a leading *slot* axis (one slot per network), the rows of
-every network are stacked into a ``(rows, slots, features)`` block padded with masked rows, and a
+every network are stacked into a ``(slots, rows, features)`` block padded with masked rows, and a
 batched matrix product runs every network on its own rows. The ELBO is the sum of the networks'
 ELBOs and the optimizer (Adam, Adamax) steps every parameter element on its own, so each network's
 posterior depends only on its own rows and prior, exactly as if it were fitted alone; the networks
@@ -177,13 +177,17 @@ _install_quiet_filters()
 def _build_model(action: Any, n_slots: int, batch_size: int | None):
     """A PyMC model of ``n_slots`` networks of ``action``'s architecture and family, every input in ``pm.Data``.
 
-    Rows come first in the data, ``(rows, slots, ...)``, so that minibatches draw rows of every slot.
+    The data are ``(slots, rows, ...)`` blocks, contiguous for the batched matrix product; with
+    minibatches, ``(rows, slots, ...)``, so that a minibatch draws rows of every slot
+    (:func:`_rows_first`).
     """
     network, family = action.network, action.family
+    rows_first = _rows_first(batch_size)
     with pm.Model() as model:
-        context = pm.Data("context", np.zeros((1, n_slots, network.n_features)))
-        rewards = pm.Data("rewards", np.zeros((1, n_slots)))
-        mask = pm.Data("mask", np.zeros((1, n_slots)))
+        features = (1, n_slots) if rows_first else (n_slots, 1)
+        context = pm.Data("context", np.zeros((*features, network.n_features)))
+        rewards = pm.Data("rewards", np.zeros(features))
+        mask = pm.Data("mask", np.zeros(features))
         scale = pm.Data("likelihood_scale", 1.0)
         tensors = {}
         for name, dist in action.parameters.items():
@@ -192,15 +196,15 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
             sigma = pm.Data(f"{name}_sigma", np.ones(shape))
             nu = pm.Data(f"{name}_nu", np.full(shape, _NORMAL_NU))
             tensors[name] = pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=shape)
-        if batch_size is not None:
+        if rows_first:
             context, rewards, mask = pm.Minibatch(context, rewards, mask, batch_size=batch_size)
+            context, rewards, mask = context.dimshuffle(1, 0, 2), rewards.T, mask.T
         n_layers = len(network.layers)
         weights = [tensors[f"w{index}"] for index in range(n_layers)]  # (slots, n_in, n_out)
         biases = [tensors[f"b{index}"][:, None, :] for index in range(n_layers)]  # (slots, 1, n_out)
-        hidden = context.dimshuffle(1, 0, 2)  # (slots, rows, features)
-        outputs = forward(PYTENSOR_OPS, hidden, weights, biases, network.activation, network.residual)
+        outputs = forward(PYTENSOR_OPS, context, weights, biases, network.activation, network.residual)
         aux = {name: tensors[name][:, None] for name in action.aux}  # (slots, 1, *shape)
-        log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards.T, aux) * mask.T
+        log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux) * mask
         pm.Potential("likelihood", scale * log_likelihood.sum())
     return model
 
@@ -220,18 +224,33 @@ def _stack_priors(actions: Sequence[Any], n_slots: int) -> dict[str, dict[str, n
     return stacked
 
 
+def _rows_first(batch_size: int | None) -> bool:
+    """Whether the data blocks are ``(rows, slots, ...)`` (minibatches) rather than ``(slots, rows, ...)``."""
+    return batch_size is not None
+
+
 def _stack_rows(
-    actions: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], n_slots: int
+    actions: Sequence[Any],
+    contexts: Sequence[np.ndarray],
+    rewards: Sequence[np.ndarray],
+    n_slots: int,
+    rows_first: bool,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``(rows, slots, features)`` context block, rewards and mask, padded with masked rows."""
+    """The context block, rewards and mask of every slot, padded with masked rows."""
     n_rows = max(1, *(len(r) for r in rewards))
-    block = np.zeros((n_rows, n_slots, actions[0].network.n_features))
-    fitting = np.zeros((n_rows, n_slots))
-    mask = np.zeros((n_rows, n_slots))
+    block = np.zeros((n_slots, n_rows, actions[0].network.n_features))
+    fitting = np.zeros((n_slots, n_rows))
+    mask = np.zeros((n_slots, n_rows))
     for slot, (action, context, observed) in enumerate(zip(actions, contexts, rewards, strict=True)):
-        block[: len(observed), slot] = context
-        fitting[: len(observed), slot] = action.family.fitting_rewards(observed)
-        mask[: len(observed), slot] = 1.0
+        block[slot, : len(observed)] = context
+        fitting[slot, : len(observed)] = action.family.fitting_rewards(observed)
+        mask[slot, : len(observed)] = 1.0
+    if rows_first:
+        return (
+            np.ascontiguousarray(block.transpose(1, 0, 2)),
+            np.ascontiguousarray(fitting.T),
+            np.ascontiguousarray(mask.T),
+        )
     return block, fitting, mask
 
 
@@ -289,10 +308,11 @@ class _VIEngine:
         seeds: Sequence[int],
     ) -> list[FitResult]:
         priors = _stack_priors(actions, self.n_slots)
-        block, fitting, mask = _stack_rows(actions, contexts, rewards, self.n_slots)
+        rows_first = _rows_first(settings.batch_size)
+        block, fitting, mask = _stack_rows(actions, contexts, rewards, self.n_slots, rows_first)
         # a minibatch draws rows of the padded block uniformly: scaled by the block's rows, every
         # network's likelihood estimate is unbiased (padding rows are masked)
-        scale = len(block) / settings.batch_size if settings.batch_size is not None else 1.0
+        scale = block.shape[0] / settings.batch_size if rows_first else 1.0
         _set_inputs(self.model, priors, block, fitting, mask, scale)
         self.learning_rate.set_value(np.asarray(settings.learning_rate, dtype=np.float64))
         for variable, initial in self.optimizer_state:
@@ -411,7 +431,7 @@ def _fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: M
     import arviz as az
 
     model = _build_model(action, n_slots=1, batch_size=None)
-    block, fitting, mask = _stack_rows([action], [context], [rewards], 1)
+    block, fitting, mask = _stack_rows([action], [context], [rewards], 1, rows_first=False)
     _set_inputs(model, _stack_priors([action], 1), block, fitting, mask, 1.0)
     with model:
         idata = pm.sample(

@@ -231,3 +231,16 @@ def test_dask_with_threads_in_its_workers_gives_the_sequential_result():
         mab = _fresh_threaded(actions)
         mab.update(played, rewards, context, executor=client.get_executor())
     assert mab == sequential
+
+
+def test_minibatches_draw_rows_of_every_network_in_a_batch():
+    """With ``batch_size``, each network's likelihood estimate stays its own (and unbiased)."""
+    prior = _prior(num_steps=600, batch_size=64)
+    data = [_data(index) for index in range(3)]
+    together = fit_group([prior] * 3, [d[0] for d in data], [d[1] for d in data], [4, 5, 6])
+    full = fit_group([_prior(num_steps=600)] * 3, [d[0] for d in data], [d[1] for d in data], [4, 5, 6])
+    for index, (mini, whole) in enumerate(zip(together, full, strict=True)):
+        assert mini.last_fit.n_networks == 3 and mini.last_fit.n_rows == ROWS[index]
+        # the minibatch posterior is the full-batch one, up to the extra noise of the gradient
+        assert np.abs(_mu_sigma(mini)[0] - _mu_sigma(whole)[0]).max() < 0.35, index
+        np.testing.assert_allclose(_mu_sigma(mini)[1], _mu_sigma(whole)[1], rtol=0.35)

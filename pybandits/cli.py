@@ -2,7 +2,7 @@
 
 ::
 
-    pybandits init --config BANDIT.toml --out STATE.json [--quiet]
+    pybandits init --config BANDIT.toml --out STATE.json [--force] [--quiet]
     pybandits update --state STATE.json --data DATA.csv --out NEW.json [--workers N] [--quiet]
     pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv
     pybandits edit --state STATE.json --template TEMPLATE.toml|TEMPLATE.json --out NEW.json [--quiet]
@@ -109,6 +109,11 @@ def _progress(quiet: bool) -> Callable[[str, int], None] | None:
 def _init(args: argparse.Namespace) -> None:
     if Path(args.out).resolve() == Path(args.config).resolve():
         raise _UsageError(f"--out: expected a file other than the config {args.config}, got {args.out}")
+    if Path(args.out).exists() and not args.force:
+        raise _UsageError(
+            f"--out: expected a new file (a cold start would replace the bandit saved there), got the existing "
+            f"{args.out}; pass --force to replace it"
+        )
     mab = _from_config(args.config, "--config")
     pybandits.save(mab, args.out)
     if not args.quiet:
@@ -210,6 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         "--config", required=True, help="TOML (.toml) or JSON (.json): the bandit class and its cold_start arguments"
     )
     init.add_argument("--out", required=True, help="where to write the new bandit (atomically)")
+    init.add_argument("--force", action="store_true", help="replace an existing --out file")
     init.add_argument("--quiet", action="store_true", help="no message on stderr")
     init.set_defaults(run=_init)
 

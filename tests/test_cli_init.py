@@ -164,10 +164,13 @@ def test_the_class_names_are_the_public_bandit_classes():
     assert len(public) == 20
 
 
-def test_quiet_init_prints_nothing_and_replaces_an_existing_output(tmp_path, capsys):
+def test_init_refuses_to_replace_a_saved_bandit_unless_forced(tmp_path, capsys):
     config = write_config(tmp_path / "c.toml", "SmabBernoulli", {"action_ids": ["a"], "random_seed": 0})
     (tmp_path / "s.json").write_text("old")
-    assert main(["init", "--config", str(config), "--out", str(tmp_path / "s.json"), "--quiet"]) == 0
+    assert main(["init", "--config", str(config), "--out", str(tmp_path / "s.json")]) == 2
+    assert "--out: expected a new file" in capsys.readouterr().err
+    assert (tmp_path / "s.json").read_text() == "old"
+    assert main(["init", "--config", str(config), "--out", str(tmp_path / "s.json"), "--force", "--quiet"]) == 0
     assert capsys.readouterr().err == ""
     assert type(pybandits.load(tmp_path / "s.json")).__name__ == "SmabBernoulli"
     assert not [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
@@ -274,7 +277,7 @@ def test_a_bad_config_exits_2_names_the_file_and_touches_nothing(tmp_path, capsy
     out = tmp_path / "out.json"
     pybandits.save(smab.SmabBernoulli.cold_start(action_ids=["old"]), out)
     before = snapshot(tmp_path)
-    assert main(["init", "--config", str(config), "--out", str(out)]) == 2
+    assert main(["init", "--config", str(config), "--out", str(out), "--force"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("pybandits: error: --config: ") and str(config) in err, err
     assert re.search(message, err), err

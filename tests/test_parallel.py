@@ -10,7 +10,7 @@ from pybandits.cmab import CmabBernoulli
 from pybandits.exceptions import FitError
 from pybandits.parallel import process_pool
 
-SETTINGS = {"num_steps": 60}
+SETTINGS = {"num_steps": 60, "actions_per_fit": 1}  # one task per action: the executor gets three
 
 
 @pytest.fixture(scope="module")

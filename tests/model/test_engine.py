@@ -244,3 +244,20 @@ def test_minibatches_draw_rows_of_every_network_in_a_batch():
         # the minibatch posterior is the full-batch one, up to the extra noise of the gradient
         assert np.abs(_mu_sigma(mini)[0] - _mu_sigma(whole)[0]).max() < 0.35, index
         np.testing.assert_allclose(_mu_sigma(mini)[1], _mu_sigma(whole)[1], rtol=0.35)
+
+
+def test_skewed_traffic_pads_at_most_twice_the_rows_and_engines_keep_no_data():
+    rng = np.random.default_rng(0)
+    weights = 1.0 / np.arange(1, 201)
+    counts = rng.multinomial(200_000, weights / weights.sum())  # a few popular actions, a long tail
+    models = {f"a{i}": _prior() for i in range(200)}
+    tasks = [(f"a{i}", np.arange(count), i) for i, count in enumerate(counts) if count]
+    groups = plan_fits(models, tasks, np.zeros((counts.max(), 3)), np.zeros(counts.max()))
+    padded = sum(max(len(r) for r in group.rewards) * len(group.members) for group in groups)
+    assert padded <= 2 * counts.sum()
+    assert sorted(m for g in groups for m, _ in g.members) == sorted(a for a, _, _ in tasks)
+    # after a fit the cached engine holds placeholders, not the user's rows
+    context, rewards = _data(0)
+    _prior(num_steps=5).updated(context, rewards, seed=0)
+    engine = ENGINES._entries[ENGINES.keys()[-1]].engine
+    assert engine.model.named_vars["context"].get_value().shape[1] == 1

@@ -4,8 +4,10 @@ An update plays some actions; each played action has one network (or one per obj
 networks that share a graph (architecture, reward family, graph-shaping settings) and the same
 inference settings are fitted together by batched ADVI (:mod:`pybandits.model.bnn.fit`), in groups
 of at most ``actions_per_fit`` networks. Within a group key the networks are ordered by their
-number of rows (most first) before they are split into groups (:func:`group_sizes`), so that a
-group pads its networks' rows to similar lengths. NUTS fits one network per group.
+number of rows (most first) and cut where a network has less than half the rows of the first of
+its bucket, then split into groups (:func:`group_sizes`): a group pads its networks' rows to the
+longest, so padding at most doubles the rows computed, however skewed the traffic. NUTS fits one
+network per group.
 
 A compiled graph holds a fixed number of network *slots*. Slot counts come from a ladder (1, 2, 3,
 4, 6, 8, 12, 16, 24, ...: powers of two and one and a half times them), so an architecture needs
@@ -141,6 +143,27 @@ def _group_key(model: Bnn, index: int) -> tuple:
     return ("VI", model.network.architecture, model.family.graph_key, settings.model_dump_json())
 
 
+def _row_buckets(ordered: list[int], n_rows: list[int]) -> list[list[int]]:
+    """Split networks sorted by rows (most first) where a network has less than half the bucket's first.
+
+    A group pads every network to its largest row count; within a bucket padding at most doubles the
+    rows computed, so time and memory stay linear in the rows however skewed the traffic.
+
+    Examples
+    --------
+    >>> _row_buckets([0, 1, 2, 3, 4], [1000, 600, 400, 390, 10])
+    [[0, 1], [2, 3], [4]]
+    """
+    buckets: list[list[int]] = []
+    first = 0
+    for index, rows in zip(ordered, n_rows, strict=True):
+        if not buckets or 2 * rows < first:
+            buckets.append([])
+            first = rows
+        buckets[-1].append(index)
+    return buckets
+
+
 def plan_fits(
     models: Mapping[str, Bnn | BnnMO],
     tasks: Sequence[tuple[str, np.ndarray, int]],
@@ -176,19 +199,20 @@ def plan_fits(
         settings = units[indices[0]][1].inference
         size = settings.actions_per_fit if isinstance(settings, VISettings) else 1
         ordered = sorted(indices, key=lambda i: -len(units[i][3]))  # stable: ties keep the action order
-        start = 0
-        for group_size in group_sizes(len(ordered), size):
-            chosen = [units[i] for i in ordered[start : start + group_size]]
-            start += group_size
-            groups.append(
-                FitGroup(
-                    members=[unit[0] for unit in chosen],
-                    models=[unit[1] for unit in chosen],
-                    contexts=[unit[2] for unit in chosen],
-                    rewards=[unit[3] for unit in chosen],
-                    seeds=[unit[4] for unit in chosen],
+        for bucket in _row_buckets(ordered, [len(units[i][3]) for i in ordered]):
+            start = 0
+            for group_size in group_sizes(len(bucket), size):
+                chosen = [units[i] for i in bucket[start : start + group_size]]
+                start += group_size
+                groups.append(
+                    FitGroup(
+                        members=[unit[0] for unit in chosen],
+                        models=[unit[1] for unit in chosen],
+                        contexts=[unit[2] for unit in chosen],
+                        rewards=[unit[3] for unit in chosen],
+                        seeds=[unit[4] for unit in chosen],
+                    )
                 )
-            )
     return groups
 
 

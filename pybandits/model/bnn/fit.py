@@ -161,6 +161,7 @@ class _Quiet:
     """While a fit runs in this thread, PyMC's informational records of this thread are dropped."""
 
     def __enter__(self) -> None:
+        _install_quiet_filters()  # PyMC's loggers created since the last fit
         self.was_active = getattr(_FITTING, "active", False)
         _FITTING.active = True
 
@@ -204,7 +205,8 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
         biases = [tensors[f"b{index}"][:, None, :] for index in range(n_layers)]  # (slots, 1, n_out)
         outputs = forward(PYTENSOR_OPS, context, weights, biases, network.activation, network.residual)
         aux = {name: tensors[name][:, None] for name in action.aux}  # (slots, 1, *shape)
-        log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux) * mask
+        # a switch, not a product: a padding row's likelihood never reaches the loss, even if it overflows
+        log_likelihood = pt.switch(mask > 0, family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux), 0.0)
         pm.Potential("likelihood", scale * log_likelihood.sum())
     return model
 
@@ -279,6 +281,8 @@ class _VIEngine:
     def __init__(self, action: Any, settings: VISettings, n_slots: int) -> None:
         self.n_slots = n_slots
         self.model = _build_model(action, n_slots, settings.batch_size)
+        block = (1, n_slots) if _rows_first(settings.batch_size) else (n_slots, 1)
+        self._empty = (np.zeros((*block, action.network.n_features)), np.zeros(block), np.zeros(block))
         advi = pm.ADVI(model=self.model)
         self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
         optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
@@ -329,7 +333,10 @@ class _VIEngine:
             rho[where] = np.log(np.expm1(start_scale))  # inverse of softplus
         self.mu.set_value(mu)
         self.rho.set_value(rho)
-        losses, converged = self._steps(settings)
+        try:
+            losses, converged = self._steps(settings)
+        finally:  # the cached engine keeps no user data between fits
+            _set_inputs(self.model, {}, *self._empty, 1.0)
         mu, sigma = self._posterior
 
         results = []

@@ -89,7 +89,7 @@ def run() -> None:
         rows = pd.read_csv(folder / "day200k.csv")
         actions, rewards = rows["action"].to_numpy(str), rows["reward"].to_numpy()
         context = rows.iloc[:, 2:].to_numpy()
-        heavy = {"num_steps": 10000, "batch_size": 1024}
+        heavy = {"num_steps": 10000, "batch_size": 1024, "actions_per_fit": 1}  # one task per action
         timings = {}
         with process_pool(2) as executor:
             for label, run_executor in (("none", None), ("2 processes", executor)):

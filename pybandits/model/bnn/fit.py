@@ -51,7 +51,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -61,12 +60,12 @@ from typing import Any
 import numpy as np
 
 from pybandits._progress import progress_bar
-from pybandits.exceptions import ConvergenceWarning, FitError
+from pybandits.exceptions import FitError
 from pybandits.model.bnn.batch import slot_count
 from pybandits.model.bnn.cache import ENGINES
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.network import ArrayOps, forward
-from pybandits.model.bnn.settings import MCMCSettings, VISettings
+from pybandits.model.bnn.settings import VISettings
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
 __all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model", "fit_models"]
@@ -431,79 +430,6 @@ def cache_size() -> int:
     return len(ENGINES)
 
 
-# -- NUTS --------------------------------------------------------------------------------------
-
-
-def _fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int) -> FitResult:
-    import arviz as az
-
-    model = _build_model(action, n_slots=1, batch_size=None)
-    block, fitting, mask = _stack_rows([action], [context], [rewards], 1, rows_first=False)
-    _set_inputs(model, _stack_priors([action], 1), block, fitting, mask, 1.0)
-    with model:
-        idata = pm.sample(
-            draws=settings.draws,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=1,
-            target_accept=settings.target_accept,
-            random_seed=seed,
-            progressbar=settings.progressbar,
-            compute_convergence_checks=False,
-            return_inferencedata=True,
-            compile_kwargs={"mode": _compile_mode()},
-        )
-    posterior = idata.posterior
-    parameters, rhat, ess = {}, {}, {}
-    shapes = {name: dist.shape for name, dist in action.parameters.items()}
-    for name, shape in shapes.items():
-        draws = np.asarray(posterior[name]).reshape(-1, *shape)  # (chain, draw, 1 slot, *shape)
-        mean, std = draws.mean(axis=0), draws.std(axis=0, ddof=1)
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
-            raise FitError(f"NUTS returned non-finite draws for {name}")
-        if max(np.abs(mean).max(), std.max()) > MAX_MAGNITUDE:
-            raise FitError(f"NUTS returned draws beyond {MAX_MAGNITUDE:g} for {name}")
-        parameters[name] = LocationScale(mu=mean, sigma=np.maximum(std, 1e-12))
-        rhat[name] = float(np.nanmax(np.asarray(az.rhat(idata, var_names=[name])[name])))
-        ess[name] = float(np.nanmin(np.asarray(az.ess(idata, var_names=[name], method="bulk")[name])))
-    divergences = int(np.asarray(idata.sample_stats["diverging"]).sum())
-    problems = []
-    if max(rhat.values()) > settings.rhat_max:
-        problems.append(f"max r_hat {max(rhat.values()):.3f} > {settings.rhat_max}")
-    if min(ess.values()) < settings.ess_min:
-        problems.append(f"min bulk ESS {min(ess.values()):.0f} < {settings.ess_min:g}")
-    if divergences:
-        problems.append(f"{divergences} divergent transitions")
-    if problems:
-        warnings.warn(
-            "NUTS may not have converged: "
-            + "; ".join(problems)
-            + ". Consider more draws/tune or a higher target_accept.",
-            ConvergenceWarning,
-            stacklevel=_user_stacklevel(),
-        )
-    diagnostics = FitDiagnostics(
-        method="MCMC",
-        n_rows=len(rewards),
-        draws=settings.draws,
-        tune=settings.tune,
-        chains=settings.chains,
-        max_rhat=max(rhat.values()),
-        min_ess_bulk=min(ess.values()),
-        divergences=divergences,
-    )
-    return FitResult(parameters=parameters, diagnostics=diagnostics)
-
-
-def _user_stacklevel() -> int:
-    """The ``stacklevel`` of a warning that points at the first frame outside pybandits (the user's call)."""
-    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 # -- the entry point ---------------------------------------------------------------------------
 
 
@@ -542,6 +468,8 @@ def fit_models(
     contexts = [np.ascontiguousarray(context, dtype=np.float64) for context in contexts]
     rewards = [np.ascontiguousarray(observed, dtype=np.float64) for observed in rewards]
     settings = actions[0].inference
+    from pybandits.model.bnn.nuts import fit_mcmc  # NUTS builds on this module's model
+
     with _Quiet():
         if isinstance(settings, VISettings):
             key = _graph_key(actions[0], settings)
@@ -549,7 +477,7 @@ def fit_models(
                 raise ValueError("fit_models: expected actions of one architecture and settings to fit together")
             return _fit_vi(actions, contexts, rewards, settings, seeds)
         return [
-            _fit_mcmc(action, context, observed, action.inference, int(seed))
+            fit_mcmc(action, context, observed, action.inference, int(seed))
             for action, context, observed, seed in zip(actions, contexts, rewards, seeds, strict=True)
         ]
 

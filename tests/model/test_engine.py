@@ -261,3 +261,17 @@ def test_skewed_traffic_pads_at_most_twice_the_rows_and_engines_keep_no_data():
     _prior(num_steps=5).updated(context, rewards, seed=0)
     engine = ENGINES._entries[ENGINES.keys()[-1]].engine
     assert engine.model.named_vars["context"].get_value().shape[1] == 1
+
+
+def test_a_failed_group_names_its_actions(logistic, monkeypatch):
+    def diverge(actions, contexts, rewards, seeds):
+        raise FitError("ADVI diverged: the loss became nan at step 3")
+
+    monkeypatch.setattr(fitting, "fit_models", diverge)
+    context, rewards, _ = logistic.sample(60, seed=1)
+    for per_fit, expected in ((128, r"actions fitted together: \['a', 'b'\]"), (1, "action 'a'")):
+        mab = CmabBernoulli.cold_start(
+            action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 5, "actions_per_fit": per_fit}
+        )
+        with pytest.raises(FitError, match=expected):
+            mab.update(["a", "b"] * 30, rewards, context)

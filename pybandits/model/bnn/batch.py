@@ -113,8 +113,22 @@ class FitGroup:
     seeds: list[int]
 
     def run(self) -> list[Bnn]:
-        """The fitted models, in the order of :attr:`members`."""
-        return fit_group(self.models, self.contexts, self.rewards, self.seeds)
+        """The fitted models, in the order of :attr:`members`.
+
+        A failed fit names the actions of the group (the whole group fails with one network).
+        """
+        from pybandits.exceptions import FitError
+
+        try:
+            return fit_group(self.models, self.contexts, self.rewards, self.seeds)
+        except FitError as error:
+            if len(self.members) == 1:
+                raise FitError(f"{error} (action {self.members[0][0]!r})") from None
+            actions = sorted({action_id for action_id, _ in self.members})
+            raise FitError(
+                f"{error} (actions fitted together: {actions}; update_kwargs={{'actions_per_fit': 1}} fits them "
+                "one at a time and names the one that fails)"
+            ) from None
 
 
 def fit_group(

@@ -28,7 +28,7 @@ does not compile again.
 :attr:`Network.architecture` (layer shapes, activation, residual rule), the family's
 :attr:`~pybandits.model.family.RewardFamily.graph_key`, the settings'
 :attr:`~pybandits.model.bnn.settings.VISettings.graph_key` and the slot count. The model keeps the
-rows, the mask, the likelihood's scale and every prior parameter in ``pm.Data`` containers; a fit
+rows, the mask, every slot's number of rows and every prior parameter in ``pm.Data`` containers; a fit
 swaps them in with ``set_value``, puts the variational distribution back at the prior means with a
 small scale, resets the optimizer's state and reseeds the random generators, then runs the steps.
 Engines live in a bounded least-recently-used cache (:mod:`pybandits.model.bnn.cache`); building
@@ -177,18 +177,17 @@ _install_quiet_filters()
 def _build_model(action: Any, n_slots: int, batch_size: int | None):
     """A PyMC model of ``n_slots`` networks of ``action``'s architecture and family, every input in ``pm.Data``.
 
-    The data are ``(slots, rows, ...)`` blocks, contiguous for the batched matrix product; with
-    minibatches, ``(rows, slots, ...)``, so that a minibatch draws rows of every slot
-    (:func:`_rows_first`).
+    The data are ``(slots, rows, ...)`` blocks, padded with masked rows, contiguous for the batched
+    matrix product. With minibatches, every step draws ``batch_size`` rows of each network's own
+    rows (uniformly, with replacement) and scales that network's likelihood by its rows over
+    ``batch_size``: each network's estimate is unbiased and as precise as in a fit of its own.
     """
     network, family = action.network, action.family
-    rows_first = _rows_first(batch_size)
     with pm.Model() as model:
-        features = (1, n_slots) if rows_first else (n_slots, 1)
-        context = pm.Data("context", np.zeros((*features, network.n_features)))
-        rewards = pm.Data("rewards", np.zeros(features))
-        mask = pm.Data("mask", np.zeros(features))
-        scale = pm.Data("likelihood_scale", 1.0)
+        context = pm.Data("context", np.zeros((n_slots, 1, network.n_features)))
+        rewards = pm.Data("rewards", np.zeros((n_slots, 1)))
+        mask = pm.Data("mask", np.zeros((n_slots, 1)))
+        slot_rows = pm.Data("slot_rows", np.zeros(n_slots))  # real rows of every slot (0: a padding slot)
         tensors = {}
         for name, dist in action.parameters.items():
             shape = (n_slots, *dist.shape)
@@ -196,9 +195,15 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
             sigma = pm.Data(f"{name}_sigma", np.ones(shape))
             nu = pm.Data(f"{name}_nu", np.full(shape, _NORMAL_NU))
             tensors[name] = pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=shape)
-        if rows_first:
-            context, rewards, mask = pm.Minibatch(context, rewards, mask, batch_size=batch_size)
-            context, rewards, mask = context.dimshuffle(1, 0, 2), rewards.T, mask.T
+        scale = 1.0
+        if batch_size is not None:
+            # the generator of this draw is updated by every step, and reseeded per fit like ADVI's own
+            uniform = pt.random.uniform(0.0, 1.0, size=(n_slots, batch_size))
+            rows = pt.cast(pt.floor(uniform * slot_rows[:, None]), "int64")  # in [0, rows of the slot)
+            slots = pt.arange(n_slots)[:, None]
+            context, rewards = context[slots, rows], rewards[slots, rows]
+            mask = pt.switch(slot_rows[:, None] > 0, 1.0, 0.0) * pt.ones_like(rewards)
+            scale = slot_rows[:, None] / batch_size
         n_layers = len(network.layers)
         weights = [tensors[f"w{index}"] for index in range(n_layers)]  # (slots, n_in, n_out)
         biases = [tensors[f"b{index}"][:, None, :] for index in range(n_layers)]  # (slots, 1, n_out)
@@ -206,7 +211,7 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
         aux = {name: tensors[name][:, None] for name in action.aux}  # (slots, 1, *shape)
         # a switch, not a product: a padding row's likelihood never reaches the loss, even if it overflows
         log_likelihood = pt.switch(mask > 0, family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux), 0.0)
-        pm.Potential("likelihood", scale * log_likelihood.sum())
+        pm.Potential("likelihood", (scale * log_likelihood).sum())
     return model
 
 
@@ -225,19 +230,10 @@ def _stack_priors(actions: Sequence[Any], n_slots: int) -> dict[str, dict[str, n
     return stacked
 
 
-def _rows_first(batch_size: int | None) -> bool:
-    """Whether the data blocks are ``(rows, slots, ...)`` (minibatches) rather than ``(slots, rows, ...)``."""
-    return batch_size is not None
-
-
 def _stack_rows(
-    actions: Sequence[Any],
-    contexts: Sequence[np.ndarray],
-    rewards: Sequence[np.ndarray],
-    n_slots: int,
-    rows_first: bool,
+    actions: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], n_slots: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The context block, rewards and mask of every slot, padded with masked rows."""
+    """The ``(slots, rows, ...)`` context block, rewards and mask of every slot, padded with masked rows."""
     n_rows = max(1, *(len(r) for r in rewards))
     block = np.zeros((n_slots, n_rows, actions[0].network.n_features))
     fitting = np.zeros((n_slots, n_rows))
@@ -246,21 +242,15 @@ def _stack_rows(
         block[slot, : len(observed)] = context
         fitting[slot, : len(observed)] = action.family.fitting_rewards(observed)
         mask[slot, : len(observed)] = 1.0
-    if rows_first:
-        return (
-            np.ascontiguousarray(block.transpose(1, 0, 2)),
-            np.ascontiguousarray(fitting.T),
-            np.ascontiguousarray(mask.T),
-        )
     return block, fitting, mask
 
 
-def _set_inputs(model, priors: dict, block: np.ndarray, fitting: np.ndarray, mask: np.ndarray, scale: float) -> None:
+def _set_inputs(model, priors: dict, block: np.ndarray, fitting: np.ndarray, mask: np.ndarray) -> None:
     data = model.named_vars
     data["context"].set_value(block)
     data["rewards"].set_value(fitting)
     data["mask"].set_value(mask)
-    data["likelihood_scale"].set_value(np.asarray(scale, dtype=np.float64))
+    data["slot_rows"].set_value(mask.sum(axis=1))
     for name, arrays in priors.items():
         for part, value in arrays.items():
             data[f"{name}_{part}"].set_value(value)
@@ -280,8 +270,8 @@ class _VIEngine:
     def __init__(self, action: Any, settings: VISettings, n_slots: int) -> None:
         self.n_slots = n_slots
         self.model = _build_model(action, n_slots, settings.batch_size)
-        block = (1, n_slots) if _rows_first(settings.batch_size) else (n_slots, 1)
-        self._empty = (np.zeros((*block, action.network.n_features)), np.zeros(block), np.zeros(block))
+        empty_rows = np.zeros((n_slots, 1))
+        self._empty = (np.zeros((n_slots, 1, action.network.n_features)), empty_rows, empty_rows)
         advi = pm.ADVI(model=self.model)
         self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
         optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
@@ -311,12 +301,7 @@ class _VIEngine:
         seeds: Sequence[int],
     ) -> list[FitResult]:
         priors = _stack_priors(actions, self.n_slots)
-        rows_first = _rows_first(settings.batch_size)
-        block, fitting, mask = _stack_rows(actions, contexts, rewards, self.n_slots, rows_first)
-        # a minibatch draws rows of the padded block uniformly: scaled by the block's rows, every
-        # network's likelihood estimate is unbiased (padding rows are masked)
-        scale = block.shape[0] / settings.batch_size if rows_first else 1.0
-        _set_inputs(self.model, priors, block, fitting, mask, scale)
+        _set_inputs(self.model, priors, *_stack_rows(actions, contexts, rewards, self.n_slots))
         self.learning_rate.set_value(np.asarray(settings.learning_rate, dtype=np.float64))
         for variable, initial in self.optimizer_state:
             variable.set_value(initial.copy())
@@ -335,7 +320,7 @@ class _VIEngine:
         try:
             losses, converged = self._steps(settings)
         finally:  # the cached engine keeps no user data between fits
-            _set_inputs(self.model, {}, *self._empty, 1.0)
+            _set_inputs(self.model, {}, *self._empty)
         mu, sigma = self._posterior
 
         results = []

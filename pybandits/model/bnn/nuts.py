@@ -35,8 +35,7 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
     import arviz as az
 
     model = _build_model(action, n_slots=1, batch_size=None)
-    block, fitting, mask = _stack_rows([action], [context], [rewards], 1, rows_first=False)
-    _set_inputs(model, _stack_priors([action], 1), block, fitting, mask, 1.0)
+    _set_inputs(model, _stack_priors([action], 1), *_stack_rows([action], [context], [rewards], 1))
     with model:
         idata = pm.sample(
             draws=settings.draws,

@@ -198,7 +198,7 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
         scale = 1.0
         if batch_size is not None:
             # the generator of this draw is updated by every step, and reseeded per fit like ADVI's own
-            uniform = pt.random.uniform(0.0, 1.0, size=(n_slots, batch_size))
+            uniform = _uniform((n_slots, batch_size))
             rows = pt.cast(pt.floor(uniform * slot_rows[:, None]), "int64")  # in [0, rows of the slot)
             slots = pt.arange(n_slots)[:, None]
             context, rewards = context[slots, rows], rewards[slots, rows]
@@ -213,6 +213,16 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
         log_likelihood = pt.switch(mask > 0, family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux), 0.0)
         pm.Potential("likelihood", (scale * log_likelihood).sum())
     return model
+
+
+def _uniform(size: tuple[int, ...]):
+    """Uniform draws in [0, 1) from a generator of their own (PyTensor 2 and 3 spell the call differently)."""
+    rng = pytensor.shared(np.random.default_rng())
+    try:
+        _, value = pt.random.uniform(0.0, 1.0, size=size, rng=rng, return_next_rng=True)  # PyTensor 3
+    except TypeError:  # PyTensor 2: the next generator is a hidden output
+        value = pt.random.uniform(0.0, 1.0, size=size, rng=rng)
+    return value
 
 
 def _stack_priors(actions: Sequence[Any], n_slots: int) -> dict[str, dict[str, np.ndarray]]:

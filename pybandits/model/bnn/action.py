@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
 from pybandits.model.bnn.diagnostics import FitDiagnostics
-from pybandits.model.bnn.growth import grow_network
+from pybandits.model.bnn.growth import carried_family, check_growth, grow_network
 from pybandits.model.bnn.network import Activation, Network, sample_networks
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
@@ -280,11 +280,11 @@ class Bnn(PyBanditsBaseModel):
                 f"new_mab: expected {self.family.name} rewards like current_mab for action {action_id!r} "
                 f"(reward families cannot be exchanged), got {template.family.name} rewards"
             )
-        _check_network_growth(action_id, self, template)
+        check_growth(action_id, self.network, template.network)
         return template.model_copy(
             update={
                 "network": grow_network(self.network, template.network),
-                "family": _carried_family(action_id, self.family, template.family),
+                "family": carried_family(action_id, self.family, template.family),
                 "aux": self.aux,
                 "stats": self.stats,
                 "last_fit": self.last_fit,
@@ -301,45 +301,6 @@ class Bnn(PyBanditsBaseModel):
         return self.model_dump(mode="json") == other.model_dump(mode="json")
 
     __hash__ = None
-
-
-def _carried_family(action_id: str, learned: Any, template: Any) -> Any:
-    """The template's family with the standardisation the learned weights are expressed in."""
-    loc, scale = getattr(learned, "reward_loc", None), getattr(learned, "reward_scale", None)
-    if scale is None:
-        return template
-    if template.reward_scale is not None and (template.reward_loc, template.reward_scale) != (loc, scale):
-        raise ValueError(
-            f"new_mab: expected no standardisation, or current_mab's (reward_loc={loc}, reward_scale={scale}), "
-            f"for action {action_id!r}: the learned weights are in those units; got "
-            f"reward_loc={template.reward_loc}, reward_scale={template.reward_scale}"
-        )
-    return template.model_copy(update={"reward_loc": loc, "reward_scale": scale})
-
-
-def _check_network_growth(action_id: str, current: Bnn, template: Bnn) -> None:
-    def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
-        raise ValueError(
-            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for action {action_id!r}, "
-            f"got {before!r} in current_mab and {after!r} in new_mab"
-        )
-
-    if current.activation != template.activation:
-        refuse("activation", current.activation, template.activation, "must match")
-    if current.use_residual_connections != template.use_residual_connections:
-        refuse(
-            "use_residual_connections",
-            current.use_residual_connections,
-            template.use_residual_connections,
-            "must match",
-        )
-    if template.n_features < current.n_features:
-        refuse("n_features", current.n_features, template.n_features, "cannot shrink")
-    before, after = current.hidden_dim_list, template.hidden_dim_list
-    if len(before) != len(after):
-        refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")
-    if any(b > a for b, a in zip(before, after, strict=True)):
-        refuse("hidden_dim_list", before, after, "cannot narrow a layer")
 
 
 class BnnMO(PerObjective, PyBanditsBaseModel):

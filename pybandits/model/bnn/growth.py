@@ -11,12 +11,14 @@ row only ever multiplies a 0.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from pybandits.model.bnn.network import Layer, Network
 from pybandits.model.priors import LocationScale
 
-__all__ = ["grow_network"]
+__all__ = ["carried_family", "check_growth", "grow_network"]
 
 
 def _embed(learned: LocationScale, prior: LocationScale) -> LocationScale:
@@ -49,3 +51,44 @@ def grow_network(current: Network, template: Network) -> Network:
     return Network(
         layers=layers, activation=current.activation, use_residual_connections=current.use_residual_connections
     )
+
+
+def carried_family(action_id: str, learned: Any, template: Any) -> Any:
+    """The template's family with the standardisation the learned weights are expressed in (transfer)."""
+    loc, scale = getattr(learned, "reward_loc", None), getattr(learned, "reward_scale", None)
+    if scale is None:
+        return template
+    if template.reward_scale is not None and (template.reward_loc, template.reward_scale) != (loc, scale):
+        raise ValueError(
+            f"new_mab: expected no standardisation, or current_mab's (reward_loc={loc}, reward_scale={scale}), "
+            f"for action {action_id!r}: the learned weights are in those units; got "
+            f"reward_loc={template.reward_loc}, reward_scale={template.reward_scale}"
+        )
+    return template.model_copy(update={"reward_loc": loc, "reward_scale": scale})
+
+
+def check_growth(action_id: str, current: Network, template: Network) -> None:
+    """Refuse, naming the setting, a template whose network cannot hold ``current`` (``ValueError``)."""
+
+    def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
+        raise ValueError(
+            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for action {action_id!r}, "
+            f"got {before!r} in current_mab and {after!r} in new_mab"
+        )
+
+    if current.activation != template.activation:
+        refuse("activation", current.activation, template.activation, "must match")
+    if current.use_residual_connections != template.use_residual_connections:
+        refuse(
+            "use_residual_connections",
+            current.use_residual_connections,
+            template.use_residual_connections,
+            "must match",
+        )
+    if template.n_features < current.n_features:
+        refuse("n_features", current.n_features, template.n_features, "cannot shrink")
+    before, after = current.hidden_dim_list, template.hidden_dim_list
+    if len(before) != len(after):
+        refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")
+    if any(b > a for b, a in zip(before, after, strict=True)):
+        refuse("hidden_dim_list", before, after, "cannot narrow a layer")

@@ -208,8 +208,18 @@ def reward_array(
     return array
 
 
-def check_context(context: object, n_features: int, n_rows: int | None = None, allow_empty: bool = False) -> np.ndarray:
-    """Return the context as a C-contiguous float64 array ``(n_rows, n_features)`` of finite numbers."""
+def check_context(
+    context: object,
+    n_features: int,
+    n_rows: int | None = None,
+    allow_empty: bool = False,
+    categorical: Mapping[int, int] | None = None,
+) -> np.ndarray:
+    """Return the context as a C-contiguous float64 array ``(n_rows, n_features)`` of finite numbers.
+
+    ``categorical`` maps a column to its cardinality: its values must be integer codes in
+    ``[0, cardinality)``.
+    """
     if isinstance(context, str | bytes) or context is None:
         raise TypeError(f"context: expected a 2-D array of numbers (n_rows, {n_features}), got {describe(context)}")
     try:
@@ -231,6 +241,16 @@ def check_context(context: object, n_features: int, n_rows: int | None = None, a
     if not np.all(np.isfinite(array)):
         bad_rows = np.flatnonzero(~np.isfinite(array).all(axis=1))
         raise ValueError(f"context: expected finite numbers, got NaN or infinity in rows {bad_rows[:5].tolist()}")
+    for column, cardinality in (categorical or {}).items():
+        codes = array[:, column]
+        bad = (codes != np.floor(codes)) | (codes < 0) | (codes >= cardinality)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"context: expected integer codes in [0, {cardinality}) in categorical column {column}, got "
+                f"{codes[row]:g} in row {row} ({int(bad.sum())} such rows); a new category needs a larger "
+                "cardinality (edit_model_on_the_fly)"
+            )
     return np.ascontiguousarray(array)
 
 
@@ -272,12 +292,17 @@ def pydantic_problems(error: Exception) -> str:
     return "; ".join(problems)
 
 
-def warn_uninformative_features(context: np.ndarray) -> None:
-    """Warn (:class:`~pybandits.exceptions.DataWarning`) about features the batch cannot learn from."""
-    if len(context) < 2:
+def warn_uninformative_features(context: np.ndarray, columns: Sequence[int] | None = None) -> None:
+    """Warn (:class:`~pybandits.exceptions.DataWarning`) about numeric features the batch cannot learn from.
+
+    ``columns``: the numeric columns to look at (default all; categorical codes are not scaled).
+    """
+    if len(context) < 2 or (columns is not None and not len(columns)):
         return
+    names = np.arange(context.shape[1]) if columns is None else np.asarray(columns)
+    context = context if columns is None else context[:, names]
     spread = context.std(axis=0)
-    constant = np.flatnonzero(spread == 0)
+    constant = names[spread == 0]
     if constant.size:
         warnings.warn(
             f"context: features {constant.tolist()} are constant in this batch; their weights cannot be told "
@@ -289,7 +314,7 @@ def warn_uninformative_features(context: np.ndarray) -> None:
     odd = np.flatnonzero((scale > 1e3) | ((spread > 0) & (spread < 1e-6)))
     if odd.size:
         warnings.warn(
-            f"context: features {odd.tolist()} are far from unit scale (largest magnitudes "
+            f"context: features {names[odd].tolist()} are far from unit scale (largest magnitudes "
             f"{scale[odd][:3].tolist()}); the priors assume standardised features, so standardise them",
             DataWarning,
             stacklevel=3,

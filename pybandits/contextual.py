@@ -19,7 +19,7 @@ from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
-from pybandits.model.bnn.network import ACTIVATIONS
+from pybandits.model.bnn.network import ACTIVATIONS, default_embedding_dim
 from pybandits.model.bnn.settings import UPDATE_METHODS
 from pybandits.model.family import Bernoulli, NoisePrior, RewardFamily
 from pybandits.parallel import fit_actions
@@ -56,6 +56,9 @@ class BaseCmab(BaseMab):
         features = {model.n_features for model in self.actions.values()}
         if len(features) > 1:
             raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
+        networks = [m.network for a in self.actions.values() for m in (a.objectives if isinstance(a, BnnMO) else [a])]
+        if any(network.categorical != networks[0].categorical for network in networks[1:]):
+            raise ValueError("actions: expected the same categorical columns and cardinalities for every action")
         kinds = {type(model) for model in self.actions.values()}
         expected_kind = BnnMO if self.strategy_type.multi_objective else Bnn
         if not all(issubclass(kind, expected_kind) for kind in kinds):
@@ -80,6 +83,20 @@ class BaseCmab(BaseMab):
     def input_dim(self) -> int:
         """Number of context features."""
         return next(iter(self.actions.values())).n_features
+
+    @property
+    def categorical_features(self) -> dict[int, int]:
+        """``{column: cardinality}`` of the categorical context columns (empty when all are numeric)."""
+        return self._network.categorical
+
+    @property
+    def _numeric_columns(self) -> list[int]:
+        return self._network.numeric_columns
+
+    @property
+    def _network(self) -> Any:
+        first = next(iter(self.actions.values()))
+        return first.objectives[0].network if isinstance(first, BnnMO) else first.network
 
     @property
     def n_objectives(self) -> int | None:
@@ -118,6 +135,8 @@ class BaseCmab(BaseMab):
         noise_prior: Mapping[str, float] | None = None,
         reward_loc: float | Sequence[float] | None = None,
         reward_scale: float | Sequence[float] | None = None,
+        categorical_features: Mapping[int, int] | None = None,
+        embedding_dims: Mapping[int, int] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -160,6 +179,16 @@ class BaseCmab(BaseMab):
             ``reward_scale > 0``); for multi-objective classes one value for every objective or a
             sequence with one per objective. When not given, the first update fits them to its
             batch, per objective.
+        categorical_features : mapping, optional
+            ``{column: cardinality}``: context columns (indices counted among the ``n_features``
+            columns) that hold integer codes ``0 .. cardinality - 1`` of a category (country,
+            platform, segment). Each is learned as a Bayesian embedding per action: a table of
+            ``cardinality`` vectors, with the prior of the weights, whose looked-up vector the
+            network sees in place of the code.
+        embedding_dims : mapping, optional
+            ``{column: dim}`` for some categorical columns; the others get
+            :func:`~pybandits.model.bnn.network.default_embedding_dim` (``min(16, round(1.6 *
+            cardinality ** 0.56))``).
 
         Raises
         ------
@@ -182,6 +211,7 @@ class BaseCmab(BaseMab):
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
+        categorical = _check_categorical(categorical_features, embedding_dims, n_features)
         check.check_choice(activation, "activation", ACTIVATIONS)
         if not isinstance(use_residual_connections, bool):
             raise TypeError(
@@ -208,6 +238,7 @@ class BaseCmab(BaseMab):
                 update_method,
                 update_kwargs,
                 family=family,
+                categorical=categorical,
             )
             for family in families
         ]
@@ -258,7 +289,7 @@ class BaseCmab(BaseMab):
         self, context: object, forbidden_actions: Iterable[str] | None
     ) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
-        context = check.check_context(context, self.input_dim)
+        context = check.check_context(context, self.input_dim, categorical=self.categorical_features)
         allowed = self._allowed_action_ids(forbidden_actions)
         expected, detail = draw_actions([self.actions[a] for a in allowed], context, self._rng)
         return allowed, expected, detail
@@ -361,7 +392,9 @@ class BaseCmab(BaseMab):
         action_ids = list(self.actions)
         played = check.check_actions(actions, action_ids)
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
-        features = check.check_context(context, self.input_dim, n_rows=len(played), allow_empty=True)
+        features = check.check_context(
+            context, self.input_dim, n_rows=len(played), allow_empty=True, categorical=self.categorical_features
+        )
         if executor is not None and not isinstance(executor, Executor):
             raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
         if callback is not None and not callable(callback):
@@ -370,7 +403,7 @@ class BaseCmab(BaseMab):
             raise TypeError(f"progressbar: expected True, False or None, got {check.describe(progressbar)}")
         if played.size == 0:
             return
-        check.warn_uninformative_features(features)
+        check.warn_uninformative_features(features, self._numeric_columns)
         order = np.argsort(played, kind="stable")
         bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
         with self._rollback_on_error():
@@ -397,6 +430,39 @@ class BaseCmab(BaseMab):
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
+
+
+def _check_categorical(
+    categorical_features: object, embedding_dims: object, n_features: int
+) -> dict[int, tuple[int, int]]:
+    """``{column: (cardinality, dim)}`` from the cold-start arguments, or a clear error naming the argument."""
+    specs: dict[int, tuple[int, int]] = {}
+    for name, mapping in (("categorical_features", categorical_features), ("embedding_dims", embedding_dims)):
+        if mapping is not None and not isinstance(mapping, Mapping):
+            raise TypeError(f"{name}: expected a mapping of column index to integer, got {check.describe(mapping)}")
+    for column, cardinality in dict(categorical_features or {}).items():
+        column = int(column) if isinstance(column, str) and column.isdigit() else column  # TOML/JSON keys
+        if not check._is_int(column) or not 0 <= column < n_features:
+            raise ValueError(
+                f"categorical_features: expected column indices in [0, {n_features}) (n_features counts every "
+                f"column), got {column!r}"
+            )
+        if not check._is_int(cardinality) or cardinality < 2:
+            raise ValueError(
+                f"categorical_features: expected a cardinality that is an integer >= 2 for column {column}, "
+                f"got {cardinality!r}"
+            )
+        specs[int(column)] = (int(cardinality), default_embedding_dim(int(cardinality)))
+    for column, dim in dict(embedding_dims or {}).items():
+        column = int(column) if isinstance(column, str) and column.isdigit() else column
+        if column not in specs:
+            raise ValueError(
+                f"embedding_dims: expected columns of categorical_features {sorted(specs)}, got column {column!r}"
+            )
+        if not check._is_int(dim) or dim < 1:
+            raise ValueError(f"embedding_dims: expected an integer >= 1 for column {column}, got {dim!r}")
+        specs[int(column)] = (specs[int(column)][0], int(dim))
+    return dict(sorted(specs.items()))
 
 
 def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:

@@ -67,6 +67,8 @@ class EditSummary:
         Context features before and after (contextual bandits).
     hidden_dim_list : tuple or None
         Hidden layer widths before and after (contextual bandits).
+    categorical : tuple or None
+        ``{column: cardinality}`` of the categorical columns before and after, when they differ.
     changed : dict
         Setting name to ``(before, after)`` for every other setting the edit changes.
 
@@ -89,6 +91,7 @@ class EditSummary:
     dropped: list[str]
     n_features: tuple[int, int] | None = None
     hidden_dim_list: tuple[list[int], list[int]] | None = None
+    categorical: tuple[dict[int, int], dict[int, int]] | None = None
     changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
 
     def _rows(self) -> list[tuple[str, str]]:
@@ -100,6 +103,8 @@ class EditSummary:
             rows.append(("features", _arrow(*self.n_features)))
         if self.hidden_dim_list is not None:
             rows.append(("hidden layers", _arrow(*self.hidden_dim_list)))
+        if self.categorical is not None:
+            rows.append(("categorical columns (cardinality)", _arrow(*self.categorical)))
         for name, (before, after) in self.changed.items():
             rows.append((name, _arrow(before, after)))
         return rows
@@ -186,6 +191,11 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
     return changes
 
 
+def _categorical_change(current_mab: BaseCmab, new_mab: BaseCmab) -> tuple[dict[int, int], dict[int, int]] | None:
+    before, after = current_mab.categorical_features, new_mab.categorical_features
+    return (before, after) if before != after else None
+
+
 def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
     """What :func:`edit_model_on_the_fly` would do, without doing it (same checks, same errors).
 
@@ -211,6 +221,7 @@ def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
         dropped=[a for a in current_mab.actions if a not in new_mab.actions],
         n_features=(current_mab.input_dim, new_mab.input_dim) if contextual else None,
         hidden_dim_list=(some_current.hidden_dim_list, some_template.hidden_dim_list) if contextual else None,
+        categorical=_categorical_change(current_mab, new_mab) if contextual else None,
         changed=_settings_changes(current_mab, new_mab, kept),
     )
 

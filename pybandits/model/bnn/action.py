@@ -134,8 +134,12 @@ class Bnn(PyBanditsBaseModel):
         update_kwargs: Mapping[str, Any] | None = None,
         cost: float | None = None,
         family: Bernoulli | Any = None,
+        categorical: Mapping[int, tuple[int, int]] | None = None,
     ) -> Bnn:
-        """An action whose network and auxiliary parameters are at their cold-start priors."""
+        """An action whose network and auxiliary parameters are at their cold-start priors.
+
+        ``categorical`` maps a context column to its ``(cardinality, embedding dim)``.
+        """
         params = DistParams.model_validate(dist_params_init or {})
         family = Bernoulli() if family is None else family
         network = Network.cold_start(
@@ -146,6 +150,7 @@ class Bnn(PyBanditsBaseModel):
             mu=params.mu,
             sigma=params.sigma,
             nu=params.nu if dist_type == "studentt" else None,
+            categorical=categorical,
         )
         inference = parse_update_kwargs(update_method, update_kwargs)
         return cls(

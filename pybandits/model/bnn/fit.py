@@ -55,6 +55,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -100,6 +101,8 @@ PYTENSOR_OPS = ArrayOps(
     maximum=pt.maximum,
     softplus=pt.softplus,
     matmul=lambda hidden, weight: hidden @ weight,
+    concatenate=lambda tensors: pt.concatenate(list(tensors), axis=-1),
+    codes=lambda values: pt.cast(pt.round(values), "int64"),
 )
 _OPTIMIZERS = {"adam": pm.adam, "adamax": pm.adamax}
 #: Degrees of freedom standing for a Normal element (see the module notes).
@@ -207,12 +210,33 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
         n_layers = len(network.layers)
         weights = [tensors[f"w{index}"] for index in range(n_layers)]  # (slots, n_in, n_out)
         biases = [tensors[f"b{index}"][:, None, :] for index in range(n_layers)]  # (slots, 1, n_out)
-        outputs = forward(PYTENSOR_OPS, context, weights, biases, network.activation, network.residual)
+        tables = [(column, tensors[f"e{column}"]) for column, _ in network.lookups]  # (slots, cardinality, dim)
+        outputs = forward(
+            PYTENSOR_OPS,
+            context,
+            weights,
+            biases,
+            network.activation,
+            network.residual,
+            numeric_columns=network.numeric_columns,
+            embeddings=tables,
+            lookup=partial(_gather_rows, n_slots),
+        )
         aux = {name: tensors[name][:, None] for name in action.aux}  # (slots, 1, *shape)
         # a switch, not a product: a padding row's likelihood never reaches the loss, even if it overflows
         log_likelihood = pt.switch(mask > 0, family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux), 0.0)
         pm.Potential("likelihood", (scale * log_likelihood).sum())
     return model
+
+
+def _gather_rows(n_slots: int, table: Any, codes: Any) -> Any:
+    """Every slot's vectors of its codes: ``table`` ``(slots, cardinality, dim)``, ``codes`` ``(slots, rows)``.
+
+    One flat gather (its gradient is a fast scatter-add), not an index per axis.
+    """
+    _, cardinality, dim = table.type.shape
+    flat = table.reshape((n_slots * cardinality, dim))
+    return flat[codes + cardinality * pt.arange(n_slots)[:, None]]
 
 
 def _uniform(size: tuple[int, ...]):

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits.model.bnn.network import Layer, Network
+from pybandits.model.bnn.network import Embedding, Layer, Network
 from pybandits.model.priors import LocationScale
 
 __all__ = ["carried_family", "check_growth", "grow_network"]
@@ -36,20 +36,65 @@ def _embed(learned: LocationScale, prior: LocationScale) -> LocationScale:
     return LocationScale(mu=mu, sigma=sigma, nu=nu)
 
 
+def _input_rows(network: Network) -> dict[tuple, int]:
+    """Every first-layer input row by what it carries: ``("numeric", column)`` or ``("embedding", column, j)``."""
+    rows: dict[tuple, int] = {}
+    for column in network.numeric_columns:
+        rows[("numeric", column)] = len(rows)
+    for embedding in network.embeddings:
+        for j in range(embedding.dim):
+            rows[("embedding", embedding.column, j)] = len(rows)
+    return rows
+
+
+def _grow_first_weight(learned: LocationScale, prior: LocationScale, moves: list[tuple[int, int]]) -> LocationScale:
+    """``prior``'s first weight matrix with ``learned``'s rows written where their inputs now sit."""
+    mu, sigma = np.array(prior.mu), np.array(prior.sigma)
+    nu = None
+    if learned.nu is not None or prior.nu is not None:
+        nu = np.full(prior.shape, np.inf) if prior.nu is None else np.array(prior.nu)
+    width = learned.shape[1]
+    for old, new in moves:
+        mu[new, :width] = learned.mu[old]
+        sigma[new, :width] = learned.sigma[old]
+        if nu is not None:
+            nu[new, :width] = np.inf if learned.nu is None else learned.nu[old]
+    return LocationScale(mu=mu, sigma=sigma, nu=nu)
+
+
 def grow_network(current: Network, template: Network) -> Network:
     """``current`` grown to ``template``'s layer shapes, with ``template``'s structure settings.
 
-    The caller has checked that the template is at least as large everywhere, has the same
-    number of layers, and the same activation and residual setting.
+    The caller has checked (:func:`check_growth`) that the template is at least as large
+    everywhere, has the same number of layers, activation and residual setting, and keeps every
+    categorical column categorical with the same embedding dimension. New numeric columns and
+    new embeddings take their place in the first layer's inputs (numeric columns first, then
+    embeddings in column order); learned rows move with their inputs. Embedding tables keep their
+    learned rows; new categories take the template's prior.
     """
+    targets = _input_rows(template)
+    moves = [(row, targets[key]) for key, row in _input_rows(current).items()]
     layers = []
-    for learned, prior in zip(current.layers, template.layers, strict=True):
-        if learned.shape == prior.shape:
+    for index, (learned, prior) in enumerate(zip(current.layers, template.layers, strict=True)):
+        if learned.shape == prior.shape and (index > 0 or all(old == new for old, new in moves)):
             layers.append(learned)
+        elif index == 0:
+            weight = _grow_first_weight(learned.weight, prior.weight, moves)
+            layers.append(Layer(weight=weight, bias=_embed(learned.bias, prior.bias)))
         else:
             layers.append(Layer(weight=_embed(learned.weight, prior.weight), bias=_embed(learned.bias, prior.bias)))
+    learned_tables = {embedding.column: embedding.table for embedding in current.embeddings}
+    embeddings = [
+        Embedding(
+            column=e.column, table=_embed(learned_tables[e.column], e.table) if e.column in learned_tables else e.table
+        )
+        for e in template.embeddings
+    ]
     return Network(
-        layers=layers, activation=current.activation, use_residual_connections=current.use_residual_connections
+        layers=layers,
+        activation=current.activation,
+        use_residual_connections=current.use_residual_connections,
+        embeddings=embeddings,
     )
 
 
@@ -87,6 +132,29 @@ def check_growth(action_id: str, current: Network, template: Network) -> None:
         )
     if template.n_features < current.n_features:
         refuse("n_features", current.n_features, template.n_features, "cannot shrink")
+    before_cat, after_cat = current.categorical, template.categorical
+    switched = sorted(c for c in range(current.n_features) if (c in before_cat) != (c in after_cat))
+    if switched:
+        raise ValueError(
+            f"new_mab: expected every column to stay numeric or categorical for action {action_id!r}, got columns "
+            f"{switched} changing kind (categorical in current_mab: {sorted(before_cat)}, "
+            f"in new_mab: {sorted(after_cat)})"
+        )
+    dims = {e.column: e.dim for e in template.embeddings}
+    for embedding in current.embeddings:
+        if dims[embedding.column] != embedding.dim:
+            raise ValueError(
+                f"new_mab: expected the embedding dimension of column {embedding.column} to stay {embedding.dim} "
+                f"(learned vectors keep their length) for action {action_id!r}, got {dims[embedding.column]}; give "
+                f"new_mab's cold_start embedding_dims={{{embedding.column}: {embedding.dim}}} (the default dimension "
+                "grows with the cardinality)"
+            )
+        if after_cat[embedding.column] < embedding.cardinality:
+            raise ValueError(
+                f"new_mab: expected the cardinality of column {embedding.column} to stay at least "
+                f"{embedding.cardinality} (categories learned) for action {action_id!r}, "
+                f"got {after_cat[embedding.column]}"
+            )
     before, after = current.hidden_dim_list, template.hidden_dim_list
     if len(before) != len(after):
         refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")

@@ -23,10 +23,10 @@ reparameterisation), with one draw per weight for layers with Student-t elements
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import ConfigDict, Field, model_validator
@@ -41,7 +41,9 @@ __all__ = [
     "ArrayOps",
     "Layer",
     "Network",
+    "Embedding",
     "activate",
+    "default_embedding_dim",
     "forward",
     "sample_networks",
 ]
@@ -75,12 +77,21 @@ class ArrayOps:
     maximum: Callable[[Any, Any], Any]
     softplus: Callable[[Any], Any]
     matmul: Callable[[Any, Any], Any]
+    #: ``concatenate(arrays)`` along the last axis, leading axes broadcast.
+    concatenate: Callable[[Sequence[Any]], Any] = None  # type: ignore[assignment]
+    #: ``codes(values)``: a categorical column's float codes as integers, for indexing.
+    codes: Callable[[Any], Any] = None  # type: ignore[assignment]
 
 
 def _numpy_matmul(hidden: np.ndarray, weight: np.ndarray) -> np.ndarray:
     if weight.ndim > 2:  # one network per row (and per network of a stack): leading axes broadcast
         return np.einsum("...i,...io->...o", hidden, weight)
     return hidden @ weight
+
+
+def _numpy_concatenate(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    lead = np.broadcast_shapes(*(array.shape[:-1] for array in arrays))
+    return np.concatenate([np.broadcast_to(array, (*lead, array.shape[-1])) for array in arrays], axis=-1)
 
 
 #: numpy's operations: the prediction path.
@@ -90,6 +101,8 @@ NUMPY_OPS = ArrayOps(
     maximum=np.maximum,
     softplus=lambda z: np.logaddexp(0.0, z),
     matmul=_numpy_matmul,
+    concatenate=_numpy_concatenate,
+    codes=lambda values: values.astype(np.intp),
 )
 
 
@@ -143,13 +156,68 @@ class Layer(PyBanditsBaseModel):
         return self.weight.shape  # type: ignore[return-value]
 
 
+class Embedding(PyBanditsBaseModel):
+    """A categorical context column learned as a Bayesian embedding.
+
+    The column holds integer codes in ``[0, cardinality)``; code ``k`` is the ``k``-th row of
+    ``table`` (``(cardinality, dim)``, a distribution per entry like every weight), and that row is
+    what the network's first layer sees in place of the column.
+
+    Examples
+    --------
+    >>> embedding = Embedding(column=2, table=LocationScale.full((50, 4), 0.0, 1.0, 5.0))
+    >>> embedding.cardinality, embedding.dim
+    (50, 4)
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    column: Annotated[int, Field(ge=0, strict=True)]
+    table: LocationScale
+
+    @model_validator(mode="after")
+    def _check_table(self) -> Embedding:
+        if len(self.table.shape) != 2 or self.table.shape[0] < 2 or self.table.shape[1] < 1:
+            raise ValueError(
+                f"table: expected (cardinality >= 2, dim >= 1) for column {self.column}, got shape {self.table.shape}"
+            )
+        return self
+
+    @property
+    def cardinality(self) -> int:
+        """Number of categories (codes ``0 .. cardinality - 1``)."""
+        return self.table.shape[0]
+
+    @property
+    def dim(self) -> int:
+        """Length of a category's vector."""
+        return self.table.shape[1]
+
+
+def default_embedding_dim(cardinality: int) -> int:
+    """The embedding dimension of a column of ``cardinality`` categories when none is given.
+
+    ``min(16, round(1.6 * cardinality ** 0.56))``: grows slowly with the number of categories, so
+    that a 50-level column gets 14 numbers per level and a 10,000-level one 16.
+
+    Examples
+    --------
+    >>> [default_embedding_dim(k) for k in (2, 5, 10, 50, 100, 10_000)]
+    [2, 4, 6, 14, 16, 16]
+    """
+    return int(min(16, max(1, round(1.6 * cardinality**0.56))))
+
+
 class Network(PyBanditsBaseModel):
     """A Bayesian neural network with one output.
 
     Attributes
     ----------
     layers : list of Layer
-        From the input to the output layer; the last has one output.
+        From the input to the output layer; the last has one output. The first layer's inputs
+        are the numeric context columns in order, then every embedding's vector in column order.
+    embeddings : list of Embedding
+        The categorical context columns, in column order (none by default).
     activation : {"tanh", "relu", "sigmoid", "gelu"}
         Activation of the hidden layers.
     use_residual_connections : bool
@@ -170,9 +238,19 @@ class Network(PyBanditsBaseModel):
     layers: list[Layer] = Field(min_length=1)
     activation: Activation = "tanh"
     use_residual_connections: bool = False
+    embeddings: list[Embedding] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _check_chain(self) -> Network:
+        columns = [embedding.column for embedding in self.embeddings]
+        if columns != sorted(set(columns)):
+            raise ValueError(f"embeddings: expected distinct columns in increasing order, got {columns}")
+        n_numeric = self.layers[0].shape[0] - sum(embedding.dim for embedding in self.embeddings)
+        if n_numeric < 0 or (columns and columns[-1] >= n_numeric + len(columns)):
+            raise ValueError(
+                f"embeddings: columns {columns} and dims {[e.dim for e in self.embeddings]} do not fit a first "
+                f"layer of {self.layers[0].shape[0]} inputs"
+            )
         for index, (before, after) in enumerate(zip(self.layers, self.layers[1:], strict=False)):
             if before.shape[1] != after.shape[0]:
                 raise ValueError(
@@ -193,9 +271,19 @@ class Network(PyBanditsBaseModel):
         mu: float,
         sigma: float,
         nu: float | None,
+        categorical: Mapping[int, tuple[int, int]] | None = None,
     ) -> Network:
-        """The prior network: every weight and bias with the same location-scale prior."""
-        widths = [n_features, *hidden_dim_list, 1]
+        """The prior network: every weight, bias and embedding entry with the same location-scale prior.
+
+        ``categorical`` maps a context column to its ``(cardinality, dim)``.
+        """
+        categorical = dict(sorted((categorical or {}).items()))
+        embeddings = [
+            Embedding(column=column, table=LocationScale.full((cardinality, dim), mu, sigma, nu))
+            for column, (cardinality, dim) in categorical.items()
+        ]
+        n_inputs = n_features - len(categorical) + sum(dim for _, dim in categorical.values())
+        widths = [n_inputs, *hidden_dim_list, 1]
         layers = [
             Layer(
                 weight=LocationScale.full((n_in, n_out), mu, sigma, nu),
@@ -203,12 +291,28 @@ class Network(PyBanditsBaseModel):
             )
             for n_in, n_out in itertools.pairwise(widths)
         ]
-        return cls(layers=layers, activation=activation, use_residual_connections=use_residual_connections)
+        return cls(
+            layers=layers,
+            activation=activation,
+            use_residual_connections=use_residual_connections,
+            embeddings=embeddings,
+        )
 
     @property
     def n_features(self) -> int:
-        """Number of inputs."""
-        return self.layers[0].shape[0]
+        """Number of context columns (numeric and categorical)."""
+        return self.layers[0].shape[0] - sum(e.dim for e in self.embeddings) + len(self.embeddings)
+
+    @property
+    def categorical(self) -> dict[int, int]:
+        """``{column: cardinality}`` of the categorical context columns."""
+        return {embedding.column: embedding.cardinality for embedding in self.embeddings}
+
+    @property
+    def numeric_columns(self) -> list[int]:
+        """The numeric context columns, in order: the first inputs of the first layer."""
+        categorical = self.categorical
+        return [column for column in range(self.n_features) if column not in categorical]
 
     @property
     def hidden_dim_list(self) -> list[int]:
@@ -217,11 +321,13 @@ class Network(PyBanditsBaseModel):
 
     @property
     def parameters(self) -> dict[str, LocationScale]:
-        """Every weight tensor by name: ``w0``, ``b0``, ``w1``, ... from the input layer on."""
+        """Every tensor by name: ``w0``, ``b0``, ``w1``, ... from the input layer on, then ``e<column>`` tables."""
         named = {}
         for index, layer in enumerate(self.layers):
             named[f"w{index}"] = layer.weight
             named[f"b{index}"] = layer.bias
+        for embedding in self.embeddings:
+            named[f"e{embedding.column}"] = embedding.table
         return named
 
     def with_parameters(self, parameters: dict[str, LocationScale]) -> Network:
@@ -229,9 +335,18 @@ class Network(PyBanditsBaseModel):
         layers = [
             Layer(weight=parameters[f"w{index}"], bias=parameters[f"b{index}"]) for index in range(len(self.layers))
         ]
+        embeddings = [Embedding(column=e.column, table=parameters[f"e{e.column}"]) for e in self.embeddings]
         return Network(
-            layers=layers, activation=self.activation, use_residual_connections=self.use_residual_connections
+            layers=layers,
+            activation=self.activation,
+            use_residual_connections=self.use_residual_connections,
+            embeddings=embeddings,
         )
+
+    @property
+    def lookups(self) -> list[tuple[int, LocationScale]]:
+        """``(column, table)`` of every embedding, in column order: what :func:`forward` looks up."""
+        return [(embedding.column, embedding.table) for embedding in self.embeddings]
 
     @property
     def residual(self) -> tuple[bool, ...]:
@@ -247,7 +362,7 @@ class Network(PyBanditsBaseModel):
         so a prior and a posterior share one graph).
         """
         tensors = tuple((name, dist.shape) for name, dist in self.parameters.items())
-        return (tensors, self.activation, self.residual)
+        return (tensors, self.activation, self.residual, tuple(self.numeric_columns))
 
     def sample_outputs(self, context: np.ndarray, rng: np.random.Generator, *, per_weight: bool = False) -> np.ndarray:
         """One network drawn per row of ``context`` (``(n_rows, n_features)``); its outputs ``(n_rows,)``.
@@ -285,7 +400,17 @@ class Network(PyBanditsBaseModel):
         """Outputs of the network at the distributions' locations, shape ``(n_rows,)``."""
         weights = [layer.weight.mu for layer in self.layers]
         biases = [layer.bias.mu for layer in self.layers]
-        return forward(NUMPY_OPS, context, weights, biases, self.activation, self.residual)
+        tables = [(column, table.mu) for column, table in self.lookups]
+        return forward(
+            NUMPY_OPS,
+            context,
+            weights,
+            biases,
+            self.activation,
+            self.residual,
+            numeric_columns=self.numeric_columns,
+            embeddings=tables,
+        )
 
 
 def forward(
@@ -296,6 +421,9 @@ def forward(
     activation: str,
     residual: Sequence[bool],
     layer: Callable[[Any, Any, Any], Any] | None = None,
+    numeric_columns: Sequence[int] = (),
+    embeddings: Sequence[tuple[int, Any]] = (),
+    lookup: Callable[[Any, Any], Any] | None = None,
 ) -> Any:
     """A network's outputs, ``(n_rows,)`` or ``(n_networks, n_rows)``: one forward pass for numpy and PyTensor.
 
@@ -323,6 +451,12 @@ def forward(
         the hook, the activations, residual connections and output are computed here, and leading
         axes broadcast: a sampler runs a stack of networks on inputs ``(n_rows, 1, n_features)``
         and gets outputs ``(n_rows, n_networks)``.
+    numeric_columns, embeddings, lookup : optional
+        Categorical columns (:attr:`Network.numeric_columns`, :attr:`Network.lookups`): the
+        first layer's input is the context's numeric columns followed by, for every
+        ``(column, table)`` of ``embeddings``, the vectors ``lookup(table, codes)`` of the
+        column's integer codes (by default ``table[codes]``; the sampler draws them, the fitting
+        layer gathers them from every network's table).
 
     Examples
     --------
@@ -337,6 +471,11 @@ def forward(
     if layer is None:
         layer = partial(_dense, ops)
     hidden = context
+    if embeddings:
+        lookup = lookup or _take
+        vectors = [lookup(table, ops.codes(context[..., column])) for column, table in embeddings]
+        numeric = [context[..., list(numeric_columns)]] if numeric_columns else []
+        hidden = ops.concatenate([*numeric, *vectors])
     last = len(weights) - 1
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
         z = layer(hidden, weight, bias)
@@ -345,6 +484,11 @@ def forward(
         out = activate(activation, z, ops)
         hidden = out + hidden if residual[index] else out
     raise AssertionError("unreachable: a network has at least one layer")
+
+
+def _take(table: Any, codes: Any) -> Any:
+    """An embedding's vectors of ``codes``: the default ``lookup`` of :func:`forward`."""
+    return table[codes]
 
 
 def _dense(ops: ArrayOps, hidden: Any, weight: Any, bias: Any) -> Any:
@@ -437,10 +581,32 @@ def _sampled_layer(
     return _numpy_matmul(hidden, weight.sample(n_rows, rng)) + bias.sample(n_rows, rng)
 
 
+def _sampled_lookup(rng: np.random.Generator, table: LocationScale, codes: np.ndarray) -> np.ndarray:
+    """The ``lookup`` hook of :func:`forward` for a stack: every row's vectors drawn from its networks' tables.
+
+    ``table`` is ``(n_networks, cardinality, dim)``, ``codes`` ``(n_rows, 1)``; the result
+    ``(n_rows, n_networks, dim)``. Each row has its own networks, and a row's output depends on a
+    table only through the looked-up row, whose entries are independent of every other entry, so
+    drawing just that row is exactly drawing the whole table per row.
+    """
+    picked = codes[:, 0]
+    mu = table.mu[:, picked].transpose(1, 0, 2)
+    sigma = table.sigma[:, picked].transpose(1, 0, 2)
+    if table.nu is None:
+        noise = rng.standard_normal(mu.shape)
+    else:
+        nu = table.nu[:, picked].transpose(1, 0, 2)
+        noise = rng.standard_normal(mu.shape)
+        heavy = np.isfinite(nu)
+        noise[heavy] = rng.standard_t(nu[heavy])
+    return mu + sigma * noise
+
+
 def _stack_key(network: Network, per_weight: bool) -> tuple:
-    """What networks must share to be drawn as one stack: shapes, activation, residual rule, samplers."""
+    """What networks must share to be drawn as one stack: shapes, activation, residual rule, samplers, embeddings."""
     normal = tuple(not per_weight and _is_normal(layer.weight) and _is_normal(layer.bias) for layer in network.layers)
-    return (tuple(layer.shape for layer in network.layers), network.activation, network.residual, normal)
+    inputs = (tuple(network.numeric_columns), tuple((e.column, e.table.shape) for e in network.embeddings))
+    return (tuple(layer.shape for layer in network.layers), network.activation, network.residual, inputs, normal)
 
 
 def _rows_per_chunk(shapes: Sequence[tuple[int, int]], normal: Sequence[bool], n_networks: int) -> int:
@@ -476,19 +642,32 @@ def sample_networks(
     stacks: dict[tuple, list[int]] = {}
     for index, network in enumerate(networks):
         stacks.setdefault(_stack_key(network, per_weight), []).append(index)
-    hook = partial(_sampled_layer, rng)
-    for (shapes, activation, residual, normal), members in stacks.items():
+    hook, lookup = partial(_sampled_layer, rng), partial(_sampled_lookup, rng)
+    for (shapes, activation, residual, (numeric_columns, tables), normal), members in stacks.items():
         weights, biases = [], []
         for index, is_normal in enumerate(normal):
             layers = [networks[member].layers[index] for member in members]
             stack = _NormalStack.of if is_normal else _stack_per_weight
             weights.append(stack([layer.weight for layer in layers]))
             biases.append(stack([layer.bias for layer in layers]))
+        embeddings = [
+            (column, _stack_per_weight([networks[member].embeddings[index].table for member in members]))
+            for index, (column, _) in enumerate(tables)
+        ]
         chunk = _rows_per_chunk(shapes, normal, len(members))
         columns = members if len(members) < len(networks) else slice(None)
         for start in range(0, n_rows, chunk):
             rows = slice(start, start + chunk)
             outputs[rows, columns] = forward(
-                NUMPY_OPS, context[rows, None, :], weights, biases, activation, residual, layer=hook
+                NUMPY_OPS,
+                context[rows, None, :],
+                weights,
+                biases,
+                activation,
+                residual,
+                layer=hook,
+                numeric_columns=numeric_columns,
+                embeddings=embeddings,
+                lookup=lookup,
             )
     return outputs

@@ -188,6 +188,12 @@ def bench_scale() -> None:
     bench_scale.run()
 
 
+def bench_categorical() -> None:
+    import bench_categorical
+
+    bench_categorical.run()
+
+
 def bench_predict() -> None:
     import bench_predict
 
@@ -203,6 +209,7 @@ SECTIONS = {
     "batch": bench_batch,
     "scale": bench_scale,
     "predict": bench_predict,
+    "categorical": bench_categorical,
     "reliability": bench_reliability,
 }
 

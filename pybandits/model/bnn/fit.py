@@ -67,6 +67,7 @@ from pybandits.model.bnn.cache import ENGINES
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.network import ArrayOps, forward
 from pybandits.model.bnn.settings import VISettings
+from pybandits.model.bnn.subtables import observed_rows
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
 __all__ = ["PYTENSOR_OPS", "FitResult", "clear_cache", "fit_model", "fit_models"]
@@ -197,7 +198,11 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
             mu = pm.Data(f"{name}_mu", np.zeros(shape))
             sigma = pm.Data(f"{name}_sigma", np.ones(shape))
             nu = pm.Data(f"{name}_nu", np.full(shape, _NORMAL_NU))
-            tensors[name] = pm.StudentT(name, nu=nu, mu=mu, sigma=sigma, shape=shape)
+            tensors[name] = pm.Flat(name, shape=shape)
+            # the Student-t log density up to terms that depend only on nu and sigma (data, not
+            # parameters): the same gradients and posterior, without a log-gamma per element and step
+            z = (tensors[name] - mu) / sigma
+            pm.Potential(f"{name}_prior", (-0.5 * (nu + 1.0) * pt.log1p(z * z / nu)).sum())
         scale = 1.0
         if batch_size is not None:
             # the generator of this draw is updated by every step, and reseeded per fit like ADVI's own
@@ -489,16 +494,22 @@ def fit_models(
     settings = actions[0].inference
     from pybandits.model.bnn.nuts import fit_mcmc  # NUTS builds on this module's model
 
+    if isinstance(settings, VISettings):
+        key = _graph_key(actions[0], settings)
+        if any(_graph_key(a, a.inference) != key or a.inference != settings for a in actions[1:]):
+            raise ValueError("fit_models: expected actions of one architecture and settings to fit together")
+    actions, contexts, restore = observed_rows(actions, contexts)  # embeddings: the rows the batch uses
     with _Quiet():
         if isinstance(settings, VISettings):
-            key = _graph_key(actions[0], settings)
-            if any(_graph_key(a, a.inference) != key or a.inference != settings for a in actions[1:]):
-                raise ValueError("fit_models: expected actions of one architecture and settings to fit together")
-            return _fit_vi(actions, contexts, rewards, settings, seeds)
-        return [
-            fit_mcmc(action, context, observed, action.inference, int(seed))
-            for action, context, observed, seed in zip(actions, contexts, rewards, seeds, strict=True)
-        ]
+            results = _fit_vi(actions, contexts, rewards, settings, seeds)
+        else:
+            results = [
+                fit_mcmc(action, context, observed, action.inference, int(seed))
+                for action, context, observed, seed in zip(actions, contexts, rewards, seeds, strict=True)
+            ]
+    for index, result in enumerate(results):
+        result.parameters = restore(index, result.parameters)
+    return results
 
 
 def fit_model(action: Any, context: np.ndarray, rewards: np.ndarray, seed: int) -> FitResult:

@@ -1,0 +1,85 @@
+"""Fitting only the embedding rows a batch looks up.
+
+A category absent from a batch has no likelihood term in it: its posterior after the update is
+its prior, exactly. So a fit cuts every embedding table to the rows its batch uses (the same
+number of rows for every network of a group, from the slot ladder, so that a handful of graphs
+serve any batch), fits those, and writes them back; every other row keeps its distribution,
+a Student-t prior included. A fit's cost then grows with the categories a batch holds, not with
+the cardinality: a 10,000-level column costs what the batch's few hundred levels cost.
+
+Examples
+--------
+>>> from pybandits.model.bnn.action import Bnn
+>>> action = Bnn.cold_start(n_features=2, categorical={1: (1000, 4)})
+>>> context = np.array([[0.5, 7.0], [0.1, 993.0], [0.2, 7.0]])
+>>> cut, contexts, restore = observed_rows([action], [context])
+>>> cut[0].network.embeddings[0].cardinality, contexts[0][:, 1].tolist()
+(2, [0.0, 1.0, 0.0])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from pybandits.model.bnn.batch import slot_count
+from pybandits.model.priors import LocationScale
+
+__all__ = ["observed_rows"]
+
+
+def _cut(table: LocationScale, used: np.ndarray, size: int) -> LocationScale:
+    """``table``'s rows ``used``, padded with standard Normal rows to ``size`` (padding is never looked up)."""
+    pad = size - len(used)
+    mu = np.concatenate([table.mu[used], np.zeros((pad, table.shape[1]))])
+    sigma = np.concatenate([table.sigma[used], np.ones((pad, table.shape[1]))])
+    nu = None if table.nu is None else np.concatenate([table.nu[used], np.full((pad, table.shape[1]), np.inf)])
+    return LocationScale(mu=mu, sigma=sigma, nu=nu)
+
+
+def _paste(table: LocationScale, used: np.ndarray, fitted: LocationScale) -> LocationScale:
+    """``table`` with rows ``used`` replaced by ``fitted``'s first rows (Normal posteriors)."""
+    mu, sigma = np.array(table.mu), np.array(table.sigma)
+    mu[used], sigma[used] = fitted.mu[: len(used)], fitted.sigma[: len(used)]
+    nu = None
+    if table.nu is not None:
+        nu = np.array(table.nu)
+        nu[used] = np.inf  # a fitted row is a Normal posterior, beside the untouched Student-t prior rows
+    return LocationScale(mu=mu, sigma=sigma, nu=nu)
+
+
+def observed_rows(
+    actions: Sequence[Any], contexts: Sequence[np.ndarray]
+) -> tuple[list[Any], list[np.ndarray], Callable[[int, dict[str, LocationScale]], dict[str, LocationScale]]]:
+    """The actions with tables cut to their batch's rows, the contexts recoded, and how to restore a posterior.
+
+    ``restore(index, parameters)`` turns action ``index``'s fitted parameters (cut tables) into
+    parameters of its full network (every other table row as before the fit).
+    """
+    embeddings = actions[0].network.embeddings
+    if not embeddings:
+        return list(actions), list(contexts), lambda index, parameters: parameters
+    used = [[np.unique(context[:, e.column]).astype(np.intp) for e in embeddings] for context in contexts]
+    sizes = [slot_count(max(2, *(len(rows[k]) for rows in used))) for k in range(len(embeddings))]
+    cut_actions, recoded = [], []
+    for action, context, rows in zip(actions, contexts, used, strict=True):
+        network = action.network
+        parameters = network.parameters
+        tables = {}
+        context = np.array(context)
+        for k, embedding in enumerate(network.embeddings):
+            tables[f"e{embedding.column}"] = _cut(embedding.table, rows[k], sizes[k])
+            context[:, embedding.column] = np.searchsorted(rows[k], context[:, embedding.column])
+        cut_actions.append(action.model_copy(update={"network": network.with_parameters({**parameters, **tables})}))
+        recoded.append(context)
+
+    def restore(index: int, parameters: dict[str, LocationScale]) -> dict[str, LocationScale]:
+        full = dict(parameters)
+        for k, embedding in enumerate(actions[index].network.embeddings):
+            name = f"e{embedding.column}"
+            full[name] = _paste(embedding.table, used[index][k], parameters[name])
+        return full
+
+    return cut_actions, recoded, restore

@@ -227,3 +227,16 @@ def test_minibatched_and_batched_fits_read_every_actions_own_table():
     probe = np.array([[0.0, code] for code in range(5)])
     a, b = (mab.actions[x].network.mean_outputs(probe) for x in ("a", "b"))
     assert a[4] - a[0] > 1.5 and b[0] - b[4] > 1.5
+
+
+def test_a_config_file_declares_categorical_columns_with_string_keys(tmp_path):
+    from pybandits.config import bandit_from_config
+
+    config = tmp_path / "bandit.toml"
+    config.write_text(
+        'class = "CmabGaussian"\n[cold_start]\naction_ids = ["a", "b"]\nn_features = 3\n'
+        'categorical_features = { "2" = 12 }\nembedding_dims = { "2" = 3 }\n'
+    )
+    mab = bandit_from_config(config)
+    assert mab.categorical_features == {2: 12}
+    assert mab.actions["a"].network.embeddings[0].table.shape == (12, 3)

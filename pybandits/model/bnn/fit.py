@@ -237,11 +237,14 @@ def _build_model(action: Any, n_slots: int, batch_size: int | None):
 def _gather_rows(n_slots: int, table: Any, codes: Any) -> Any:
     """Every slot's vectors of its codes: ``table`` ``(slots, cardinality, dim)``, ``codes`` ``(slots, rows)``.
 
-    One flat gather (its gradient is a fast scatter-add), not an index per axis.
+    One gather from the table flattened to a vector, with a flat index: PyTensor (2 and 3) has a C
+    scatter-add for the gradient of a vector indexed by a vector; indexing a matrix by rows falls
+    back to numpy's ``add.at``, ten times slower.
     """
     _, cardinality, dim = table.type.shape
-    flat = table.reshape((n_slots * cardinality, dim))
-    return flat[codes + cardinality * pt.arange(n_slots)[:, None]]
+    rows = (codes + cardinality * pt.arange(n_slots)[:, None]) * dim  # (slots, rows): start of each vector
+    index = (rows[:, :, None] + pt.arange(dim)).flatten()
+    return table.flatten()[index].reshape((n_slots, codes.shape[1], dim))
 
 
 def _uniform(size: tuple[int, ...]):

@@ -11,9 +11,10 @@ from concurrent.futures import Executor
 from typing import Any, ClassVar, Self
 
 import numpy as np
-from pydantic import ValidationError, model_validator
+from pydantic import Field, StrictInt, StrictStr, ValidationError, model_validator
 
 from pybandits import _validation as check
+from pybandits._context import Category, check_category, column_label, context_from_frame, is_frame
 from pybandits._progress import progress_bar
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
@@ -47,6 +48,10 @@ class BaseCmab(BaseMab):
     """
 
     actions: dict[ActionId, Bnn | BnnMO]
+    #: Names of the context columns, in order (None: columns are known by index only).
+    feature_names: list[StrictStr] | None = None
+    #: Per categorical column, its values in code order (see :mod:`pybandits._context`).
+    vocabularies: dict[int, list[StrictStr | StrictInt]] = Field(default_factory=dict)
 
     #: The reward family of the class's actions.
     family_type: ClassVar[type[RewardFamily]] = Bernoulli
@@ -77,7 +82,31 @@ class BaseCmab(BaseMab):
             )
         if any(other != families[0] for other in families[1:]):
             raise ValueError("actions: expected the same reward family settings (standardisation) for every action")
+        self._check_schema()
         return self
+
+    def _check_schema(self) -> None:
+        """``feature_names`` and ``vocabularies`` agree with the networks' columns."""
+        names = self.feature_names
+        if names is not None:
+            if len(names) != self.input_dim:
+                raise ValueError(f"feature_names: expected {self.input_dim} names (one per feature), got {len(names)}")
+            if len(set(names)) != len(names) or not all(names):
+                raise ValueError(f"feature_names: expected distinct non-empty names, got {names}")
+        categorical = self.categorical_features
+        for column, values in self.vocabularies.items():
+            if column not in categorical:
+                raise ValueError(
+                    f"vocabularies: expected categorical columns {sorted(categorical)}, got a vocabulary for "
+                    f"{column_label(column, None)}"
+                )
+            if len(values) > categorical[column]:
+                raise ValueError(
+                    f"vocabularies: {column_label(column, names)} has cardinality {categorical[column]}, got "
+                    f"{len(values)} values"
+                )
+            if len(set(values)) != len(values):
+                raise ValueError(f"vocabularies: expected distinct values for {column_label(column, names)}")
 
     @property
     def input_dim(self) -> int:
@@ -135,8 +164,9 @@ class BaseCmab(BaseMab):
         noise_prior: Mapping[str, float] | None = None,
         reward_loc: float | Sequence[float] | None = None,
         reward_scale: float | Sequence[float] | None = None,
-        categorical_features: Mapping[int, int] | None = None,
-        embedding_dims: Mapping[int, int] | None = None,
+        categorical_features: Mapping[int | str, int | Sequence[Category]] | None = None,
+        embedding_dims: Mapping[int | str, int] | None = None,
+        feature_names: Sequence[str] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -180,15 +210,23 @@ class BaseCmab(BaseMab):
             sequence with one per objective. When not given, the first update fits them to its
             batch, per objective.
         categorical_features : mapping, optional
-            ``{column: cardinality}``: context columns (indices counted among the ``n_features``
-            columns) that hold integer codes ``0 .. cardinality - 1`` of a category (country,
-            platform, segment). Each is learned as a Bayesian embedding per action: a table of
-            ``cardinality`` vectors, with the prior of the weights, whose looked-up vector the
-            network sees in place of the code.
+            ``{column: cardinality}`` or ``{column: [values]}``: the context columns (indices among
+            the ``n_features`` columns, or names from ``feature_names``) that hold a category
+            (country, platform, segment). Each is learned as a Bayesian embedding per action: a
+            table of ``cardinality`` vectors, with the prior of the weights, whose looked-up vector
+            the network sees in place of the column. An array context holds the integer codes
+            ``0 .. cardinality - 1``; a DataFrame context holds the values, mapped to codes through
+            the column's vocabulary (:attr:`vocabularies`). A list of values declares the
+            vocabulary (its length is the cardinality); a cardinality alone lets updates fill the
+            vocabulary with the values they bring, in order of first appearance, up to that many.
         embedding_dims : mapping, optional
             ``{column: dim}`` for some categorical columns; the others get
             :func:`~pybandits.model.bnn.network.default_embedding_dim` (``min(16, round(1.6 *
             cardinality ** 0.56))``).
+        feature_names : list of str, optional
+            A name per context column: a DataFrame context is then read by column name (other
+            columns are ignored), and messages name columns. Without it a DataFrame's columns are
+            taken in order.
 
         Raises
         ------
@@ -211,7 +249,8 @@ class BaseCmab(BaseMab):
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
-        categorical = _check_categorical(categorical_features, embedding_dims, n_features)
+        names = _check_feature_names(feature_names, n_features)
+        categorical, vocabularies = _check_categorical(categorical_features, embedding_dims, n_features, names)
         check.check_choice(activation, "activation", ACTIVATIONS)
         if not isinstance(use_residual_connections, bool):
             raise TypeError(
@@ -246,7 +285,15 @@ class BaseCmab(BaseMab):
             actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
         else:
             actions = {a: BnnMO(objectives=prototypes, cost=cost) for a, cost in costs.items()}
-        return cls(actions=actions, strategy=strategy, epsilon=epsilon, default_action=default_action, random_seed=seed)
+        return cls(
+            actions=actions,
+            strategy=strategy,
+            epsilon=epsilon,
+            default_action=default_action,
+            random_seed=seed,
+            feature_names=names,
+            vocabularies=vocabularies,
+        )
 
     @classmethod
     def _cold_family(cls, **settings: Any) -> RewardFamily:
@@ -289,10 +336,48 @@ class BaseCmab(BaseMab):
         self, context: object, forbidden_actions: Iterable[str] | None
     ) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
-        context = check.check_context(context, self.input_dim, categorical=self.categorical_features)
+        context, _ = self._context(context, learn=False)
         allowed = self._allowed_action_ids(forbidden_actions)
-        expected, detail = draw_actions([self.actions[a] for a in allowed], context, self._rng)
+        models = [self.actions[a] for a in allowed]
+        unseen = [c for c, k in self.categorical_features.items() if context.size and context[:, c].max() == k]
+        if unseen:  # values never seen: their rows draw the embedding from the cold-start prior
+            models = [model.with_prior_rows(unseen) for model in models]
+        expected, detail = draw_actions(models, context, self._rng)
         return allowed, expected, detail
+
+    def _context(
+        self, context: object, *, learn: bool, n_rows: int | None = None, allow_empty: bool = False
+    ) -> tuple[np.ndarray, dict[int, list[Category]]]:
+        """The context as the networks' float array, and the vocabularies after it.
+
+        Arrays hold codes; a DataFrame holds values, mapped through the vocabularies (grown by an
+        update, ``learn``; a value never seen gets the code ``cardinality`` in a prediction).
+        """
+        categorical = self.categorical_features
+        if not is_frame(context):
+            array = check.check_context(
+                context, self.input_dim, n_rows=n_rows, allow_empty=allow_empty, categorical=categorical
+            )
+            if learn:
+                for column, values in self.vocabularies.items():
+                    if values and array.size and array[:, column].max() >= len(values):
+                        raise ValueError(
+                            f"context: {column_label(column, self.feature_names)} has a vocabulary of "
+                            f"{len(values)} values (codes 0 to {len(values) - 1}), got code "
+                            f"{array[:, column].max():g}; pass a DataFrame of values so that new values "
+                            "join the vocabulary"
+                        )
+            return array, self.vocabularies
+        array, vocabularies = context_from_frame(
+            context,
+            n_features=self.input_dim,
+            feature_names=self.feature_names,
+            categorical=categorical,
+            vocabularies=self.vocabularies,
+            learn=learn,
+        )
+        array = check.check_context(array, self.input_dim, n_rows=n_rows, allow_empty=allow_empty)
+        return array, vocabularies
 
     def predict_arrays(
         self, context: object, forbidden_actions: Iterable[str] | None = None
@@ -392,9 +477,7 @@ class BaseCmab(BaseMab):
         action_ids = list(self.actions)
         played = check.check_actions(actions, action_ids)
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
-        features = check.check_context(
-            context, self.input_dim, n_rows=len(played), allow_empty=True, categorical=self.categorical_features
-        )
+        features, vocabularies = self._context(context, learn=True, n_rows=len(played), allow_empty=True)
         if executor is not None and not isinstance(executor, Executor):
             raise TypeError(f"executor: expected a concurrent.futures.Executor or None, got {check.describe(executor)}")
         if callback is not None and not callable(callback):
@@ -407,6 +490,8 @@ class BaseCmab(BaseMab):
         order = np.argsort(played, kind="stable")
         bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
         with self._rollback_on_error():
+            if vocabularies != self.vocabularies:
+                self.vocabularies = vocabularies
             self._fit_families(observed)
             tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
             for index, action_id in enumerate(action_ids):
@@ -432,37 +517,75 @@ class BaseCmab(BaseMab):
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
 
 
+def _check_feature_names(feature_names: object, n_features: int) -> list[str] | None:
+    if feature_names is None:
+        return None
+    if isinstance(feature_names, str | bytes) or not isinstance(feature_names, Sequence):
+        raise TypeError(f"feature_names: expected a list of column names, got {check.describe(feature_names)}")
+    if not all(isinstance(name, str) and name for name in feature_names):
+        raise TypeError(f"feature_names: expected non-empty strings, got {list(feature_names)!r:.200}")
+    if len(feature_names) != n_features:
+        raise ValueError(f"feature_names: expected {n_features} names (n_features), got {len(feature_names)}")
+    if len(set(feature_names)) != len(feature_names):
+        repeated = sorted({name for name in feature_names if feature_names.count(name) > 1})
+        raise ValueError(f"feature_names: expected distinct names, got {repeated} more than once")
+    return list(feature_names)
+
+
 def _check_categorical(
-    categorical_features: object, embedding_dims: object, n_features: int
-) -> dict[int, tuple[int, int]]:
-    """``{column: (cardinality, dim)}`` from the cold-start arguments, or a clear error naming the argument."""
+    categorical_features: object, embedding_dims: object, n_features: int, feature_names: list[str] | None
+) -> tuple[dict[int, tuple[int, int]], dict[int, list[Category]]]:
+    """``{column: (cardinality, dim)}`` and the declared vocabularies, or a clear error naming the argument."""
     specs: dict[int, tuple[int, int]] = {}
+    vocabularies: dict[int, list[Category]] = {}
     for name, mapping in (("categorical_features", categorical_features), ("embedding_dims", embedding_dims)):
         if mapping is not None and not isinstance(mapping, Mapping):
-            raise TypeError(f"{name}: expected a mapping of column index to integer, got {check.describe(mapping)}")
-    for column, cardinality in dict(categorical_features or {}).items():
-        column = int(column) if isinstance(column, str) and column.isdigit() else column  # TOML/JSON keys
+            raise TypeError(f"{name}: expected a mapping keyed by column index or name, got {check.describe(mapping)}")
+
+    def column_of(name: str, column: object) -> int:
+        if isinstance(column, str) and not column.isdigit():
+            if feature_names is None or column not in feature_names:
+                known = f"feature_names {feature_names}" if feature_names else "no feature_names"
+                raise ValueError(f"{name}: got column {column!r}, which is not a feature name (the bandit has {known})")
+            return feature_names.index(column)
+        column = int(column) if isinstance(column, str) else column  # TOML/JSON keys are strings
         if not check._is_int(column) or not 0 <= column < n_features:
             raise ValueError(
-                f"categorical_features: expected column indices in [0, {n_features}) (n_features counts every "
-                f"column), got {column!r}"
+                f"{name}: expected column indices in [0, {n_features}) (n_features counts every column) or "
+                f"feature names, got {column!r}"
             )
-        if not check._is_int(cardinality) or cardinality < 2:
+        return int(column)
+
+    for key, value in dict(categorical_features or {}).items():
+        column = column_of("categorical_features", key)
+        label = column_label(column, feature_names)
+        if column in specs:
+            raise ValueError(f"categorical_features: got {label} twice (by index and by name)")
+        if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+            values = [check_category(v, f"categorical_features {label}") for v in value]
+            if len(set(values)) != len(values):
+                repeated = sorted({repr(v) for v in values if values.count(v) > 1})
+                raise ValueError(f"categorical_features: expected distinct values for {label}, got {repeated} twice")
+            vocabularies[column], value = values, len(values)
+        if not check._is_int(value) or value < 2:
             raise ValueError(
-                f"categorical_features: expected a cardinality that is an integer >= 2 for column {column}, "
-                f"got {cardinality!r}"
+                f"categorical_features: expected a cardinality that is an integer >= 2 (or a list of at least two "
+                f"values) for {label}, got {value!r}"
             )
-        specs[int(column)] = (int(cardinality), default_embedding_dim(int(cardinality)))
-    for column, dim in dict(embedding_dims or {}).items():
-        column = int(column) if isinstance(column, str) and column.isdigit() else column
+        specs[column] = (int(value), default_embedding_dim(int(value)))
+    for key, dim in dict(embedding_dims or {}).items():
+        column = column_of("embedding_dims", key)
         if column not in specs:
             raise ValueError(
-                f"embedding_dims: expected columns of categorical_features {sorted(specs)}, got column {column!r}"
+                f"embedding_dims: expected columns of categorical_features {sorted(specs)}, got "
+                f"{column_label(column, feature_names)}"
             )
         if not check._is_int(dim) or dim < 1:
-            raise ValueError(f"embedding_dims: expected an integer >= 1 for column {column}, got {dim!r}")
-        specs[int(column)] = (specs[int(column)][0], int(dim))
-    return dict(sorted(specs.items()))
+            raise ValueError(
+                f"embedding_dims: expected an integer >= 1 for {column_label(column, feature_names)}, got {dim!r}"
+            )
+        specs[column] = (specs[column][0], int(dim))
+    return dict(sorted(specs.items())), vocabularies
 
 
 def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:

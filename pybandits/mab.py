@@ -211,17 +211,19 @@ class BaseMab(PyBanditsBaseModel):
 
     @contextlib.contextmanager
     def _rollback_on_error(self) -> Iterator[None]:
-        """Undo every change to the actions and the random generator if the block raises.
+        """Undo every change to the fields and the random generator if the block raises.
 
         Covers interruptions too (``KeyboardInterrupt``): a failed or interrupted update leaves the
-        bandit exactly as it was.
+        bandit exactly as it was. Fields are replaced, never changed in place, so a shallow copy
+        of them is the whole state.
         """
-        actions = self.actions
+        fields = dict(self.__dict__)
         generator_state = self._rng.bit_generator.state
         try:
             yield
         except BaseException:
-            self.__dict__["actions"] = actions
+            self.__dict__.clear()
+            self.__dict__.update(fields)
             self._rng.bit_generator.state = generator_state
             raise
 

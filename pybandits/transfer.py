@@ -191,6 +191,39 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
     return changes
 
 
+def _merged_schema(current: BaseCmab, template: BaseCmab) -> tuple[list[str] | None, dict[int, list[Any]]]:
+    """The evolved bandit's ``feature_names`` and ``vocabularies``, or a ``ValueError`` naming the column.
+
+    Columns keep their positions (transfer grows a network by position), so names both bandits
+    give must agree on the learned columns; the template's names are kept, or the current ones
+    when the template gives none for as many columns. A vocabulary keeps its learned values and
+    codes and appends the template's values it lacks; the template's cardinality must hold them.
+    """
+    names_before, names_after = current.feature_names, template.feature_names
+    if names_before and names_after:
+        for column, (before, after) in enumerate(zip(names_before, names_after, strict=False)):
+            if before != after:
+                raise ValueError(
+                    f"new_mab: expected the learned columns to keep their names (transfer keeps columns by position), "
+                    f"got column {column} named {before!r} in current_mab and {after!r} in new_mab"
+                )
+    names = names_after
+    if names is None and names_before is not None and len(names_before) == template.input_dim:
+        names = names_before
+    vocabularies = {}
+    for column, cardinality in template.categorical_features.items():
+        learned = current.vocabularies.get(column, [])
+        values = learned + [value for value in template.vocabularies.get(column, []) if value not in learned]
+        if len(values) > cardinality:
+            raise ValueError(
+                f"new_mab: expected a cardinality that holds the vocabulary of column {column} "
+                f"({len(learned)} learned values, {len(values) - len(learned)} new in new_mab), got {cardinality}"
+            )
+        if values:
+            vocabularies[column] = values
+    return names, vocabularies
+
+
 def _categorical_change(current_mab: BaseCmab, new_mab: BaseCmab) -> tuple[dict[int, int], dict[int, int]] | None:
     before, after = current_mab.categorical_features, new_mab.categorical_features
     return (before, after) if before != after else None
@@ -211,6 +244,17 @@ def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
     for action_id in kept:
         _carry_over(action_id, current_mab.actions[action_id], new_mab.actions[action_id])
     contextual = isinstance(new_mab, BaseCmab)
+    changed = _settings_changes(current_mab, new_mab, kept)
+    if contextual:
+        _, vocabularies = _merged_schema(current_mab, new_mab)
+        for column, values in vocabularies.items():
+            before = current_mab.vocabularies.get(column, [])
+            if values != before:
+                added = values[len(before) :]
+                changed[f"vocabulary of column {column}"] = (
+                    f"{len(before)} values",
+                    f"{len(values)} values (new: {', '.join(map(str, added[:5]))}{', ...' * (len(added) > 5)})",
+                )
     some_current = next(iter(current_mab.actions.values()))
     some_template = next(iter(new_mab.actions.values()))
     return EditSummary(
@@ -222,7 +266,7 @@ def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
         n_features=(current_mab.input_dim, new_mab.input_dim) if contextual else None,
         hidden_dim_list=(some_current.hidden_dim_list, some_template.hidden_dim_list) if contextual else None,
         categorical=_categorical_change(current_mab, new_mab) if contextual else None,
-        changed=_settings_changes(current_mab, new_mab, kept),
+        changed=changed,
     )
 
 
@@ -283,7 +327,10 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
             after,
             after,
         )
-    merged = type(new_mab).model_construct(**{**dict(new_mab), "actions": actions})
+    fields = {**dict(new_mab), "actions": actions}
+    if isinstance(new_mab, BaseCmab):
+        fields["feature_names"], fields["vocabularies"] = _merged_schema(current_mab, new_mab)
+    merged = type(new_mab).model_construct(**fields)
     # Rebuild from plain values: validates the result and detaches it from both inputs.
     result = type(new_mab).model_validate(merged.model_dump())
     result._rng = copy.deepcopy(new_mab._rng)

@@ -142,7 +142,11 @@ def test_multi_objective_and_state_round_trip(tmp_path):
     ("kwargs", "error", "message"),
     [
         ({"categorical_features": {2: 5}}, ValueError, r"categorical_features: expected column indices in \[0, 2\)"),
-        ({"categorical_features": {1: 1}}, ValueError, "expected a cardinality that is an integer >= 2 for column 1"),
+        (
+            {"categorical_features": {1: 1}},
+            ValueError,
+            r"expected a cardinality that is an integer >= 2 \(or a list of at least two values\) for column 1",
+        ),
         ({"categorical_features": {1: 2.5}}, ValueError, "expected a cardinality that is an integer >= 2"),
         ({"categorical_features": [1]}, TypeError, "categorical_features: expected a mapping"),
         ({"categorical_features": {1: 5}, "embedding_dims": {1: 0}}, ValueError, "embedding_dims: expected an integer"),

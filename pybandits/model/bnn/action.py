@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
 from pybandits.model.bnn.diagnostics import FitDiagnostics
-from pybandits.model.bnn.growth import carried_family, check_growth, grow_network
+from pybandits.model.bnn.growth import carried_family, check_growth, grow_network, with_prior_rows
 from pybandits.model.bnn.network import Activation, Network, sample_networks
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
@@ -241,6 +241,16 @@ class Bnn(PyBanditsBaseModel):
         (family,) = families
         return self if family == self.family else self.model_copy(update={"family": family})
 
+    def with_prior_rows(self, columns: Sequence[int]) -> Bnn:
+        """A copy whose embedding tables of ``columns`` end with one more row, at the cold-start prior.
+
+        The new row's code is the old cardinality: a prediction gives it to a category value never
+        seen, whose vector is then drawn as a brand-new category's. For one prediction only.
+        """
+        nu = self.dist_params_init.nu if self.dist_type == "studentt" else None
+        prior = (self.dist_params_init.mu, self.dist_params_init.sigma, nu)
+        return self.model_copy(update={"network": with_prior_rows(self.network, columns, *prior)})
+
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> Bnn:
         """The model after observing ``rewards`` in ``context``: posterior fitted, statistics added.
 
@@ -362,6 +372,10 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         """Every objective with its family (a fitted standardisation)."""
         objectives = [o.with_families([f]) for o, f in zip(self.objectives, families, strict=True)]
         return self.model_copy(update={"objectives": objectives})
+
+    def with_prior_rows(self, columns: Sequence[int]) -> BnnMO:
+        """Every objective with a prior row after its tables of ``columns`` (:meth:`Bnn.with_prior_rows`)."""
+        return self.model_copy(update={"objectives": [o.with_prior_rows(columns) for o in self.objectives]})
 
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> BnnMO:
         """Fit every objective's network to its column of ``rewards`` (``(n_rows, n_objectives)``), together."""

@@ -18,7 +18,7 @@ import numpy as np
 from pybandits.model.bnn.network import Embedding, Layer, Network
 from pybandits.model.priors import LocationScale
 
-__all__ = ["carried_family", "check_growth", "grow_network"]
+__all__ = ["carried_family", "check_growth", "grow_network", "with_prior_rows"]
 
 
 def _embed(learned: LocationScale, prior: LocationScale) -> LocationScale:
@@ -96,6 +96,20 @@ def grow_network(current: Network, template: Network) -> Network:
         use_residual_connections=current.use_residual_connections,
         embeddings=embeddings,
     )
+
+
+def with_prior_rows(network: Network, columns: Any, mu: float, sigma: float, nu: float | None) -> Network:
+    """``network`` with one more row, at the prior ``(mu, sigma, nu)``, after its tables of ``columns``."""
+    embeddings = [
+        Embedding(
+            column=e.column,
+            table=_embed(e.table, LocationScale.full((e.cardinality + 1, e.dim), mu, sigma, nu)),
+        )
+        if e.column in columns
+        else e
+        for e in network.embeddings
+    ]
+    return network.model_copy(update={"embeddings": embeddings})
 
 
 def carried_family(action_id: str, learned: Any, template: Any) -> Any:

@@ -564,7 +564,7 @@ def _check_categorical(
         if isinstance(value, Sequence) and not isinstance(value, str | bytes):
             values = [check_category(v, f"categorical_features {label}") for v in value]
             if len(set(values)) != len(values):
-                repeated = sorted({repr(v) for v in values if values.count(v) > 1})
+                repeated = ", ".join(sorted({repr(v) for v in values if values.count(v) > 1}))
                 raise ValueError(f"categorical_features: expected distinct values for {label}, got {repeated} twice")
             vocabularies[column], value = values, len(values)
         if not check._is_int(value) or value < 2:

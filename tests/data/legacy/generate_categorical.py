@@ -8,6 +8,10 @@ release, never by the test suite::
     /tmp/legacy/bin/pip install "pybandits==5.0.0"
     /tmp/legacy/bin/python tests/data/legacy/generate_categorical.py tests/data/legacy/categorical
 
+(The committed file was written by the 5.0.0 wheel on PyMC 5.28 with its plotting and logging
+imports, bokeh and loguru, replaced by empty stand-ins: neither is used by a bandit's update,
+state or sampling.)
+
 It writes ``pybandits-5.0.0.json`` in the layout of the other fixture files: for each bandit the
 class name, the state string ``get_state()`` returned, and the mean, spread and quantiles of many
 of the bandit's own Thompson draws of each action's probability on fixed contexts. The

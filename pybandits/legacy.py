@@ -9,6 +9,13 @@ equivalent bandit of this package:
 - a Bayesian neural network keeps every weight's and bias's posterior (``mu``, ``sigma`` and, for
   Student-t arrays, ``nu``), its activation, residual connections, counts and cost; a Normal array
   becomes a Student-t array with ``nu = inf``, which is the same distribution;
+- categorical columns (release 5.0.0, the only one of that line with them: ``feature_config``
+  names each column, its cardinality and embedding size, and ``model_params.embedding_params``
+  holds one ``(cardinality, embedding_dim)`` table per column) become
+  :class:`~pybandits.model.bnn.network.Embedding` tables with every entry's distribution kept.
+  The original's first layer reads the numeric columns, then the embeddings in the order the
+  columns were declared; here the embeddings follow in column order, so the first layer's weight
+  rows are reordered to match and the network computes the same function;
 - multi-objective actions keep one model per objective;
 - ``update_method``/``update_kwargs`` become :class:`~pybandits.model.bnn.settings.VISettings` or
   :class:`~pybandits.model.bnn.settings.MCMCSettings`; options without an equivalent are named in
@@ -19,9 +26,10 @@ within sampling error. Old states carry no random generator state: pass ``random
 reproducible stream.
 
 What has no equivalent here is refused with a ``ValueError`` naming it, never dropped: adaptive
-windows (``delta``), categorical-feature embeddings, quantitative actions, and residual
-connections on layers that widen (the original zero-pads those; here a residual joins only
-layers of equal width).
+windows (``delta``), quantitative actions, residual connections on layers that widen (the original
+zero-pads those; here a residual joins only layers of equal width), and categorical columns of a
+single category (here a categorical column has at least two). So is a state whose embedding
+tables, ``feature_config`` and first layer disagree on their shapes.
 
 ``pybandits.load`` and ``BaseMab.from_state`` recognise an old state too (it has no
 ``schema_version``) and migrate it the same way, inferring the class from the state.
@@ -182,6 +190,7 @@ def _convert_bandit(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
     if len(kinds) != 1:
         raise _fail("actions", f"expected all actions of one kind, got a mixture of {sorted(kinds)}")
     (kind,) = kinds
+    _check_same_categorical_columns(converted)
     strategy = document["strategy"]
     if not isinstance(strategy, Mapping):
         raise _fail("strategy", f"expected an object, got {strategy!r:.100}")
@@ -199,6 +208,25 @@ def _convert_bandit(document: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "default_action": document.get("default_action"),
     }
     return bandit, class_name
+
+
+def _check_same_categorical_columns(actions: Mapping[str, dict[str, Any]]) -> None:
+    """Every action (and objective) must read the same categorical columns, as here every action does."""
+    reference = None
+    for action_id, action in actions.items():
+        for part, model in enumerate(action.get("objectives", [action])):
+            if "network" not in model:
+                continue
+            columns = {e["column"]: len(e["table"]["mu"]) for e in model["network"]["embeddings"]}
+            if reference is None:
+                reference = (action_id, columns)
+            elif columns != reference[1]:
+                where = f"actions[{action_id!r}]" + (f".models[{part}]" if "objectives" in action else "")
+                raise _fail(
+                    where,
+                    f"categorical columns {{column: cardinality}} {columns} differ from {reference[1]} of action "
+                    f"{reference[0]!r}; here every action reads the same categorical columns",
+                )
 
 
 def _class_name(kind: str, strategy: Mapping[str, Any], has_costs: bool) -> str:
@@ -273,6 +301,7 @@ _BNN_KEYS = {
     "feature_config",
     "use_layerwise_scaling",
 }
+_BNN_PARAMS_KEYS = {"bnn_layer_params", "bnn_layer_params_init", "embedding_params", "embedding_params_init"}
 
 
 def _convert_bnn(where: str, model: Mapping[str, Any]) -> dict[str, Any]:
@@ -280,17 +309,14 @@ def _convert_bnn(where: str, model: Mapping[str, Any]) -> dict[str, Any]:
     params = model["model_params"]
     if not isinstance(params, Mapping) or not isinstance(params.get("bnn_layer_params"), list):
         raise _fail(f"{where}.model_params", "expected an object with a 'bnn_layer_params' list")
-    if params.get("embedding_params"):
-        raise _fail(f"{where}.model_params.embedding_params", "categorical-feature embeddings cannot be migrated")
-    feature_config = model.get("feature_config") or {}
-    if isinstance(feature_config, Mapping) and feature_config.get("categorical_features_configs"):
-        raise _fail(f"{where}.feature_config", "categorical features cannot be migrated")
+    _check_keys(f"{where}.model_params", params, _BNN_PARAMS_KEYS)
     layers = [
         _convert_layer(f"{where}.model_params.bnn_layer_params[{i}]", layer)
         for i, layer in enumerate(params["bnn_layer_params"])
     ]
     if not layers:
         raise _fail(f"{where}.model_params.bnn_layer_params", "expected at least one layer")
+    embeddings = _convert_embeddings(where, model, params, layers[0])
     residual = bool(model.get("use_residual_connections", False))
     if residual:
         for i, layer in enumerate(layers[:-1]):
@@ -301,20 +327,160 @@ def _convert_bnn(where: str, model: Mapping[str, Any]) -> dict[str, Any]:
                     f"layer {i} widens from {n_in} to {n_out} units with a residual connection, which the "
                     "original zero-pads; here residual connections join layers of equal width only",
                 )
-    studentt = ["nu" in layer["weight"] for layer in params["bnn_layer_params"]]
+    # the original's Normal arrays have no 'nu'; one family for the whole network (and its tables)
+    arrays = [array for layer in params["bnn_layer_params"] for array in (layer["weight"], layer["bias"])]
+    arrays += _embedding_tables(where, params)
     init = params.get("bnn_layer_params_init") or params["bnn_layer_params"]
     return {
         "network": {
             "layers": layers,
             "activation": model.get("activation", "tanh"),
             "use_residual_connections": residual,
+            "embeddings": embeddings,
         },
-        "dist_type": "studentt" if any(studentt) else "normal",
+        "dist_type": "studentt" if any("nu" in array for array in arrays) else "normal",
         "dist_params_init": _dist_params_init(f"{where}.model_params.bnn_layer_params_init", init),
         "inference": _convert_inference(where, model.get("update_method", "VI"), model.get("update_kwargs")),
         "family": {"name": "bernoulli"},
         "stats": {"n_successes": model.get("n_successes", 1), "n_failures": model.get("n_failures", 1)},
     }
+
+
+# -- categorical columns (the original's 5.0.0) --------------------------------------------------
+
+
+def _convert_embeddings(
+    where: str, model: Mapping[str, Any], params: Mapping[str, Any], first_layer: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The embeddings of this package for the original's categorical columns, in column order.
+
+    The original (5.0.0) declares its categorical columns in ``feature_config`` and keeps one
+    ``(cardinality, embedding_dim)`` table per column in ``model_params.embedding_params.embeddings``,
+    in the order of ``feature_config.categorical_features_configs``. Its first layer reads the
+    numeric columns in column order, then the embeddings in that same declaration order, which
+    need not be column order; here the embeddings follow in column order, so the blocks of the
+    first layer's weight rows are reordered to match (``first_layer`` is changed in place).
+    """
+    tables = _embedding_tables(where, params)
+    feature_config = model.get("feature_config")
+    if feature_config is None:
+        if tables:
+            raise _fail(
+                f"{where}.model_params.embedding_params",
+                f"{len(tables)} embedding table(s) but no feature_config naming their columns",
+            )
+        return []
+    config_where = f"{where}.feature_config"
+    if not isinstance(feature_config, Mapping):
+        raise _fail(config_where, f"expected an object or null, got {feature_config!r:.60}")
+    _check_keys(config_where, feature_config, {"n_features", "categorical_features_configs"})
+    n_features = feature_config.get("n_features")
+    if not _is_int(n_features) or n_features < 1:
+        raise _fail(f"{config_where}.n_features", f"expected an integer >= 1, got {n_features!r:.60}")
+    configs = feature_config.get("categorical_features_configs") or []
+    if not isinstance(configs, list):
+        raise _fail(f"{config_where}.categorical_features_configs", f"expected a list, got {configs!r:.60}")
+    columns = [
+        _categorical_column(f"{config_where}.categorical_features_configs[{i}]", config)
+        for i, config in enumerate(configs)
+    ]
+    seen = [column for column, _, _ in columns]
+    for column in seen:
+        if column >= n_features:
+            raise _fail(
+                f"{config_where}.categorical_features_configs",
+                f"column {column} is out of range for n_features={n_features}",
+            )
+        if seen.count(column) > 1:
+            raise _fail(f"{config_where}.categorical_features_configs", f"column {column} is declared twice")
+    if len(tables) != len(columns):
+        raise _fail(
+            f"{where}.model_params.embedding_params",
+            f"{len(tables)} embedding table(s) for {len(columns)} categorical column(s) in feature_config",
+        )
+    n_numeric = n_features - len(columns)
+    n_inputs = n_numeric + sum(dim for _, _, dim in columns)
+    rows = _row_count(f"{where}.model_params.bnn_layer_params[0].weight", first_layer["weight"])
+    if rows != n_inputs:
+        raise _fail(
+            f"{where}.model_params.bnn_layer_params[0].weight",
+            f"{rows} input rows, but feature_config implies {n_inputs} ({n_numeric} numeric column(s) and "
+            f"embeddings of {sum(dim for _, _, dim in columns)} number(s))",
+        )
+    embeddings = []
+    for index, ((column, cardinality, dim), table) in enumerate(zip(columns, tables, strict=True)):
+        table_where = f"{where}.model_params.embedding_params.embeddings[{index}]"
+        converted = _convert_array(table_where, table)
+        shape = _matrix_shape(table_where, converted)
+        if shape != (cardinality, dim):
+            raise _fail(
+                table_where,
+                f"the table of column {column} has shape {shape}, but feature_config declares cardinality "
+                f"{cardinality} and embedding_dim {dim}",
+            )
+        embeddings.append({"column": column, "table": converted})
+    # the original's rows: numeric, then each embedding's block in declaration order
+    starts, start = [], n_numeric
+    for _, _, dim in columns:
+        starts.append(start)
+        start += dim
+    order = sorted(range(len(columns)), key=lambda i: columns[i][0])
+    permutation = list(range(n_numeric))
+    for i in order:
+        permutation += range(starts[i], starts[i] + columns[i][2])
+    weight = first_layer["weight"]
+    for key in ("mu", "sigma", "nu"):
+        weight[key] = [weight[key][row] for row in permutation]
+    return [embeddings[i] for i in order]
+
+
+def _embedding_tables(where: str, params: Mapping[str, Any]) -> list[Any]:
+    embedding_params = params.get("embedding_params")
+    if embedding_params is None:
+        return []
+    table_where = f"{where}.model_params.embedding_params"
+    if not isinstance(embedding_params, Mapping) or not isinstance(embedding_params.get("embeddings"), list):
+        raise _fail(table_where, "expected null or an object with an 'embeddings' list")
+    # embeddings_init (and model_params.embedding_params_init) hold the cold-start prior, whose
+    # scalar parameters are read off the layers' initial parameters like every other tensor's
+    _check_keys(table_where, embedding_params, {"embeddings", "embeddings_init"})
+    return embedding_params["embeddings"]
+
+
+def _categorical_column(where: str, config: Any) -> tuple[int, int, int]:
+    if not isinstance(config, Mapping) or set(config) != {"column_index", "cardinality", "embedding_dim"}:
+        raise _fail(where, "expected an object with 'column_index', 'cardinality' and 'embedding_dim'")
+    column, cardinality, dim = config["column_index"], config["cardinality"], config["embedding_dim"]
+    for key, value, low in (("column_index", column, 0), ("cardinality", cardinality, 1), ("embedding_dim", dim, 1)):
+        if not _is_int(value) or value < low:
+            raise _fail(f"{where}.{key}", f"expected an integer >= {low}, got {value!r:.60}")
+    if cardinality < 2:
+        raise _fail(
+            where,
+            f"column {column} has cardinality {cardinality}: here a categorical column has at least 2 "
+            "categories, and a one-category embedding (a random vector added to every row) has no "
+            "equivalent among numeric columns",
+        )
+    return column, cardinality, dim
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _row_count(where: str, array: Mapping[str, Any]) -> int:
+    """The number of rows of a converted weight matrix, the same for its ``mu``, ``sigma`` and ``nu``."""
+    counts = {len(array[key]) if isinstance(array[key], list) else None for key in ("mu", "sigma", "nu")}
+    if len(counts) != 1 or None in counts:
+        raise _fail(where, "expected 'mu', 'sigma' and 'nu' matrices with the same number of rows")
+    return counts.pop()
+
+
+def _matrix_shape(where: str, array: Mapping[str, Any]) -> tuple[int, ...]:
+    try:
+        return np.shape(np.asarray(array["mu"], dtype=float))
+    except (TypeError, ValueError):
+        raise _fail(where, "expected 'mu' to be a matrix of numbers") from None
 
 
 def _convert_layer(where: str, layer: Any) -> dict[str, Any]:

@@ -175,7 +175,7 @@ def first_action(document):
             edited(CMAB_OLD, lambda d: first_action(d)["model_params"].update(embedding_params={"x": 1})),
             None,
             ValueError,
-            "embeddings cannot be migrated",
+            "expected null or an object with an 'embeddings' list",
         ),
         (
             edited(
@@ -186,7 +186,7 @@ def first_action(document):
             ),
             None,
             ValueError,
-            "categorical features cannot be migrated",
+            "0 embedding table(s) for 1 categorical column(s) in feature_config",
         ),
         (
             edited(CMAB_OLD, lambda d: first_action(d).update(use_residual_connections=True)),

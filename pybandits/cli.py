@@ -18,7 +18,9 @@ other extension is a saved state.
 
 Update data is CSV (Parquet with pyarrow) with the header ``action,reward,`` and then the feature
 columns in order (rewards as the bandit's family takes them: 0/1 or fractions for Bernoulli
-bandits, real numbers for Gaussian ones); prediction data holds only the feature columns, and the
+bandits, real numbers for Gaussian ones); prediction data holds only the feature columns. A bandit
+with ``feature_names`` reads its features by name, in any order, ignoring other columns, and its
+categorical columns hold category values such as ``FR`` or ``ios`` (:mod:`pybandits.tabular`). The
 predictions hold the chosen action and every action's sampled expected reward
 (``probability_<action>`` or ``mean_<action>``). Outputs are written atomically: a failed or
 killed job leaves an existing output file as it was. Exit codes: 0 success, 2 bad arguments or
@@ -35,6 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -94,6 +97,13 @@ def _n_features(mab: BaseMab) -> int:
     return mab.input_dim if isinstance(mab, BaseCmab) else 0
 
 
+def _schema(mab: BaseMab) -> dict[str, Any]:
+    """How the readers find a contextual bandit's features: by name, and which hold categories."""
+    if not isinstance(mab, BaseCmab):
+        return {}
+    return {"feature_names": mab.feature_names, "categorical": set(mab.categorical_features)}
+
+
 def _progress(quiet: bool) -> Callable[[str, int], None] | None:
     """The per-action fit callback: a line on stderr per fitted action (the update draws the bar)."""
     if quiet:
@@ -129,7 +139,7 @@ def _update(args: argparse.Namespace) -> None:
             from pybandits.parallel import process_pool
 
             executor = stack.enter_context(process_pool(args.workers))  # workers start while the data is read
-        rows = read_logged_rows(args.data, _n_features(mab), list(mab.actions), mab.family)
+        rows = read_logged_rows(args.data, _n_features(mab), list(mab.actions), mab.family, **_schema(mab))
         if not args.quiet:
             print(
                 f"read {len(rows.actions)} rows from {args.data} in {time.perf_counter() - start:.1f} s",
@@ -157,7 +167,7 @@ def _predict(args: argparse.Namespace) -> None:
     mab = _load(args.state, "--state")
     if not isinstance(mab, BaseCmab):
         raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
-    context = read_contexts(args.data, mab.input_dim)
+    context = read_contexts(args.data, mab.input_dim, **_schema(mab))
     allowed, chosen, expected = mab.predict_arrays(context)
     name = mab.family.expected_column
     columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
@@ -194,6 +204,12 @@ def _info(args: argparse.Namespace) -> None:
             f"network    {mab.input_dim} features, hidden {first.hidden_dim_list}, {first.activation}, "
             f"residual {first.use_residual_connections}"
         )
+        names = mab.feature_names or [f"column {j}" for j in range(mab.input_dim)]
+        for column, cardinality in mab.categorical_features.items():
+            known = len(mab.vocabularies.get(column, []))
+            print(f"category   {names[column]}: cardinality {cardinality}, {known} values in the vocabulary")
+        if mab.feature_names:
+            print(f"features   {', '.join(mab.feature_names)}")
         print(f"inference  {first.update_method} {first.update_kwargs}")
     families = mab.families if isinstance(mab, BaseCmab) else [mab.family]
     print(f"rewards    {'; '.join(family.describe() for family in families)}")

@@ -1,13 +1,17 @@
 """Reading logged rows (CSV, or Parquet with pyarrow) into the arrays ``update`` and ``predict`` take.
 
 Update data has the header ``action,reward,`` followed by the feature columns in order (none for a
-stochastic bandit); prediction data has only the feature columns. Errors name the file, the row
-(as a line number of the file, the header being line 1) and the column.
+stochastic bandit); prediction data has only the feature columns. A bandit with ``feature_names``
+reads its features by name instead, in any order, and other columns are ignored. Categorical
+columns hold category values (strings, or integers): the context is then a DataFrame whose
+categorical columns the bandit maps through its vocabularies. Errors name the file, the row (as a
+line number of the file, the header being line 1) and the column.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,7 @@ class LoggedRows:
 
     actions: np.ndarray
     rewards: np.ndarray
-    context: np.ndarray
+    context: Any  # a float array, or a DataFrame when there are categorical columns
 
 
 def _read_table(path: str | os.PathLike):
@@ -90,14 +94,64 @@ def _check_header(path, columns: list[str], expected_first: list[str], n_feature
     return features
 
 
-def read_logged_rows(path: str | os.PathLike, n_features: int, action_ids: list[str], family: Any) -> LoggedRows:
+def _features(
+    path,
+    frame,
+    expected_first: list[str],
+    n_features: int,
+    feature_names: list[str] | None,
+    categorical: Collection[int],
+    header_offset: int = 2,
+) -> Any:
+    """The context: a float array, or a DataFrame of the features when some are categorical."""
+    columns = list(map(str, frame.columns))
+    if feature_names is None:
+        features = _check_header(path, columns, expected_first, n_features)
+    else:
+        _check_header(path, columns, expected_first, len(columns) - len(expected_first))
+        missing = [name for name in feature_names if name not in columns]
+        if missing:
+            raise DataError(f"{path}: expected the bandit's feature columns {feature_names}, missing {missing}")
+        features = list(feature_names)
+    if not categorical:
+        context = np.empty((len(frame), n_features))
+        for j, column in enumerate(features):
+            context[:, j] = _numeric(path, frame, column, header_offset)
+        return context
+    import pandas as pd
+
+    data = {}
+    for j, column in enumerate(features):
+        if j not in categorical:
+            data[column] = _numeric(path, frame, column, header_offset)
+            continue
+        values = frame[column]
+        empty = values.isna().to_numpy() | (values.astype(str) == "").to_numpy()
+        if empty.any():
+            index = int(np.flatnonzero(empty)[0])
+            raise DataError(
+                f"{path}: row {index + header_offset}, column {column!r}: expected a category value, got an empty cell"
+            )
+        data[column] = values.to_numpy()
+    return pd.DataFrame(data, columns=features)
+
+
+def read_logged_rows(
+    path: str | os.PathLike,
+    n_features: int,
+    action_ids: list[str],
+    family: Any,
+    feature_names: list[str] | None = None,
+    categorical: Collection[int] = (),
+) -> LoggedRows:
     """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits.
 
     Rewards are checked by the bandit's reward ``family`` (:mod:`pybandits.model.family`); the first
-    one it refuses is reported with its row.
+    one it refuses is reported with its row. With ``feature_names`` the features are read by
+    name; ``categorical`` columns are kept as values (the context is then a DataFrame).
     """
     frame = _read_table(path)
-    features = _check_header(path, list(map(str, frame.columns)), ["action", "reward"], n_features)
+    _check_header(path, list(map(str, frame.columns)), ["action", "reward"], len(frame.columns) - 2)
     actions = frame["action"].astype(str).to_numpy()
     unknown = ~np.isin(actions, np.asarray(action_ids, dtype=str))
     if unknown.any():
@@ -113,22 +167,21 @@ def read_logged_rows(path: str | os.PathLike, n_features: int, action_ids: list[
             f"{path}: row {index + 2}, column 'reward': expected {family.reward_kind}, "
             f"got {_cell(frame, 'reward', index)!r}"
         )
-    context = np.empty((len(frame), n_features))
-    for j, column in enumerate(features):
-        context[:, j] = _numeric(path, frame, column)
+    context = _features(path, frame, ["action", "reward"], n_features, feature_names, categorical)
     return LoggedRows(actions=actions.astype(str), rewards=family.check_rewards(rewards, len(rewards)), context=context)
 
 
-def read_contexts(path: str | os.PathLike, n_features: int) -> np.ndarray:
-    """Read a table of ``n_features`` feature columns."""
+def read_contexts(
+    path: str | os.PathLike,
+    n_features: int,
+    feature_names: list[str] | None = None,
+    categorical: Collection[int] = (),
+) -> Any:
+    """Read a table of ``n_features`` feature columns (by name with ``feature_names``)."""
     frame = _read_table(path)
-    features = _check_header(path, list(map(str, frame.columns)), [], n_features)
     if len(frame) == 0:
         raise DataError(f"{path}: expected at least one row of features, got none")
-    context = np.empty((len(frame), n_features))
-    for j, column in enumerate(features):
-        context[:, j] = _numeric(path, frame, column)
-    return context
+    return _features(path, frame, [], n_features, feature_names, categorical)
 
 
 def write_csv_atomically(frame, path: str | os.PathLike) -> None:

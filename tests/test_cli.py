@@ -354,3 +354,55 @@ def test_a_gaussian_bandit_updates_from_real_valued_rewards_and_predicts_means(t
     predictions = pd.read_csv(out)
     assert list(predictions.columns) == ["action", "mean_a", "mean_b"]
     assert 10 < predictions["mean_a"].mean() < 50  # reward units
+
+
+CATEGORICAL_CONFIG = """
+class = "CmabBernoulli"
+[cold_start]
+action_ids = ["a", "b"]
+n_features = 3
+feature_names = ["age", "country", "platform"]
+categorical_features = { country = 10, platform = ["ios", "android"] }
+update_kwargs = { num_steps = 50 }
+random_seed = 1
+"""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_categorical_columns_by_name_in_csv_and_parquet(tmp_path, capsys, suffix):
+    (tmp_path / "bandit.toml").write_text(CATEGORICAL_CONFIG)
+    rng = np.random.default_rng(0)
+    n = 40
+    logs = pd.DataFrame(
+        {
+            "action": rng.choice(["a", "b"], n),
+            "reward": rng.integers(0, 2, n),
+            "platform": rng.choice(["ios", "android"], n),  # features in another order, by name
+            "country": rng.choice(["FR", "DE", "IT"], n),
+            "age": rng.normal(size=n),
+            "session": np.arange(n),  # not a feature
+        }
+    )
+    write = (lambda f, p: f.to_csv(p, index=False)) if suffix == ".csv" else (lambda f, p: f.to_parquet(p))
+    write(logs, tmp_path / f"logs{suffix}")
+    write(logs.drop(columns=["action", "reward"]).assign(country="JP"), tmp_path / f"new{suffix}")
+    write(logs.assign(country=""), tmp_path / f"empty{suffix}")
+    state, updated = str(tmp_path / "state.json"), str(tmp_path / "updated.json")
+    assert main(["init", "--config", str(tmp_path / "bandit.toml"), "--out", state, "--quiet"]) == 0
+    assert main(["update", "--state", state, "--data", str(tmp_path / f"logs{suffix}"), "--out", updated]) == 0
+    mab = pybandits.load(updated)
+    assert mab.vocabularies == {1: list(pd.unique(logs["country"])), 2: ["ios", "android"]}
+    out = str(tmp_path / "predictions.csv")
+    assert main(["predict", "--state", updated, "--data", str(tmp_path / f"new{suffix}"), "--out", out]) == 0
+    assert len(pd.read_csv(out)) == n  # a country never seen is predicted at the prior
+    assert main(["info", "--state", updated]) == 0
+    assert "category   country: cardinality 10, 3 values in the vocabulary" in capsys.readouterr().out
+    code = main(["update", "--state", updated, "--data", str(tmp_path / f"empty{suffix}"), "--out", updated])
+    assert code == 2
+    assert "row 2, column 'country': expected a category value, got an empty cell" in capsys.readouterr().err
+    missing = tmp_path / f"missing{suffix}"
+    write(logs.drop(columns=["age"]), missing)
+    assert main(["update", "--state", updated, "--data", str(missing), "--out", updated]) == 2
+    assert "expected the bandit's feature columns ['age', 'country', 'platform'], missing ['age']" in (
+        capsys.readouterr().err
+    )

@@ -30,13 +30,18 @@ RewardFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 class LinearReward:
     """Expected rewards that are linear in the context: ``context @ w[a] + b[a]`` (a Gaussian world).
 
+    Categorical columns add an effect per level instead: ``level_effects[a][column][code]``.
+
     Parameters
     ----------
     weights : mapping
         Action id to a weight vector ``(n_features,)`` (``(n_features, n_objectives)`` for several
-        objectives).
+        objectives). The weights of categorical columns are not used.
     biases : mapping, optional
         Action id to a bias (a vector per objective); 0 by default.
+    level_effects : mapping, optional
+        Action id to ``{column: effects}``, ``effects`` of shape ``(cardinality,)`` (``(cardinality,
+        n_objectives)``): the columns that hold category codes, and what each level adds.
 
     Examples
     --------
@@ -44,26 +49,63 @@ class LinearReward:
     >>> world = LinearReward({"a": [2.0, 0.0], "b": [-2.0, 0.0]}, biases={"a": 10.0, "b": 10.0})
     >>> {a: m.tolist() for a, m in world(np.array([[1.0, 5.0]])).items()}
     {'a': [12.0], 'b': [8.0]}
+    >>> levels = LinearReward({"a": [1.0, 0.0], "b": [1.0, 0.0]}, level_effects={"a": {1: [0, 3]}, "b": {1: [1, 0]}})
+    >>> {a: m.tolist() for a, m in levels(np.array([[1.0, 0.0], [1.0, 1.0]])).items()}
+    {'a': [1.0, 4.0], 'b': [2.0, 1.0]}
     """
 
-    def __init__(self, weights: Mapping[str, Sequence[float]], biases: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        weights: Mapping[str, Sequence[float]],
+        biases: Mapping[str, float] | None = None,
+        level_effects: Mapping[str, Mapping[int, Sequence[float]]] | None = None,
+    ) -> None:
         self.weights = {a: np.asarray(w, dtype=float) for a, w in weights.items()}
         self.biases = {a: np.asarray((biases or {}).get(a, 0.0), dtype=float) for a in self.weights}
+        self.level_effects = {
+            a: {int(c): np.asarray(e, dtype=float) for c, e in (level_effects or {}).get(a, {}).items()}
+            for a in self.weights
+        }
+        columns = {frozenset(effects) for effects in self.level_effects.values()}
+        if len(columns) > 1:
+            raise ValueError("level_effects: expected the same categorical columns for every action")
 
     @classmethod
     def random(
-        cls, action_ids: Sequence[str], n_features: int, rng: np.random.Generator, n_objectives: int | None = None
+        cls,
+        action_ids: Sequence[str],
+        n_features: int,
+        rng: np.random.Generator,
+        n_objectives: int | None = None,
+        categorical: Mapping[int, int] | None = None,
     ) -> Self:
-        """Weights drawn from a standard normal, biases from N(0, 0.5^2)."""
+        """Weights drawn from a standard normal, biases from N(0, 0.5^2), level effects from N(0, 1)."""
         shape = (n_features,) if n_objectives is None else (n_features, n_objectives)
         bias_shape = () if n_objectives is None else (n_objectives,)
+        categorical = dict(categorical or {})
+        weights = {}
+        for a in action_ids:
+            weights[a] = rng.normal(size=shape)
+            weights[a][list(categorical)] = 0.0
         return cls(
-            {a: rng.normal(size=shape) for a in action_ids},
+            weights,
             {a: rng.normal(scale=0.5, size=bias_shape) for a in action_ids},
+            {a: {c: rng.normal(size=(k, *bias_shape)) for c, k in categorical.items()} for a in action_ids},
         )
 
     def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
-        return {a: context @ w + self.biases[a] for a, w in self.weights.items()}
+        means = {}
+        for a, w in self.weights.items():
+            effects = self.level_effects[a]
+            numeric = context
+            if effects:
+                numeric = context.copy()
+                numeric[:, list(effects)] = 0.0
+            mean = numeric @ w + self.biases[a]
+            for column, effect in effects.items():
+                mean = mean + effect[context[:, column].astype(int)]
+            means[a] = mean
+        return means
 
 
 class LogisticReward(LinearReward):
@@ -110,7 +152,11 @@ class CmabSimulator:
         Features of the world's context, by default the bandit's ``input_dim``. The bandit sees
         the first ``input_dim`` of them, so a world may hold features the bandit does not see.
     context_generator : callable, optional
-        ``context_generator(rng, n_rows) -> (n_rows, n_features)`` array; standard normal by default.
+        ``context_generator(rng, n_rows) -> (n_rows, n_features)`` array. By default numeric
+        columns are standard normal and a categorical column of the bandit holds codes drawn
+        uniformly from its levels; the default world then gives each level of it an effect per
+        action. The simulator plays codes, so a bandit whose vocabulary is partly learned
+        (values, not codes) is refused.
     random_seed : int, optional
         Seeds the world's draws and reseeds the bandit's generator: one seed fixes the whole run.
     noise_sd : float, optional
@@ -157,8 +203,21 @@ class CmabSimulator:
             if value is not None and not callable(value):
                 raise TypeError(f"{name}: expected a callable or None, got {check.describe(value)}")
         self.reward_fn = reward_fn
-        self.context_generator = context_generator or (lambda rng, n: rng.normal(size=(n, self.n_features)))
+        self.context_generator = context_generator or self._default_context
         self.progressbar = progressbar
+        categorical = mab.categorical_features
+        partial = [c for c, values in mab.vocabularies.items() if 0 < len(values) < categorical[c]]
+        if partial:
+            raise ValueError(
+                f"mab: expected vocabularies that are empty or full (the simulator plays codes), got columns {partial} "
+                "with a partly learned vocabulary"
+            )
+
+    def _default_context(self, rng: np.random.Generator, n_rows: int) -> np.ndarray:
+        context = rng.normal(size=(n_rows, self.n_features))
+        for column, cardinality in self.mab.categorical_features.items():
+            context[:, column] = rng.integers(0, cardinality, n_rows)
+        return context
 
     def _truth(self, reward_fn: RewardFunction, context: np.ndarray) -> np.ndarray:
         probs = reward_fn(context)
@@ -182,7 +241,9 @@ class CmabSimulator:
         ids = list(self.mab.actions)
         reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
         if reward_fn is None:
-            reward_fn = DEFAULT_WORLDS[self.mab.family.name].random(ids, self.n_features, world, self.mab.n_objectives)
+            reward_fn = DEFAULT_WORLDS[self.mab.family.name].random(
+                ids, self.n_features, world, self.mab.n_objectives, categorical=self.mab.categorical_features
+            )
         records = []
         with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
             for round_index in range(self.n_updates):

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pybandits.cmab import CmabBernoulli, CmabBernoulliMO
+from pybandits.cmab import CmabBernoulli, CmabBernoulliMO, CmabGaussian
 from pybandits.simulation import CmabSimulator, LogisticReward, SmabSimulator, pareto_regret
 from pybandits.smab import SmabBernoulli, SmabBernoulliMO
 
@@ -78,6 +78,33 @@ def test_cmab_simulation_with_a_logistic_world():
     assert result.summary.regret_ratio < 0.6  # learns within five rounds
     last = data[data["round"] == 4]
     assert np.mean((last["x0"] > 0) == (last["action"] == "a")) > 0.8
+
+
+@pytest.mark.parametrize("cls", [CmabBernoulli, CmabGaussian])
+def test_cmab_simulation_with_categorical_columns(cls):
+    # the default world gives every level of the categorical column an effect per action
+    mab = cls.cold_start(
+        action_ids={"a", "b", "c"},
+        n_features=2,
+        categorical_features={1: 6},
+        update_kwargs={"num_steps": 150},
+        random_seed=0,
+    )
+    result = CmabSimulator(mab, n_updates=6, batch_size=150, random_seed=3).run()
+    codes = result.data["x1"].to_numpy()
+    assert set(np.unique(codes)) == set(range(6))
+    world = result.truth["reward_fn"]
+    assert set(world.level_effects["a"]) == {1}
+    per_round = result.summary.regret_per_round
+    assert result.summary.regret_ratio < 0.7 and per_round[-2:].mean() < per_round[:2].mean()
+
+
+def test_a_partly_learned_vocabulary_is_refused_by_the_simulator():
+
+    mab = CmabBernoulli.cold_start(action_ids={"a"}, n_features=2, categorical_features={1: 5}, random_seed=0)
+    mab.update(["a"], [1], pd.DataFrame({"x": [0.0], "segment": ["gold"]}))
+    with pytest.raises(ValueError, match=r"vocabularies that are empty or full .* columns \[1\]"):
+        CmabSimulator(mab)
 
 
 def test_cmab_world_may_hold_features_the_bandit_does_not_see():

@@ -251,7 +251,8 @@ def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
             before = current_mab.vocabularies.get(column, [])
             if values != before:
                 added = values[len(before) :]
-                changed[f"vocabulary of column {column}"] = (
+                name = new_mab.feature_names[column] if new_mab.feature_names else f"column {column}"
+                changed[f"vocabulary of {name}"] = (
                     f"{len(before)} values",
                     f"{len(values)} values (new: {', '.join(map(str, added[:5]))}{', ...' * (len(added) > 5)})",
                 )

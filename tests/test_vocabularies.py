@@ -213,7 +213,7 @@ def test_transfer_grows_a_vocabulary_and_keeps_learned_codes():
         update_kwargs=FAST,
     )
     summary = describe_edit(mab, template)
-    assert summary.changed["vocabulary of column 1"] == ("3 values", "4 values (new: es)")
+    assert summary.changed["vocabulary of country"] == ("3 values", "4 values (new: es)")
     grown = edit_model_on_the_fly(mab, template)
     assert grown.vocabularies == {1: [*learned, "es"], 2: ["ios", "android"]}
     old_rows = _frame(30, seed=11)

@@ -55,3 +55,17 @@ def test_the_readme_code_blocks_run_in_order(tmp_path, monkeypatch):
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "README.md", "exec"), namespace)  # as a newcomer copies them, in order
+
+
+def test_the_categorical_page_code_runs():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "categorical.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "categorical.md", "exec"), namespace)
+    mab = namespace["mab"]
+    assert mab.categorical_features == {0: 50, 1: 3} and mab.vocabularies == {1: ["ios", "android", "web"]}
+    assert [e.dim for e in mab.actions["coins"].network.embeddings] == [8, 2]

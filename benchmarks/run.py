@@ -188,6 +188,12 @@ def bench_scale() -> None:
     bench_scale.run()
 
 
+def bench_categorical_growth() -> None:
+    import bench_categorical_growth
+
+    bench_categorical_growth.run()
+
+
 def bench_categorical() -> None:
     import bench_categorical
 
@@ -210,6 +216,7 @@ SECTIONS = {
     "scale": bench_scale,
     "predict": bench_predict,
     "categorical": bench_categorical,
+    "categorical_growth": bench_categorical_growth,
     "reliability": bench_reliability,
 }
 

@@ -581,25 +581,42 @@ def _sampled_layer(
     return _numpy_matmul(hidden, weight.sample(n_rows, rng)) + bias.sample(n_rows, rng)
 
 
-def _sampled_lookup(rng: np.random.Generator, table: LocationScale, codes: np.ndarray) -> np.ndarray:
+def _student_factors(rng: np.random.Generator, nu: np.ndarray) -> np.ndarray:
+    """Per element of ``nu``, a Student-t's random variance factor: ``nu / chi2(nu)``, 1 where ``nu`` is infinite.
+
+    A Student-t is a Normal whose variance is scaled by this factor (a Gaussian scale mixture):
+    ``mu + sigma * sqrt(factor) * N(0, 1)`` is ``mu + sigma * t(nu)``, as numpy's ``standard_t``
+    draws it. One gamma draw per Student-t element, one call when they share their ``nu``.
+    """
+    factors = np.ones(nu.shape)
+    heavy = np.isfinite(nu)
+    nu_heavy = nu[heavy]
+    if nu_heavy.size:
+        first = nu_heavy[0]
+        shape = first / 2 if (nu_heavy == first).all() else nu_heavy / 2
+        factors[heavy] = nu_heavy / (2.0 * rng.standard_gamma(shape, size=nu_heavy.size))
+    return factors
+
+
+def _sampled_lookup(rng: np.random.Generator, tables: Sequence[LocationScale], codes: np.ndarray) -> np.ndarray:
     """The ``lookup`` hook of :func:`forward` for a stack: every row's vectors drawn from its networks' tables.
 
-    ``table`` is ``(n_networks, cardinality, dim)``, ``codes`` ``(n_rows, 1)``; the result
-    ``(n_rows, n_networks, dim)``. Each row has its own networks, and a row's output depends on a
-    table only through the looked-up row, whose entries are independent of every other entry, so
-    drawing just that row is exactly drawing the whole table per row.
+    ``tables`` holds the table of every network of the stack, ``codes`` is ``(n_rows, 1)``; the
+    result ``(n_rows, n_networks, dim)``. Each row has its own networks, and a row's output depends
+    on a table only through the looked-up row, whose entries are independent of every other entry,
+    so drawing just that row is exactly drawing the whole table per row. Only those rows are read
+    (a table is never copied whole), and a Student-t entry is its Normal noise times the square
+    root of :func:`_student_factors`.
     """
     picked = codes[:, 0]
-    mu = table.mu[:, picked].transpose(1, 0, 2)
-    sigma = table.sigma[:, picked].transpose(1, 0, 2)
-    if table.nu is None:
-        noise = rng.standard_normal(mu.shape)
-    else:
-        nu = table.nu[:, picked].transpose(1, 0, 2)
-        noise = rng.standard_normal(mu.shape)
-        heavy = np.isfinite(nu)
-        noise[heavy] = rng.standard_t(nu[heavy])
-    return mu + sigma * noise
+    vectors = np.empty((len(picked), len(tables), tables[0].shape[1]))
+    for index, table in enumerate(tables):
+        scale = np.take(table.sigma, picked, axis=0)
+        if table.nu is not None:
+            scale *= np.sqrt(_student_factors(rng, np.take(table.nu, picked, axis=0)))
+        scale *= rng.standard_normal(scale.shape)
+        np.add(np.take(table.mu, picked, axis=0), scale, out=vectors[:, index])
+    return vectors
 
 
 def _stack_key(network: Network, per_weight: bool) -> tuple:
@@ -626,9 +643,10 @@ def sample_networks(
     The sampler of :meth:`Network.sample_outputs` (see there why it is exact), vectorised across
     networks: networks with the same layer shapes, activation, residual rule and per-layer
     sampler (Normal or per-weight) are stacked, and each stack runs :func:`forward` once per chunk
-    of rows, its distributions stacked along a network axis. Stacks are drawn in the order of
-    their first network, chunks in row order, so a generator in a given state always gives the
-    same outputs for the same networks and context. ``per_weight=True`` draws every weight of
+    of rows, its layers' distributions stacked along a network axis (embedding tables are only
+    read, a row per context row). Stacks are drawn in the order of their first network, chunks in
+    row order, so a generator in a given state always gives the same outputs for the same networks
+    and context. ``per_weight=True`` draws every weight of
     every layer (the reference sampler).
 
     Examples
@@ -651,7 +669,7 @@ def sample_networks(
             weights.append(stack([layer.weight for layer in layers]))
             biases.append(stack([layer.bias for layer in layers]))
         embeddings = [
-            (column, _stack_per_weight([networks[member].embeddings[index].table for member in members]))
+            (column, [networks[member].embeddings[index].table for member in members])
             for index, (column, _) in enumerate(tables)
         ]
         chunk = _rows_per_chunk(shapes, normal, len(members))

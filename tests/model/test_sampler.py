@@ -188,10 +188,10 @@ def test_stacked_networks_keep_their_own_parameters_and_rows(monkeypatch):
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
 
 
-def test_student_t_layers_are_drawn_per_weight_with_heavy_tails():
+def test_student_t_layers_are_drawn_with_heavy_tails():
     # one feature at x = 1: output = w + b, a sum of two Student-t(5): excess kurtosis 3 (a Normal's is 0)
     net = Network.cold_start(1, [], "tanh", False, mu=0.0, sigma=1.0, nu=5.0)
-    assert network_module._stack_key(net, per_weight=False)[-1] == (False,)
+    assert network_module._stack_key(net, per_weight=False)[-1] == ("student",)
     draws = net.sample_outputs(np.ones((400_000, 1)), np.random.default_rng(0))
     assert stats.kurtosis(draws) > 1.5
     assert np.mean(np.abs(draws) > 8.0) > 2e-4  # a Normal of the same spread (sd sqrt(10/3)): 1.2e-5
@@ -205,7 +205,7 @@ def test_a_hidden_student_t_layer_beside_a_normal_one_matches_the_reference():
     learned = posterior(Network.cold_start(3, [4], "relu", False, mu=0.0, sigma=1.0, nu=None), seed=6)
     prior = Network.cold_start(3, [4], "relu", False, mu=0.0, sigma=1.0, nu=3.0)
     mixed = learned.with_parameters({**learned.parameters, "w1": prior.parameters["w1"]})
-    assert network_module._stack_key(mixed, per_weight=False)[-1] == (True, False)
+    assert network_module._stack_key(mixed, per_weight=False)[-1] == ("normal", "student")
     rows = fixed_rows(3, seed=6)
     got = repeated_draws(lambda x: mixed.sample_outputs(x, np.random.default_rng(1)), rows)
     reference = repeated_draws(lambda x: mixed.sample_outputs(x, np.random.default_rng(2), per_weight=True), rows)
@@ -213,13 +213,13 @@ def test_a_hidden_student_t_layer_beside_a_normal_one_matches_the_reference():
         assert_same_distribution(got[row], reference[row])
 
 
-def test_grown_tensors_with_mixed_nu_take_the_per_weight_path():
+def test_grown_tensors_with_mixed_nu_take_the_student_t_path():
     learned = posterior(Network.cold_start(2, [3], "tanh", False, mu=0.0, sigma=1.0, nu=None), seed=2)
     template = Network.cold_start(4, [5], "tanh", False, mu=0.0, sigma=1.0, nu=5.0)
     grown = grow_network(learned, template)
     nu = grown.layers[0].weight.nu
     assert np.isinf(nu).any() and np.isfinite(nu).any()  # learned Normal entries beside Student-t ones
-    assert network_module._stack_key(grown, per_weight=False)[-1] == (False, False)
+    assert network_module._stack_key(grown, per_weight=False)[-1] == ("student", "student")
     context = np.random.default_rng(0).normal(size=(300, 4))
     draws = grown.sample_outputs(context, np.random.default_rng(1))
     assert draws.shape == (300,) and np.isfinite(draws).all()
@@ -231,6 +231,60 @@ def test_grown_tensors_with_mixed_nu_take_the_per_weight_path():
         assert stats.ks_2samp(got[row], reference[row]).pvalue > ALPHA
 
 
+def _categorical_network() -> Network:
+    """A learned network with a 5-level category beside two numeric columns, some of it still the Student-t prior.
+
+    Table rows 0 and 1 are learned (Normal), row 2 learned but for one Student-t entry, rows 3 and
+    4 the prior; the output layer is the prior too.
+    """
+    shape = {1: (5, 3)}
+    learned = posterior(Network.cold_start(3, [4], "tanh", False, mu=0.0, sigma=1.0, nu=None, categorical=shape), 9)
+    prior = Network.cold_start(3, [4], "tanh", False, mu=0.0, sigma=1.0, nu=4.0, categorical=shape)
+    nu = np.full((5, 3), np.inf)
+    nu[3:], nu[2, 0] = 4.0, 4.0
+    heavy = np.isfinite(nu)
+    table = LocationScale(
+        mu=np.where(heavy, 0.0, learned.parameters["e1"].mu),
+        sigma=np.where(heavy, 1.0, learned.parameters["e1"].sigma),
+        nu=nu,
+    )
+    return learned.with_parameters({**learned.parameters, "e1": table, "w1": prior.parameters["w1"]})
+
+
+def _whole_networks_per_row(net: Network, context: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The definition: every tensor, whole embedding tables included, drawn per row, then the dense pass."""
+    n = len(context)
+    drawn = {name: dist.sample(n, rng) for name, dist in net.parameters.items()}
+    n_layers = len(net.layers)
+    return forward(
+        NUMPY_OPS,
+        context,
+        [drawn[f"w{index}"] for index in range(n_layers)],
+        [drawn[f"b{index}"] for index in range(n_layers)],
+        net.activation,
+        net.residual,
+        numeric_columns=net.numeric_columns,
+        embeddings=[(column, drawn[f"e{column}"]) for column, _ in net.lookups],
+        lookup=lambda tables, codes: tables[np.arange(n), codes],
+    )
+
+
+@pytest.mark.parametrize("student_as_normal", [False, True], ids=["sampler", "wrong sampler"])
+def test_categorical_networks_match_whole_networks_drawn_per_row(student_as_normal, monkeypatch):
+    net = _categorical_network()
+    assert network_module._stack_key(net, per_weight=False)[-1] == ("normal", "student")
+    rows = np.array([[0.5, 0.0, -1.0], [1.0, 2.0, 0.3], [-0.7, 3.0, 1.2], [0.0, 4.0, 0.0]])
+    reference = repeated_draws(lambda x: _whole_networks_per_row(net, x, np.random.default_rng(2)), rows)
+    if student_as_normal:  # the power of the test: Student-t entries and weights drawn as Normals
+        monkeypatch.setattr(network_module, "_student_factors", lambda rng, nu: np.ones(nu.shape))
+    got = repeated_draws(lambda x: net.sample_outputs(x, np.random.default_rng(1)), rows)
+    pvalues = [stats.ks_2samp(got[row], reference[row]).pvalue for row in range(len(rows))]
+    if student_as_normal:
+        assert min(pvalues) < ALPHA, pvalues
+    else:
+        assert min(pvalues) > ALPHA, pvalues
+
+
 def test_infinite_nu_everywhere_is_a_normal_layer():
     net = posterior(Network.cold_start(3, [4], "tanh", False, mu=0.0, sigma=1.0, nu=None), seed=8)
     as_t = net.with_parameters(
@@ -239,7 +293,7 @@ def test_infinite_nu_everywhere_is_a_normal_layer():
             for name, dist in net.parameters.items()
         }
     )
-    assert network_module._stack_key(as_t, per_weight=False)[-1] == (True, True)
+    assert network_module._stack_key(as_t, per_weight=False)[-1] == ("normal", "normal")
     context = np.random.default_rng(0).normal(size=(20, 3))
     np.testing.assert_array_equal(
         as_t.sample_outputs(context, np.random.default_rng(1)), net.sample_outputs(context, np.random.default_rng(1))

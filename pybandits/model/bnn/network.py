@@ -17,7 +17,7 @@ of the fitting layer is keyed by :attr:`Network.architecture`, derived from the 
 Thompson sampling (:func:`sample_networks`) runs that same forward pass with a ``layer`` hook that
 draws each layer's pre-activations from the layer's distributions instead of multiplying by fixed
 weights: exactly, with one Normal draw per unit for mean-field Normal layers (the local
-reparameterisation), with one draw per weight for layers with Student-t elements.
+reparameterisation), and one more gamma draw per Student-t weight for layers with Student-t elements.
 """
 
 from __future__ import annotations
@@ -383,10 +383,14 @@ class Network(PyBanditsBaseModel):
         no approximation, with one Normal draw per unit instead of one per weight. (It would not
         be exact for one network shared by several rows; Thompson sampling draws one per row.)
 
-        **Student-t layers: one draw per weight.** A Student-t sum has no closed form, so a layer
-        whose weight or bias has any Student-t element (the cold-start prior, or a tensor grown by
-        transfer that mixes learned Normal entries with Student-t prior ones) draws every weight
-        per row, as ``per_weight=True`` does for every layer: the reference sampler, kept for tests.
+        **Student-t layers: a variance factor per weight.** A Student-t sum has no closed form, but
+        a Student-t element ``mu + sigma * t(nu)`` is a Normal ``N(mu, sigma**2 * f)`` whose variance
+        factor ``f = nu / chi2(nu)`` is drawn independently of everything else. A layer whose weight or
+        bias has Student-t elements (the cold-start prior, or a tensor grown by transfer that mixes
+        learned Normal entries with Student-t prior ones) therefore draws, per row, a factor for
+        each such element (one gamma draw); given the factors the layer is mean-field Normal, and its
+        units are drawn as above with the variances ``sigma**2 * f``. ``per_weight=True`` instead
+        draws every weight of every layer per row: the reference sampler, kept for tests.
 
         Examples
         --------
@@ -512,30 +516,36 @@ def _is_normal(dist: LocationScale) -> bool:
 
 @dataclass(frozen=True)
 class _NormalStack:
-    """Normal weights (or biases) of a stack of networks' layer, ready for local reparameterisation.
+    """Weights (or biases) of a stack of networks' layer, ready for local reparameterisation.
 
-    ``mean`` and ``variance`` have shape ``(n_networks, n_in, n_out)`` (weights) or
+    ``mean`` and ``variance`` (``sigma**2``) have shape ``(n_networks, n_in, n_out)`` (weights) or
     ``(n_networks, n_out)`` (biases); ``shared_mean`` and ``shared_variance``, for weights only,
     are the same as ``(n_in, n_networks * n_out)`` matrices, for an input shared by every network.
+    ``nu`` (same shape, infinite for Normal elements) is None when every element is Normal.
     """
 
     mean: np.ndarray
     variance: np.ndarray
     shared_mean: np.ndarray | None = None
     shared_variance: np.ndarray | None = None
+    nu: np.ndarray | None = None
 
     @classmethod
     def of(cls, dists: Sequence[LocationScale]) -> _NormalStack:
         mean = np.stack([dist.mu for dist in dists])
         variance = np.stack([dist.sigma for dist in dists]) ** 2
+        nu = None
+        if not all(_is_normal(dist) for dist in dists):
+            nu = np.stack([np.full(dist.shape, np.inf) if dist.nu is None else dist.nu for dist in dists])
         if mean.ndim == 2:
-            return cls(mean, variance)
+            return cls(mean, variance, nu=nu)
         n_in = mean.shape[1]
         return cls(
             mean,
             variance,
             mean.transpose(1, 0, 2).reshape(n_in, -1),
             variance.transpose(1, 0, 2).reshape(n_in, -1),
+            nu,
         )
 
 
@@ -565,14 +575,23 @@ def _sampled_layer(
     """The ``layer`` hook of :func:`forward` that draws a stack's pre-activations, one network per row.
 
     ``hidden`` is ``(n_rows, 1 or n_networks, n_in)``; the result ``(n_rows, n_networks, n_out)``.
-    Normal layers (:class:`_NormalStack`) draw every unit from its exact Normal distribution given
-    the input (local reparameterisation); others draw every weight, then multiply.
+    A :class:`_NormalStack` draws every unit from its exact Normal distribution given the input
+    (local reparameterisation), given every Student-t element's variance factor drawn per row
+    first; the reference (``LocationScale`` stacks) draws every weight, then multiplies.
     """
     if isinstance(weight, _NormalStack):  # z ~ Normal(h @ mu_W + mu_b, h**2 @ sigma_W**2 + sigma_b**2)
+        n_rows = hidden.shape[0]
         mean = _stacked_matmul(hidden, weight.mean, weight.shared_mean)
         mean += bias.mean
-        z = _stacked_matmul(hidden * hidden, weight.variance, weight.shared_variance)
-        z += bias.variance
+        if weight.nu is None:
+            z = _stacked_matmul(hidden * hidden, weight.variance, weight.shared_variance)
+        else:  # one variance per row and weight: sigma_W**2 times the Student-t factors
+            variance = weight.variance * _student_factors(rng, np.broadcast_to(weight.nu, (n_rows, *weight.nu.shape)))
+            z = _numpy_matmul(hidden * hidden, variance)
+        if bias.nu is None:
+            z += bias.variance
+        else:
+            z += bias.variance * _student_factors(rng, np.broadcast_to(bias.nu, (n_rows, *bias.nu.shape)))
         np.sqrt(z, out=z)  # in place (the arrays are large): the standard deviation,
         z *= rng.standard_normal(z.shape)  # times one standard Normal per row, network and unit,
         z += mean  # plus the mean
@@ -581,39 +600,63 @@ def _sampled_layer(
     return _numpy_matmul(hidden, weight.sample(n_rows, rng)) + bias.sample(n_rows, rng)
 
 
-def _sampled_lookup(rng: np.random.Generator, table: LocationScale, codes: np.ndarray) -> np.ndarray:
+def _student_factors(rng: np.random.Generator, nu: np.ndarray) -> np.ndarray:
+    """Per element of ``nu``, a Student-t's random variance factor: ``nu / chi2(nu)``, 1 where ``nu`` is infinite.
+
+    A Student-t is a Normal whose variance is scaled by this factor (a Gaussian scale mixture):
+    ``mu + sigma * sqrt(factor) * N(0, 1)`` is ``mu + sigma * t(nu)``, as numpy's ``standard_t``
+    draws it. One gamma draw per Student-t element, one call when they share their ``nu``.
+    """
+    factors = np.ones(nu.shape)
+    heavy = np.isfinite(nu)
+    nu_heavy = nu[heavy]
+    if nu_heavy.size:
+        first = nu_heavy[0]
+        shape = first / 2 if (nu_heavy == first).all() else nu_heavy / 2
+        factors[heavy] = nu_heavy / (2.0 * rng.standard_gamma(shape, size=nu_heavy.size))
+    return factors
+
+
+def _sampled_lookup(rng: np.random.Generator, tables: Sequence[LocationScale], codes: np.ndarray) -> np.ndarray:
     """The ``lookup`` hook of :func:`forward` for a stack: every row's vectors drawn from its networks' tables.
 
-    ``table`` is ``(n_networks, cardinality, dim)``, ``codes`` ``(n_rows, 1)``; the result
-    ``(n_rows, n_networks, dim)``. Each row has its own networks, and a row's output depends on a
-    table only through the looked-up row, whose entries are independent of every other entry, so
-    drawing just that row is exactly drawing the whole table per row.
+    ``tables`` holds the table of every network of the stack, ``codes`` is ``(n_rows, 1)``; the
+    result ``(n_rows, n_networks, dim)``. Each row has its own networks, and a row's output depends
+    on a table only through the looked-up row, whose entries are independent of every other entry,
+    so drawing just that row is exactly drawing the whole table per row. Only those rows are read
+    (a table is never copied whole), and a Student-t entry is its Normal noise times the square
+    root of :func:`_student_factors`.
     """
     picked = codes[:, 0]
-    mu = table.mu[:, picked].transpose(1, 0, 2)
-    sigma = table.sigma[:, picked].transpose(1, 0, 2)
-    if table.nu is None:
-        noise = rng.standard_normal(mu.shape)
-    else:
-        nu = table.nu[:, picked].transpose(1, 0, 2)
-        noise = rng.standard_normal(mu.shape)
-        heavy = np.isfinite(nu)
-        noise[heavy] = rng.standard_t(nu[heavy])
-    return mu + sigma * noise
+    vectors = np.empty((len(picked), len(tables), tables[0].shape[1]))
+    for index, table in enumerate(tables):
+        scale = np.take(table.sigma, picked, axis=0)
+        if table.nu is not None:
+            scale *= np.sqrt(_student_factors(rng, np.take(table.nu, picked, axis=0)))
+        scale *= rng.standard_normal(scale.shape)
+        np.add(np.take(table.mu, picked, axis=0), scale, out=vectors[:, index])
+    return vectors
 
 
 def _stack_key(network: Network, per_weight: bool) -> tuple:
-    """What networks must share to be drawn as one stack: shapes, activation, residual rule, samplers, embeddings."""
-    normal = tuple(not per_weight and _is_normal(layer.weight) and _is_normal(layer.bias) for layer in network.layers)
+    """What networks must share to be drawn as one stack: shapes, activation, residual rule, samplers, embeddings.
+
+    A layer's sampler is ``"normal"`` (local reparameterisation), ``"student"`` (the same, given a
+    variance factor per Student-t element and row) or ``"weights"`` (every weight, the reference).
+    """
+    normal = tuple(
+        "weights" if per_weight else "normal" if _is_normal(layer.weight) and _is_normal(layer.bias) else "student"
+        for layer in network.layers
+    )
     inputs = (tuple(network.numeric_columns), tuple((e.column, e.table.shape) for e in network.embeddings))
     return (tuple(layer.shape for layer in network.layers), network.activation, network.residual, inputs, normal)
 
 
-def _rows_per_chunk(shapes: Sequence[tuple[int, int]], normal: Sequence[bool], n_networks: int) -> int:
+def _rows_per_chunk(shapes: Sequence[tuple[int, int]], samplers: Sequence[str], n_networks: int) -> int:
     """Rows drawn at once for a stack: its largest array stays within :data:`_CHUNK_UNITS` or :data:`_CHUNK_WEIGHTS`."""
     per_layer = [
-        _CHUNK_UNITS // max(shape) if is_normal else _CHUNK_WEIGHTS // (shape[0] * shape[1])
-        for shape, is_normal in zip(shapes, normal, strict=True)
+        _CHUNK_UNITS // max(shape) if sampler == "normal" else _CHUNK_WEIGHTS // (shape[0] * shape[1])
+        for shape, sampler in zip(shapes, samplers, strict=True)
     ]
     return max(1, min(per_layer) // n_networks)
 
@@ -625,10 +668,11 @@ def sample_networks(
 
     The sampler of :meth:`Network.sample_outputs` (see there why it is exact), vectorised across
     networks: networks with the same layer shapes, activation, residual rule and per-layer
-    sampler (Normal or per-weight) are stacked, and each stack runs :func:`forward` once per chunk
-    of rows, its distributions stacked along a network axis. Stacks are drawn in the order of
-    their first network, chunks in row order, so a generator in a given state always gives the
-    same outputs for the same networks and context. ``per_weight=True`` draws every weight of
+    sampler (Normal, Student-t or per-weight) are stacked, and each stack runs :func:`forward` once per chunk
+    of rows, its layers' distributions stacked along a network axis (embedding tables are only
+    read, a row per context row). Stacks are drawn in the order of their first network, chunks in
+    row order, so a generator in a given state always gives the same outputs for the same networks
+    and context. ``per_weight=True`` draws every weight of
     every layer (the reference sampler).
 
     Examples
@@ -643,18 +687,18 @@ def sample_networks(
     for index, network in enumerate(networks):
         stacks.setdefault(_stack_key(network, per_weight), []).append(index)
     hook, lookup = partial(_sampled_layer, rng), partial(_sampled_lookup, rng)
-    for (shapes, activation, residual, (numeric_columns, tables), normal), members in stacks.items():
+    for (shapes, activation, residual, (numeric_columns, tables), samplers), members in stacks.items():
         weights, biases = [], []
-        for index, is_normal in enumerate(normal):
+        for index, sampler in enumerate(samplers):
             layers = [networks[member].layers[index] for member in members]
-            stack = _NormalStack.of if is_normal else _stack_per_weight
+            stack = _stack_per_weight if sampler == "weights" else _NormalStack.of
             weights.append(stack([layer.weight for layer in layers]))
             biases.append(stack([layer.bias for layer in layers]))
         embeddings = [
-            (column, _stack_per_weight([networks[member].embeddings[index].table for member in members]))
+            (column, [networks[member].embeddings[index].table for member in members])
             for index, (column, _) in enumerate(tables)
         ]
-        chunk = _rows_per_chunk(shapes, normal, len(members))
+        chunk = _rows_per_chunk(shapes, samplers, len(members))
         columns = members if len(members) < len(networks) else slice(None)
         for start in range(0, n_rows, chunk):
             rows = slice(start, start + chunk)

@@ -59,7 +59,7 @@ def growth(seed: int) -> dict[str, object]:
     new_ratio = []
     for _ in range(GROWTH_BATCHES):
         old_context, old_p = batch(0, OLD, BATCH)
-        new_context, new_p = batch(OLD, OLD + NEW, BATCH // 4)
+        new_context, new_p = batch(OLD, OLD + NEW, BATCH // 2)
         for name, mab in (("untransferred", base), ("grown", grown)):
             regret, random_regret = _play(mab, old_context, old_p, np.random.default_rng(world.integers(2**32)))
             old_regret[name][0] += regret
@@ -75,7 +75,7 @@ def growth(seed: int) -> dict[str, object]:
 
 def run() -> None:
     print(f"\n## Categorical growth: {OLD} levels learned, transfer adds {NEW}")
-    results = [growth(seed) for seed in range(3)]
+    results = [growth(seed) for seed in range(5)]
     for seed, result in enumerate(results):
         print(
             f"seed {seed}: old levels, regret {result['old_grown']:.3f}x random grown vs "

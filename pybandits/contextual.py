@@ -187,8 +187,9 @@ class BaseCmab(BaseMab):
             network sees in place of the code.
         embedding_dims : mapping, optional
             ``{column: dim}`` for some categorical columns; the others get
-            :func:`~pybandits.model.bnn.network.default_embedding_dim` (``min(16, round(1.6 *
-            cardinality ** 0.56))``).
+            :func:`~pybandits.model.bnn.network.default_embedding_dim`: 1 without hidden layers
+            (the level's effect on the output is then one number, whatever the dimension),
+            ``min(16, round(1.6 * cardinality ** 0.56))`` with them.
 
         Raises
         ------
@@ -211,7 +212,7 @@ class BaseCmab(BaseMab):
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
-        categorical = _check_categorical(categorical_features, embedding_dims, n_features)
+        categorical = _check_categorical(categorical_features, embedding_dims, n_features, linear=not hidden)
         check.check_choice(activation, "activation", ACTIVATIONS)
         if not isinstance(use_residual_connections, bool):
             raise TypeError(
@@ -433,7 +434,7 @@ class BaseCmab(BaseMab):
 
 
 def _check_categorical(
-    categorical_features: object, embedding_dims: object, n_features: int
+    categorical_features: object, embedding_dims: object, n_features: int, linear: bool
 ) -> dict[int, tuple[int, int]]:
     """``{column: (cardinality, dim)}`` from the cold-start arguments, or a clear error naming the argument."""
     specs: dict[int, tuple[int, int]] = {}
@@ -452,7 +453,7 @@ def _check_categorical(
                 f"categorical_features: expected a cardinality that is an integer >= 2 for column {column}, "
                 f"got {cardinality!r}"
             )
-        specs[int(column)] = (int(cardinality), default_embedding_dim(int(cardinality)))
+        specs[int(column)] = (int(cardinality), default_embedding_dim(int(cardinality), linear))
     for column, dim in dict(embedding_dims or {}).items():
         column = int(column) if isinstance(column, str) and column.isdigit() else column
         if column not in specs:

@@ -112,19 +112,25 @@ _OPTIMIZERS = {"adam": pm.adam, "adamax": pm.adamax}
 _NORMAL_NU = 1e12
 
 
-def _compile_mode():
+def _compile_mode(n_parameters: int = 0):
     """PyTensor's C virtual machine where a C compiler exists, its Python one otherwise.
 
     For these small graphs the C linker steps two to three times faster than the Numba linker
     that PyTensor 3 (PyMC 6) uses by default, and needs no just-in-time compilation on first call;
-    both PyMC versions are run the same way. Two rewrites speed up the work done once per parameter
-    and step: :func:`_standard_normal` and :func:`_numpy_unary`.
+    both PyMC versions are run the same way. Two rewrites speed up the work an ADVI step does once
+    per parameter: :func:`_standard_normal`, and for ``n_parameters`` of at least
+    :data:`_NUMPY_FROM` (below, numpy's call overhead outweighs its speed) :func:`_numpy_unary`.
     """
     from pytensor.compile.mode import Mode
 
     mode = Mode(linker="cvm" if pytensor.config.cxx else "vm", optimizer="fast_run")
+    rewrites = (_standard_normal, _numpy_unary) if n_parameters >= _NUMPY_FROM else (_standard_normal,)
     # after the fusion of elementwise operations (49), before the in-place rewrites (50.9)
-    return mode.register((in2out(_standard_normal, _numpy_unary), 49.5))
+    return mode.register((in2out(*rewrites), 49.5))
+
+
+#: Parameters of an ADVI graph from which its softplus and log run in numpy (see :func:`_numpy_unary`).
+_NUMPY_FROM = 1000
 
 
 def _is_constant(variable: Any, value: float) -> bool:
@@ -385,13 +391,14 @@ class _VIEngine:
         empty_rows = np.zeros((n_slots, 1))
         self._empty = (np.zeros((n_slots, 1, action.network.n_features)), empty_rows, empty_rows)
         advi = pm.ADVI(model=self.model)
+        n_parameters = advi.approx.groups[0].ddim
         self.learning_rate = pytensor.shared(np.asarray(settings.learning_rate, dtype=np.float64))
         optimizer = _OPTIMIZERS[settings.optimizer](learning_rate=self.learning_rate)
         self.step = advi.objective.step_function(
             obj_n_mc=settings.n_mc_samples,
             obj_optimizer=optimizer,
             score=True,
-            compile_kwargs={"mode": _compile_mode()},
+            compile_kwargs={"mode": _compile_mode(n_parameters)},
         )
         self.mu, self.rho = advi.approx.params
         self.ordering = {name: (entry[1], entry[2]) for name, entry in advi.approx.groups[0].ordering.items()}

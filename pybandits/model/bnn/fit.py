@@ -142,7 +142,7 @@ class _StandardNormalRV(NormalRV):
     """A Normal draw whose location is 0 and scale 1: numpy's ``standard_normal``."""
 
     def rng_fn(self, rng, loc, scale, size):
-        return rng.standard_normal(size)
+        return rng.standard_normal(np.broadcast_shapes(np.shape(loc), np.shape(scale)) if size is None else size)
 
 
 @node_rewriter([NormalRV])
@@ -174,7 +174,7 @@ class _NumpyUnary(pytensor.graph.Op):
         return pytensor.graph.Apply(self, [x], [x.type()])
 
     def perform(self, node, inputs, outputs):
-        outputs[0][0] = _NUMPY_UNARY[self.name](inputs[0])
+        outputs[0][0] = np.asarray(_NUMPY_UNARY[self.name](inputs[0]))  # an array even for a 0-d input
 
 
 _NUMPY_UNARY = {"softplus": lambda x: _softplus(x), "log": np.log}

@@ -80,6 +80,7 @@ def run() -> None:
         action_ids={"a", "b"},
         n_features=7,
         categorical_features={5: 100, 6: 10_000},
+        embedding_dims={5: 16, 6: 16},  # the default of a network with hidden layers; linear ones get 1
         update_kwargs=settings,
         random_seed=0,
     )

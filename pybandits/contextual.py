@@ -221,8 +221,9 @@ class BaseCmab(BaseMab):
             vocabulary with the values they bring, in order of first appearance, up to that many.
         embedding_dims : mapping, optional
             ``{column: dim}`` for some categorical columns; the others get
-            :func:`~pybandits.model.bnn.network.default_embedding_dim` (``min(16, round(1.6 *
-            cardinality ** 0.56))``).
+            :func:`~pybandits.model.bnn.network.default_embedding_dim`: 1 without hidden layers
+            (the level's effect on the output is then one number, whatever the dimension),
+            ``min(16, round(1.6 * cardinality ** 0.56))`` with them.
         feature_names : list of str, optional
             A name per context column: a DataFrame context is then read by column name (other
             columns are ignored), and messages name columns. Without it a DataFrame's columns are
@@ -250,7 +251,9 @@ class BaseCmab(BaseMab):
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
         names = _check_feature_names(feature_names, n_features)
-        categorical, vocabularies = _check_categorical(categorical_features, embedding_dims, n_features, names)
+        categorical, vocabularies = _check_categorical(
+            categorical_features, embedding_dims, n_features, names, linear=not hidden
+        )
         check.check_choice(activation, "activation", ACTIVATIONS)
         if not isinstance(use_residual_connections, bool):
             raise TypeError(
@@ -533,7 +536,11 @@ def _check_feature_names(feature_names: object, n_features: int) -> list[str] | 
 
 
 def _check_categorical(
-    categorical_features: object, embedding_dims: object, n_features: int, feature_names: list[str] | None
+    categorical_features: object,
+    embedding_dims: object,
+    n_features: int,
+    feature_names: list[str] | None,
+    linear: bool,
 ) -> tuple[dict[int, tuple[int, int]], dict[int, list[Category]]]:
     """``{column: (cardinality, dim)}`` and the declared vocabularies, or a clear error naming the argument."""
     specs: dict[int, tuple[int, int]] = {}
@@ -572,7 +579,7 @@ def _check_categorical(
                 f"categorical_features: expected a cardinality that is an integer >= 2 (or a list of at least two "
                 f"values) for {label}, got {value!r}"
             )
-        specs[column] = (int(value), default_embedding_dim(int(value)))
+        specs[column] = (int(value), default_embedding_dim(int(value), linear))
     for key, dim in dict(embedding_dims or {}).items():
         column = column_of("embedding_dims", key)
         if column not in specs:

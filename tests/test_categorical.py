@@ -9,7 +9,7 @@ from scipy import stats
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabBernoulliMO, CmabGaussian
 from pybandits.model.bnn import fit as fitting
-from pybandits.model.bnn.network import Network, default_embedding_dim, forward
+from pybandits.model.bnn.network import Network, forward
 from pybandits.model.priors import LocationScale
 from pybandits.transfer import describe_edit, edit_model_on_the_fly
 
@@ -115,7 +115,16 @@ def test_a_bandit_learns_which_action_each_category_wants(bandit):
     actions, _, _ = mab.predict(context)
     share_a = (np.array(actions) == "a").reshape(400, 5).mean(axis=0)
     assert share_a[0] < 0.2 and share_a[4] > 0.8  # category 0 wants b, category 4 wants a
-    assert mab.actions["a"].network.embeddings[0].table.shape == (5, default_embedding_dim(5))
+    assert mab.actions["a"].network.embeddings[0].table.shape == (5, 1)  # linear: one number per level
+
+
+@pytest.mark.parametrize("hidden", [None, [4]])
+def test_default_embedding_dim_is_one_number_per_level_without_hidden_layers(hidden):
+    mab = CmabBernoulli.cold_start(
+        action_ids={"a"}, n_features=3, hidden_dim_list=hidden, categorical_features={1: 50, 2: 5}, random_seed=0
+    )
+    dims = [e.dim for e in mab.actions["a"].network.embeddings]
+    assert dims == ([1, 1] if hidden is None else [14, 4])  # with hidden layers: grows with the cardinality
 
 
 def test_multi_objective_and_state_round_trip(tmp_path):
@@ -134,7 +143,7 @@ def test_multi_objective_and_state_round_trip(tmp_path):
     pybandits.save(mab, tmp_path / "mab.json")
     loaded = pybandits.load(tmp_path / "mab.json")
     assert loaded == mab and loaded.categorical_features == {0: 3, 2: 4}
-    assert [e.dim for e in loaded.actions["a"].objectives[0].network.embeddings] == [default_embedding_dim(3), 2]
+    assert [e.dim for e in loaded.actions["a"].objectives[0].network.embeddings] == [1, 2]
     np.testing.assert_array_equal(loaded.predict_arrays(context)[2], mab.predict_arrays(context)[2])
 
 
@@ -179,7 +188,7 @@ def test_transfer_grows_categories_and_columns_and_keeps_what_was_learned():
         action_ids={"a", "b", "c"},
         n_features=4,
         categorical_features={1: 8, 3: 3},
-        embedding_dims={1: default_embedding_dim(5)},
+        embedding_dims={1: 1},
         update_kwargs=FAST,
     )
     summary = describe_edit(mab, template)
@@ -210,7 +219,9 @@ def test_transfer_grows_categories_and_columns_and_keeps_what_was_learned():
     ],
 )
 def test_transfer_refuses_what_would_lose_learned_categories(template, message):
-    mab = CmabBernoulli.cold_start(action_ids={"a"}, n_features=2, categorical_features={1: 5}, random_seed=0)
+    mab = CmabBernoulli.cold_start(
+        action_ids={"a"}, n_features=2, categorical_features={1: 5}, embedding_dims={1: 4}, random_seed=0
+    )
     with pytest.raises(ValueError, match=message):
         edit_model_on_the_fly(mab, CmabBernoulli.cold_start(action_ids={"a"}, **template))
 

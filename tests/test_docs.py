@@ -68,4 +68,4 @@ def test_the_categorical_page_code_runs():
         exec(compile(block, "categorical.md", "exec"), namespace)
     mab = namespace["mab"]
     assert mab.categorical_features == {0: 50, 1: 3} and mab.vocabularies == {1: ["ios", "android", "web"]}
-    assert [e.dim for e in mab.actions["coins"].network.embeddings] == [8, 3]
+    assert [e.dim for e in mab.actions["coins"].network.embeddings] == [8, 1]

@@ -104,8 +104,9 @@ def test_a_failed_fit_forgets_the_values_it_brought(monkeypatch):
 def test_a_value_never_seen_is_predicted_from_the_prior():
     # capacity 5, three values learned: code 4 is a row no update touched, so it is at the prior;
     # a value never seen must be drawn exactly like it (and like nothing learned)
-    mab = _bandit(dist_type="normal")
-    mab.update(["a", "b"] * 40, np.tile([1, 1, 0, 0], 20), _frame(80, seed=6))
+    mab = _bandit(dist_type="normal", embedding_dims={"country": 4})
+    frame = _frame(200, seed=6)
+    mab.update(["a", "b"] * 100, (frame["country"] == frame["country"][0]).astype(int), frame)
     n = 4000
     unseen = pd.DataFrame({"age": np.zeros(n), "country": "jp", "platform": "ios"})
     free_row = np.column_stack([np.zeros(n), np.full(n, 4.0), np.zeros(n)])

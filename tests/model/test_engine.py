@@ -275,3 +275,26 @@ def test_a_failed_group_names_its_actions(logistic, monkeypatch):
         )
         with pytest.raises(FitError, match=expected):
             mab.update(["a", "b"] * 30, rewards, context)
+
+
+def test_the_compile_rewrites_change_the_speed_not_the_numbers():
+    import pytensor
+    import pytensor.tensor as pt
+
+    x = pt.dvector("x")
+    values = np.array([-800.0, -40.0, -1.0, 0.0, 2.5, 30.0, 800.0])
+    for function, inputs in ((pt.softplus, values), (pt.log, np.exp(values / 100))):
+        plain = pytensor.function([x], function(x), mode=fitting._compile_mode())
+        numpy_unary = pytensor.function([x], function(x), mode=fitting._compile_mode(fitting._NUMPY_FROM))
+        assert not any(isinstance(node.op, fitting._NumpyUnary) for node in plain.maker.fgraph.toposort())
+        assert any(isinstance(node.op, fitting._NumpyUnary) for node in numpy_unary.maker.fgraph.toposort())
+        np.testing.assert_allclose(numpy_unary(inputs), plain(inputs), rtol=1e-12, atol=0)
+    # the standard Normal noise: the same draws as Generator.normal(0, 1) from the same generator
+    rng = pytensor.shared(np.random.default_rng(5))
+    try:
+        _, noise = pt.random.normal(0.0, 1.0, size=(2, 3), rng=rng, return_next_rng=True)  # PyTensor 3
+    except TypeError:  # PyTensor 2
+        noise = pt.random.normal(0.0, 1.0, size=(2, 3), rng=rng)
+    draw = pytensor.function([], noise, mode=fitting._compile_mode())
+    assert any(isinstance(node.op, fitting._StandardNormalRV) for node in draw.maker.fgraph.toposort())
+    np.testing.assert_array_equal(draw(), np.random.default_rng(5).normal(0.0, 1.0, size=(2, 3)))

@@ -194,17 +194,28 @@ class Embedding(PyBanditsBaseModel):
         return self.table.shape[1]
 
 
-def default_embedding_dim(cardinality: int) -> int:
+def default_embedding_dim(cardinality: int, linear: bool = False) -> int:
     """The embedding dimension of a column of ``cardinality`` categories when none is given.
 
     ``min(16, round(1.6 * cardinality ** 0.56))``: grows slowly with the number of categories, so
     that a 50-level column gets 14 numbers per level and a 10,000-level one 16.
 
+    A ``linear`` network (no hidden layer) gets 1: its output is linear in the vector ``e`` of a
+    level, through the first layer's weights ``w``, so the level enters only as the number
+    ``e @ w``, whatever the dimension. More dimensions add no function the network can represent,
+    only redundant parameters, and they widen the prior of a level's effect (a sum of ``dim``
+    products of prior draws: its variance grows with ``dim``); a Thompson sampler then explores
+    more than it has reason to.
+
     Examples
     --------
     >>> [default_embedding_dim(k) for k in (2, 5, 10, 50, 100, 10_000)]
     [2, 4, 6, 14, 16, 16]
+    >>> default_embedding_dim(50, linear=True)
+    1
     """
+    if linear:
+        return 1
     return int(min(16, max(1, round(1.6 * cardinality**0.56))))
 
 

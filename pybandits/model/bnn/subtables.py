@@ -24,10 +24,25 @@ from typing import Any
 
 import numpy as np
 
-from pybandits.model.bnn.batch import slot_count
 from pybandits.model.priors import LocationScale
 
 __all__ = ["observed_rows"]
+
+
+def _table_rows(n_used: int) -> int:
+    """Rows of a cut table that holds ``n_used`` rows: the next multiple of a quarter of the power of two below.
+
+    Padding rows cost as much as fitted ones at every step, so the ladder is finer than the slot
+    ladder (at most a quarter of padding rather than a half); an eighth would pad less, but
+    compiles about twice as many graphs while a bandit's batches settle.
+
+    Examples
+    --------
+    >>> [_table_rows(n) for n in (2, 7, 9, 17, 63, 65, 100, 1000)]
+    [2, 7, 10, 20, 64, 80, 112, 1024]
+    """
+    step = 1 << max(0, n_used.bit_length() - 3)
+    return -(-n_used // step) * step
 
 
 def _cut(table: LocationScale, used: np.ndarray, size: int) -> LocationScale:
@@ -47,7 +62,12 @@ def _paste(table: LocationScale, used: np.ndarray, fitted: LocationScale) -> Loc
     if table.nu is not None:
         nu = np.array(table.nu)
         nu[used] = np.inf  # a fitted row is a Normal posterior, beside the untouched Student-t prior rows
-    return LocationScale(mu=mu, sigma=sigma, nu=nu)
+    for array in (mu, sigma, nu):
+        if array is not None:
+            array.flags.writeable = False
+    # Not validated again (a copy and a check of the whole table, milliseconds for a large one): the
+    # other rows come from a valid table, and the fit checked the fitted ones (finite, in range, sigma > 0).
+    return LocationScale.model_construct(mu=mu, sigma=sigma, nu=nu)
 
 
 def observed_rows(
@@ -62,7 +82,9 @@ def observed_rows(
     if not embeddings:
         return list(actions), list(contexts), lambda index, parameters: parameters
     used = [[np.unique(context[:, e.column]).astype(np.intp) for e in embeddings] for context in contexts]
-    sizes = [slot_count(max(2, *(len(rows[k]) for rows in used))) for k in range(len(embeddings))]
+    sizes = [  # the same for every network of the group, and never more rows than the table has
+        min(e.cardinality, _table_rows(max(2, *(len(rows[k]) for rows in used)))) for k, e in enumerate(embeddings)
+    ]
     cut_actions, recoded = [], []
     for action, context, rows in zip(actions, contexts, used, strict=True):
         network = action.network

@@ -74,13 +74,22 @@ def run() -> None:
             + ", ".join(f"{r:.2f}x" for r in ratios)
             + f" random (mean {np.mean(ratios):.2f}x)"
         )
+    for dims in (None, {5: 16, 6: 16}):
+        speed(dims)
+
+
+def speed(dims: dict[int, int] | None) -> None:
+    """Update and prediction with 5 numeric columns and categories of 100 and 10,000 levels.
+
+    ``dims`` None: the default dimensions (1 each: the network has no hidden layer).
+    """
     rng = np.random.default_rng(0)
     settings = {"num_steps": 200}
     categorical = CmabBernoulli.cold_start(
         action_ids={"a", "b"},
         n_features=7,
         categorical_features={5: 100, 6: 10_000},
-        embedding_dims={5: 16, 6: 16},  # the default of a network with hidden layers; linear ones get 1
+        embedding_dims=dims,
         update_kwargs=settings,
         random_seed=0,
     )
@@ -97,13 +106,19 @@ def run() -> None:
         f"steady update, 2 actions, 200 rows: 5 numeric + categories of 100 and 10,000 (dims {dims}) {cat_ms:.1f} ms; "
         f"{width} numeric columns {num_ms:.1f} ms ({cat_ms / num_ms:.2f}x)"
     )
-    context = categorical_context(10_000)
-    times = []
-    for _ in range(7):
-        start = time.perf_counter()
-        categorical.predict_arrays(context)
-        times.append(time.perf_counter() - start)
-    print(f"predict_arrays, 10,000 rows, 2 actions: {10_000 / statistics.median(times) / 1e6:.2f} M rows/s")
+    for label, mab, context in (
+        ("categorical", categorical, categorical_context(10_000)),
+        (f"{width} numeric columns", numeric, rng.normal(size=(10_000, width))),
+    ):
+        times = []
+        for _ in range(9):
+            start = time.perf_counter()
+            mab.predict_arrays(context)
+            times.append(time.perf_counter() - start)
+        print(
+            f"predict_arrays, 10,000 rows, 2 actions, {label} (dims {dims}): "
+            f"{10_000 / statistics.median(times) / 1e6:.2f} M rows/s"
+        )
     table = categorical.actions["a"].network.embeddings[1].table
     print(
         f"memory of a 10,000-level embedding ({table.shape[1]} dims) per action: "

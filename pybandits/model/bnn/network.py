@@ -489,7 +489,7 @@ def forward(
     if embeddings:
         lookup = lookup or _take
         vectors = [lookup(table, ops.codes(context[..., column])) for column, table in embeddings]
-        numeric = [context[..., list(numeric_columns)]] if numeric_columns else []
+        numeric = [_select_columns(context, numeric_columns)] if numeric_columns else []
         hidden = ops.concatenate([*numeric, *vectors])
     last = len(weights) - 1
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
@@ -499,6 +499,14 @@ def forward(
         out = activate(activation, z, ops)
         hidden = out + hidden if residual[index] else out
     raise AssertionError("unreachable: a network has at least one layer")
+
+
+def _select_columns(context: Any, columns: Sequence[int]) -> Any:
+    """``context[..., columns]``: a slice (a view, one cheap node in a graph) when the columns are consecutive."""
+    first, last = columns[0], columns[-1]
+    if list(columns) == list(range(first, last + 1)):
+        return context[..., first : last + 1]
+    return context[..., list(columns)]
 
 
 def _take(table: Any, codes: Any) -> Any:

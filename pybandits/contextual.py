@@ -29,6 +29,9 @@ __all__ = ["DIST_TYPES", "BaseCmab"]
 
 DIST_TYPES = ("studentt", "normal")
 
+#: Rows drawn at once by ``action_probabilities`` (context rows times draws).
+_TILED_ROWS = 100_000
+
 #: Seconds an update runs before its default progress bar appears: quick updates print nothing.
 _UPDATE_BAR_DELAY = 2.0
 
@@ -341,12 +344,15 @@ class BaseCmab(BaseMab):
         """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
         context, _ = self._context(context, learn=False)
         allowed = self._allowed_action_ids(forbidden_actions)
+        return (allowed, *self._draw_array(context, allowed))
+
+    def _draw_array(self, context: np.ndarray, allowed: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`_draw`, for a context already converted (codes; ``cardinality`` for a value never seen)."""
         models = [self.actions[a] for a in allowed]
         unseen = [c for c, k in self.categorical_features.items() if context.size and context[:, c].max() == k]
         if unseen:  # values never seen: their rows draw the embedding from the cold-start prior
             models = [model.with_prior_rows(unseen) for model in models]
-        expected, detail = draw_actions(models, context, self._rng)
-        return allowed, expected, detail
+        return draw_actions(models, context, self._rng)
 
     def _context(
         self, context: object, *, learn: bool, n_rows: int | None = None, allow_empty: bool = False
@@ -400,6 +406,54 @@ class BaseCmab(BaseMab):
         """
         allowed, expected, _ = self._draw(context, forbidden_actions)
         return allowed, self._select_indices(expected, allowed), expected
+
+    def action_probabilities(
+        self, context: object, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """Per context row, the probability that the bandit plays each action (its propensities).
+
+        Estimated by repeating the bandit's own selection ``n_draws`` times per row: a Thompson
+        draw of every allowed action's network and the strategy, through the vectorised numpy
+        path; epsilon-greedy exploration (and the default action) is mixed in exactly. The bandit's
+        random generator advances; nothing else changes. These are the probabilities an off-policy
+        evaluation (:mod:`pybandits.offline`) needs, not the sampled reward probabilities
+        :meth:`predict` returns.
+
+        Parameters
+        ----------
+        context : array-like or DataFrame of shape (n_rows, n_features)
+            As for :meth:`predict`.
+        n_draws : int, default 1000
+            Selections drawn per row; the standard error of a probability ``p`` is
+            ``sqrt(p (1 - p) / n_draws)``.
+        forbidden_actions : collection of str, optional
+            Actions that may not be played (probability 0).
+
+        Returns
+        -------
+        action_ids : list of str
+            The bandit's actions, the order of the columns.
+        probabilities : numpy.ndarray
+            Shape ``(n_rows, n_actions)``; every row sums to 1.
+
+        Examples
+        --------
+        >>> from pybandits.cmab import CmabBernoulli
+        >>> mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=2, random_seed=0)
+        >>> ids, p = mab.action_probabilities(np.zeros((3, 2)), n_draws=500)
+        >>> ids, p.shape, bool(np.allclose(p.sum(axis=1), 1.0))
+        (['a', 'b'], (3, 2), True)
+        """
+        n_draws = check.check_positive_int(n_draws, "n_draws")
+        context, _ = self._context(context, learn=False)
+        allowed = self._allowed_action_ids(forbidden_actions)
+        probabilities = np.empty((len(context), len(self.actions)))
+        chunk = max(1, _TILED_ROWS // n_draws)  # rows per block, so that a block's draws stay in memory
+        for start in range(0, len(context), chunk):
+            block = context[start : start + chunk]
+            expected, _ = self._draw_array(np.tile(block, (n_draws, 1)), allowed)
+            probabilities[start : start + len(block)] = self._choice_probabilities(expected, allowed, len(block))
+        return list(self.actions), probabilities
 
     def predict(
         self, context: object, forbidden_actions: Iterable[str] | None = None

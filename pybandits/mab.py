@@ -194,8 +194,7 @@ class BaseMab(PyBanditsBaseModel):
         ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
         the index into ``allowed`` of the action chosen in every row.
         """
-        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
-        chosen = self.strategy._select(probs, self._rng, costs)
+        chosen = self._strategy_indices(probs, allowed)
         if self.epsilon:
             explore = np.flatnonzero(self._rng.random(len(chosen)) < self.epsilon)
             if explore.size:
@@ -204,6 +203,36 @@ class BaseMab(PyBanditsBaseModel):
                 else:
                     chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
         return chosen
+
+    def _strategy_indices(self, probs: np.ndarray, allowed: list[str]) -> np.ndarray:
+        """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration."""
+        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
+        return self.strategy._select(probs, self._rng, costs)
+
+    def _choice_probabilities(self, probs: np.ndarray, allowed: list[str], n_rows: int) -> np.ndarray:
+        """Per row, the probability of playing each action, from ``n_draws`` tiled Thompson draws.
+
+        ``probs`` holds the sampled expected rewards of ``n_draws`` copies of ``n_rows`` rows,
+        copy after copy (``numpy.tile`` of the rows). The strategy's choices are counted; epsilon
+        exploration is mixed in exactly, not drawn. Returns ``(n_rows, n_actions)`` in the order of
+        :attr:`actions`, forbidden actions at 0.
+        """
+        n_allowed = len(allowed)
+        n_draws = len(probs) // n_rows
+        chosen = self._strategy_indices(probs, allowed)
+        rows = np.tile(np.arange(n_rows), n_draws)
+        counts = np.bincount(rows * n_allowed + chosen, minlength=n_rows * n_allowed).reshape(n_rows, n_allowed)
+        shares = counts / n_draws
+        if self.epsilon:
+            explored = np.full(n_allowed, 1.0 / n_allowed)
+            if self.default_action in allowed:
+                explored = np.zeros(n_allowed)
+                explored[allowed.index(self.default_action)] = 1.0
+            shares = (1.0 - self.epsilon) * shares + self.epsilon * explored
+        probabilities = np.zeros((n_rows, len(self.actions)))
+        action_ids = list(self.actions)
+        probabilities[:, [action_ids.index(a) for a in allowed]] = shares
+        return probabilities
 
     def _select(self, probs: np.ndarray, allowed: list[str]) -> list[str]:
         """As :meth:`_select_indices`, returning the chosen action ids."""

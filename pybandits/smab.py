@@ -201,12 +201,56 @@ class BaseSmab(BaseMab):
         """
         n_samples = check.check_positive_int(n_samples, "n_samples")
         allowed = self._allowed_action_ids(forbidden_actions)
-        conjugate = self.family_type.conjugate
-        models = [self.actions[a] for a in allowed]
-        params = {name: np.array([getattr(m, name) for m in models], dtype=float) for name in conjugate.draw_parameters}
-        sampled = conjugate.draw(params, n_samples, self._rng)
+        sampled = self._sample([self.actions[a] for a in allowed], n_samples)
         chosen = self._select(sampled, allowed)
         return chosen, rows_as_dicts(allowed, sampled)
+
+    def action_probabilities(
+        self, context: None = None, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """The probability that the bandit plays each action (its propensities).
+
+        Estimated by repeating the bandit's own selection ``n_draws`` times: Thompson draws and the
+        strategy, vectorised; epsilon-greedy exploration (and the default action) is mixed in
+        exactly. The bandit's random generator advances; nothing else changes.
+
+        Parameters
+        ----------
+        context : None
+            Stochastic bandits have no context (one row is returned).
+        n_draws : int, default 1000
+            Selections drawn; the standard error of a probability ``p`` is ``sqrt(p (1 - p) / n_draws)``.
+        forbidden_actions : collection of str, optional
+            Actions that may not be played (probability 0).
+
+        Returns
+        -------
+        action_ids : list of str
+            The bandit's actions, the order of the columns.
+        probabilities : numpy.ndarray
+            Shape ``(1, n_actions)``; the row sums to 1.
+
+        Examples
+        --------
+        >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"}, epsilon=0.2, default_action="b", random_seed=0)
+        >>> mab.update(actions=["a"] * 20, rewards=[1] * 20)
+        >>> ids, p = mab.action_probabilities(n_draws=2000)  # b: explored 20% of the time, rarely drawn best
+        >>> ids, p.round(1).tolist()
+        (['a', 'b'], [[0.8, 0.2]])
+        """
+        if context is not None:
+            raise TypeError(
+                f"context: a stochastic bandit takes no context, expected None, got {check.describe(context)}"
+            )
+        n_draws = check.check_positive_int(n_draws, "n_draws")
+        allowed = self._allowed_action_ids(forbidden_actions)
+        sampled = self._sample([self.actions[a] for a in allowed], n_draws)
+        return list(self.actions), self._choice_probabilities(sampled, allowed, 1)
+
+    def _sample(self, models: list[Any], n_samples: int) -> np.ndarray:
+        conjugate = self.family_type.conjugate
+        params = {name: np.array([getattr(m, name) for m in models], dtype=float) for name in conjugate.draw_parameters}
+        return conjugate.draw(params, n_samples, self._rng)
 
     def update(self, actions: Sequence[str], rewards: Sequence) -> None:
         """Add the observed rewards to the played actions' posteriors.

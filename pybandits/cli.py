@@ -4,7 +4,7 @@
 
     pybandits init --config BANDIT.toml --out STATE.json [--force] [--quiet]
     pybandits update --state STATE.json --data DATA.csv --out NEW.json [--workers N] [--quiet]
-    pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv
+    pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv [--propensity [--draws N]]
     pybandits edit --state STATE.json --template TEMPLATE.toml|TEMPLATE.json --out NEW.json [--quiet]
     pybandits info --state STATE.json
 
@@ -21,11 +21,13 @@ columns in order (rewards as the bandit's family takes them: 0/1 or fractions fo
 bandits, real numbers for Gaussian ones); prediction data holds only the feature columns. A bandit
 with ``feature_names`` reads its features by name, in any order, ignoring other columns, and its
 categorical columns hold category values such as ``FR`` or ``ios`` (:mod:`pybandits.tabular`). The
-predictions hold the chosen action and every action's sampled expected reward
-(``probability_<action>`` or ``mean_<action>``). Outputs are written atomically: a failed or
-killed job leaves an existing output file as it was. Exit codes: 0 success, 2 bad arguments or
-input (the message names the option and the file, and the row and column of data), 1 a failed
-fit or another error.
+predictions hold the chosen action, with ``--propensity`` the probability that the bandit plays it
+(``propensity``, estimated from ``--draws`` repeated selections: what off-policy evaluation needs
+logged), and every action's sampled expected reward (``sampled_probability_<action>`` or
+``sampled_mean_<action>``: the single Thompson draw the choice was made from, not a propensity).
+Outputs are written atomically: a failed or killed job leaves an existing output file as it was.
+Exit codes: 0 success, 2 bad arguments or input (the message names the option and the file, and
+the row and column of data), 1 a failed fit or another error.
 """
 
 from __future__ import annotations
@@ -169,8 +171,14 @@ def _predict(args: argparse.Namespace) -> None:
         raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
     context = read_contexts(args.data, mab.input_dim, **_schema(mab))
     allowed, chosen, expected = mab.predict_arrays(context)
-    name = mab.family.expected_column
+    name = f"sampled_{mab.family.expected_column}"
     columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
+    if args.propensity:
+        if args.draws < 1:
+            raise _UsageError(f"--draws: expected an integer >= 1, got {args.draws}")
+        action_ids, probabilities = mab.action_probabilities(context, n_draws=args.draws)
+        played = [action_ids.index(a) for a in allowed]
+        columns["propensity"] = probabilities[np.arange(len(chosen)), np.asarray(played)[chosen]]
     if expected.ndim == 2:
         columns |= {f"{name}_{a}": expected[:, j] for j, a in enumerate(allowed)}
     else:
@@ -254,8 +262,16 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--out",
         required=True,
-        help="CSV: action and the sampled expected reward of every action (probability_ or mean_)",
+        help="CSV: the chosen action, then every action's sampled expected reward (sampled_probability_<action> "
+        "or sampled_mean_<action>: one Thompson draw, not the probability of playing it)",
     )
+    predict.add_argument(
+        "--propensity",
+        action="store_true",
+        help="also write 'propensity': the probability that the bandit plays the chosen action in that row (the "
+        "logging propensity off-policy evaluation needs), estimated from --draws repeated selections",
+    )
+    predict.add_argument("--draws", type=int, default=1000, help="selections per row for --propensity (default 1000)")
     predict.set_defaults(run=_predict)
 
     edit = commands.add_parser("edit", help="evolve a bandit to a template's configuration (transfer)")

@@ -72,7 +72,7 @@ def test_update_info_predict_edit(job, capsys):
         == 0
     )
     predictions = pd.read_csv(job / "p.csv")
-    assert list(predictions.columns) == ["action", "probability_a", "probability_b"]
+    assert list(predictions.columns) == ["action", "sampled_probability_a", "sampled_probability_b"]
     assert len(predictions) == 60 and set(predictions["action"]) <= {"a", "b"}
 
     template = CmabBernoulli.cold_start(action_ids={"a", "b", "c"}, n_features=4)
@@ -352,8 +352,8 @@ def test_a_gaussian_bandit_updates_from_real_valued_rewards_and_predicts_means(t
     out = str(tmp_path / "predictions.csv")
     assert main(["predict", "--state", new, "--data", str(tmp_path / "contexts.csv"), "--out", out]) == 0
     predictions = pd.read_csv(out)
-    assert list(predictions.columns) == ["action", "mean_a", "mean_b"]
-    assert 10 < predictions["mean_a"].mean() < 50  # reward units
+    assert list(predictions.columns) == ["action", "sampled_mean_a", "sampled_mean_b"]
+    assert 10 < predictions["sampled_mean_a"].mean() < 50  # reward units
 
 
 CATEGORICAL_CONFIG = """
@@ -406,3 +406,15 @@ def test_categorical_columns_by_name_in_csv_and_parquet(tmp_path, capsys, suffix
     assert "expected the bandit's feature columns ['age', 'country', 'platform'], missing ['age']" in (
         capsys.readouterr().err
     )
+
+
+def test_predict_writes_the_propensity_of_the_chosen_action(job, capsys):
+    out = job / "with_propensity.csv"
+    args = ["predict", "--state", str(job / "state.json"), "--data", str(job / "contexts.csv"), "--out", str(out)]
+    assert main([*args, "--propensity", "--draws", "400"]) == 0
+    predictions = pd.read_csv(out)
+    assert list(predictions.columns) == ["action", "propensity", "sampled_probability_a", "sampled_probability_b"]
+    # a cold-started bandit plays each of its two actions half of the time, whatever the row
+    assert predictions["propensity"].between(0.5 - 4 * 0.025, 0.5 + 4 * 0.025).all()
+    assert main([*args, "--propensity", "--draws", "0"]) == 2
+    assert "--draws: expected an integer >= 1, got 0" in capsys.readouterr().err

@@ -83,6 +83,6 @@ def test_batch_retraining_example(tmp_path):
     assert "wrote 20000 logged rows" in out
     assert "update: counts before -> after" in out and "email: 1/1 -> " in out
     assert "class      CmabBernoulli" in out
-    assert "probability_email" in out
+    assert "sampled_probability_email" in out
     assert "actions added (cold start)    sms" in out and "features                      4 -> 5" in out
     assert "update_kwargs.batch_size      512 -> None" in out

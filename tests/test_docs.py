@@ -28,6 +28,8 @@ PUBLIC_MODULES = [
     "pybandits.model.bnn.batch",
     "pybandits.model.bnn.cache",
     "pybandits.exceptions",
+    "pybandits.offline",
+    "pybandits.offline.estimators",
 ]
 
 

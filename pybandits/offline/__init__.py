@@ -25,14 +25,17 @@ from pybandits.offline.estimators import (
     snipw,
     switch_dr,
 )
+from pybandits.offline.evaluate import DEFAULT_HYPERPARAMETERS, evaluate
 
 __all__ = [
+    "DEFAULT_HYPERPARAMETERS",
     "ESTIMATORS",
     "EstimatorTerms",
     "dm",
     "dr",
     "dros",
     "estimator_terms",
+    "evaluate",
     "ipw",
     "replay",
     "sg_dr",

@@ -1,0 +1,381 @@
+"""How would a bandit have done on logged traffic: every estimator, with bootstrap intervals.
+
+:func:`evaluate` takes a bandit (the policy to evaluate) and rows another policy logged (the
+action it played, the reward, the context and, ideally, the probability it had of playing that
+action: its *propensity*), and returns one row per estimator of :mod:`pybandits.offline.estimators`
+with a bootstrap percentile interval.
+
+What goes into the estimators:
+
+- the evaluated policy's probabilities of every action in every logged row, from the bandit's own
+  selection (:meth:`~pybandits.mab.BaseMab.action_probabilities`, ``n_draws`` per row);
+- the logging propensities: the ``propensity`` column when the logs have one; otherwise they are
+  *estimated* as the logged frequency of each action (a context-free logging policy, such as a
+  uniform or a fixed-split one), and the report says so (``DataFrame.attrs["propensities"]``);
+- for the model-based estimators (``dm``, ``dr``, ``sndr``, ``switch_dr``, ``dros``, ``sg_dr``), a
+  reward model fitted on the logs by cross-fitting: the rows are split in ``n_folds`` folds, and a
+  pybandits model of the bandit's reward family fitted on the other folds predicts each fold's
+  expected rewards (the posterior mean). A contextual bandit's reward model is a contextual bandit of
+  the same columns without hidden layers (logistic or linear regression per action); a stochastic
+  bandit's is the per-action posterior mean. ``estimated_rewards`` replaces it with your own.
+
+The interval resamples the logged rows (a nonparametric bootstrap, all replicates at once by matrix
+products); it holds the policy probabilities and the reward model fixed, so it reflects the
+estimators' sampling noise given them. The report also holds the logging policy's own value (the
+mean logged reward, estimator ``logged``) and, for cost-control bandits, each policy's mean cost
+(``cost`` rows: exact for the evaluated policy, given its action probabilities).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from pybandits import _validation as check
+from pybandits.offline.estimators import ESTIMATORS, estimator_terms
+
+__all__ = ["DEFAULT_HYPERPARAMETERS", "evaluate"]
+
+#: ``lambda_`` of the estimators that need one, unless ``hyperparameters`` says otherwise: switch_dr
+#: keeps the correction of rows whose weight is at most 10 and dros shrinks weights above about 3
+#: (``lambda_ = 10``); the sub-Gaussian estimators use ``lambda_ = 0.1``.
+DEFAULT_HYPERPARAMETERS: dict[str, dict[str, float]] = {
+    "switch_dr": {"lambda_": 10.0},
+    "dros": {"lambda_": 10.0},
+    "sg_ipw": {"lambda_": 0.1},
+    "sg_dr": {"lambda_": 0.1},
+}
+
+#: Bootstrap replicates computed at once (a (chunk, n_rows) matrix of counts).
+_BOOTSTRAP_CHUNK = 100
+
+
+def evaluate(
+    mab: Any,
+    logs: Any,
+    estimators: Sequence[str] | None = None,
+    n_draws: int = 100,
+    n_bootstrap: int = 1000,
+    random_seed: int | None = None,
+    *,
+    level: float = 0.95,
+    estimated_rewards: np.ndarray | None = None,
+    n_folds: int = 2,
+    hyperparameters: Mapping[str, Mapping[str, float]] | None = None,
+    reward_model_kwargs: Mapping[str, Any] | None = None,
+) -> Any:
+    """Estimate what ``mab`` would have earned on ``logs``, with every off-policy estimator.
+
+    Parameters
+    ----------
+    mab : BaseMab
+        The policy to evaluate: any pybandits bandit. Not changed (its random generator is
+        copied, not advanced).
+    logs : pandas.DataFrame or path
+        The CLI's update data (``action``, ``reward``, then the features: by name for a bandit
+        with ``feature_names``; for multi-objective bandits ``reward_0``, ``reward_1``, ... instead
+        of ``reward``), plus, ideally, ``propensity``: the logging policy's probability of the
+        logged action. A path is read as CSV or Parquet.
+    estimators : sequence of str, optional
+        Names from :data:`~pybandits.offline.estimators.ESTIMATORS`; all of them by default.
+    n_draws : int, default 100
+        Selections per row for the bandit's action probabilities.
+    n_bootstrap : int, default 1000
+        Bootstrap replicates for the intervals.
+    random_seed : int, optional
+        Seeds the bootstrap, the folds and the bandit's draws (a copy of its generator is reseeded).
+    level : float, default 0.95
+        Coverage of the percentile intervals.
+    estimated_rewards : array, optional
+        ``(n_rows, n_actions)`` (``(n_rows, n_actions, n_objectives)`` for multi-objective bandits):
+        your own reward model's predictions, in the order of ``mab.actions``; no model is fitted.
+    n_folds : int, default 2
+        Folds of the cross-fitted reward model.
+    hyperparameters : mapping, optional
+        ``{estimator: {name: value}}``, over :data:`DEFAULT_HYPERPARAMETERS`.
+    reward_model_kwargs : mapping, optional
+        ``update_kwargs`` of the contextual reward model (default ``{"num_steps": 500}``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per estimator (and objective), columns ``estimator``, ``objective`` (multi-objective
+        bandits only), ``value``, ``lower``, ``upper``, ``std``; then ``logged`` (the logging policy's
+        mean reward) and, for cost-control bandits, ``cost`` of the evaluated policy and
+        ``logged_cost``. ``attrs`` records how the propensities were obtained, the reward model,
+        ``n_rows`` and ``level``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids={"a", "b"}, random_seed=0)
+    >>> mab.update(actions=["a"] * 50 + ["b"] * 50, rewards=[1] * 40 + [0] * 10 + [1] * 10 + [0] * 40)
+    >>> rng = np.random.default_rng(1)
+    >>> played = rng.choice(["a", "b"], 400)
+    >>> logs = pd.DataFrame({"action": played, "reward": (rng.random(400) < np.where(played == "a", 0.8, 0.2)) * 1})
+    >>> logs["propensity"] = 0.5
+    >>> report = evaluate(mab, logs, estimators=["ipw", "dr"], n_bootstrap=200, random_seed=0)
+    >>> report["estimator"].tolist()
+    ['ipw', 'dr', 'logged']
+    >>> bool(report.set_index("estimator").loc["dr", "value"] > 0.7), report.attrs["propensities"]
+    (True, 'given (column propensity)')
+    """
+    import pandas as pd
+
+    from pybandits.cmab import BaseCmab
+
+    names = _check_estimators(estimators)
+    n_draws = check.check_positive_int(n_draws, "n_draws")
+    n_bootstrap = check.check_positive_int(n_bootstrap, "n_bootstrap")
+    n_folds = check.check_positive_int(n_folds, "n_folds")
+    if n_folds < 2:
+        raise ValueError(f"n_folds: expected at least 2 folds (cross-fitting), got {n_folds}")
+    if not (isinstance(level, float | int) and 0 < level < 1):
+        raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
+    settings = _hyperparameters(hyperparameters, names)
+    rng = np.random.default_rng(check.check_random_seed(random_seed))
+    frame = _read_logs(logs)
+    contextual = isinstance(mab, BaseCmab)
+    action_ids = list(mab.actions)
+    actions, rewards, context, propensities, source = _logged(mab, frame, contextual)
+    n = len(actions)
+
+    policy = mab.model_copy(deep=True)
+    policy.reseed(int(rng.integers(2**63)))
+    if contextual:
+        _, probabilities = policy.action_probabilities(context[0], n_draws=n_draws)
+    else:
+        _, one_row = policy.action_probabilities(n_draws=n_draws)
+        probabilities = np.repeat(one_row, n, axis=0)
+
+    columns = rewards[:, None] if rewards.ndim == 1 else rewards
+    needs_model = any(ESTIMATORS_WITH_MODEL.intersection(names))
+    if estimated_rewards is not None:
+        model = _check_estimated_rewards(estimated_rewards, n, len(action_ids), mab.n_objectives)
+        model_name = "given (estimated_rewards)"
+    elif needs_model:
+        codes = context[1] if contextual else None
+        model = _cross_fitted(mab, actions, columns, codes, n_folds, rng, reward_model_kwargs, contextual)
+        model_name = f"cross-fitted ({n_folds} folds): " + (
+            "per-action regression on the context" if contextual else "per-action posterior mean"
+        )
+    else:
+        model, model_name = None, "none (no model-based estimator)"
+
+    counts = [
+        rng.multinomial(n, np.full(n, 1.0 / n), size=min(_BOOTSTRAP_CHUNK, n_bootstrap - start))
+        for start in range(0, n_bootstrap, _BOOTSTRAP_CHUNK)
+    ]
+    records = []
+    for objective in range(columns.shape[1]):
+        reward = columns[:, objective]
+        estimated = None if model is None else model[..., objective]
+        rows = [
+            (name, estimator_terms(name, reward, actions, propensities, probabilities, estimated, **settings[name]))
+            for name in names
+        ]
+        rows.append(
+            (
+                "logged",
+                estimator_terms(
+                    "dm",
+                    reward,
+                    actions,
+                    propensities,
+                    np.eye(len(action_ids))[actions],
+                    np.repeat(reward[:, None], len(action_ids), axis=1),
+                ),
+            )
+        )
+        for name, terms in rows:
+            records.append(
+                _summary(name, terms, counts, level) | ({"objective": objective} if rewards.ndim == 2 else {})
+            )
+    if mab.strategy.uses_costs:
+        costs = np.array([model.cost for model in mab.actions.values()], dtype=float)
+        per_row = probabilities @ costs
+        for name, values in (("cost", per_row), ("logged_cost", costs[actions])):
+            from pybandits.offline.estimators import EstimatorTerms
+
+            terms = EstimatorTerms(numerators=values[None, :], denominators=np.ones((1, n)))
+            records.append(_summary(name, terms, counts, level))
+    report = pd.DataFrame.from_records(records)
+    order = ["estimator", *(["objective"] if rewards.ndim == 2 else []), "value", "lower", "upper", "std"]
+    report = report[order]
+    report.attrs.update(
+        {"propensities": source, "reward_model": model_name, "n_rows": n, "level": level, "n_draws": n_draws}
+    )
+    return report
+
+
+ESTIMATORS_WITH_MODEL = frozenset({"dm", "dr", "sndr", "switch_dr", "dros", "sg_dr"})
+
+
+def _summary(name: str, terms: Any, counts: list[np.ndarray], level: float) -> dict[str, Any]:
+    replicates = np.concatenate([terms.value(chunk) for chunk in counts])
+    finite = replicates[np.isfinite(replicates)]
+    tail = (1.0 - level) / 2
+    lower, upper = np.quantile(finite, [tail, 1.0 - tail]) if finite.size else (np.nan, np.nan)
+    return {
+        "estimator": name,
+        "value": terms.value(),
+        "lower": float(lower),
+        "upper": float(upper),
+        "std": float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
+    }
+
+
+def _check_estimators(estimators: object) -> list[str]:
+    if estimators is None:
+        return list(ESTIMATORS)
+    if isinstance(estimators, str) or not isinstance(estimators, Sequence):
+        raise TypeError(f"estimators: expected a list of estimator names, got {check.describe(estimators)}")
+    unknown = [name for name in estimators if name not in ESTIMATORS]
+    if unknown or not estimators:
+        raise ValueError(f"estimators: expected names among {list(ESTIMATORS)}, got {list(estimators)}")
+    return list(dict.fromkeys(estimators))
+
+
+def _hyperparameters(given: object, names: list[str]) -> dict[str, dict[str, float]]:
+    if given is not None and not isinstance(given, Mapping):
+        raise TypeError(f"hyperparameters: expected {{estimator: {{name: value}}}}, got {check.describe(given)}")
+    unknown = sorted(set(given or {}) - set(ESTIMATORS))
+    if unknown:
+        raise ValueError(f"hyperparameters: expected estimator names among {list(ESTIMATORS)}, got {unknown}")
+    settings = {name: dict(DEFAULT_HYPERPARAMETERS.get(name, {})) for name in names}
+    for name, values in (given or {}).items():
+        if name in settings:
+            settings[name].update(values)
+    return settings
+
+
+def _read_logs(logs: Any) -> Any:
+    import pandas as pd
+
+    if isinstance(logs, pd.DataFrame):
+        return logs
+    if isinstance(logs, str | os.PathLike):
+        from pybandits.tabular import _read_table
+
+        return _read_table(logs)
+    raise TypeError(f"logs: expected a pandas DataFrame or a CSV/Parquet path, got {check.describe(logs)}")
+
+
+def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray, str]:
+    """Logged action indices, rewards, context, propensities and how they were obtained."""
+    action_ids = list(mab.actions)
+    reward_columns = ["reward"] if mab.n_objectives is None else [f"reward_{o}" for o in range(mab.n_objectives)]
+    missing = [c for c in ["action", *reward_columns] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"logs: expected the columns action, {', '.join(reward_columns)}, missing {missing}")
+    if len(frame) == 0:
+        raise ValueError("logs: expected at least one logged row, got none")
+    logged = frame["action"].astype(str).to_numpy()
+    unknown = sorted(set(logged) - set(action_ids))
+    if unknown:
+        raise ValueError(
+            f"logs: column action holds actions the bandit does not have: {unknown[:5]} (its actions: {action_ids})"
+        )
+    actions = (
+        np.searchsorted(np.array(action_ids), logged)
+        if action_ids == sorted(action_ids)
+        else np.array([action_ids.index(a) for a in logged])
+    )
+    raw = (
+        frame[reward_columns].to_numpy(dtype=float)
+        if all(frame[c].dtype.kind in "biuf" for c in reward_columns)
+        else None
+    )
+    if raw is None:
+        raise TypeError(f"logs: expected numbers in {reward_columns}")
+    rewards = mab.family.check_rewards(raw[:, 0] if mab.n_objectives is None else raw, len(frame), mab.n_objectives)
+    if "propensity" in frame.columns:
+        propensities = frame["propensity"].to_numpy(dtype=float)
+        bad = ~((propensities > 0) & (propensities <= 1))
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise ValueError(
+                f"logs: expected propensities in (0, 1] (the logging policy's probability of the logged action), "
+                f"got {float(propensities[row])!r} in row {row}"
+            )
+        source = "given (column propensity)"
+    else:
+        frequencies = np.bincount(actions, minlength=len(action_ids)) / len(actions)
+        propensities = frequencies[actions]
+        source = "estimated: each action's frequency in the logs (assumes a logging policy that ignores the context)"
+    context = None
+    if contextual:
+        features = frame.drop(columns=[c for c in ["action", *reward_columns, "propensity"] if c in frame.columns])
+        context = (features, mab._context(features, learn=False)[0])  # as given, and as codes (the reward model's)
+    return actions, rewards, context, propensities, source
+
+
+def _check_estimated_rewards(value: object, n: int, n_actions: int, n_objectives: int | None) -> np.ndarray:
+    array = np.asarray(value, dtype=float)
+    expected = (n, n_actions) if n_objectives is None else (n, n_actions, n_objectives)
+    if array.shape != expected or not np.all(np.isfinite(array)):
+        raise ValueError(f"estimated_rewards: expected finite numbers of shape {expected}, got shape {array.shape}")
+    return array[..., None] if n_objectives is None else array
+
+
+def _cross_fitted(
+    mab: Any,
+    actions: np.ndarray,
+    rewards: np.ndarray,
+    context: np.ndarray | None,
+    n_folds: int,
+    rng: np.random.Generator,
+    model_kwargs: Mapping[str, Any] | None,
+    contextual: bool,
+) -> np.ndarray:
+    """``(n, n_actions, n_objectives)`` expected rewards, each fold's from a model fitted on the others."""
+    n, n_actions = len(actions), len(mab.actions)
+    folds = rng.permutation(n) % n_folds
+    out = np.empty((n, n_actions, rewards.shape[1]))
+    action_ids = list(mab.actions)
+    for fold in range(n_folds):
+        train, test = folds != fold, folds == fold
+        for objective in range(rewards.shape[1]):
+            model = _reward_model(mab, contextual, model_kwargs, int(rng.integers(2**31)))
+            played = [action_ids[a] for a in actions[train]]
+            if contextual:
+                model.update(played, rewards[train, objective], context[train], progressbar=False)
+                out[test, :, objective] = _posterior_means(model, context[test])
+            else:
+                model.update(played, rewards[train, objective])
+                out[test, :, objective] = [model.actions[a].mean for a in action_ids]
+    return out
+
+
+def _reward_model(mab: Any, contextual: bool, model_kwargs: Mapping[str, Any] | None, seed: int) -> Any:
+    family = mab.family.name
+    if not contextual:
+        from pybandits.smab import SmabBernoulli, SmabGaussian
+
+        cls = SmabBernoulli if family == "bernoulli" else SmabGaussian
+        return cls.cold_start(action_ids=list(mab.actions), random_seed=seed)
+    from pybandits.cmab import CmabBernoulli, CmabGaussian
+
+    cls = CmabBernoulli if family == "bernoulli" else CmabGaussian
+    # one spare level per categorical column: a value never seen by the bandit gets the code cardinality
+    categorical = {column: k + 1 for column, k in mab.categorical_features.items()}
+    return cls.cold_start(
+        action_ids=list(mab.actions),
+        n_features=mab.input_dim,
+        categorical_features=categorical or None,
+        update_kwargs=dict(model_kwargs or {"num_steps": 500}),
+        random_seed=seed,
+    )
+
+
+def _posterior_means(model: Any, context: np.ndarray) -> np.ndarray:
+    """Every action's expected reward at its posterior mean weights, ``(n_rows, n_actions)``."""
+    columns = []
+    for action in model.actions.values():
+        outputs = action.network.mean_outputs(context)
+        columns.append(action.family.expected_reward(outputs))
+    return np.stack(columns, axis=1)

@@ -7,6 +7,7 @@
     pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv [--propensity [--draws N]]
     pybandits edit --state STATE.json --template TEMPLATE.toml|TEMPLATE.json --out NEW.json [--quiet]
     pybandits info --state STATE.json
+    pybandits evaluate --state STATE.json --data LOGS.csv --out REPORT.csv [--plot REPORT.png]
 
 States are the files of :func:`pybandits.save`. Configs are TOML (``.toml``) or JSON (``.json``)
 files naming a bandit class and the arguments of its ``cold_start`` (format: :mod:`pybandits.config`);
@@ -227,6 +228,30 @@ def _info(args: argparse.Namespace) -> None:
         print(f"  {action_id}: {model.summary()}{cost}")
 
 
+def _evaluate(args: argparse.Namespace) -> None:
+    from pybandits.offline import evaluate
+
+    mab = _load(args.state, "--state")
+    for option, value in (("--draws", args.draws), ("--bootstrap", args.bootstrap)):
+        if value < 1:
+            raise _UsageError(f"{option}: expected an integer >= 1, got {value}")
+    if not Path(args.data).exists():
+        raise _UsageError(f"--data: expected a CSV or Parquet file, got no such file {args.data}")
+    try:
+        report = evaluate(mab, args.data, n_draws=args.draws, n_bootstrap=args.bootstrap, random_seed=args.seed)
+    except (ValueError, TypeError) as error:
+        raise _UsageError(f"--data: {args.data}: {error}") from None
+    write_csv_atomically(report, args.out)
+    if args.plot:
+        from pybandits.offline.plots import plot_evaluation
+
+        plot_evaluation(report).savefig(args.plot, dpi=120)
+    if not args.quiet:
+        print(f"propensities: {report.attrs['propensities']}", file=sys.stderr)
+        print(f"reward model: {report.attrs['reward_model']}", file=sys.stderr)
+        print(report.round(4).to_string(index=False), file=sys.stderr)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pybandits", description="Create, retrain, predict with and evolve saved bandits."
@@ -284,6 +309,24 @@ def _parser() -> argparse.ArgumentParser:
     edit.add_argument("--out", required=True)
     edit.add_argument("--quiet", action="store_true", help="do not print the edit's summary")
     edit.set_defaults(run=_edit)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="estimate a saved bandit's value on logged rows (off-policy evaluation)"
+    )
+    evaluate.add_argument("--state", required=True, help="the bandit to evaluate")
+    evaluate.add_argument(
+        "--data",
+        required=True,
+        help="CSV or Parquet of logged rows: action,reward,<features>, and propensity (the logging policy's "
+        "probability of the logged action; estimated from the action frequencies when absent)",
+    )
+    evaluate.add_argument("--out", required=True, help="CSV report: estimator,value,lower,upper,std")
+    evaluate.add_argument("--plot", help="also draw the estimates to this image file (needs matplotlib)")
+    evaluate.add_argument("--draws", type=int, default=100, help="selections per row for the bandit's probabilities")
+    evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
+    evaluate.add_argument("--seed", type=int, default=None, help="random seed of the evaluation")
+    evaluate.add_argument("--quiet", action="store_true", help="do not print the report")
+    evaluate.set_defaults(run=_evaluate)
 
     info = commands.add_parser("info", help="describe a saved bandit")
     info.add_argument("--state", required=True)

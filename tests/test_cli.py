@@ -418,3 +418,21 @@ def test_predict_writes_the_propensity_of_the_chosen_action(job, capsys):
     assert predictions["propensity"].between(0.5 - 4 * 0.025, 0.5 + 4 * 0.025).all()
     assert main([*args, "--propensity", "--draws", "0"]) == 2
     assert "--draws: expected an integer >= 1, got 0" in capsys.readouterr().err
+
+
+def test_evaluate_writes_a_report_and_a_plot(job, capsys):
+    day = pd.read_csv(job / "day.csv")
+    day.assign(propensity=0.5).to_csv(job / "logs.csv", index=False)
+    report, plot = job / "report.csv", job / "report.png"
+    args = ["evaluate", "--state", str(job / "state.json"), "--data", str(job / "logs.csv"), "--out", str(report)]
+    assert main([*args, "--plot", str(plot), "--bootstrap", "100", "--draws", "20", "--seed", "1"]) == 0
+    table = pd.read_csv(report)
+    assert list(table.columns) == ["estimator", "value", "lower", "upper", "std"]
+    assert "ipw" in set(table["estimator"]) and "logged" in set(table["estimator"])
+    assert plot.stat().st_size > 1000
+    err = capsys.readouterr().err
+    assert "propensities: given (column propensity)" in err
+    day.assign(propensity=1.5).to_csv(job / "bad.csv", index=False)
+    bad = ["evaluate", "--state", str(job / "state.json"), "--data", str(job / "bad.csv"), "--out", str(report)]
+    assert main(bad) == 2
+    assert "propensities in (0, 1]" in capsys.readouterr().err

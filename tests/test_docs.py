@@ -30,6 +30,8 @@ PUBLIC_MODULES = [
     "pybandits.exceptions",
     "pybandits.offline",
     "pybandits.offline.estimators",
+    "pybandits.offline.evaluate",
+    "pybandits.offline.plots",
 ]
 
 

@@ -188,6 +188,12 @@ def bench_scale() -> None:
     bench_scale.run()
 
 
+def bench_offline() -> None:
+    import bench_offline
+
+    bench_offline.run()
+
+
 def bench_categorical_growth() -> None:
     import bench_categorical_growth
 
@@ -217,6 +223,7 @@ SECTIONS = {
     "predict": bench_predict,
     "categorical": bench_categorical,
     "categorical_growth": bench_categorical_growth,
+    "offline": bench_offline,
     "reliability": bench_reliability,
 }
 

@@ -61,6 +61,7 @@ def test_simulation_notebooks_run_quickly(monkeypatch):
         ("cmab_simulation.ipynb", "hidden_dim_list=[8]"),
         ("revenue_offers.ipynb", "noise sd"),
         ("categorical_players.ipynb", "largest change for known countries: 0.0"),
+        ("offline_evaluation.ipynb", "candidate: true value"),
     ):
         code = notebook_code(ROOT / "examples" / name)
         result = subprocess.run(

@@ -167,7 +167,7 @@ def evaluate(
         model, model_name = None, "none (no model-based estimator)"
 
     counts = [
-        rng.multinomial(n, np.full(n, 1.0 / n), size=min(_BOOTSTRAP_CHUNK, n_bootstrap - start))
+        _resample_counts(rng, n, min(_BOOTSTRAP_CHUNK, n_bootstrap - start))
         for start in range(0, n_bootstrap, _BOOTSTRAP_CHUNK)
     ]
     records = []
@@ -213,6 +213,12 @@ def evaluate(
 
 
 ESTIMATORS_WITH_MODEL = frozenset({"dm", "dr", "sndr", "switch_dr", "dros", "sg_dr"})
+
+
+def _resample_counts(rng: np.random.Generator, n: int, n_replicates: int) -> np.ndarray:
+    """How many times each row is drawn in each of ``n_replicates`` resamples of ``n`` rows with replacement."""
+    drawn = rng.integers(0, n, size=(n_replicates, n)) + (np.arange(n_replicates) * n)[:, None]
+    return np.bincount(drawn.ravel(), minlength=n_replicates * n).reshape(n_replicates, n).astype(np.float64)
 
 
 def _summary(name: str, terms: Any, counts: list[np.ndarray], level: float) -> dict[str, Any]:

@@ -84,6 +84,12 @@ def correctness() -> None:
             + ", ".join(f"{name} {np.mean(e):.4f}" for name, e in errors.items())
             + f" ({(time.perf_counter() - start) / REPETITIONS:.1f} s per evaluation)"
         )
+        coverage_met = all(count / REPETITIONS >= 0.9 for count in covered.values())
+        error_met = np.mean(errors["dr"]) < np.mean(errors["ipw"])
+        print(
+            f"targets: coverage >= 90% for ipw, snipw and dr {'met' if coverage_met else 'NOT MET'}; "
+            f"dr's mean absolute error below ipw's {'met' if error_met else 'NOT MET'}"
+        )
 
 
 def speed() -> None:

@@ -23,9 +23,10 @@ bandits, real numbers for Gaussian ones); prediction data holds only the feature
 with ``feature_names`` reads its features by name, in any order, ignoring other columns, and its
 categorical columns hold category values such as ``FR`` or ``ios`` (:mod:`pybandits.tabular`). The
 predictions hold the chosen action, with ``--propensity`` the probability that the bandit plays it
-(``propensity``, estimated from ``--draws`` repeated selections: what off-policy evaluation needs
-logged), and every action's sampled expected reward (``sampled_probability_<action>`` or
-``sampled_mean_<action>``: the single Thompson draw the choice was made from, not a propensity).
+(``propensity``, estimated from ``--draws`` repeated selections, the action then being drawn from
+those probabilities: what off-policy evaluation needs logged), and every action's sampled expected
+reward (``sampled_probability_<action>`` or ``sampled_mean_<action>``: one Thompson draw per action,
+not a propensity).
 Outputs are written atomically: a failed or killed job leaves an existing output file as it was.
 Exit codes: 0 success, 2 bad arguments or input (the message names the option and the file, and
 the row and column of data), 1 a failed fit or another error.
@@ -175,11 +176,15 @@ def _predict(args: argparse.Namespace) -> None:
     name = f"sampled_{mab.family.expected_column}"
     columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
     if args.propensity:
+        # The action is drawn from the estimated probabilities of the bandit's selection, so the logged
+        # propensity is exactly the probability it was played with (never 0 for a played action).
         if args.draws < 1:
             raise _UsageError(f"--draws: expected an integer >= 1, got {args.draws}")
         action_ids, probabilities = mab.action_probabilities(context, n_draws=args.draws)
-        played = [action_ids.index(a) for a in allowed]
-        columns["propensity"] = probabilities[np.arange(len(chosen)), np.asarray(played)[chosen]]
+        uniform = mab._rng.random(len(probabilities))[:, None]
+        drawn = np.minimum((probabilities.cumsum(axis=1) < uniform).sum(axis=1), len(action_ids) - 1)
+        columns["action"] = np.asarray(action_ids, dtype=object)[drawn]
+        columns["propensity"] = probabilities[np.arange(len(drawn)), drawn]
     if expected.ndim == 2:
         columns |= {f"{name}_{a}": expected[:, j] for j, a in enumerate(allowed)}
     else:
@@ -294,7 +299,8 @@ def _parser() -> argparse.ArgumentParser:
         "--propensity",
         action="store_true",
         help="also write 'propensity': the probability that the bandit plays the chosen action in that row (the "
-        "logging propensity off-policy evaluation needs), estimated from --draws repeated selections",
+        "logging propensity off-policy evaluation needs), estimated from --draws repeated selections; the action is "
+        "then drawn from those probabilities, so the propensity is exactly the one it was played with",
     )
     predict.add_argument("--draws", type=int, default=1000, help="selections per row for --propensity (default 1000)")
     predict.set_defaults(run=_predict)

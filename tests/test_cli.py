@@ -416,6 +416,13 @@ def test_predict_writes_the_propensity_of_the_chosen_action(job, capsys):
     assert list(predictions.columns) == ["action", "propensity", "sampled_probability_a", "sampled_probability_b"]
     # a cold-started bandit plays each of its two actions half of the time, whatever the row
     assert predictions["propensity"].between(0.5 - 4 * 0.025, 0.5 + 4 * 0.025).all()
+    trained = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=3, update_kwargs={"num_steps": 50})
+    trained.update(["a", "b"] * 100, [1, 0] * 100, np.random.default_rng(0).normal(size=(200, 3)))  # a wins
+    pybandits.save(trained, job / "trained.json")
+    args[2] = str(job / "trained.json")
+    assert main([*args, "--propensity", "--draws", "20"]) == 0
+    predictions = pd.read_csv(out)
+    assert (predictions["propensity"] > 0).all()  # the action is drawn with the logged probability
     assert main([*args, "--propensity", "--draws", "0"]) == 2
     assert "--draws: expected an integer >= 1, got 0" in capsys.readouterr().err
 

@@ -156,7 +156,7 @@ def test_multi_objective_bandits_get_a_row_per_objective():
             lambda f: f,
             {"estimated_rewards": np.zeros((3, 3))},
             ValueError,
-            r"estimated_rewards: expected .* shape \(20, 2\)",
+            r"estimated_rewards: expected an array of shape \(20, 2\)",
         ),
         (lambda f: f, {"hyperparameters": {"magic": {}}}, ValueError, "hyperparameters: expected estimator names"),
     ],
@@ -171,3 +171,48 @@ def test_bad_input_is_named(change, kwargs, error, message):
 def test_logs_of_the_wrong_type_are_refused():
     with pytest.raises(TypeError, match="logs: expected a pandas DataFrame or a CSV/Parquet path"):
         evaluate(SmabBernoulli.cold_start(action_ids={"a"}), [1, 2, 3])
+
+
+def test_the_reward_model_follows_the_bandits_action_order_even_when_unsorted():
+    mab = CmabBernoulli.cold_start(action_ids={"a", "b"}, n_features=1, update_kwargs=FAST, random_seed=0)
+    mab.update(["a", "b"] * 100, [1, 0] * 100, np.random.default_rng(1).normal(size=(200, 1)))  # it learns a
+    document = mab.model_dump()
+    document["actions"] = {"b": document["actions"]["b"], "a": document["actions"]["a"]}
+    unsorted = CmabBernoulli.model_validate(document)
+    assert list(unsorted.actions) == ["b", "a"]
+    rng = np.random.default_rng(0)
+    played = rng.choice(["a", "b"], 400)
+    logs = pd.DataFrame({"action": played, "reward": (played == "a").astype(int), "x": rng.normal(size=400)})
+    logs["propensity"] = 0.5
+    for bandit in (mab, unsorted):
+        report = evaluate(bandit, logs, estimators=["dm", "ipw"], n_draws=100, n_bootstrap=50, random_seed=0)
+        values = report.set_index("estimator")["value"]
+        assert values["dm"] == pytest.approx(values["ipw"], abs=0.1) and values["dm"] > 0.8
+
+
+def test_bad_cells_and_arguments_name_what_is_wrong():
+    mab = SmabBernoulli.cold_start(action_ids={"a", "b"})
+    logs = pd.DataFrame({"action": ["a", "b"] * 5, "reward": [1, 0] * 5, "propensity": ["0.5"] * 9 + [""]})
+    with pytest.raises(ValueError, match=r"finite numbers in column 'propensity', got '' in row 9"):
+        evaluate(mab, logs, n_bootstrap=10)
+    with pytest.raises(ValueError, match=r"finite numbers in column 'reward', got 'x' in row 0"):
+        evaluate(mab, logs.assign(reward=["x"] * 10, propensity=0.5), n_bootstrap=10)
+    with pytest.raises(TypeError, match="hyperparameters: expected {name: value} for dros, got 5"):
+        evaluate(mab, logs.assign(propensity=0.5), hyperparameters={"dros": 5}, n_bootstrap=10)
+    with pytest.raises(TypeError, match="mab: expected a pybandits bandit"):
+        evaluate("mab.json", logs, n_bootstrap=10)
+    with pytest.raises(ValueError, match="estimated_rewards: expected finite numbers, got 1 NaN"):
+        model = np.zeros((10, 2))
+        model[3, 1] = np.nan
+        evaluate(mab, logs.assign(propensity=0.5), estimated_rewards=model, n_bootstrap=10)
+
+
+def test_an_undefined_estimate_warns():
+    from pybandits.exceptions import DataWarning
+
+    mab = SmabBernoulli.cold_start(action_ids={"a", "b"}, random_seed=0)
+    mab.update(actions=["a"] * 200, rewards=[1] * 200)  # plays a, almost surely
+    logs = pd.DataFrame({"action": ["b"] * 20, "reward": [1] * 20, "propensity": 0.5})
+    with pytest.warns(DataWarning, match="replay is undefined"):
+        report = evaluate(mab, logs, estimators=["replay"], n_draws=10, n_bootstrap=20, random_seed=0)
+    assert np.isnan(report.set_index("estimator").loc["replay", "value"])

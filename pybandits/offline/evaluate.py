@@ -29,13 +29,15 @@ mean logged reward, estimator ``logged``) and, for cost-control bandits, each po
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from pybandits import _validation as check
-from pybandits.offline.estimators import ESTIMATORS, estimator_terms
+from pybandits.exceptions import DataWarning
+from pybandits.offline.estimators import ESTIMATORS, EstimatorTerms, estimator_terms
 
 __all__ = ["DEFAULT_HYPERPARAMETERS", "evaluate"]
 
@@ -127,7 +129,10 @@ def evaluate(
     import pandas as pd
 
     from pybandits.cmab import BaseCmab
+    from pybandits.mab import BaseMab
 
+    if not isinstance(mab, BaseMab):
+        raise TypeError(f"mab: expected a pybandits bandit (the policy to evaluate), got {check.describe(mab)}")
     names = _check_estimators(estimators)
     n_draws = check.check_positive_int(n_draws, "n_draws")
     n_bootstrap = check.check_positive_int(n_bootstrap, "n_bootstrap")
@@ -166,46 +171,39 @@ def evaluate(
     else:
         model, model_name = None, "none (no model-based estimator)"
 
-    counts = [
-        _resample_counts(rng, n, min(_BOOTSTRAP_CHUNK, n_bootstrap - start))
-        for start in range(0, n_bootstrap, _BOOTSTRAP_CHUNK)
-    ]
-    records = []
+    def mean_of(values: np.ndarray) -> EstimatorTerms:
+        return EstimatorTerms(numerators=values[None, :], denominators=np.ones((1, n)))
+
+    rows = []  # (estimator, objective, terms)
     for objective in range(columns.shape[1]):
         reward = columns[:, objective]
         estimated = None if model is None else model[..., objective]
-        rows = [
-            (name, estimator_terms(name, reward, actions, propensities, probabilities, estimated, **settings[name]))
-            for name in names
-        ]
-        rows.append(
-            (
-                "logged",
-                estimator_terms(
-                    "dm",
-                    reward,
-                    actions,
-                    propensities,
-                    np.eye(len(action_ids))[actions],
-                    np.repeat(reward[:, None], len(action_ids), axis=1),
-                ),
-            )
-        )
-        for name, terms in rows:
-            records.append(
-                _summary(name, terms, counts, level) | ({"objective": objective} if rewards.ndim == 2 else {})
-            )
+        for name in names:
+            terms = estimator_terms(name, reward, actions, propensities, probabilities, estimated, **settings[name])
+            rows.append((name, objective, terms))
+        rows.append(("logged", objective, mean_of(reward)))
     if mab.strategy.uses_costs:
         costs = np.array([model.cost for model in mab.actions.values()], dtype=float)
-        per_row = probabilities @ costs
-        for name, values in (("cost", per_row), ("logged_cost", costs[actions])):
-            from pybandits.offline.estimators import EstimatorTerms
-
-            terms = EstimatorTerms(numerators=values[None, :], denominators=np.ones((1, n)))
-            records.append(_summary(name, terms, counts, level))
+        rows.append(("cost", None, mean_of(probabilities @ costs)))
+        rows.append(("logged_cost", None, mean_of(costs[actions])))
+    # the bootstrap: every estimator on the same resamples, a chunk of resamples at a time
+    replicates: list[list[np.ndarray]] = [[] for _ in rows]
+    for start in range(0, n_bootstrap, _BOOTSTRAP_CHUNK):
+        counts = _resample_counts(rng, n, min(_BOOTSTRAP_CHUNK, n_bootstrap - start))
+        for index, (_, _, terms) in enumerate(rows):
+            replicates[index].append(np.atleast_1d(terms.value(counts)))
+        del counts
+    records = []
+    for (name, objective, terms), values in zip(rows, replicates, strict=True):
+        record = _summary(name, terms, np.concatenate(values), level)
+        if rewards.ndim == 2:
+            record["objective"] = objective
+        records.append(record)
     report = pd.DataFrame.from_records(records)
     order = ["estimator", *(["objective"] if rewards.ndim == 2 else []), "value", "lower", "upper", "std"]
     report = report[order]
+    if "objective" in report:
+        report["objective"] = report["objective"].astype("Int64")  # cost rows have none
     report.attrs.update(
         {"propensities": source, "reward_model": model_name, "n_rows": n, "level": level, "n_draws": n_draws}
     )
@@ -221,14 +219,22 @@ def _resample_counts(rng: np.random.Generator, n: int, n_replicates: int) -> np.
     return np.bincount(drawn.ravel(), minlength=n_replicates * n).reshape(n_replicates, n).astype(np.float64)
 
 
-def _summary(name: str, terms: Any, counts: list[np.ndarray], level: float) -> dict[str, Any]:
-    replicates = np.concatenate([terms.value(chunk) for chunk in counts])
+def _summary(name: str, terms: Any, replicates: np.ndarray, level: float) -> dict[str, Any]:
+    value = terms.value()
     finite = replicates[np.isfinite(replicates)]
+    if not np.isfinite(value) or finite.size < len(replicates):
+        warnings.warn(
+            f"evaluate: {name} is undefined on the logs or on {len(replicates) - finite.size} of {len(replicates)} "
+            "bootstrap resamples (no row with a positive weight, e.g. replay without a logged action the policy "
+            "plays); its interval uses the defined resamples",
+            DataWarning,
+            stacklevel=3,
+        )
     tail = (1.0 - level) / 2
     lower, upper = np.quantile(finite, [tail, 1.0 - tail]) if finite.size else (np.nan, np.nan)
     return {
         "estimator": name,
-        "value": terms.value(),
+        "value": value,
         "lower": float(lower),
         "upper": float(upper),
         "std": float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
@@ -254,6 +260,8 @@ def _hyperparameters(given: object, names: list[str]) -> dict[str, dict[str, flo
         raise ValueError(f"hyperparameters: expected estimator names among {list(ESTIMATORS)}, got {unknown}")
     settings = {name: dict(DEFAULT_HYPERPARAMETERS.get(name, {})) for name in names}
     for name, values in (given or {}).items():
+        if not isinstance(values, Mapping):
+            raise TypeError(f"hyperparameters: expected {{name: value}} for {name}, got {check.describe(values)}")
         if name in settings:
             settings[name].update(values)
     return settings
@@ -273,6 +281,8 @@ def _read_logs(logs: Any) -> Any:
 
 def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray, str]:
     """Logged action indices, rewards, context, propensities and how they were obtained."""
+    import pandas as pd
+
     action_ids = list(mab.actions)
     reward_columns = ["reward"] if mab.n_objectives is None else [f"reward_{o}" for o in range(mab.n_objectives)]
     missing = [c for c in ["action", *reward_columns] if c not in frame.columns]
@@ -286,21 +296,11 @@ def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndar
         raise ValueError(
             f"logs: column action holds actions the bandit does not have: {unknown[:5]} (its actions: {action_ids})"
         )
-    actions = (
-        np.searchsorted(np.array(action_ids), logged)
-        if action_ids == sorted(action_ids)
-        else np.array([action_ids.index(a) for a in logged])
-    )
-    raw = (
-        frame[reward_columns].to_numpy(dtype=float)
-        if all(frame[c].dtype.kind in "biuf" for c in reward_columns)
-        else None
-    )
-    if raw is None:
-        raise TypeError(f"logs: expected numbers in {reward_columns}")
+    actions = pd.Index(action_ids).get_indexer(logged)
+    raw = np.column_stack([_numeric_column(frame, column) for column in reward_columns])
     rewards = mab.family.check_rewards(raw[:, 0] if mab.n_objectives is None else raw, len(frame), mab.n_objectives)
     if "propensity" in frame.columns:
-        propensities = frame["propensity"].to_numpy(dtype=float)
+        propensities = _numeric_column(frame, "propensity")
         bad = ~((propensities > 0) & (propensities <= 1))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -320,11 +320,29 @@ def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndar
     return actions, rewards, context, propensities, source
 
 
+def _numeric_column(frame: Any, column: str) -> np.ndarray:
+    """A column as float64; the first cell that is not a finite number is named with its row."""
+    import pandas as pd
+
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"logs: expected finite numbers in column {column!r}, got {frame[column].iloc[row]!r} in row {row}"
+        )
+    return values
+
+
 def _check_estimated_rewards(value: object, n: int, n_actions: int, n_objectives: int | None) -> np.ndarray:
     array = np.asarray(value, dtype=float)
     expected = (n, n_actions) if n_objectives is None else (n, n_actions, n_objectives)
-    if array.shape != expected or not np.all(np.isfinite(array)):
-        raise ValueError(f"estimated_rewards: expected finite numbers of shape {expected}, got shape {array.shape}")
+    if array.shape != expected:
+        raise ValueError(f"estimated_rewards: expected an array of shape {expected}, got shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(
+            f"estimated_rewards: expected finite numbers, got {int((~np.isfinite(array)).sum())} NaN or inf"
+        )
     return array[..., None] if n_objectives is None else array
 
 
@@ -350,7 +368,7 @@ def _cross_fitted(
             played = [action_ids[a] for a in actions[train]]
             if contextual:
                 model.update(played, rewards[train, objective], context[train], progressbar=False)
-                out[test, :, objective] = _posterior_means(model, context[test])
+                out[test, :, objective] = _posterior_means(model, context[test], action_ids)
             else:
                 model.update(played, rewards[train, objective])
                 out[test, :, objective] = [model.actions[a].mean for a in action_ids]
@@ -378,10 +396,10 @@ def _reward_model(mab: Any, contextual: bool, model_kwargs: Mapping[str, Any] | 
     )
 
 
-def _posterior_means(model: Any, context: np.ndarray) -> np.ndarray:
-    """Every action's expected reward at its posterior mean weights, ``(n_rows, n_actions)``."""
+def _posterior_means(model: Any, context: np.ndarray, action_ids: list[str]) -> np.ndarray:
+    """Every action's expected reward at its posterior mean weights, ``(n_rows, n_actions)`` in ``action_ids`` order."""
     columns = []
-    for action in model.actions.values():
+    for action in (model.actions[a] for a in action_ids):
         outputs = action.network.mean_outputs(context)
         columns.append(action.family.expected_reward(outputs))
     return np.stack(columns, axis=1)

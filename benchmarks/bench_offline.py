@@ -46,7 +46,7 @@ def _logs(world, policy: str, rng: np.random.Generator, score: np.ndarray, n: in
     return frame
 
 
-def correctness() -> None:
+def correctness(repetitions: int = REPETITIONS) -> None:
     rng = np.random.default_rng(0)
     world = LogisticReward.random(ACTIONS, N_FEATURES, rng)
     score = rng.normal(size=(N_FEATURES, 5))
@@ -57,12 +57,12 @@ def correctness() -> None:
     fresh = rng.normal(size=(20_000, N_FEATURES))
     _, policy = mab.model_copy(deep=True).action_probabilities(fresh, n_draws=200)
     truth = float((policy * _probabilities(world, fresh)).sum(axis=1).mean())
-    print(f"\n## Off-policy evaluation: coverage over {REPETITIONS} logs of {N_ROWS} rows (truth {truth:.4f})")
+    print(f"\n## Off-policy evaluation: coverage over {repetitions} logs of {N_ROWS} rows (truth {truth:.4f})")
     for logger in ("uniform", "epsilon-greedy"):
         covered = {name: 0 for name in ("ipw", "snipw", "dr")}
         errors = {name: [] for name in ("ipw", "snipw", "dr", "dm")}
         start = time.perf_counter()
-        for repetition in range(REPETITIONS):
+        for repetition in range(repetitions):
             logs = _logs(world, logger, rng, score)
             report = evaluate(
                 mab,
@@ -79,12 +79,12 @@ def correctness() -> None:
                 errors[name].append(abs(report.loc[name, "value"] - truth))
         print(
             f"{logger} logging: 95% intervals hold the truth "
-            + ", ".join(f"{name} {count / REPETITIONS:.0%}" for name, count in covered.items())
+            + ", ".join(f"{name} {count / repetitions:.0%}" for name, count in covered.items())
             + "; mean absolute error "
             + ", ".join(f"{name} {np.mean(e):.4f}" for name, e in errors.items())
-            + f" ({(time.perf_counter() - start) / REPETITIONS:.1f} s per evaluation)"
+            + f" ({(time.perf_counter() - start) / repetitions:.1f} s per evaluation)"
         )
-        coverage_met = all(count / REPETITIONS >= 0.9 for count in covered.values())
+        coverage_met = all(count / repetitions >= 0.9 for count in covered.values())
         error_met = np.mean(errors["dr"]) < np.mean(errors["ipw"])
         print(
             f"targets: coverage >= 90% for ipw, snipw and dr {'met' if coverage_met else 'NOT MET'}; "

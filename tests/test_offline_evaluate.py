@@ -64,15 +64,33 @@ def test_the_estimates_cover_the_true_value_of_the_policy(world, trained):
     assert report.attrs["reward_model"].startswith("cross-fitted (2 folds)")
 
 
-def test_without_propensities_they_are_estimated_and_the_report_says_so(world, trained):
-    logs = _logs(world, 600, seed=4, propensity=False)
-    report = evaluate(trained, logs, estimators=["ipw", "snipw"], n_draws=50, n_bootstrap=100, random_seed=0)
+def test_without_propensities_the_logging_policy_is_estimated_from_the_context(world, trained):
+    # a logger that depends on the context: a softmax policy, a for large x0, c for large x1
+    rng = np.random.default_rng(4)
+    logs = _logs(world, 1500, seed=4, propensity=False)
+    logits = np.stack([2.0 * logs["x0"], np.zeros(len(logs)), 1.5 * logs["x1"]], axis=1)
+    table = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    played = (table.cumsum(axis=1) < rng.random(len(logs))[:, None]).sum(axis=1)
+    context = logs[["x0", "x1", "x2"]].to_numpy()
+    p = np.stack([world(context)[a] for a in ACTIONS], axis=1)[np.arange(len(logs)), played]
+    logs = logs.assign(action=np.array(ACTIONS)[played], reward=(rng.random(len(logs)) < p).astype(int))
+    true = table[np.arange(len(logs)), played]
+    kwargs = {"estimators": ["ipw"], "n_draws": 100, "n_bootstrap": 100, "random_seed": 0}
+    estimated = evaluate(trained, logs, **kwargs)
+    assert estimated.attrs["propensities"].startswith("estimated: a logistic regression per action")
+    given = evaluate(trained, logs.assign(propensity=true), **kwargs)
+    frequency = np.bincount(played, minlength=3)[played] / len(logs)
+    with_frequencies = evaluate(trained, logs.assign(propensity=frequency), **kwargs)
+    truth = given.set_index("estimator").loc["ipw", "value"]
+    gap = abs(estimated.set_index("estimator").loc["ipw", "value"] - truth)
+    assert gap < 0.05 and gap < abs(with_frequencies.set_index("estimator").loc["ipw", "value"] - truth)
+
+
+def test_a_stochastic_bandit_estimates_propensities_as_frequencies():
+    mab = SmabBernoulli.cold_start(action_ids={"a", "b"}, random_seed=0)
+    logs = pd.DataFrame({"action": ["a"] * 30 + ["b"] * 10, "reward": [1, 0] * 20})
+    report = evaluate(mab, logs, estimators=["ipw"], n_bootstrap=20, random_seed=0)
     assert report.attrs["propensities"].startswith("estimated: each action's frequency in the logs")
-    given = evaluate(
-        trained, logs.assign(propensity=1 / 3), estimators=["ipw"], n_draws=50, n_bootstrap=100, random_seed=0
-    )
-    ipw = report.set_index("estimator").loc["ipw", "value"]
-    assert ipw == pytest.approx(given.set_index("estimator").loc["ipw", "value"], abs=0.05)
 
 
 def test_a_seed_reproduces_the_report_and_estimated_rewards_replace_the_model(world, trained):

@@ -10,8 +10,11 @@ What goes into the estimators:
 - the evaluated policy's probabilities of every action in every logged row, from the bandit's own
   selection (:meth:`~pybandits.mab.BaseMab.action_probabilities`, ``n_draws`` per row);
 - the logging propensities: the ``propensity`` column when the logs have one; otherwise they are
-  *estimated* as the logged frequency of each action (a context-free logging policy, such as a
-  uniform or a fixed-split one), and the report says so (``DataFrame.attrs["propensities"]``);
+  *estimated*, and the report says how (``DataFrame.attrs["propensities"]``): for a contextual
+  bandit by a logistic regression per action of the logged action on the context (a pybandits model,
+  categorical columns as embeddings), normalised per row; for a stochastic bandit (or logs of more
+  than 2 million rows x actions) as each action's logged frequency, which assumes a logging policy
+  that ignores the context;
 - for the model-based estimators (``dm``, ``dr``, ``sndr``, ``switch_dr``, ``dros``, ``sg_dr``), a
   reward model fitted on the logs by cross-fitting: the rows are split in ``n_folds`` folds, and a
   pybandits model of the bandit's reward family fitted on the other folds predicts each fold's
@@ -148,6 +151,8 @@ def evaluate(
     action_ids = list(mab.actions)
     actions, rewards, context, propensities, source = _logged(mab, frame, contextual)
     n = len(actions)
+    if propensities is None:
+        propensities, source = _estimated_propensities(mab, actions, context[1] if contextual else None, rng)
 
     policy = mab.model_copy(deep=True)
     policy.reseed(int(rng.integers(2**63)))
@@ -310,9 +315,7 @@ def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndar
             )
         source = "given (column propensity)"
     else:
-        frequencies = np.bincount(actions, minlength=len(action_ids)) / len(actions)
-        propensities = frequencies[actions]
-        source = "estimated: each action's frequency in the logs (assumes a logging policy that ignores the context)"
+        propensities, source = None, "estimated"
     context = None
     if contextual:
         features = frame.drop(columns=[c for c in ["action", *reward_columns, "propensity"] if c in frame.columns])
@@ -332,6 +335,50 @@ def _numeric_column(frame: Any, column: str) -> np.ndarray:
             f"logs: expected finite numbers in column {column!r}, got {frame[column].iloc[row]!r} in row {row}"
         )
     return values
+
+
+#: Largest (logged rows x actions) for which the logging policy is estimated from the context.
+_MAX_PROPENSITY_ROWS = 2_000_000
+
+
+def _estimated_propensities(
+    mab: Any, actions: np.ndarray, codes: np.ndarray | None, rng: np.random.Generator
+) -> tuple[np.ndarray, str]:
+    """The logging policy's probability of each logged action, estimated from the logs, and how.
+
+    With a context: one Bayesian logistic regression per action (a pybandits contextual model, with
+    the bandit's categorical columns as embeddings) of "the logger played this action" on the
+    context, fitted on every row, at its posterior mean, normalised over the actions per row.
+    Without one (stochastic bandits), or when the logs are too large for that: each action's
+    frequency, which assumes a logging policy that ignores the context.
+    """
+    action_ids = list(mab.actions)
+    n, n_actions = len(actions), len(action_ids)
+    if codes is None or n * n_actions > _MAX_PROPENSITY_ROWS:
+        frequencies = np.bincount(actions, minlength=n_actions) / n
+        why = "" if codes is None else f" (more than {_MAX_PROPENSITY_ROWS:,} rows x actions for a contextual model)"
+        return (
+            frequencies[actions],
+            f"estimated: each action's frequency in the logs{why}; assumes a logging policy that ignores the context",
+        )
+    from pybandits.cmab import CmabBernoulli
+
+    settings = {"num_steps": 300} | ({"batch_size": 1024} if n > 5_000 else {})
+    model = CmabBernoulli.cold_start(
+        action_ids=action_ids,
+        n_features=mab.input_dim,
+        categorical_features={column: k + 1 for column, k in mab.categorical_features.items()} or None,
+        update_kwargs=settings,
+        random_seed=int(rng.integers(2**31)),
+    )
+    played = (actions[None, :] == np.arange(n_actions)[:, None]).astype(int)  # (actions, rows)
+    model.update(np.repeat(action_ids, n).tolist(), played.ravel(), np.tile(codes, (n_actions, 1)), progressbar=False)
+    scores = _posterior_means(model, codes, action_ids)
+    probabilities = scores / scores.sum(axis=1, keepdims=True)
+    return (
+        probabilities[np.arange(n), actions],
+        "estimated: a logistic regression per action of the logged action on the context, normalised per row",
+    )
 
 
 def _check_estimated_rewards(value: object, n: int, n_actions: int, n_objectives: int | None) -> np.ndarray:

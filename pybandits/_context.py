@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits._validation import describe
+from pybandits._validation import describe, float_column
 
 __all__ = ["Category", "check_category", "column_label", "context_from_frame", "is_frame"]
 
@@ -69,7 +69,6 @@ def context_from_frame(
     Without ``learn`` (prediction), a value not in the vocabulary gets the code ``cardinality``.
     Raises a ``ValueError`` or ``TypeError`` naming the column (and value) for anything else.
     """
-    import pandas as pd
 
     if frame.columns.duplicated().any():
         duplicated = sorted(map(str, frame.columns[frame.columns.duplicated()]))
@@ -96,13 +95,8 @@ def context_from_frame(
         if j in categorical:
             array[:, j], grown[j] = _encode(column, grown.get(j, []), categorical[j], learn, label)
             continue
-        if column.dtype.kind in "biuf":
-            values = column.to_numpy(dtype=np.float64)
-        else:
-            values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
-        bad = ~np.isfinite(values)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
+        values, row = float_column(column)
+        if row is not None:
             raise ValueError(
                 f"context: expected finite numbers in numeric {label}, got {column.iloc[row]!r} in row {row}"
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -206,6 +207,28 @@ def reward_array(
     if not finite.all():
         raise ValueError(f"rewards: expected finite numbers, got {array[~finite][:5].tolist()}")
     return array
+
+
+def float_column(column: Any) -> tuple[np.ndarray, int | None]:
+    """A pandas Series as float64, and the position of its first cell that is not a finite number.
+
+    Numbers convert natively; text is parsed, and a cell that is not a number counts as bad. The
+    position is None when every cell is a finite number. Callers name the column in their message.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> float_column(pd.Series(["1.5", "2", "x"]))
+    (array([1.5, 2. , nan]), 2)
+    """
+    import pandas as pd
+
+    if column.dtype.kind in "biuf":
+        values = column.to_numpy(dtype=np.float64)
+    else:
+        values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    return values, (int(np.flatnonzero(bad)[0]) if bad.any() else None)
 
 
 def check_context(

@@ -65,16 +65,10 @@ def _cell(frame, column: str, index: int) -> object:
 
 def _numeric(path, frame, column: str, header_offset: int = 2) -> np.ndarray:
     """A column as float64; the first cell that is not a finite number is reported."""
-    import pandas as pd
+    from pybandits._validation import float_column
 
-    raw = frame[column]
-    if raw.dtype.kind in "iuf":
-        values = raw.to_numpy(dtype=np.float64)
-    else:
-        values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        index = int(np.flatnonzero(bad)[0])
+    values, index = float_column(frame[column])
+    if index is not None:
         raise DataError(
             f"{path}: row {index + header_offset}, column {column!r}: "
             f"expected a finite number, got {_cell(frame, column, index)!r}"

@@ -325,12 +325,8 @@ def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndar
 
 def _numeric_column(frame: Any, column: str) -> np.ndarray:
     """A column as float64; the first cell that is not a finite number is named with its row."""
-    import pandas as pd
-
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
+    values, row = check.float_column(frame[column])
+    if row is not None:
         raise ValueError(
             f"logs: expected finite numbers in column {column!r}, got {frame[column].iloc[row]!r} in row {row}"
         )

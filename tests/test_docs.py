@@ -73,3 +73,17 @@ def test_the_categorical_page_code_runs():
     mab = namespace["mab"]
     assert mab.categorical_features == {0: 50, 1: 3} and mab.vocabularies == {1: ["ios", "android", "web"]}
     assert [e.dim for e in mab.actions["coins"].network.embeddings] == [8, 1]
+
+
+def test_the_offline_page_code_runs(capsys):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "offline.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "offline.md", "exec"), namespace)
+    assert namespace["probabilities"].shape == (5, 2)
+    report = namespace["report"]
+    assert report["estimator"].tolist()[-1] == "logged" and "dr" in capsys.readouterr().out

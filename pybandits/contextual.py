@@ -351,15 +351,17 @@ class BaseCmab(BaseMab):
         """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
         context, _ = self._context(context, learn=False)
         allowed = self._allowed_action_ids(forbidden_actions)
-        return (allowed, *self._draw_array(context, allowed))
+        return (allowed, *draw_actions(self._models_for(context, allowed), context, self._rng))
 
-    def _draw_array(self, context: np.ndarray, allowed: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """As :meth:`_draw`, for a context already converted (codes; ``cardinality`` for a value never seen)."""
+    def _models_for(self, context: np.ndarray, allowed: list[str]) -> list[Bnn | BnnMO]:
+        """The allowed actions' models for a converted context (codes; ``cardinality`` for a value never seen).
+
+        A value never seen draws its embedding from the cold-start prior: the tables of its columns
+        get one prior row, in copies made once per call.
+        """
         models = [self.actions[a] for a in allowed]
         unseen = [c for c, k in self.categorical_features.items() if context.size and context[:, c].max() == k]
-        if unseen:  # values never seen: their rows draw the embedding from the cold-start prior
-            models = [model.with_prior_rows(unseen) for model in models]
-        return draw_actions(models, context, self._rng)
+        return [model.with_prior_rows(unseen) for model in models] if unseen else models
 
     def _context(
         self, context: object, *, learn: bool, n_rows: int | None = None, allow_empty: bool = False
@@ -454,11 +456,12 @@ class BaseCmab(BaseMab):
         n_draws = check.check_positive_int(n_draws, "n_draws")
         context, _ = self._context(context, learn=False)
         allowed = self._allowed_action_ids(forbidden_actions)
+        models = self._models_for(context, allowed)
         probabilities = np.empty((len(context), len(self.actions)))
         chunk = max(1, _TILED_ROWS // n_draws)  # rows per block, so that a block's draws stay in memory
         for start in range(0, len(context), chunk):
             block = context[start : start + chunk]
-            expected, _ = self._draw_array(np.tile(block, (n_draws, 1)), allowed)
+            expected, _ = draw_actions(models, np.tile(block, (n_draws, 1)), self._rng)
             probabilities[start : start + len(block)] = self._choice_probabilities(expected, allowed, len(block))
         return list(self.actions), probabilities
 

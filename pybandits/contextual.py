@@ -26,6 +26,7 @@ from pybandits._progress import progress_bar
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
+from pybandits.model.backbone import Backbone, LinearHead, draw_heads, refit_heads
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
@@ -57,11 +58,14 @@ class BaseCmab(BaseMab):
     (['a', 'b'], (4,), (4, 2))
     """
 
-    actions: dict[ActionId, Bnn | BnnMO]
+    actions: dict[ActionId, Bnn | BnnMO | LinearHead]
     #: Names of the context columns, in order (None: columns are known by index only).
     feature_names: list[StrictStr] | None = None
     #: Per categorical column, its values in code order (see :mod:`pybandits._context`).
     vocabularies: dict[int, list[StrictStr | StrictInt]] = Field(default_factory=dict)
+    #: The trunk shared by every action, when there is one (``backbone_hidden_dim_list``): the
+    #: actions are then heads on its features (:mod:`pybandits.model.backbone`).
+    backbone: Backbone | None = None
 
     #: The reward family of the class's actions.
     family_type: ClassVar[type[RewardFamily]] = Bernoulli
@@ -71,15 +75,21 @@ class BaseCmab(BaseMab):
         features = {model.n_features for model in self.actions.values()}
         if len(features) > 1:
             raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
-        networks = [m.network for a in self.actions.values() for m in (a.objectives if isinstance(a, BnnMO) else [a])]
+        self._check_backbone(features.pop())
+        networks = [
+            m.network
+            for a in self.actions.values()
+            for m in (a.objectives if isinstance(a, BnnMO) else [a])
+            if not isinstance(m, LinearHead)
+        ]
         if any(network.categorical != networks[0].categorical for network in networks[1:]):
             raise ValueError("actions: expected the same categorical columns and cardinalities for every action")
         kinds = {type(model) for model in self.actions.values()}
-        expected_kind = BnnMO if self.strategy_type.multi_objective else Bnn
-        if not all(issubclass(kind, expected_kind) for kind in kinds):
+        expected_kind = BnnMO if self.strategy_type.multi_objective else (Bnn | LinearHead)
+        if not all(issubclass(kind, expected_kind) for kind in kinds) or len(kinds) > 1:
             raise ValueError(
-                f"actions: {type(self).__name__} expects {expected_kind.__name__} actions, "
-                f"got {sorted(kind.__name__ for kind in kinds)}"
+                f"actions: {type(self).__name__} expects {getattr(expected_kind, '__name__', 'Bnn or LinearHead')} "
+                f"actions of one kind, got {sorted(kind.__name__ for kind in kinds)}"
             )
         objectives = {model.n_objectives for model in self.actions.values()}
         if len(objectives) > 1:
@@ -94,6 +104,27 @@ class BaseCmab(BaseMab):
             raise ValueError("actions: expected the same reward family settings (standardisation) for every action")
         self._check_schema()
         return self
+
+    def _check_backbone(self, head_inputs: int) -> None:
+        """A backbone has a readout per action and feeds heads of its width; linear heads need one."""
+        heads = [model for model in self.actions.values() if isinstance(model, LinearHead)]
+        if self.backbone is None:
+            if heads:
+                raise ValueError("actions: linear heads need a backbone (the shared trunk they read), got none")
+            return
+        if self.strategy_type.multi_objective:
+            raise ValueError(f"backbone: {type(self).__name__} is multi-objective; a shared trunk has one objective")
+        if set(self.backbone.readout) != set(self.actions):
+            raise ValueError(
+                f"backbone: expected a readout for every action {sorted(self.actions)}, "
+                f"got {sorted(self.backbone.readout)}"
+            )
+        if head_inputs != self.backbone.width:
+            raise ValueError(
+                f"actions: expected heads on the backbone's {self.backbone.width} features, got {head_inputs} inputs"
+            )
+        if any(isinstance(model, Bnn) and model.network.embeddings for model in self.actions.values()):
+            raise ValueError("actions: with a backbone, the trunk embeds the categorical columns, not the heads")
 
     def _check_schema(self) -> None:
         """``feature_names`` and ``vocabularies`` agree with the networks' columns."""
@@ -121,6 +152,8 @@ class BaseCmab(BaseMab):
     @property
     def input_dim(self) -> int:
         """Number of context features."""
+        if self.backbone is not None:
+            return self.backbone.trunk.n_features
         return next(iter(self.actions.values())).n_features
 
     @property
@@ -133,7 +166,14 @@ class BaseCmab(BaseMab):
         return self._network.numeric_columns
 
     @property
+    def backbone_hidden_dim_list(self) -> list[int] | None:
+        """Widths of the shared trunk's layers, None without a backbone."""
+        return None if self.backbone is None else self.backbone.trunk.hidden_dim_list
+
+    @property
     def _network(self) -> Any:
+        if self.backbone is not None:
+            return self.backbone.trunk
         first = next(iter(self.actions.values()))
         return first.objectives[0].network if isinstance(first, BnnMO) else first.network
 
@@ -177,6 +217,8 @@ class BaseCmab(BaseMab):
         categorical_features: Mapping[int | str, int | Sequence[Category]] | None = None,
         embedding_dims: Mapping[int | str, int] | None = None,
         feature_names: Sequence[str] | None = None,
+        backbone_hidden_dim_list: Sequence[int] | None = None,
+        backbone_kwargs: Mapping[str, Any] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -238,6 +280,19 @@ class BaseCmab(BaseMab):
             A name per context column: a DataFrame context is then read by column name (other
             columns are ignored), and messages name columns. Without it a DataFrame's columns are
             taken in order.
+        backbone_hidden_dim_list : list of int, optional
+            Widths of a trunk shared by every action (:mod:`pybandits.model.backbone`, see
+            ``docs/backbone.md``): learned from every action's rows, it turns the context (and
+            its categorical columns, embedded once for all actions) into features, and each action
+            keeps a Bayesian head on them: a linear head with an exact (Gaussian rewards) or
+            Laplace (Bernoulli rewards) posterior, or a network of ``hidden_dim_list`` when given.
+            ``activation`` and ``use_residual_connections`` apply to the trunk too; the heads'
+            prior is Normal with ``dist_params_init``'s ``mu`` and ``sigma``. Not for
+            multi-objective classes.
+        backbone_kwargs : mapping, optional
+            How the trunk is trained (:class:`~pybandits.model.backbone.backbone.BackboneSettings`:
+            ``num_steps``, ``batch_size``, ``learning_rate``, ``weight_decay``) and ``buffer_size``,
+            the rows the replay buffer keeps (default 5,000).
 
         Raises
         ------
@@ -260,9 +315,21 @@ class BaseCmab(BaseMab):
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
+        trunk = None
+        if backbone_hidden_dim_list is not None:
+            if n_objectives is not None:
+                raise TypeError(
+                    f"backbone_hidden_dim_list: {cls.__name__} is multi-objective, which a shared trunk does not "
+                    f"support; expected None, got {check.describe(backbone_hidden_dim_list)}"
+                )
+            trunk = check.check_hidden_dim_list(backbone_hidden_dim_list)
+            if not trunk:
+                raise ValueError("backbone_hidden_dim_list: expected at least one layer width, got []")
+        elif backbone_kwargs is not None:
+            raise ValueError("backbone_kwargs: expected it with backbone_hidden_dim_list (a trunk), got it alone")
         names = check_feature_names(feature_names, n_features)
         categorical, vocabularies = check_categorical(
-            categorical_features, embedding_dims, n_features, names, linear=not hidden
+            categorical_features, embedding_dims, n_features, names, linear=not hidden and trunk is None
         )
         check.check_choice(activation, "activation", ACTIVATIONS)
         if not isinstance(use_residual_connections, bool):
@@ -279,6 +346,13 @@ class BaseCmab(BaseMab):
             params = DistParams.model_validate(dist_params_init or {})
         except ValidationError as error:
             raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
+        backbone = None
+        if trunk is not None:
+            rng = np.random.default_rng(None if seed is None else (seed, 16))  # the trunk's own stream
+            backbone = Backbone.cold_start(
+                list(costs), n_features, trunk, activation, use_residual_connections, rng, categorical, backbone_kwargs
+            )
+            n_features, categorical = backbone.width, None
         prototypes = [
             Bnn.cold_start(
                 n_features,
@@ -294,6 +368,8 @@ class BaseCmab(BaseMab):
             )
             for family in families
         ]
+        if backbone is not None and not hidden:
+            prototypes = [LinearHead.cold_start(n_features, families[0], params.mu, params.sigma)]
         if n_objectives is None:
             actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
         else:
@@ -306,6 +382,7 @@ class BaseCmab(BaseMab):
             random_seed=seed,
             feature_names=names,
             vocabularies=vocabularies,
+            backbone=backbone,
         )
 
     @classmethod
@@ -351,17 +428,25 @@ class BaseCmab(BaseMab):
         """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
         context, _ = self._context(context, learn=False)
         allowed = self._allowed_action_ids(forbidden_actions)
-        return (allowed, *draw_actions(self._models_for(context, allowed), context, self._rng))
+        return (allowed, *self._sampler(context, allowed)(context))
 
-    def _models_for(self, context: np.ndarray, allowed: list[str]) -> list[Bnn | BnnMO]:
-        """The allowed actions' models for a converted context (codes; ``cardinality`` for a value never seen).
+    def _sampler(
+        self, context: np.ndarray, allowed: list[str]
+    ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """``draw(rows)``: the allowed actions' Thompson draws for rows of a converted context.
 
-        A value never seen draws its embedding from the cold-start prior: the tables of its columns
-        get one prior row, in copies made once per call.
+        Rows hold codes, and ``cardinality`` for a value never seen: that value draws its embedding
+        from the cold-start prior (the tables of its columns get one prior row, in copies made once
+        here); with a backbone, the trunk's embedding of such a value is its initial centre, 0.
         """
         models = [self.actions[a] for a in allowed]
         unseen = [c for c, k in self.categorical_features.items() if context.size and context[:, c].max() == k]
-        return [model.with_prior_rows(unseen) for model in models] if unseen else models
+        if self.backbone is None:
+            models = [model.with_prior_rows(unseen) for model in models] if unseen else models
+            return lambda rows: draw_actions(models, rows, self._rng)
+        backbone = self.backbone.with_prior_rows(unseen) if unseen else self.backbone
+        draw = draw_heads if isinstance(models[0], LinearHead) else draw_actions
+        return lambda rows: draw(models, backbone.features(rows), self._rng)
 
     def _context(
         self, context: object, *, learn: bool, n_rows: int | None = None, allow_empty: bool = False
@@ -456,12 +541,12 @@ class BaseCmab(BaseMab):
         n_draws = check.check_positive_int(n_draws, "n_draws")
         context, _ = self._context(context, learn=False)
         allowed = self._allowed_action_ids(forbidden_actions)
-        models = self._models_for(context, allowed)
+        draw = self._sampler(context, allowed)
         probabilities = np.empty((len(context), len(self.actions)))
         chunk = max(1, _TILED_ROWS // n_draws)  # rows per block, so that a block's draws stay in memory
         for start in range(0, len(context), chunk):
             block = context[start : start + chunk]
-            expected, _ = draw_actions(models, np.tile(block, (n_draws, 1)), self._rng)
+            expected, _ = draw(np.tile(block, (n_draws, 1)))
             probabilities[start : start + len(block)] = self._choice_probabilities(expected, allowed, len(block))
         return list(self.actions), probabilities
 
@@ -560,6 +645,10 @@ class BaseCmab(BaseMab):
             if vocabularies != self.vocabularies:
                 self.vocabularies = vocabularies
             self._fit_families(observed)
+            if self.backbone is not None:
+                played_ids = np.asarray(action_ids)[played]
+                self._update_backbone(played_ids, observed, features, executor, callback, progressbar)
+                return
             tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
             for index, action_id in enumerate(action_ids):
                 rows = order[bounds[index] : bounds[index + 1]]
@@ -575,6 +664,32 @@ class BaseCmab(BaseMab):
 
                 fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
             self.actions = {**self.actions, **fitted}
+
+    def _update_backbone(
+        self,
+        played: np.ndarray,
+        observed: np.ndarray,
+        features: np.ndarray,
+        executor: Executor | None,
+        callback: Callable[[str, int], None] | None,
+        progressbar: bool | None,
+    ) -> None:
+        """An update of a bandit with a shared trunk: buffer, trunk, every head (:mod:`pybandits.model.backbone`)."""
+        backbone = self.backbone.updated(features, played.tolist(), observed, self.family, self._rng)  # type: ignore[union-attr]
+        seeds = {action_id: int(self._rng.integers(2**63)) for action_id in self.actions}
+        delay = _UPDATE_BAR_DELAY if progressbar is None else 0.0
+        with progress_bar(len(self.actions), "fitting heads", progressbar, delay=delay) as bar:
+
+            def report(action_id: str, n_rows: int) -> None:
+                bar.advance()
+                if callback is not None:
+                    callback(action_id, n_rows)
+
+            heads = refit_heads(self.actions, backbone, seeds.__getitem__, executor, report)
+        for action_id in np.unique(played).tolist():
+            head = heads[action_id]
+            heads[action_id] = head.model_copy(update={"stats": head.stats.added(observed[played == action_id])})
+        self.backbone, self.actions = backbone, heads
 
     def _fit_families(self, observed: np.ndarray) -> None:
         """Give every action the families fitted to this batch (a first batch's standardisation)."""

@@ -163,6 +163,10 @@ class RewardFamily(PyBanditsBaseModel, ABC):
     expected_label: ClassVar[str]
     #: The range every expected reward lies in, where there is one.
     expected_range: ClassVar[tuple[float, float] | None] = None
+    #: Whether a linear model on fixed features has a conjugate (Normal-inverse-gamma) posterior in
+    #: this family; the heads of a shared trunk (:mod:`pybandits.model.backbone.heads`) use it, and
+    #: a Laplace approximation built on :meth:`newton_terms` otherwise.
+    linear_conjugate: ClassVar[bool] = False
 
     @abstractmethod
     def invalid_rewards(self, rewards: np.ndarray) -> np.ndarray:
@@ -191,6 +195,14 @@ class RewardFamily(PyBanditsBaseModel, ABC):
     def fitting_rewards(self, rewards: np.ndarray) -> np.ndarray:
         """Rewards in the scale the likelihood is written in."""
         return np.asarray(rewards, dtype=np.float64)
+
+    def newton_terms(self, outputs: np.ndarray, rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row, the log-likelihood's derivative in the output and minus its second derivative (numpy).
+
+        What a Newton step and a Laplace approximation of a linear model need; families whose
+        linear models are conjugate (:attr:`linear_conjugate`) do not.
+        """
+        raise NotImplementedError(f"{self.name} rewards: a linear model's posterior is conjugate; no Newton steps")
 
     def aux_prior(self) -> dict[str, LocationScale]:
         """Cold-start distribution of every auxiliary parameter an action learns (none by default)."""
@@ -264,6 +276,17 @@ class Bernoulli(RewardFamily):
         # log sigmoid(z) = z - softplus(z) and log(1 - sigmoid(z)) = -softplus(z)
         return rewards * outputs - ops.softplus(outputs)
 
+    def newton_terms(self, outputs: np.ndarray, rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``r - p`` and ``p (1 - p)``, with ``p = sigmoid(output)``.
+
+        Examples
+        --------
+        >>> Bernoulli().newton_terms(np.array([0.0]), np.array([1.0]))
+        (array([0.5]), array([0.25]))
+        """
+        probability = self.expected_reward(outputs)
+        return rewards - probability, probability * (1.0 - probability)
+
 
 class NoisePrior(PyBanditsBaseModel):
     """Normal prior of the log of a Gaussian action's noise standard deviation, in standardised units.
@@ -319,6 +342,7 @@ class Gaussian(RewardFamily):
     expected_column: ClassVar[str] = "mean"
     expected_kind: ClassVar[str] = f"a mean reward of magnitude <= {MAX_MAGNITUDE:g}"
     expected_label: ClassVar[str] = "mean reward"
+    linear_conjugate: ClassVar[bool] = True
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> Gaussian:

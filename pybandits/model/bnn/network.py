@@ -439,6 +439,7 @@ def forward(
     numeric_columns: Sequence[int] = (),
     embeddings: Sequence[tuple[int, Any]] = (),
     lookup: Callable[[Any, Any], Any] | None = None,
+    output: bool = True,
 ) -> Any:
     """A network's outputs, ``(n_rows,)`` or ``(n_networks, n_rows)``: one forward pass for numpy and PyTensor.
 
@@ -472,6 +473,11 @@ def forward(
         ``(column, table)`` of ``embeddings``, the vectors ``lookup(table, codes)`` of the
         column's integer codes (by default ``table[codes]``; the sampler draws them, the fitting
         layer gathers them from every network's table).
+    output : bool, default True
+        Whether the last layer is the output layer (one unit, no activation). ``False`` makes
+        every layer a hidden one (``residual`` then has one entry per layer) and returns the last
+        hidden layer, ``(..., n_rows, width)``: the features a shared trunk
+        (:mod:`pybandits.model.backbone`) gives the actions' heads.
 
     Examples
     --------
@@ -482,6 +488,8 @@ def forward(
     >>> doubled = lambda hidden, weight, bias: 2.0 * (hidden @ weight + bias)
     >>> forward(NUMPY_OPS, np.array([[1.0, -1.0]]), w, b, "relu", [True], layer=doubled)  # relu([2, -2]) + [1, -1]
     array([4.])
+    >>> forward(NUMPY_OPS, np.array([[1.0, -1.0]]), w[:1], b[:1], "relu", [False], output=False)  # a trunk
+    array([[1., 0.]])
     """
     if layer is None:
         layer = partial(_dense, ops)
@@ -491,14 +499,16 @@ def forward(
         vectors = [lookup(table, ops.codes(context[..., column])) for column, table in embeddings]
         numeric = [_select_columns(context, numeric_columns)] if numeric_columns else []
         hidden = ops.concatenate([*numeric, *vectors])
-    last = len(weights) - 1
+    last = len(weights) - 1 if output else len(weights)
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
         z = layer(hidden, weight, bias)
         if index == last:
             return z[..., 0]
         out = activate(activation, z, ops)
         hidden = out + hidden if residual[index] else out
-    raise AssertionError("unreachable: a network has at least one layer")
+    if output:
+        raise AssertionError("unreachable: a network has at least one layer")
+    return hidden
 
 
 def _select_columns(context: Any, columns: Sequence[int]) -> Any:

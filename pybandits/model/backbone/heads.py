@@ -1,0 +1,359 @@
+"""Bayesian linear heads on a shared trunk's features: exact (conjugate) or Laplace posteriors.
+
+A bandit with a shared trunk (:mod:`pybandits.model.backbone`) gives every action a head, a
+Bayesian linear model on the trunk's features ``phi`` plus a constant (the bias). Given the trunk,
+a head's posterior has a closed form, so it is computed directly from the rows the bandit keeps
+(its replay buffer), never by ADVI:
+
+- **Gaussian rewards** (standardised, see :class:`~pybandits.model.family.Gaussian`): linear
+  regression with unknown noise and its conjugate Normal-inverse-gamma posterior, exact. Prior:
+  ``beta | s2 ~ N(mu0, s2 * sigma0**2 I)`` and ``s2 ~ InvGamma(2, exp(2 * noise_prior.mu))``, whose
+  mean is the family's prior noise variance.
+- **Bernoulli rewards**: logistic regression, whose posterior has no closed form; the Laplace
+  approximation takes its mode (Newton's method with backtracking) and the inverse Hessian there.
+  Prior ``beta ~ N(mu0, sigma0**2 I)``.
+
+``mu0`` and ``sigma0`` are the bandit's ``dist_params_init`` (a Normal prior: the Student-t is not
+conjugate). A head stores its posterior mean and a square root ``S`` of its covariance
+(``S @ S.T``; for the Gaussian family the covariance given ``s2 = 1``).
+
+**Thompson sampling is exact per row.** A row's head output ``phi . beta`` is Normal with mean
+``phi . mean`` and variance ``|S.T @ phi|**2`` (times ``s2``, drawn per row from its
+inverse-gamma posterior, for Gaussian rewards): one normal draw (and one gamma draw) per row and
+action, with no approximation beyond the Laplace one.
+
+Examples
+--------
+>>> import numpy as np
+>>> head = LinearHead.cold_start(n_inputs=2)
+>>> features = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+>>> fitted = head.refitted(features, np.array([1, 0, 1]))
+>>> fitted.mean.shape, fitted.scale_factor.shape
+((3,), (3, 3))
+>>> expected, logits = fitted.draw(features, np.random.default_rng(0))
+>>> expected.shape
+(3,)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from pydantic import ConfigDict, Field, model_validator
+
+from pybandits.base import PyBanditsBaseModel
+from pybandits.model.beta import Cost
+from pybandits.model.bnn.network import NUMPY_OPS
+from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
+from pybandits.model.priors import MAX_MAGNITUDE, FloatArray, LocationScale
+
+__all__ = ["LinearHead", "draw_heads"]
+
+#: Shape of the inverse-gamma prior of a Gaussian head's noise variance (2: a finite prior mean).
+_NOISE_SHAPE = 2.0
+#: Newton's method: most iterations, and the step (largest coordinate) below which it has converged.
+_NEWTON_ITERATIONS = 50
+_NEWTON_TOLERANCE = 1e-8
+
+
+class LinearHead(PyBanditsBaseModel):
+    """One action's Bayesian linear head on a shared trunk's features (see the module notes).
+
+    Attributes
+    ----------
+    family : Bernoulli or Gaussian
+        The reward family.
+    prior_mu, prior_sigma : float
+        The Normal prior of every coefficient (the bandit's ``dist_params_init``).
+    mean : array
+        Posterior mean of the coefficients, ``(n_inputs + 1,)``: one per trunk feature, then the bias.
+    scale_factor : array
+        ``S`` with ``S @ S.T`` the posterior covariance (given the noise variance, for Gaussian rewards).
+    noise_shape, noise_rate : float, optional
+        Gaussian rewards only: the inverse-gamma posterior of the noise variance (standardised units).
+    stats : BinaryCounts or Moments
+        What the family counts (every reward the action ever got, not only the buffer's).
+    cost : float, optional
+        Cost of the action, for cost-control bandits.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    family: Family = Bernoulli()
+    prior_mu: float = Field(default=0.0, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)
+    prior_sigma: float = Field(default=1.0, gt=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)
+    mean: FloatArray
+    scale_factor: FloatArray
+    noise_shape: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    noise_rate: float | None = Field(default=None, gt=0.0, allow_inf_nan=False)
+    stats: BinaryCounts | Moments = BinaryCounts()
+    cost: Cost | None = None
+
+    @model_validator(mode="after")
+    def _check_arrays(self) -> LinearHead:
+        size = self.mean.shape[0] if self.mean.ndim == 1 else -1
+        if size < 1 or self.scale_factor.shape != (size, size):
+            raise ValueError(
+                f"mean and scale_factor: expected shapes (d,) and (d, d), got {self.mean.shape} and "
+                f"{self.scale_factor.shape}"
+            )
+        conjugate = self.family.linear_conjugate
+        if conjugate != (self.noise_shape is not None) or conjugate != (self.noise_rate is not None):
+            expected = "both" if conjugate else "neither"
+            raise ValueError(
+                f"noise_shape and noise_rate: expected {expected} for {self.family.name} rewards, got "
+                f"noise_shape={self.noise_shape} and noise_rate={self.noise_rate}"
+            )
+        if not isinstance(self.stats, self.family.stats_type):
+            raise ValueError(
+                f"stats: expected {self.family.stats_type.__name__} for {self.family.name} rewards, "
+                f"got {type(self.stats).__name__}"
+            )
+        return self
+
+    @classmethod
+    def cold_start(
+        cls,
+        n_inputs: int,
+        family: Any = None,
+        prior_mu: float = 0.0,
+        prior_sigma: float = 1.0,
+        cost: float | None = None,
+    ) -> LinearHead:
+        """A head at its prior, on ``n_inputs`` trunk features."""
+        family = Bernoulli() if family is None else family
+        noise = {}
+        if family.linear_conjugate:
+            rate = (_NOISE_SHAPE - 1.0) * math.exp(2 * family.noise_prior.mu)  # prior mean: the family's noise
+            noise = {"noise_shape": _NOISE_SHAPE, "noise_rate": rate}
+        return cls(
+            family=family,
+            prior_mu=prior_mu,
+            prior_sigma=prior_sigma,
+            mean=np.full(n_inputs + 1, prior_mu),
+            scale_factor=prior_sigma * np.eye(n_inputs + 1),
+            stats=family.stats_type(),
+            cost=cost,
+            **noise,
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # The family's statistics read as the action's own: head.n_successes, head.n_observations.
+        stats = self.__dict__.get("stats")
+        if stats is not None and (
+            name in type(stats).model_fields or isinstance(getattr(type(stats), name, None), property)
+        ):
+            return getattr(stats, name)
+        return super().__getattr__(name)
+
+    # -- what the bandit asks of every action model ----------------------------------------------
+
+    @property
+    def n_inputs(self) -> int:
+        """Number of trunk features the head reads."""
+        return self.mean.shape[0] - 1
+
+    @property
+    def n_features(self) -> int:
+        """The head's inputs: the trunk's features (the same as :attr:`n_inputs`)."""
+        return self.n_inputs
+
+    @property
+    def update_method(self) -> str:
+        """How the posterior is computed: ``"conjugate"`` (exact) or ``"laplace"``."""
+        return "conjugate" if self.family.linear_conjugate else "laplace"
+
+    @property
+    def update_kwargs(self) -> dict[str, Any]:
+        """No settings: a head's posterior is computed in closed form."""
+        return {}
+
+    @property
+    def dist_type(self) -> str:
+        """``"normal"``: the prior of the coefficients."""
+        return "normal"
+
+    @property
+    def n_objectives(self) -> None:
+        """None: one objective."""
+        return None
+
+    @property
+    def families(self) -> list[Any]:
+        """The reward family, as a list of one (the shape multi-objective models give)."""
+        return [self.family]
+
+    @property
+    def hidden_dim_list(self) -> list[int]:
+        """No hidden layers: a head is linear in the trunk's features."""
+        return []
+
+    @property
+    def aux(self) -> dict[str, LocationScale]:
+        """The family's auxiliary parameters as the family reads them (the log noise sd, Gaussian rewards)."""
+        if self.noise_shape is None:
+            return {}
+        # the median of s2 ~ InvGamma(a, b) is close to b / (a - 1/3) for every a > 0
+        log_sd = 0.5 * math.log(self.noise_rate / max(self.noise_shape - 1.0 / 3.0, 1e-3))  # type: ignore[operator]
+        return {"log_noise_sd": LocationScale.full((1,), log_sd, 1e-6)}
+
+    def with_families(self, families: Sequence[Any]) -> LinearHead:
+        """The head with another family (the bandit's standardisation, for Gaussian rewards)."""
+        return self.model_copy(update={"family": families[0]})
+
+    def draw(self, features: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One Thompson draw per row of ``features``: expected rewards and the family's detail, ``(n_rows,)``."""
+        expected, detail = draw_heads([self], features, rng)
+        return expected[:, 0], detail[:, 0]
+
+    def at_prior(self) -> LinearHead:
+        """The head at its cold-start prior (same settings, same statistics)."""
+        cold = LinearHead.cold_start(self.n_inputs, self.family, self.prior_mu, self.prior_sigma, self.cost)
+        return cold.model_copy(update={"stats": self.stats})
+
+    def refitted(self, features: np.ndarray, rewards: np.ndarray) -> LinearHead:
+        """The posterior given these rows from the cold-start prior (statistics unchanged).
+
+        What a bandit with a shared trunk computes for every action after the trunk changed: the
+        rows are the action's rows in the replay buffer, ``features`` the trunk's features there.
+        """
+        return self.at_prior().posterior(features, rewards, start=self.mean)
+
+    def updated(self, features: np.ndarray, rewards: np.ndarray) -> LinearHead:
+        """A sequential update: this posterior as the prior, these rows observed, statistics added."""
+        return self.posterior(features, rewards).model_copy(update={"stats": self.stats.added(np.asarray(rewards))})
+
+    def posterior(self, features: np.ndarray, rewards: np.ndarray, start: np.ndarray | None = None) -> LinearHead:
+        """This head's distribution as the prior, updated with the rows ``(features, rewards)``.
+
+        ``rewards`` are in reward units; ``start`` is where Newton's method starts (Laplace heads).
+        """
+        design = _with_bias(np.asarray(features, dtype=np.float64))
+        targets = self.family.fitting_rewards(rewards)
+        prior_precision = _precision(self.scale_factor)
+        if self.family.linear_conjugate:
+            precision = prior_precision + design.T @ design
+            shift = prior_precision @ self.mean
+            mean = np.linalg.solve(precision, shift + design.T @ targets)
+            residual = float(targets @ targets + self.mean @ shift - mean @ precision @ mean)
+            update = {
+                "noise_shape": self.noise_shape + 0.5 * len(targets),
+                "noise_rate": self.noise_rate + 0.5 * max(residual, 0.0),
+            }
+        else:
+            mean, precision = _laplace(self.family, design, targets, self.mean, prior_precision, start)
+            update = {}
+        return self.model_copy(update={"mean": mean, "scale_factor": _factor(precision), **update})
+
+    def grown(self, template: LinearHead, action_id: str = "") -> LinearHead:
+        """The template's head with this head's statistics (its posterior is recomputed on the trunk's buffer)."""
+        if not isinstance(template, LinearHead):
+            raise ValueError(
+                f"new_mab: expected linear heads like current_mab's for action {action_id!r} (a head cannot turn into "
+                f"a network), got {type(template).__name__}"
+            )
+        family = template.family
+        if family.name == "gaussian" and getattr(self.family, "reward_scale", None) is not None:
+            family = family.model_copy(
+                update={"reward_loc": self.family.reward_loc, "reward_scale": self.family.reward_scale}
+            )
+        return template.model_copy(update={"stats": self.stats, "family": family})
+
+    def summary(self) -> str:
+        """One line: the head's size and statistics."""
+        return f"linear head on {self.n_inputs} trunk features; {self.stats.describe()}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LinearHead):
+            return NotImplemented
+        return self.model_dump(mode="json") == other.model_dump(mode="json")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def draw_heads(
+    heads: Sequence[LinearHead], features: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Thompson draws of several heads at once: expected rewards and details, ``(n_rows, n_heads)``.
+
+    Examples
+    --------
+    >>> heads = [LinearHead.cold_start(n_inputs=2)] * 3
+    >>> expected, detail = draw_heads(heads, np.zeros((4, 2)), np.random.default_rng(0))
+    >>> expected.shape, detail.shape
+    ((4, 3), (4, 3))
+    """
+    design = _with_bias(np.asarray(features, dtype=np.float64))
+    means = np.stack([head.mean for head in heads])  # (heads, d)
+    factors = np.stack([head.scale_factor for head in heads])  # (heads, d, d)
+    location = design @ means.T  # (rows, heads)
+    spread = np.sqrt(np.einsum("hnd,hnd->nh", *(2 * (np.matmul(design, factors),))))
+    noise = rng.standard_normal(location.shape)
+    if heads[0].noise_shape is not None:
+        shapes = np.array([head.noise_shape for head in heads])
+        rates = np.array([head.noise_rate for head in heads])
+        spread = spread * np.sqrt(rates / rng.gamma(shapes, size=location.shape))
+    outputs = location + spread * noise
+    family = heads[0].family
+    if all(head.family == family for head in heads):
+        expected = family.expected_reward(outputs)
+    else:
+        expected = np.column_stack([h.family.expected_reward(outputs[:, i]) for i, h in enumerate(heads)])
+    detail = np.column_stack([h.family.prediction_detail(outputs[:, i], h.aux) for i, h in enumerate(heads)])
+    return expected, detail.reshape(outputs.shape)
+
+
+def _with_bias(features: np.ndarray) -> np.ndarray:
+    return np.concatenate([features, np.ones((*features.shape[:-1], 1))], axis=-1)
+
+
+def _precision(factor: np.ndarray) -> np.ndarray:
+    """The inverse of ``factor @ factor.T``."""
+    inverse = np.linalg.inv(factor)
+    return inverse.T @ inverse
+
+
+def _factor(precision: np.ndarray) -> np.ndarray:
+    """``S`` with ``S @ S.T`` the inverse of ``precision``: the inverse transpose of its Cholesky factor."""
+    lower = np.linalg.cholesky(0.5 * (precision + precision.T))
+    return np.linalg.inv(lower).T
+
+
+def _laplace(
+    family: Any,
+    design: np.ndarray,
+    targets: np.ndarray,
+    prior_mean: np.ndarray,
+    prior_precision: np.ndarray,
+    start: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mode of the log posterior (Newton's method with backtracking) and the precision there."""
+
+    def objective(coefficients: np.ndarray) -> float:
+        shift = coefficients - prior_mean
+        outputs = design @ coefficients
+        log_likelihood = family.log_likelihood(NUMPY_OPS, outputs, targets, {}).sum()
+        return float(-log_likelihood + 0.5 * shift @ prior_precision @ shift)
+
+    coefficients = np.array(prior_mean if start is None or start.shape != prior_mean.shape else start)
+    value = objective(coefficients)
+    for _ in range(_NEWTON_ITERATIONS):
+        score, curvature = family.newton_terms(design @ coefficients, targets)
+        gradient = prior_precision @ (coefficients - prior_mean) - design.T @ score
+        hessian = prior_precision + (design * curvature[:, None]).T @ design
+        step = np.linalg.solve(hessian, gradient)
+        size = 1.0
+        while True:  # a full Newton step overshoots on (nearly) separable rows: halve it until it descends
+            candidate = coefficients - size * step
+            new_value = objective(candidate)
+            if new_value <= value - 1e-4 * size * (gradient @ step) or size < 1e-6:
+                break
+            size *= 0.5
+        coefficients, value = candidate, new_value
+        if np.abs(size * step).max() < _NEWTON_TOLERANCE:
+            break
+    _, curvature = family.newton_terms(design @ coefficients, targets)
+    return coefficients, prior_precision + (design * curvature[:, None]).T @ design

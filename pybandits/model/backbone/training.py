@@ -1,0 +1,134 @@
+"""Fitting a shared trunk: maximum a posteriori by Adam on the replay buffer, through PyTensor.
+
+The objective is the reward family's log-likelihood of every buffered row under a point-estimate
+readout per action (a linear layer on the trunk's features: the trunk's training head), minus
+weight decay (a Normal prior on every weight and embedding entry, none on biases):
+
+    loss = -mean_rows log p(reward | phi(x) . w_a + c_a) + weight_decay / 2 * |weights|^2
+
+The graph is built once per trunk shape and family with the library's one forward pass
+(:func:`~pybandits.model.bnn.network.forward`, PyTensor operations), compiled to a function
+returning the loss and its gradients, and kept in the process's engine cache
+(:data:`~pybandits.model.bnn.cache.ENGINES`: bounded, a lock per entry). Adam runs in numpy on
+minibatches drawn from the buffer, warm-started from the current trunk and readouts.
+
+This module imports PyMC's stack (through :mod:`pybandits.model.bnn.fit`); prediction never does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pybandits.exceptions import FitError
+from pybandits.model.bnn.cache import ENGINES
+from pybandits.model.bnn.fit import PYTENSOR_OPS, _compile_mode, pt, pytensor
+from pybandits.model.bnn.network import forward
+
+__all__ = ["TrainingResult", "train_trunk"]
+
+_BETA1, _BETA2, _ADAM_EPSILON = 0.9, 0.999, 1e-8
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """A trained trunk's arrays and readouts, and the loss of every step."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    tables: dict[int, np.ndarray]
+    readout: np.ndarray  # (width + 1, n_actions): per action, its weights then its bias
+    losses: np.ndarray
+
+
+def _build(trunk: Any, family: Any) -> Any:
+    """The compiled ``(context, action index, rewards, *parameters) -> (loss, *gradients)``."""
+    n_layers = len(trunk.weights)
+    context = pt.matrix("context")
+    played = pt.lvector("played")
+    rewards = pt.vector("rewards")
+    decay = pt.scalar("weight_decay")
+    weights = [pt.matrix(f"w{i}") for i in range(n_layers)]
+    biases = [pt.vector(f"b{i}") for i in range(n_layers)]
+    columns = sorted(trunk.tables)
+    tables = [pt.matrix(f"e{column}") for column in columns]
+    readout = pt.matrix("readout")
+    features = forward(
+        PYTENSOR_OPS,
+        context,
+        weights,
+        biases,
+        trunk.activation,
+        trunk.residual,
+        numeric_columns=trunk.numeric_columns,
+        embeddings=list(zip(columns, tables, strict=True)),
+        output=False,
+    )
+    chosen = readout[:, played]  # (width + 1, rows)
+    outputs = (features * chosen[:-1].T).sum(axis=1) + chosen[-1]
+    aux = {name: pt.zeros(dist.shape) for name, dist in family.aux_prior().items()}  # unit noise (standardised)
+    log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux)
+    penalty = sum((w**2).sum() for w in [*weights, *tables]) + (readout[:-1] ** 2).sum()
+    loss = -log_likelihood.mean() + 0.5 * decay * penalty
+    parameters = [*weights, *biases, *tables, readout]
+    gradients = pytensor.grad(loss, parameters)
+    return pytensor.function(
+        [context, played, rewards, decay, *parameters],
+        [loss, *gradients],
+        mode=_compile_mode(),
+        on_unused_input="ignore",
+    )
+
+
+def train_trunk(
+    trunk: Any,
+    readout: np.ndarray,
+    family: Any,
+    context: np.ndarray,
+    played: np.ndarray,
+    rewards: np.ndarray,
+    settings: Any,
+    rng: np.random.Generator,
+) -> TrainingResult:
+    """Adam steps from ``trunk`` and ``readout`` on the rows ``(context, played, rewards)``.
+
+    ``played`` indexes ``readout``'s columns; ``rewards`` are in the family's fitting scale.
+    Raises :class:`~pybandits.exceptions.FitError` when the loss stops being finite.
+    """
+    columns = sorted(trunk.tables)
+    parameters = [
+        *(np.array(w) for w in trunk.weights),
+        *(np.array(b) for b in trunk.biases),
+        *(np.array(trunk.tables[c]) for c in columns),
+        np.array(readout),
+    ]
+    first = [np.zeros_like(p) for p in parameters]
+    second = [np.zeros_like(p) for p in parameters]
+    losses = np.empty(settings.num_steps)
+    n_rows = len(played)
+    full = n_rows <= settings.batch_size
+    key = ("trunk", trunk.architecture, family.graph_key)
+    with ENGINES.hold(key, build=lambda: _build(trunk, family)) as step:
+        for t in range(1, settings.num_steps + 1):
+            rows = slice(None) if full else rng.integers(0, n_rows, settings.batch_size)
+            loss, *gradients = step(context[rows], played[rows], rewards[rows], settings.weight_decay, *parameters)
+            if not np.isfinite(loss):
+                raise FitError(f"the shared trunk's training loss is {loss} at step {t}; try a smaller learning_rate")
+            losses[t - 1] = loss
+            for parameter, gradient, m, v in zip(parameters, gradients, first, second, strict=True):
+                m *= _BETA1
+                m += (1.0 - _BETA1) * gradient
+                v *= _BETA2
+                v += (1.0 - _BETA2) * gradient**2
+                step_size = settings.learning_rate * np.sqrt(1.0 - _BETA2**t) / (1.0 - _BETA1**t)
+                parameter -= step_size * m / (np.sqrt(v) + _ADAM_EPSILON)
+    n_layers = len(trunk.weights)
+    return TrainingResult(
+        weights=parameters[:n_layers],
+        biases=parameters[n_layers : 2 * n_layers],
+        tables=dict(zip(columns, parameters[2 * n_layers : 2 * n_layers + len(columns)], strict=True)),
+        readout=parameters[-1],
+        losses=losses,
+    )

@@ -214,10 +214,19 @@ def _info(args: argparse.Namespace) -> None:
     print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}")
     if isinstance(mab, BaseCmab):
         first = next(iter(mab.actions.values()))
-        print(
-            f"network    {mab.input_dim} features, hidden {first.hidden_dim_list}, {first.activation}, "
-            f"residual {first.use_residual_connections}"
-        )
+        if mab.backbone is not None:
+            trunk, buffer = mab.backbone.trunk, mab.backbone.buffer
+            print(
+                f"backbone   {mab.input_dim} features, trunk {trunk.hidden_dim_list}, {trunk.activation}, residual "
+                f"{trunk.use_residual_connections}; buffer {len(buffer)} of {buffer.capacity} rows "
+                f"({buffer.n_seen} seen)"
+            )
+            print(f"heads      {'linear' if not first.hidden_dim_list else f'hidden {first.hidden_dim_list}'}")
+        else:
+            print(
+                f"network    {mab.input_dim} features, hidden {first.hidden_dim_list}, {first.activation}, "
+                f"residual {first.use_residual_connections}"
+            )
         names = mab.feature_names or [f"column {j}" for j in range(mab.input_dim)]
         for column, cardinality in mab.categorical_features.items():
             known = len(mab.vocabularies.get(column, []))

@@ -46,6 +46,7 @@ from typing import Any
 
 from pybandits.cmab import BaseCmab
 from pybandits.mab import BaseMab
+from pybandits.model.backbone import Backbone, LinearHead, refit_heads
 from pybandits.smab import BaseSmab
 
 __all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]
@@ -154,6 +155,13 @@ def _check_kinds(current: object, template: object) -> None:
             "cannot be exchanged), got "
             f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
         )
+    if isinstance(current, BaseCmab) and (current.backbone is None) != (template.backbone is None):
+        has = "has" if current.backbone is not None else "has no"
+        raise ValueError(
+            f"new_mab: expected a shared trunk (backbone_hidden_dim_list) as current_mab {has} one: networks per "
+            "action and heads on a shared trunk learn different things and cannot be exchanged; got "
+            f"backbone_hidden_dim_list={template.backbone_hidden_dim_list} in new_mab"
+        )
     if current.n_objectives != template.n_objectives:
         raise ValueError(
             f"new_mab: expected n_objectives to stay the same, got {current.n_objectives} in current_mab "
@@ -167,6 +175,22 @@ def _check_kinds(current: object, template: object) -> None:
 def _carry_over(action_id: str, learned: Any, template: Any) -> Any:
     """The template's action model with ``learned``'s posterior and statistics (the model's ``grown``)."""
     return learned.grown(template, action_id)
+
+
+def _grown_backbone(
+    current: BaseCmab, template: BaseCmab, actions: dict[str, Any], kept: list[str]
+) -> tuple[Backbone, dict[str, Any]]:
+    """The grown shared trunk, and the actions with every linear head recomputed on the kept buffer through it.
+
+    Linear heads are the exact (or Laplace) posteriors given the trunk, so they are computed again
+    on the buffer: with only new features (at 0 in the buffer's rows) they are unchanged; wider
+    layers give them new features to learn from. Network heads keep their grown posteriors until
+    the next update refits them.
+    """
+    backbone = current.backbone.grown(template.backbone, kept, copy.deepcopy(template._rng))  # type: ignore[union-attr]
+    linear = {action_id: model for action_id, model in actions.items() if isinstance(model, LinearHead)}
+    refitted = refit_heads(linear, backbone, seed_for=lambda _: 0)
+    return backbone, {**actions, **refitted}
 
 
 def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
@@ -331,6 +355,8 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
     fields = {**dict(new_mab), "actions": actions}
     if isinstance(new_mab, BaseCmab):
         fields["feature_names"], fields["vocabularies"] = _merged_schema(current_mab, new_mab)
+        if new_mab.backbone is not None:
+            fields["backbone"], fields["actions"] = _grown_backbone(current_mab, new_mab, actions, summary.kept)
     merged = type(new_mab).model_construct(**fields)
     # Rebuild from plain values: validates the result and detaches it from both inputs.
     result = type(new_mab).model_validate(merged.model_dump())

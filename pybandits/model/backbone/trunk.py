@@ -179,7 +179,7 @@ class Trunk(PyBanditsBaseModel):
 
     def grown(self, template: Trunk) -> Trunk:
         """This trunk's weights in ``template``'s shape (new entries keep the template's initial values)."""
-        check_growth("(shared trunk)", self.as_network(), template.as_network())
+        check_growth("", self.as_network(), template.as_network(), trunk=True)
         return Trunk.from_network(grow_network(self.as_network(), template.as_network()))
 
 

@@ -126,12 +126,16 @@ def carried_family(action_id: str, learned: Any, template: Any) -> Any:
     return template.model_copy(update={"reward_loc": loc, "reward_scale": scale})
 
 
-def check_growth(action_id: str, current: Network, template: Network) -> None:
-    """Refuse, naming the setting, a template whose network cannot hold ``current`` (``ValueError``)."""
+def check_growth(action_id: str, current: Network, template: Network, *, trunk: bool = False) -> None:
+    """Refuse, naming the setting, a template whose network cannot hold ``current`` (``ValueError``).
+
+    ``trunk``: the networks are a bandit's shared trunk (messages name it and ``backbone_hidden_dim_list``).
+    """
+    owner = "the shared trunk" if trunk else f"action {action_id!r}"
 
     def refuse(setting: str, before: Any, after: Any, rule: str) -> None:
         raise ValueError(
-            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for action {action_id!r}, "
+            f"new_mab: expected {setting} to extend the learned network ({setting} {rule}) for {owner}, "
             f"got {before!r} in current_mab and {after!r} in new_mab"
         )
 
@@ -150,7 +154,7 @@ def check_growth(action_id: str, current: Network, template: Network) -> None:
     switched = sorted(c for c in range(current.n_features) if (c in before_cat) != (c in after_cat))
     if switched:
         raise ValueError(
-            f"new_mab: expected every column to stay numeric or categorical for action {action_id!r}, got columns "
+            f"new_mab: expected every column to stay numeric or categorical for {owner}, got columns "
             f"{switched} changing kind (categorical in current_mab: {sorted(before_cat)}, "
             f"in new_mab: {sorted(after_cat)})"
         )
@@ -159,18 +163,19 @@ def check_growth(action_id: str, current: Network, template: Network) -> None:
         if dims[embedding.column] != embedding.dim:
             raise ValueError(
                 f"new_mab: expected the embedding dimension of column {embedding.column} to stay {embedding.dim} "
-                f"(learned vectors keep their length) for action {action_id!r}, got {dims[embedding.column]}; give "
+                f"(learned vectors keep their length) for {owner}, got {dims[embedding.column]}; give "
                 f"new_mab's cold_start embedding_dims={{{embedding.column}: {embedding.dim}}} (the default dimension "
                 "grows with the cardinality)"
             )
         if after_cat[embedding.column] < embedding.cardinality:
             raise ValueError(
                 f"new_mab: expected the cardinality of column {embedding.column} to stay at least "
-                f"{embedding.cardinality} (categories learned) for action {action_id!r}, "
+                f"{embedding.cardinality} (categories learned) for {owner}, "
                 f"got {after_cat[embedding.column]}"
             )
     before, after = current.hidden_dim_list, template.hidden_dim_list
+    layers = "backbone_hidden_dim_list" if trunk else "hidden_dim_list"
     if len(before) != len(after):
-        refuse("hidden_dim_list", before, after, "must keep the number of hidden layers")
+        refuse(layers, before, after, "must keep the number of hidden layers")
     if any(b > a for b, a in zip(before, after, strict=True)):
-        refuse("hidden_dim_list", before, after, "cannot narrow a layer")
+        refuse(layers, before, after, "cannot narrow a layer")

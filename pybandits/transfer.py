@@ -156,9 +156,9 @@ def _check_kinds(current: object, template: object) -> None:
             f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
         )
     if isinstance(current, BaseCmab) and (current.backbone is None) != (template.backbone is None):
-        has = "has" if current.backbone is not None else "has no"
+        wanted = "a" if current.backbone is not None else "no"
         raise ValueError(
-            f"new_mab: expected a shared trunk (backbone_hidden_dim_list) as current_mab {has} one: networks per "
+            f"new_mab: expected {wanted} shared trunk (backbone_hidden_dim_list), as in current_mab: networks per "
             "action and heads on a shared trunk learn different things and cannot be exchanged; got "
             f"backbone_hidden_dim_list={template.backbone_hidden_dim_list} in new_mab"
         )
@@ -200,6 +200,15 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
             changes[name] = (getattr(current, name), getattr(template, name))
     if current.strategy != template.strategy:
         changes["strategy"] = (repr(current.strategy), repr(template.strategy))
+    if isinstance(template, BaseCmab) and template.backbone is not None:
+        trunks = (current.backbone_hidden_dim_list, template.backbone_hidden_dim_list)
+        buffers = (current.backbone.buffer.capacity, template.backbone.buffer.capacity)  # type: ignore[attr-defined]
+        training = (current.backbone.settings, template.backbone.settings)  # type: ignore[attr-defined]
+        for name, (before, after) in (("backbone_hidden_dim_list", trunks), ("buffer_size", buffers)):
+            if before != after:
+                changes[name] = (before, after)
+        if training[0] != training[1]:
+            changes["backbone_kwargs"] = (repr(training[0]), repr(training[1]))
     for action_id in kept:
         before, after = current.actions[action_id], template.actions[action_id]
         if before.cost != after.cost:

@@ -374,3 +374,47 @@ def test_a_bandit_without_trunk_cannot_become_one_with():
     template = CmabBernoulli.cold_start(action_ids=["a0"], n_features=4, backbone_hidden_dim_list=[6])
     with pytest.raises(ValueError, match="expected no shared trunk"):
         edit_model_on_the_fly(current, template)
+
+
+# -- simulators and the command line ---------------------------------------------------------
+
+
+def test_simulator_plays_a_backbone_bandit_in_a_shared_representation_world():
+    from pybandits.simulation import CmabSimulator, SharedRepresentationReward
+
+    ids = ["a", "b", "c"]
+    world = SharedRepresentationReward.random(ids, n_features=6, rng=np.random.default_rng(0))
+    mab = CmabBernoulli.cold_start(action_ids=ids, n_features=6, backbone_hidden_dim_list=[8], random_seed=0)
+    result = CmabSimulator(mab, world, n_updates=4, batch_size=100, random_seed=0).run()
+    assert len(result.data) == 400 and mab.backbone.buffer.n_seen == 400
+    assert result.summary.regret_ratio < 1.0
+
+
+def test_shared_representation_world_checks_its_shapes():
+    from pybandits.simulation import SharedRepresentationReward
+
+    with pytest.raises(ValueError, match="loadings: expected vectors of length 2"):
+        SharedRepresentationReward(np.ones((3, 2)), {"a": [1.0, 2.0, 3.0]})
+    gaussian = SharedRepresentationReward(np.ones((1, 1)), {"a": [1.0]}, biases={"a": 5.0}, link="identity")
+    np.testing.assert_allclose(gaussian(np.zeros((2, 1)))["a"], [5.0, 5.0])
+
+
+def test_cli_creates_updates_and_describes_a_backbone_bandit(tmp_path, capsys):
+    from pybandits.cli import main
+
+    config = tmp_path / "bandit.toml"
+    config.write_text(
+        'class = "CmabBernoulli"\n[cold_start]\naction_ids = ["a", "b"]\nn_features = 2\n'
+        "backbone_hidden_dim_list = [4]\nbackbone_kwargs = { num_steps = 20, buffer_size = 100 }\nrandom_seed = 0\n"
+    )
+    state = tmp_path / "state.json"
+    data = tmp_path / "logs.csv"
+    data.write_text(
+        "action,reward,x0,x1\n" + "".join(f"{'ab'[i % 2]},{i % 3 % 2},{i / 10},{-i / 10}\n" for i in range(30))
+    )
+    assert main(["init", "--config", str(config), "--out", str(state)]) == 0
+    assert main(["update", "--state", str(state), "--data", str(data), "--out", str(state)]) == 0
+    capsys.readouterr()
+    assert main(["info", "--state", str(state)]) == 0
+    out = capsys.readouterr().out
+    assert "trunk [4]" in out and "buffer 30 of 100 rows" in out and "heads      linear" in out

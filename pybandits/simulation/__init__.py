@@ -8,7 +8,7 @@ same rounds. :mod:`pybandits.simulation.plots` draws the results; it needs matpl
 """
 
 from pybandits.simulation.base import SimulationResult, SimulationSummary, pareto_regret
-from pybandits.simulation.cmab import CmabSimulator, LinearReward, LogisticReward
+from pybandits.simulation.cmab import CmabSimulator, LinearReward, LogisticReward, SharedRepresentationReward
 from pybandits.simulation.smab import SmabSimulator
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "LinearReward",
     "LogisticReward",
     "SimulationResult",
+    "SharedRepresentationReward",
     "SimulationSummary",
     "SmabSimulator",
     "pareto_regret",

@@ -22,7 +22,7 @@ from pybandits.simulation.base import (
     reward_columns,
 )
 
-__all__ = ["CmabSimulator", "LinearReward", "LogisticReward"]
+__all__ = ["CmabSimulator", "LinearReward", "LogisticReward", "SharedRepresentationReward"]
 
 RewardFunction = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
@@ -123,6 +123,72 @@ class LogisticReward(LinearReward):
 
     def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
         return {a: 1.0 / (1.0 + np.exp(-linear)) for a, linear in super().__call__(context).items()}
+
+
+class SharedRepresentationReward:
+    """Expected rewards that depend on one non-linear map of the context, shared by every action.
+
+    The world a shared trunk (``backbone_hidden_dim_list``) is made for: every action's output is
+    ``scale * tanh(context @ U) @ v[a] / sqrt(k)``, with one ``U`` of shape ``(n_features, k)`` for
+    all actions and a vector ``v[a]`` of length ``k`` per action, plus a bias. A Bernoulli world
+    (``link="logistic"``) gives ``sigmoid`` of it; a Gaussian one (``link="identity"``) the output itself.
+
+    Parameters
+    ----------
+    projection : array
+        ``U``, shape ``(n_features, k)``.
+    loadings : mapping
+        Action id to ``v[a]``, shape ``(k,)``.
+    biases : mapping, optional
+        Action id to a bias; 0 by default.
+    scale : float, default 3.0
+    link : {"logistic", "identity"}, default "logistic"
+
+    Examples
+    --------
+    >>> world = SharedRepresentationReward.random(["a", "b"], n_features=5, rng=np.random.default_rng(0))
+    >>> {a: p.shape for a, p in world(np.zeros((4, 5))).items()}
+    {'a': (4,), 'b': (4,)}
+    """
+
+    def __init__(
+        self,
+        projection: np.ndarray,
+        loadings: Mapping[str, Sequence[float]],
+        biases: Mapping[str, float] | None = None,
+        scale: float = 3.0,
+        link: str = "logistic",
+    ) -> None:
+        check.check_choice(link, "link", ("logistic", "identity"))
+        self.projection = np.asarray(projection, dtype=float)
+        self.loadings = {a: np.asarray(v, dtype=float) for a, v in loadings.items()}
+        self.biases = {a: float((biases or {}).get(a, 0.0)) for a in self.loadings}
+        k = self.projection.shape[1] if self.projection.ndim == 2 else -1
+        bad = sorted(a for a, v in self.loadings.items() if v.shape != (k,))
+        if k < 1 or bad:
+            raise ValueError(f"loadings: expected vectors of length {k} (the projection's columns), not so for {bad}")
+        self.scale, self.link = float(scale), link
+
+    @classmethod
+    def random(
+        cls,
+        action_ids: Sequence[str],
+        n_features: int,
+        rng: np.random.Generator,
+        k: int = 3,
+        scale: float = 3.0,
+        link: str = "logistic",
+    ) -> Self:
+        """``U`` with entries ``N(0, 1 / n_features)``, loadings ``N(0, 1)``, no biases."""
+        projection = rng.normal(size=(n_features, k)) / np.sqrt(n_features)
+        return cls(projection, {a: rng.normal(size=k) for a in action_ids}, scale=scale, link=link)
+
+    def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
+        shared = np.tanh(context @ self.projection) / np.sqrt(self.projection.shape[1])
+        outputs = {a: self.scale * shared @ v + self.biases[a] for a, v in self.loadings.items()}
+        if self.link == "identity":
+            return outputs
+        return {a: 1.0 / (1.0 + np.exp(-z)) for a, z in outputs.items()}
 
 
 #: The random world a simulator draws for a bandit of each reward family when given none.

@@ -219,6 +219,7 @@ class Backbone(PyBanditsBaseModel):
             keep = np.sort(rng.choice(len(buffer), capacity, replace=False))
             buffer = ReplayBuffer(
                 capacity=capacity,
+                n_features=buffer.n_features,
                 context=buffer.context[keep],
                 actions=[buffer.actions[i] for i in keep],
                 rewards=buffer.rewards[keep],

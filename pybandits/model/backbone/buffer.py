@@ -19,6 +19,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from pydantic import ConfigDict, Field, StrictStr, model_validator
@@ -36,6 +37,8 @@ class ReplayBuffer(PyBanditsBaseModel):
     ----------
     capacity : int
         Most rows kept.
+    n_features : int
+        Context columns (kept apart from ``context``, which JSON cannot give a width while empty).
     context : array
         ``(n_rows, n_features)``, as the bandit's networks read it (categorical columns as codes).
     actions : list of str
@@ -49,14 +52,24 @@ class ReplayBuffer(PyBanditsBaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     capacity: int = Field(ge=1, strict=True)
+    n_features: int = Field(ge=1, strict=True)
     context: FloatArray
     actions: list[StrictStr]
     rewards: FloatArray
     n_seen: int = Field(ge=0, strict=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_context(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("context"), list) and not data["context"]:
+            data = {**data, "context": np.zeros((0, data.get("n_features", 0)))}
+        return data
+
     @model_validator(mode="after")
     def _check_rows(self) -> ReplayBuffer:
         n_rows = len(self.actions)
+        if self.context.shape[1:] != (self.n_features,):
+            raise ValueError(f"context: expected {self.n_features} columns (n_features), got {self.context.shape}")
         if self.context.ndim != 2 or self.context.shape[0] != n_rows or self.rewards.shape != (n_rows,):
             raise ValueError(
                 f"context, actions, rewards: expected (n, n_features), n and (n,), got {self.context.shape}, "
@@ -69,15 +82,17 @@ class ReplayBuffer(PyBanditsBaseModel):
     @classmethod
     def empty(cls, n_features: int, capacity: int) -> ReplayBuffer:
         """A buffer with no rows."""
-        return cls(capacity=capacity, context=np.zeros((0, n_features)), actions=[], rewards=np.zeros(0), n_seen=0)
+        return cls(
+            capacity=capacity,
+            n_features=n_features,
+            context=np.zeros((0, n_features)),
+            actions=[],
+            rewards=np.zeros(0),
+            n_seen=0,
+        )
 
     def __len__(self) -> int:
         return len(self.actions)
-
-    @property
-    def n_features(self) -> int:
-        """Number of context columns."""
-        return self.context.shape[1]
 
     def added(
         self, context: np.ndarray, actions: Sequence[str], rewards: np.ndarray, rng: np.random.Generator
@@ -105,6 +120,7 @@ class ReplayBuffer(PyBanditsBaseModel):
                     new_actions[slot] = actions[row]
         return ReplayBuffer(
             capacity=self.capacity,
+            n_features=self.n_features,
             context=new_context,
             actions=list(new_actions),
             rewards=new_rewards,
@@ -126,4 +142,4 @@ class ReplayBuffer(PyBanditsBaseModel):
         """The buffer with new context columns after the old ones, at 0 (transfer added features)."""
         context = np.zeros((len(self), n_features))
         context[:, : self.n_features] = self.context
-        return self.model_copy(update={"context": context})
+        return self.model_copy(update={"context": context, "n_features": n_features})

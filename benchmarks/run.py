@@ -212,6 +212,12 @@ def bench_predict() -> None:
     bench_predict.run()
 
 
+def bench_backbone() -> None:
+    import bench_backbone
+
+    bench_backbone.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -225,6 +231,7 @@ SECTIONS = {
     "categorical_growth": bench_categorical_growth,
     "offline": bench_offline,
     "reliability": bench_reliability,
+    "backbone": bench_backbone,
 }
 
 

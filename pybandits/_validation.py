@@ -325,7 +325,8 @@ def warn_uninformative_features(context: np.ndarray, columns: Sequence[int] | No
     names = np.arange(context.shape[1]) if columns is None else np.asarray(columns)
     context = context if columns is None else context[:, names]
     spread = context.std(axis=0)
-    constant = names[spread == 0]
+    flat = context.max(axis=0) == context.min(axis=0)  # exactly constant (std can be ~1e-17 then)
+    constant = names[flat]
     if constant.size:
         warnings.warn(
             f"context: features {constant.tolist()} are constant in this batch; their weights cannot be told "
@@ -334,7 +335,7 @@ def warn_uninformative_features(context: np.ndarray, columns: Sequence[int] | No
             stacklevel=3,
         )
     scale = np.abs(context).max(axis=0)
-    odd = np.flatnonzero((scale > 1e3) | ((spread > 0) & (spread < 1e-6)))
+    odd = np.flatnonzero((scale > 1e3) | (~flat & (spread < 1e-6)))
     if odd.size:
         warnings.warn(
             f"context: features {names[odd].tolist()} are far from unit scale (largest magnitudes "

@@ -27,6 +27,7 @@ from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads, refit_heads
+from pybandits.model.backbone.heads import default_head_sigma
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
@@ -86,7 +87,8 @@ class BaseCmab(BaseMab):
             raise ValueError("actions: expected the same categorical columns and cardinalities for every action")
         kinds = {type(model) for model in self.actions.values()}
         expected_kind = BnnMO if self.strategy_type.multi_objective else (Bnn | LinearHead)
-        if not all(issubclass(kind, expected_kind) for kind in kinds) or len(kinds) > 1:
+        heads = {issubclass(kind, LinearHead) for kind in kinds}
+        if not all(issubclass(kind, expected_kind) for kind in kinds) or len(heads) > 1:
             raise ValueError(
                 f"actions: {type(self).__name__} expects {getattr(expected_kind, '__name__', 'Bnn or LinearHead')} "
                 f"actions of one kind, got {sorted(kind.__name__ for kind in kinds)}"
@@ -286,9 +288,11 @@ class BaseCmab(BaseMab):
             its categorical columns, embedded once for all actions) into features, and each action
             keeps a Bayesian head on them: a linear head with an exact (Gaussian rewards) or
             Laplace (Bernoulli rewards) posterior, or a network of ``hidden_dim_list`` when given.
-            ``activation`` and ``use_residual_connections`` apply to the trunk too; the heads'
-            prior is Normal with ``dist_params_init``'s ``mu`` and ``sigma``. Not for
-            multi-objective classes.
+            ``activation`` and ``use_residual_connections`` apply to the trunk too. A linear head's
+            prior is Normal, with ``dist_params_init``'s ``mu`` and ``sigma`` when given, else
+            ``N(0, min(1, 3 / sqrt(width))**2)`` for a trunk of last width ``width``
+            (:func:`~pybandits.model.backbone.heads.default_head_sigma`). Not for multi-objective
+            classes.
         backbone_kwargs : mapping, optional
             How the trunk is trained (:class:`~pybandits.model.backbone.backbone.BackboneSettings`:
             ``num_steps``, ``batch_size``, ``learning_rate``, ``weight_decay``) and ``buffer_size``,
@@ -369,7 +373,8 @@ class BaseCmab(BaseMab):
             for family in families
         ]
         if backbone is not None and not hidden:
-            prototypes = [LinearHead.cold_start(n_features, families[0], params.mu, params.sigma)]
+            sigma = params.sigma if dist_params_init is not None else default_head_sigma(n_features)
+            prototypes = [LinearHead.cold_start(n_features, families[0], params.mu, sigma)]
         if n_objectives is None:
             actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
         else:

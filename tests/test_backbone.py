@@ -418,3 +418,15 @@ def test_cli_creates_updates_and_describes_a_backbone_bandit(tmp_path, capsys):
     assert main(["info", "--state", str(state)]) == 0
     out = capsys.readouterr().out
     assert "trunk [4]" in out and "buffer 30 of 100 rows" in out and "heads      linear" in out
+
+
+def test_a_constant_column_is_called_constant_even_when_its_float_spread_is_not_zero():
+    from pybandits._validation import warn_uninformative_features
+    from pybandits.exceptions import DataWarning
+
+    context = np.random.default_rng(0).normal(size=(100, 2))
+    context[:, 1] = -0.1321048632913019  # np.std of this column is about 3e-17, not 0
+    assert context[:, 1].std() > 0
+    with pytest.warns(DataWarning, match=r"features \[1\] are constant") as caught:
+        warn_uninformative_features(context)
+    assert not any("unit scale" in str(w.message) for w in caught)

@@ -14,8 +14,9 @@ a head's posterior has a closed form, so it is computed directly from the rows t
   Prior ``beta ~ N(mu0, sigma0**2 I)``.
 
 ``mu0`` and ``sigma0`` are the bandit's ``dist_params_init`` (a Normal prior: the Student-t is not
-conjugate). A head stores its posterior mean and a square root ``S`` of its covariance
-(``S @ S.T``; for the Gaussian family the covariance given ``s2 = 1``).
+conjugate); without it, ``mu0 = 0`` and ``sigma0`` is :func:`default_head_sigma` of the trunk's
+width. A head stores its posterior mean and a square root ``S`` of its covariance (``S @ S.T``; for
+the Gaussian family the covariance given ``s2 = 1``).
 
 **Thompson sampling is exact per row.** A row's head output ``phi . beta`` is Normal with mean
 ``phi . mean`` and variance ``|S.T @ phi|**2`` (times ``s2``, drawn per row from its
@@ -50,13 +51,31 @@ from pybandits.model.bnn.network import NUMPY_OPS
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray, LocationScale
 
-__all__ = ["LinearHead", "draw_heads"]
+__all__ = ["LinearHead", "default_head_sigma", "draw_heads"]
 
 #: Shape of the inverse-gamma prior of a Gaussian head's noise variance (2: a finite prior mean).
 _NOISE_SHAPE = 2.0
 #: Newton's method: most iterations, and the step (largest coordinate) below which it has converged.
 _NEWTON_ITERATIONS = 50
 _NEWTON_TOLERANCE = 1e-8
+
+
+def default_head_sigma(width: int) -> float:
+    """The prior scale of a linear head's coefficients on ``width`` trunk features: ``min(1, 3 / sqrt(width))``.
+
+    A trunk's features are bounded activations of order one, so a head's prior output has a
+    standard deviation of about ``sigma0 * sqrt(width)``: this rule keeps it near 3 on the link's
+    scale (logits between about -6 and 6) however wide the trunk, where a unit prior on each of 32
+    features would spread it to about 6 and make the first Thompson draws wild. Measured
+    (``docs/backbone.md``): a ``[32]`` trunk on a shared non-linear world has regret 0.27x
+    uniform's with it, 0.30x with ``sigma0 = 1``.
+
+    Examples
+    --------
+    >>> default_head_sigma(4), round(default_head_sigma(32), 3)
+    (1.0, 0.53)
+    """
+    return min(1.0, 3.0 / math.sqrt(width))
 
 
 class LinearHead(PyBanditsBaseModel):

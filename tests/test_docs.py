@@ -87,3 +87,17 @@ def test_the_offline_page_code_runs(capsys):
     assert namespace["probabilities"].shape == (5, 2)
     report = namespace["report"]
     assert report["estimator"].tolist()[-1] == "logged" and "dr" in capsys.readouterr().out
+
+
+def test_the_backbone_page_code_runs():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "backbone.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "backbone.md", "exec"), namespace)
+    mab = namespace["mab"]
+    assert mab.backbone_hidden_dim_list == [32] and len(mab.backbone.buffer) == 300
+    assert len(namespace["actions"]) == 5

@@ -62,6 +62,7 @@ def test_simulation_notebooks_run_quickly(monkeypatch):
         ("revenue_offers.ipynb", "noise sd"),
         ("categorical_players.ipynb", "largest change for known countries: 0.0"),
         ("offline_evaluation.ipynb", "candidate: true value"),
+        ("shared_trunk.ipynb", "trunk features unchanged with the new feature at 0: True"),
     ):
         code = notebook_code(ROOT / "examples" / name)
         result = subprocess.run(

@@ -430,3 +430,20 @@ def test_a_constant_column_is_called_constant_even_when_its_float_spread_is_not_
     with pytest.warns(DataWarning, match=r"features \[1\] are constant") as caught:
         warn_uninformative_features(context)
     assert not any("unit scale" in str(w.message) for w in caught)
+
+
+def test_offline_evaluation_of_a_backbone_bandit():
+    pd = pytest.importorskip("pandas")
+    from pybandits.offline import evaluate
+
+    mab = _trained()
+    context, probabilities = _world(200, 9)
+    rng = np.random.default_rng(9)
+    played = rng.integers(0, 2, 200)
+    logs = pd.DataFrame(context, columns=[f"x{j}" for j in range(4)])
+    logs["action"] = np.array(["a0", "a1"])[played]
+    logs["reward"] = (rng.random(200) < probabilities[np.arange(200), played]).astype(int)
+    logs["propensity"] = 0.5
+    report = evaluate(mab, logs, estimators=["ipw", "snipw"], n_draws=50, n_bootstrap=100, random_seed=0)
+    value = report.set_index("estimator").loc["snipw", "value"]
+    assert 0.0 < value < 1.0

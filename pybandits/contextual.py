@@ -373,7 +373,9 @@ class BaseCmab(BaseMab):
             for family in families
         ]
         if backbone is not None and not hidden:
-            sigma = params.sigma if dist_params_init is not None else default_head_sigma(n_features)
+            _check_linear_head_settings(update_method, update_kwargs, dist_params_init)
+            given_sigma = dist_params_init is not None and "sigma" in dict(dist_params_init)
+            sigma = params.sigma if given_sigma else default_head_sigma(n_features)
             prototypes = [LinearHead.cold_start(n_features, families[0], params.mu, sigma)]
         if n_objectives is None:
             actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
@@ -630,6 +632,11 @@ class BaseCmab(BaseMab):
         every fit has succeeded: a rejected input or a failed fit
         (:class:`~pybandits.exceptions.FitError`) leaves the bandit exactly as it was. An update
         with no rows (and a context of shape ``(0, n_features)``) does nothing.
+
+        With a shared trunk (``backbone_hidden_dim_list``) the rows join the replay buffer, the
+        trunk is trained on the buffer, and every action's head is recomputed from its prior on
+        its buffered rows (:mod:`pybandits.model.backbone`); ``callback`` and the progress bar
+        then count heads, with their buffered rows.
         """
         action_ids = list(self.actions)
         played = check.check_actions(actions, action_ids)
@@ -702,6 +709,24 @@ class BaseCmab(BaseMab):
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
+
+
+def _check_linear_head_settings(
+    update_method: str, update_kwargs: Mapping[str, Any] | None, dist_params_init: Mapping[str, float] | None
+) -> None:
+    """Refuse the fitting settings that linear heads on a shared trunk have no use for (computed in closed form)."""
+    why = "linear heads on a shared trunk are computed in closed form; give hidden_dim_list for network heads"
+    if update_method != "VI":
+        raise ValueError(
+            f"update_method: {why} (fitted by VI or MCMC); expected 'VI' (the default), got {update_method!r}"
+        )
+    if update_kwargs is not None:
+        raise ValueError(f"update_kwargs: {why}; expected None, got {check.describe(update_kwargs)}")
+    if dist_params_init is not None and "nu" in dict(dist_params_init):
+        raise ValueError(
+            f"dist_params_init: a linear head's prior is Normal (mu, sigma); expected no nu, "
+            f"got {dict(dist_params_init)}"
+        )
 
 
 def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:

@@ -393,7 +393,7 @@ def test_simulator_plays_a_backbone_bandit_in_a_shared_representation_world():
 def test_shared_representation_world_checks_its_shapes():
     from pybandits.simulation import SharedRepresentationReward
 
-    with pytest.raises(ValueError, match="loadings: expected vectors of length 2"):
+    with pytest.raises(ValueError, match="loadings: expected finite vectors of length 2"):
         SharedRepresentationReward(np.ones((3, 2)), {"a": [1.0, 2.0, 3.0]})
     gaussian = SharedRepresentationReward(np.ones((1, 1)), {"a": [1.0]}, biases={"a": 5.0}, link="identity")
     np.testing.assert_allclose(gaussian(np.zeros((2, 1)))["a"], [5.0, 5.0])
@@ -447,3 +447,83 @@ def test_offline_evaluation_of_a_backbone_bandit():
     report = evaluate(mab, logs, estimators=["ipw", "snipw"], n_draws=50, n_bootstrap=100, random_seed=0)
     value = report.set_index("estimator").loc["snipw", "value"]
     assert 0.0 < value < 1.0
+
+
+def test_transfer_refuses_a_new_categorical_column_when_rows_are_buffered():
+    current = _trained()
+    template = CmabBernoulli.cold_start(
+        action_ids=["a0", "a1"], n_features=5, categorical_features={4: 3}, backbone_hidden_dim_list=[6]
+    )
+    with pytest.raises(ValueError, match=r"no new categorical column .* columns \[4\]"):
+        edit_model_on_the_fly(current, template)
+
+
+@pytest.mark.parametrize(("before", "after"), [([3], None), (None, [3])], ids=["network-head", "linear-head"])
+def test_transfer_refuses_to_change_the_kind_of_head(before, after):
+    def make(hidden):
+        return CmabBernoulli.cold_start(
+            action_ids=["a"], n_features=2, hidden_dim_list=hidden, backbone_hidden_dim_list=[4]
+        )
+
+    with pytest.raises(ValueError, match="cannot turn"):
+        edit_model_on_the_fly(make(before), make(after))
+
+
+def test_transfer_keeps_a_gaussian_standardisation_and_refuses_another():
+    current = CmabGaussian.cold_start(
+        action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], backbone_kwargs=FAST, random_seed=0
+    )
+    current.update(actions=["a"] * 20, rewards=np.linspace(10.0, 30.0, 20), context=np.eye(2)[np.arange(20) % 2])
+    plain = CmabGaussian.cold_start(action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4])
+    assert edit_model_on_the_fly(current, plain).family.reward_loc == pytest.approx(20.0)
+    other = CmabGaussian.cold_start(
+        action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], reward_loc=0.0, reward_scale=1.0
+    )
+    with pytest.raises(ValueError, match="expected no standardisation, or current_mab's"):
+        edit_model_on_the_fly(current, other)
+
+
+def test_dropping_actions_rescales_the_rows_seen():
+    buffer = ReplayBuffer.empty(1, capacity=4)
+    rng = np.random.default_rng(0)
+    buffer = buffer.added(np.zeros((100, 1)), ["a", "b"] * 50, np.zeros(100), rng)
+    kept = buffer.without_actions({"b"})
+    share = kept.actions.count("a") / 4
+    assert kept.n_seen == round(100 * share) and set(kept.actions) <= {"a"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"update_method": "MCMC"}, "update_method: linear heads on a shared trunk are computed in closed form"),
+        ({"update_kwargs": {"num_steps": 5}}, "update_kwargs: linear heads"),
+        ({"dist_params_init": {"nu": 3.0}}, "dist_params_init: a linear head's prior is Normal"),
+        ({"backbone_kwargs": {"learning_rate": True}}, "learning_rate"),
+        ({"backbone_kwargs": {"learning_rate": "0.1"}}, "learning_rate"),
+    ],
+)
+def test_settings_linear_heads_have_no_use_for_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CmabBernoulli.cold_start(action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], **kwargs)
+
+
+def test_the_heads_prior_scale_follows_the_rule_unless_sigma_is_given():
+    def sigma(**kwargs):
+        mab = CmabBernoulli.cold_start(action_ids=["a"], n_features=2, backbone_hidden_dim_list=[36], **kwargs)
+        return mab.actions["a"].prior_sigma
+
+    assert sigma() == pytest.approx(0.5) and sigma(dist_params_init={"mu": 0.1}) == pytest.approx(0.5)
+    assert sigma(dist_params_init={"sigma": 2.0}) == 2.0
+
+
+def test_shared_representation_world_refuses_bad_settings():
+    from pybandits.simulation import SharedRepresentationReward
+
+    with pytest.raises(TypeError, match="scale: expected a finite real number"):
+        SharedRepresentationReward(np.ones((2, 1)), {"a": [1.0]}, scale=float("nan"))
+    with pytest.raises(ValueError, match=r"biases: expected action ids among \['a'\], got \['b'\]"):
+        SharedRepresentationReward(np.ones((2, 1)), {"a": [1.0]}, biases={"b": 1.0})
+    with pytest.raises(ValueError, match="context: expected 2 features"):
+        SharedRepresentationReward(np.ones((2, 1)), {"a": [1.0]})(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match="k"):
+        SharedRepresentationReward.random(["a"], n_features=3, rng=np.random.default_rng(0), k=0)

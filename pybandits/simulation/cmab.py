@@ -160,13 +160,20 @@ class SharedRepresentationReward:
         link: str = "logistic",
     ) -> None:
         check.check_choice(link, "link", ("logistic", "identity"))
+        if not check.is_real(scale) or not np.isfinite(scale):
+            raise TypeError(f"scale: expected a finite real number, got {check.describe(scale)}")
         self.projection = np.asarray(projection, dtype=float)
+        if self.projection.ndim != 2 or 0 in self.projection.shape or not np.isfinite(self.projection).all():
+            raise ValueError(f"projection: expected a finite (n_features, k) matrix, got shape {self.projection.shape}")
         self.loadings = {a: np.asarray(v, dtype=float) for a, v in loadings.items()}
+        k = self.projection.shape[1]
+        bad = sorted(a for a, v in self.loadings.items() if v.shape != (k,) or not np.isfinite(v).all())
+        if bad:
+            raise ValueError(f"loadings: expected finite vectors of length {k} (projection's columns), not for {bad}")
+        extra = sorted(set(biases or {}) - set(self.loadings))
+        if extra:
+            raise ValueError(f"biases: expected action ids among {sorted(self.loadings)}, got {extra}")
         self.biases = {a: float((biases or {}).get(a, 0.0)) for a in self.loadings}
-        k = self.projection.shape[1] if self.projection.ndim == 2 else -1
-        bad = sorted(a for a, v in self.loadings.items() if v.shape != (k,))
-        if k < 1 or bad:
-            raise ValueError(f"loadings: expected vectors of length {k} (the projection's columns), not so for {bad}")
         self.scale, self.link = float(scale), link
 
     @classmethod
@@ -180,10 +187,17 @@ class SharedRepresentationReward:
         link: str = "logistic",
     ) -> Self:
         """``U`` with entries ``N(0, 1 / n_features)``, loadings ``N(0, 1)``, no biases."""
+        n_features = check.check_positive_int(n_features, "n_features")
+        k = check.check_positive_int(k, "k")
         projection = rng.normal(size=(n_features, k)) / np.sqrt(n_features)
         return cls(projection, {a: rng.normal(size=k) for a in action_ids}, scale=scale, link=link)
 
     def __call__(self, context: np.ndarray) -> dict[str, np.ndarray]:
+        if context.ndim != 2 or context.shape[1] != self.projection.shape[0]:
+            raise ValueError(
+                f"context: expected {self.projection.shape[0]} features (the projection's rows), got shape "
+                f"{context.shape}"
+            )
         shared = np.tanh(context @ self.projection) / np.sqrt(self.projection.shape[1])
         outputs = {a: self.scale * shared @ v + self.biases[a] for a, v in self.loadings.items()}
         if self.link == "identity":

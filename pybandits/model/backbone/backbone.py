@@ -57,8 +57,9 @@ class BackboneSettings(PyBanditsBaseModel):
         Rows per step (drawn from the buffer with replacement; every row when the buffer is smaller).
     learning_rate : float, default 0.01
     weight_decay : float, default 0.01
-        Weight of the squared norm of the weights and embeddings in the loss (a Normal prior):
-        it keeps the trunk from fitting the noise of a small buffer; 0 turns it off.
+        Weight of half the squared norm of the weights and embeddings, added to the mean negative
+        log-likelihood of the buffered rows: it keeps the trunk from fitting the noise of a small
+        buffer; 0 turns it off.
 
     Examples
     --------
@@ -70,8 +71,8 @@ class BackboneSettings(PyBanditsBaseModel):
 
     num_steps: Annotated[int, Field(ge=1, strict=True)] = 100
     batch_size: Annotated[int, Field(ge=1, strict=True)] = 256
-    learning_rate: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.01
-    weight_decay: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0.01
+    learning_rate: Annotated[float, Field(gt=0.0, allow_inf_nan=False, strict=True)] = 0.01
+    weight_decay: Annotated[float, Field(ge=0.0, allow_inf_nan=False, strict=True)] = 0.01
 
 
 def parse_backbone_kwargs(kwargs: Mapping[str, Any] | None) -> tuple[BackboneSettings, int]:
@@ -136,6 +137,12 @@ class Backbone(PyBanditsBaseModel):
         unknown = set(self.buffer.actions) - set(self.readout)
         if unknown:
             raise ValueError(f"buffer: holds rows of actions without a readout: {sorted(unknown)[:5]}")
+        for column, cardinality in self.trunk.categorical.items():
+            codes = self.buffer.context[:, column]
+            if codes.size and not (np.all(codes == np.round(codes)) and codes.min() >= 0 and codes.max() < cardinality):
+                raise ValueError(
+                    f"buffer: expected codes 0 to {cardinality - 1} in categorical column {column}, got others"
+                )
         return self
 
     @classmethod
@@ -211,6 +218,13 @@ class Backbone(PyBanditsBaseModel):
         actions' rows, with the template's new columns at 0 and at most the template's capacity;
         kept actions keep their readouts (new trunk units read as 0), new actions start at 0.
         """
+        new_categorical = sorted(c for c in template.trunk.categorical if c >= self.trunk.n_features)
+        if new_categorical and len(self.buffer):
+            raise ValueError(
+                f"new_mab: expected no new categorical column for a bandit with a shared trunk and buffered rows (its "
+                f"replay buffer holds no value of columns {new_categorical} for them), got categorical columns "
+                f"{new_categorical}; add them as numeric columns, or start a new bandit"
+            )
         trunk = self.trunk.grown(template.trunk)
         buffer = self.buffer.without_actions(set(self.buffer.actions) - set(kept))
         buffer = buffer.widened(template.trunk.n_features)
@@ -251,7 +265,8 @@ def refit_heads(
 
     Linear heads are computed in closed form; network heads (:class:`~pybandits.model.bnn.action.Bnn`
     on the trunk's features) are fitted by their engine, on ``executor`` when given. Statistics are
-    kept as they are (the caller counts the batch). ``seed_for(action_id)`` seeds a network head's fit.
+    kept as they are (the caller counts the batch). ``seed_for(action_id)`` seeds a network head's fit;
+    ``callback(action_id, n_rows)`` runs once per head, with its number of buffered rows.
     """
     buffer = backbone.buffer
     features = backbone.features(buffer.context) if len(buffer) else np.zeros((0, backbone.width))
@@ -265,12 +280,14 @@ def refit_heads(
         rows = np.asarray(rows_of.get(action_id, []), dtype=np.int64)
         if isinstance(head, LinearHead):
             refitted[action_id] = head.refitted(features[rows], buffer.rewards[rows]) if rows.size else head.at_prior()
-            if callback is not None and rows.size:
+            if callback is not None:
                 callback(action_id, int(rows.size))
         else:
             networks[action_id] = _network_at_prior(head)
             if rows.size:
                 tasks.append((action_id, rows, seed_for(action_id)))
+            elif callback is not None:
+                callback(action_id, 0)
     if networks:
         from pybandits.parallel import fit_actions
 

@@ -128,13 +128,20 @@ class ReplayBuffer(PyBanditsBaseModel):
         )
 
     def without_actions(self, dropped: set[str]) -> ReplayBuffer:
-        """The buffer without the rows of ``dropped`` actions (transfer removed them)."""
+        """The buffer without the rows of ``dropped`` actions (transfer removed them).
+
+        ``n_seen`` becomes the number of the kept actions' rows seen, as the buffer estimates it
+        (its kept share of every row seen), so that new rows enter with the probability a reservoir
+        of those rows gives them.
+        """
         keep = np.array([action not in dropped for action in self.actions], dtype=bool)
+        n_seen = round(self.n_seen * keep.mean()) if len(self) else self.n_seen
         return self.model_copy(
             update={
                 "context": self.context[keep],
                 "actions": [a for a, k in zip(self.actions, keep, strict=True) if k],
                 "rewards": self.rewards[keep],
+                "n_seen": max(n_seen, int(keep.sum())),
             }
         )
 

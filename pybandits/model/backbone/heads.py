@@ -46,7 +46,9 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.exceptions import FitError
 from pybandits.model.beta import Cost
+from pybandits.model.bnn.growth import carried_family
 from pybandits.model.bnn.network import NUMPY_OPS
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray, LocationScale
@@ -118,6 +120,11 @@ class LinearHead(PyBanditsBaseModel):
             raise ValueError(
                 f"mean and scale_factor: expected shapes (d,) and (d, d), got {self.mean.shape} and "
                 f"{self.scale_factor.shape}"
+            )
+        sign, _ = np.linalg.slogdet(self.scale_factor)
+        if sign == 0:
+            raise ValueError(
+                "scale_factor: expected an invertible matrix (a square root of a covariance), got a singular one"
             )
         conjugate = self.family.linear_conjugate
         if conjugate != (self.noise_shape is not None) or conjugate != (self.noise_rate is not None):
@@ -271,14 +278,10 @@ class LinearHead(PyBanditsBaseModel):
         """The template's head with this head's statistics (its posterior is recomputed on the trunk's buffer)."""
         if not isinstance(template, LinearHead):
             raise ValueError(
-                f"new_mab: expected linear heads like current_mab's for action {action_id!r} (a head cannot turn into "
-                f"a network), got {type(template).__name__}"
+                f"new_mab: expected a linear head for action {action_id!r} like current_mab's (a head cannot turn "
+                f"into a network), got {type(template).__name__}; give new_mab no hidden_dim_list"
             )
-        family = template.family
-        if family.name == "gaussian" and getattr(self.family, "reward_scale", None) is not None:
-            family = family.model_copy(
-                update={"reward_loc": self.family.reward_loc, "reward_scale": self.family.reward_scale}
-            )
+        family = carried_family(action_id, self.family, template.family)
         return template.model_copy(update={"stats": self.stats, "family": family})
 
     def summary(self) -> str:
@@ -374,5 +377,10 @@ def _laplace(
         coefficients, value = candidate, new_value
         if np.abs(size * step).max() < _NEWTON_TOLERANCE:
             break
+    else:
+        raise FitError(
+            f"a linear head's Laplace fit did not converge in {_NEWTON_ITERATIONS} Newton steps (last step "
+            f"{np.abs(size * step).max():.3g}); the rows or the prior may be extreme"
+        )
     _, curvature = family.newton_terms(design @ coefficients, targets)
     return coefficients, prior_precision + (design * curvature[:, None]).T @ design

@@ -1,8 +1,9 @@
-"""Fitting a shared trunk: maximum a posteriori by Adam on the replay buffer, through PyTensor.
+"""Fitting a shared trunk: a penalised point estimate by Adam on the replay buffer, through PyTensor.
 
-The objective is the reward family's log-likelihood of every buffered row under a point-estimate
-readout per action (a linear layer on the trunk's features: the trunk's training head), minus
-weight decay (a Normal prior on every weight and embedding entry, none on biases):
+The objective is the mean negative log-likelihood (reward family's) of the buffered rows under a
+point-estimate readout per action (a linear layer on the trunk's features: the trunk's training
+head), plus weight decay on every weight and embedding entry (not the biases): a Normal prior whose
+weight relative to the data shrinks as the buffer fills.
 
     loss = -mean_rows log p(reward | phi(x) . w_a + c_a) + weight_decay / 2 * |weights|^2
 
@@ -10,7 +11,8 @@ The graph is built once per trunk shape and family with the library's one forwar
 (:func:`~pybandits.model.bnn.network.forward`, PyTensor operations), compiled to a function
 returning the loss and its gradients, and kept in the process's engine cache
 (:data:`~pybandits.model.bnn.cache.ENGINES`: bounded, a lock per entry). Adam runs in numpy on
-minibatches drawn from the buffer, warm-started from the current trunk and readouts.
+minibatches drawn from the buffer, warm-started from the current trunk and readouts; its moment
+estimates start afresh at every update.
 
 This module imports PyMC's stack (through :mod:`pybandits.model.bnn.fit`); prediction never does.
 """

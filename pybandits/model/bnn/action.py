@@ -290,6 +290,11 @@ class Bnn(PyBanditsBaseModel):
         ValueError
             When the template's network cannot hold this one (see :mod:`pybandits.transfer`).
         """
+        if not isinstance(template, Bnn):
+            raise ValueError(
+                f"new_mab: expected a network for action {action_id!r} like current_mab's (a network cannot turn "
+                f"into a linear head), got {type(template).__name__}; give new_mab the same hidden_dim_list"
+            )
         if self.family.name != template.family.name:
             raise TypeError(
                 f"new_mab: expected {self.family.name} rewards like current_mab for action {action_id!r} "

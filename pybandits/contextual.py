@@ -26,8 +26,13 @@ from pybandits._progress import progress_bar
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
-from pybandits.model.backbone import Backbone, LinearHead, draw_heads, refit_heads
-from pybandits.model.backbone.heads import default_head_sigma
+from pybandits.model.backbone import Backbone, LinearHead, draw_heads
+from pybandits.model.backbone.bandit import (
+    check_backbone_fields,
+    check_trunk_arguments,
+    linear_head,
+    update_with_backbone,
+)
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
@@ -76,7 +81,7 @@ class BaseCmab(BaseMab):
         features = {model.n_features for model in self.actions.values()}
         if len(features) > 1:
             raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
-        self._check_backbone(features.pop())
+        check_backbone_fields(self, features.pop())
         networks = [
             m.network
             for a in self.actions.values()
@@ -86,12 +91,13 @@ class BaseCmab(BaseMab):
         if any(network.categorical != networks[0].categorical for network in networks[1:]):
             raise ValueError("actions: expected the same categorical columns and cardinalities for every action")
         kinds = {type(model) for model in self.actions.values()}
-        expected_kind = BnnMO if self.strategy_type.multi_objective else (Bnn | LinearHead)
+        expected_kind = (BnnMO,) if self.strategy_type.multi_objective else (Bnn, LinearHead)
         heads = {issubclass(kind, LinearHead) for kind in kinds}
         if not all(issubclass(kind, expected_kind) for kind in kinds) or len(heads) > 1:
+            expected = " or ".join(kind.__name__ for kind in expected_kind)
             raise ValueError(
-                f"actions: {type(self).__name__} expects {getattr(expected_kind, '__name__', 'Bnn or LinearHead')} "
-                f"actions of one kind, got {sorted(kind.__name__ for kind in kinds)}"
+                f"actions: {type(self).__name__} expects {expected} actions of one kind, "
+                f"got {sorted(kind.__name__ for kind in kinds)}"
             )
         objectives = {model.n_objectives for model in self.actions.values()}
         if len(objectives) > 1:
@@ -106,27 +112,6 @@ class BaseCmab(BaseMab):
             raise ValueError("actions: expected the same reward family settings (standardisation) for every action")
         self._check_schema()
         return self
-
-    def _check_backbone(self, head_inputs: int) -> None:
-        """A backbone has a readout per action and feeds heads of its width; linear heads need one."""
-        heads = [model for model in self.actions.values() if isinstance(model, LinearHead)]
-        if self.backbone is None:
-            if heads:
-                raise ValueError("actions: linear heads need a backbone (the shared trunk they read), got none")
-            return
-        if self.strategy_type.multi_objective:
-            raise ValueError(f"backbone: {type(self).__name__} is multi-objective; a shared trunk has one objective")
-        if set(self.backbone.readout) != set(self.actions):
-            raise ValueError(
-                f"backbone: expected a readout for every action {sorted(self.actions)}, "
-                f"got {sorted(self.backbone.readout)}"
-            )
-        if head_inputs != self.backbone.width:
-            raise ValueError(
-                f"actions: expected heads on the backbone's {self.backbone.width} features, got {head_inputs} inputs"
-            )
-        if any(isinstance(model, Bnn) and model.network.embeddings for model in self.actions.values()):
-            raise ValueError("actions: with a backbone, the trunk embeds the categorical columns, not the heads")
 
     def _check_schema(self) -> None:
         """``feature_names`` and ``vocabularies`` agree with the networks' columns."""
@@ -319,18 +304,7 @@ class BaseCmab(BaseMab):
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
         hidden = check.check_hidden_dim_list(hidden_dim_list)
-        trunk = None
-        if backbone_hidden_dim_list is not None:
-            if n_objectives is not None:
-                raise TypeError(
-                    f"backbone_hidden_dim_list: {cls.__name__} is multi-objective, which a shared trunk does not "
-                    f"support; expected None, got {check.describe(backbone_hidden_dim_list)}"
-                )
-            trunk = check.check_hidden_dim_list(backbone_hidden_dim_list)
-            if not trunk:
-                raise ValueError("backbone_hidden_dim_list: expected at least one layer width, got []")
-        elif backbone_kwargs is not None:
-            raise ValueError("backbone_kwargs: expected it with backbone_hidden_dim_list (a trunk), got it alone")
+        trunk = check_trunk_arguments(cls.__name__, backbone_hidden_dim_list, backbone_kwargs, n_objectives)
         names = check_feature_names(feature_names, n_features)
         categorical, vocabularies = check_categorical(
             categorical_features, embedding_dims, n_features, names, linear=not hidden and trunk is None
@@ -373,10 +347,7 @@ class BaseCmab(BaseMab):
             for family in families
         ]
         if backbone is not None and not hidden:
-            _check_linear_head_settings(update_method, update_kwargs, dist_params_init)
-            given_sigma = dist_params_init is not None and "sigma" in dict(dist_params_init)
-            sigma = params.sigma if given_sigma else default_head_sigma(n_features)
-            prototypes = [LinearHead.cold_start(n_features, families[0], params.mu, sigma)]
+            prototypes = [linear_head(n_features, families[0], update_method, update_kwargs, dist_params_init)]
         if n_objectives is None:
             actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
         else:
@@ -659,7 +630,7 @@ class BaseCmab(BaseMab):
             self._fit_families(observed)
             if self.backbone is not None:
                 played_ids = np.asarray(action_ids)[played]
-                self._update_backbone(played_ids, observed, features, executor, callback, progressbar)
+                update_with_backbone(self, played_ids, observed, features, executor, callback, progressbar)
                 return
             tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
             for index, action_id in enumerate(action_ids):
@@ -677,56 +648,12 @@ class BaseCmab(BaseMab):
                 fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
             self.actions = {**self.actions, **fitted}
 
-    def _update_backbone(
-        self,
-        played: np.ndarray,
-        observed: np.ndarray,
-        features: np.ndarray,
-        executor: Executor | None,
-        callback: Callable[[str, int], None] | None,
-        progressbar: bool | None,
-    ) -> None:
-        """An update of a bandit with a shared trunk: buffer, trunk, every head (:mod:`pybandits.model.backbone`)."""
-        backbone = self.backbone.updated(features, played.tolist(), observed, self.family, self._rng)  # type: ignore[union-attr]
-        seeds = {action_id: int(self._rng.integers(2**63)) for action_id in self.actions}
-        delay = _UPDATE_BAR_DELAY if progressbar is None else 0.0
-        with progress_bar(len(self.actions), "fitting heads", progressbar, delay=delay) as bar:
-
-            def report(action_id: str, n_rows: int) -> None:
-                bar.advance()
-                if callback is not None:
-                    callback(action_id, n_rows)
-
-            heads = refit_heads(self.actions, backbone, seeds.__getitem__, executor, report)
-        for action_id in np.unique(played).tolist():
-            head = heads[action_id]
-            heads[action_id] = head.model_copy(update={"stats": head.stats.added(observed[played == action_id])})
-        self.backbone, self.actions = backbone, heads
-
     def _fit_families(self, observed: np.ndarray) -> None:
         """Give every action the families fitted to this batch (a first batch's standardisation)."""
         columns = [observed] if observed.ndim == 1 else list(observed.T)
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
-
-
-def _check_linear_head_settings(
-    update_method: str, update_kwargs: Mapping[str, Any] | None, dist_params_init: Mapping[str, float] | None
-) -> None:
-    """Refuse the fitting settings that linear heads on a shared trunk have no use for (computed in closed form)."""
-    why = "linear heads on a shared trunk are computed in closed form; give hidden_dim_list for network heads"
-    if update_method != "VI":
-        raise ValueError(
-            f"update_method: {why} (fitted by VI or MCMC); expected 'VI' (the default), got {update_method!r}"
-        )
-    if update_kwargs is not None:
-        raise ValueError(f"update_kwargs: {why}; expected None, got {check.describe(update_kwargs)}")
-    if dist_params_init is not None and "nu" in dict(dist_params_init):
-        raise ValueError(
-            f"dist_params_init: a linear head's prior is Normal (mu, sigma); expected no nu, "
-            f"got {dict(dist_params_init)}"
-        )
 
 
 def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:

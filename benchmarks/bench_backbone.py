@@ -331,6 +331,43 @@ def speed(
         )
 
 
+# -- Gaussian rewards ------------------------------------------------------------------------------
+
+
+def gaussian(seeds: Sequence[int] = (0, 1, 2), n_updates: int = 36) -> None:
+    """The shared non-linear world with real-valued rewards (``CmabGaussian``), played by the simulator.
+
+    The world is :class:`~pybandits.simulation.SharedRepresentationReward` with the identity link
+    (mean rewards ``3 * tanh(x @ U) @ v[a] / sqrt(3)``, 20 features, 10 actions, world seed
+    ``1000 + s``) and Normal noise of sd 1; ``n_updates`` batches of 100 rows.
+    """
+    from pybandits.cmab import CmabGaussian
+    from pybandits.simulation import CmabSimulator, SharedRepresentationReward
+
+    print(f"\n### Gaussian rewards: shared non-linear world, 20 features, 10 actions, {n_updates} x 100 rows")
+    action_ids = [f"a{i}" for i in range(SYNTHETIC_ACTIONS)]
+    models = {
+        "linear regression per action": {},
+        "[32] per action": {"hidden_dim_list": [32]},
+        "backbone [32]": {"backbone_hidden_dim_list": [32]},
+    }
+    ratios: dict[str, list[float]] = {name: [] for name in models}
+    for seed in seeds:
+        world_rng = np.random.default_rng(1000 + seed)
+        world = SharedRepresentationReward.random(action_ids, SYNTHETIC_FEATURES, world_rng, link="identity")
+        for name, kwargs in models.items():
+            mab = CmabGaussian.cold_start(
+                action_ids=action_ids, n_features=SYNTHETIC_FEATURES, random_seed=seed, **kwargs
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = CmabSimulator(mab, world, n_updates, 100, random_seed=seed, noise_sd=1.0).run()
+            ratios[name].append(result.summary.regret_ratio)
+    for name, values in ratios.items():
+        cells = "  ".join(f"{value:7.3f}" for value in values)
+        print(f"{name:<32}  {cells}  mean {statistics.mean(values):.3f}", flush=True)
+
+
 # -- entry points ----------------------------------------------------------------------------------
 
 
@@ -340,10 +377,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--policies", nargs="+", choices=list(POLICIES), default=list(POLICIES))
     parser.add_argument("--speed", action="store_true", help="measure update and prediction speed instead")
+    parser.add_argument("--gaussian", action="store_true", help="play the Gaussian shared world instead")
     args = parser.parse_args(argv)
     policies = list(args.policies)
     if args.speed:
         speed(policies)
+        return
+    if args.gaussian:
+        gaussian(args.seeds)
         return
     print(
         f"\n## Backbone benchmark: regret as a multiple of a uniform random policy's, seeds {args.seeds} "
@@ -355,7 +396,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run() -> None:
+    """Everything: the worlds, the Gaussian world and the speed figures (``benchmarks/run.py backbone``)."""
     main([])
+    gaussian()
+    speed()
 
 
 if __name__ == "__main__":

@@ -218,6 +218,12 @@ def bench_backbone() -> None:
     bench_backbone.run()
 
 
+def bench_zooming() -> None:
+    import bench_zooming
+
+    bench_zooming.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -232,6 +238,7 @@ SECTIONS = {
     "offline": bench_offline,
     "reliability": bench_reliability,
     "backbone": bench_backbone,
+    "zooming": bench_zooming,
 }
 
 

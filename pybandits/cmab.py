@@ -13,6 +13,7 @@ class                 rewards     strategy                            action mod
 CmabBernoulli         0/1         ClassicBandit                       Bnn
 CmabBernoulliBAI      0/1         BestActionIdentificationBandit      Bnn
 CmabBernoulliCC       0/1         CostControlBandit                   Bnn with a cost
+CmabBernoulliDP       0/1         DynamicPricingBandit                Bnn (a price per action)
 CmabBernoulliMO       0/1         MultiObjectiveBandit                BnnMO
 CmabBernoulliMOCC     0/1         MultiObjectiveCostControlBandit     BnnMO with a cost
 CmabGaussian          real        ClassicBandit                       Bnn
@@ -41,6 +42,7 @@ from pybandits.strategy import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,
+    DynamicPricingBandit,
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
 )
@@ -50,6 +52,7 @@ __all__ = [
     "CmabBernoulli",
     "CmabBernoulliBAI",
     "CmabBernoulliCC",
+    "CmabBernoulliDP",
     "CmabBernoulliMO",
     "CmabBernoulliMOCC",
     "CmabGaussian",
@@ -102,6 +105,29 @@ class CmabBernoulliCC(BaseCmab):
     """
 
     strategy: CostControlBandit = Field(default_factory=CostControlBandit)
+
+
+@register_bandit
+class CmabBernoulliDP(BaseCmab):
+    """Contextual Bernoulli bandit for dynamic pricing (:class:`~pybandits.strategy.DynamicPricingBandit`).
+
+    Every action (an offer at its price) has a price (``action_ids_price``); a reward is a purchase
+    (1) or not (0), and the bandit plays the action with the highest sampled revenue
+    ``price * purchase probability`` in each context. ``predict`` returns the sampled purchase
+    probabilities, as every Bernoulli bandit does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mab = CmabBernoulliDP.cold_start(
+    ...     action_ids=["basic", "premium"], n_features=2, action_ids_price={"basic": 5.0, "premium": 12.0}
+    ... )
+    >>> actions, probs, logits = mab.predict(np.zeros((3, 2)))
+    >>> len(actions), sorted(probs[0]), mab.action_prices
+    (3, ['basic', 'premium'], {'basic': 5.0, 'premium': 12.0})
+    """
+
+    strategy: DynamicPricingBandit = Field(default_factory=DynamicPricingBandit)
 
 
 @register_bandit

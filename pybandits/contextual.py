@@ -206,6 +206,7 @@ class BaseCmab(BaseMab):
         feature_names: Sequence[str] | None = None,
         backbone_hidden_dim_list: Sequence[int] | None = None,
         backbone_kwargs: Mapping[str, Any] | None = None,
+        action_ids_price: Mapping[str, float] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -282,6 +283,10 @@ class BaseCmab(BaseMab):
             How the trunk is trained (:class:`~pybandits.model.backbone.backbone.BackboneSettings`:
             ``num_steps``, ``batch_size``, ``learning_rate``, ``weight_decay``) and ``buffer_size``,
             the rows the replay buffer keeps (default 5,000).
+        action_ids_price : mapping, optional
+            Dynamic-pricing classes only (:class:`~pybandits.cmab.CmabBernoulliDP`):
+            ``{action_id: price}``, prices > 0; the bandit maximises ``price * sampled purchase
+            probability``.
 
         Raises
         ------
@@ -300,6 +305,7 @@ class BaseCmab(BaseMab):
             for loc, scale in zip(locs, scales, strict=True)
         ]
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
+        prices, _ = cls._check_price_argument(action_ids_price, costs, {})
         if n_features is None:
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
@@ -361,6 +367,7 @@ class BaseCmab(BaseMab):
             feature_names=names,
             vocabularies=vocabularies,
             backbone=backbone,
+            action_prices=prices,
         )
 
     @classmethod

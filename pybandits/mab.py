@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import copy
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
+from pybandits import _quantities
 from pybandits import _validation as check
 from pybandits import legacy as _legacy
 from pybandits import state as _state
@@ -60,8 +61,14 @@ class BaseMab(PyBanditsBaseModel):
     strategy: Strategy
     epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     default_action: ActionId | None = None
+    #: Dynamic-pricing bandits: every action's price, or ``"function"`` for a quantitative action
+    #: priced by a function of its quantity (code, given at cold start and to :meth:`from_state`).
+    action_prices: dict[ActionId, Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | Literal["function"]] | None = (
+        None
+    )
 
     _rng: np.random.Generator = PrivateAttr()
+    _price_functions: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     #: The strategy class a concrete bandit plays.
     strategy_type: ClassVar[type[Strategy]] = Strategy
@@ -120,6 +127,39 @@ class BaseMab(PyBanditsBaseModel):
                 f"actions: {type(self).__name__} does not use costs, got costs for {sorted(with_cost)}; "
                 "use the cost-control (CC) variant"
             )
+        if self.strategy.uses_prices != (self.action_prices is not None):
+            raise ValueError(
+                f"action_prices: {type(self).__name__} "
+                + ("needs a price for every action" if self.strategy.uses_prices else "takes no prices")
+                + f", got {self.action_prices}"
+            )
+        if self.action_prices is not None and set(self.action_prices) != set(self.actions):
+            raise ValueError(
+                f"action_prices: expected a price for every action {sorted(self.actions)}, "
+                f"got {sorted(self.action_prices)}"
+            )
+        return self
+
+    @property
+    def quantity_dimensions(self) -> dict[str, int]:
+        """``{action_id: d}`` of the quantitative actions (played with a quantity in ``[0, 1]^d``)."""
+        return {a: model.dimension for a, model in self.actions.items() if getattr(model, "dimension", None)}
+
+    def with_price_functions(self, price_functions: Mapping[str, Any]) -> Self:
+        """Give the bandit the price functions its state records as needed (see :meth:`from_state`); returns it."""
+        needed = sorted(a for a, price in (self.action_prices or {}).items() if price == "function")
+        if not isinstance(price_functions, Mapping):
+            raise TypeError(
+                f"price_functions: expected a mapping {{action_id: function}}, got {check.describe(price_functions)}"
+            )
+        missing = [a for a in needed if not callable(price_functions.get(a))]
+        unknown = sorted(set(price_functions) - set(needed))
+        if missing or unknown:
+            raise ValueError(
+                f"price_functions: expected a function for each action priced by one, {needed}; missing or not "
+                f"callable {missing}, not priced by a function {unknown}"
+            )
+        self._price_functions = {a: price_functions[a] for a in needed}
         return self
 
     @classmethod
@@ -128,11 +168,13 @@ class BaseMab(PyBanditsBaseModel):
         action_ids: Iterable[str] | Mapping[str, float] | None,
         action_ids_cost: Mapping[str, float] | None,
         n_objectives: int | None,
+        extra: list[str] | tuple[str, ...] = (),
     ) -> tuple[dict[str, float | None], int | None]:
         """The actions with their costs (None without), and the number of objectives, as the strategy needs.
 
         A cost-control bandit takes ``action_ids_cost`` (or a mapping of costs as ``action_ids``);
-        a multi-objective one takes ``n_objectives``; other bandits refuse them.
+        a multi-objective one takes ``n_objectives``; other bandits refuse them. ``extra``: the
+        quantitative actions' ids, declared apart (a cost-control bandit's costs cover them too).
         """
         name = cls.__name__
         if cls.strategy_type.uses_costs:
@@ -146,6 +188,9 @@ class BaseMab(PyBanditsBaseModel):
             if action_ids_cost is None:
                 raise TypeError(f"action_ids_cost: {name} needs a mapping of action id to cost, got None")
             costs: dict[str, float | None] = dict(check.check_action_costs(action_ids_cost))
+            missing = sorted(set(extra) - set(costs))
+            if missing:
+                raise ValueError(f"action_ids_cost: expected a cost for each quantitative action, missing {missing}")
         else:
             if action_ids_cost is not None:
                 raise TypeError(
@@ -153,7 +198,10 @@ class BaseMab(PyBanditsBaseModel):
                     f"got {check.describe(action_ids_cost)}; "
                     "use the cost-control (CC) variant"
                 )
-            costs = dict.fromkeys(check.check_action_ids(action_ids))
+            ordinary = [] if action_ids is None and extra else action_ids
+            if extra and isinstance(ordinary, Iterable) and not isinstance(ordinary, str | bytes):
+                ordinary = [*ordinary, *extra]
+            costs = dict.fromkeys(check.check_action_ids(ordinary))
         if cls.strategy_type.multi_objective:
             n_objectives = check.check_positive_int(n_objectives, "n_objectives")  # None is refused here too
         elif n_objectives is not None:
@@ -162,6 +210,23 @@ class BaseMab(PyBanditsBaseModel):
                 "use the multi-objective (MO) variant"
             )
         return costs, n_objectives
+
+    @classmethod
+    def _check_price_argument(
+        cls, action_ids_price: Any, costs: Mapping[str, Any], quantitative: Mapping[str, int]
+    ) -> tuple[dict[str, float | str] | None, dict[str, Any]]:
+        """The prices a dynamic-pricing class records and its price functions; others refuse prices."""
+        if not cls.strategy_type.uses_prices:
+            if action_ids_price is not None:
+                raise TypeError(
+                    f"action_ids_price: {cls.__name__} does not price its actions, expected None, got "
+                    f"{check.describe(action_ids_price)}; use a dynamic-pricing (DP) class"
+                )
+            return None, {}
+        if action_ids_price is None:
+            raise TypeError(f"action_ids_price: {cls.__name__} needs a price per action, got None")
+        ordinary = [a for a in costs if a not in quantitative]
+        return _quantities.check_prices(action_ids_price, ordinary, quantitative)
 
     @classmethod
     def _check_cold_start(
@@ -188,13 +253,13 @@ class BaseMab(PyBanditsBaseModel):
     def _allowed_action_ids(self, forbidden_actions: Iterable[str] | None) -> list[str]:
         return check.check_forbidden_actions(forbidden_actions, list(self.actions))
 
-    def _select_indices(self, probs: np.ndarray, allowed: list[str]) -> np.ndarray:
+    def _select_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
         """Apply the strategy and epsilon-greedy exploration to sampled expected rewards.
 
         ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
         the index into ``allowed`` of the action chosen in every row.
         """
-        chosen = self._strategy_indices(probs, allowed)
+        chosen = self._strategy_indices(probs, allowed, prices)
         if self.epsilon:
             explore = np.flatnonzero(self._rng.random(len(chosen)) < self.epsilon)
             if explore.size:
@@ -204,12 +269,21 @@ class BaseMab(PyBanditsBaseModel):
                     chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
         return chosen
 
-    def _strategy_indices(self, probs: np.ndarray, allowed: list[str]) -> np.ndarray:
-        """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration."""
-        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
-        return self.strategy._select(probs, self._rng, costs)
+    def _strategy_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
+        """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration.
 
-    def _choice_probabilities(self, probs: np.ndarray, allowed: list[str], n_rows: int) -> np.ndarray:
+        ``prices`` (rows, allowed actions): dynamic pricing's prices; the actions' fixed prices when None.
+        """
+        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
+        if not self.strategy.uses_prices:
+            return self.strategy._select(probs, self._rng, costs)
+        if prices is None:
+            prices = np.broadcast_to([float(self.action_prices[a]) for a in allowed], probs.shape[:2])  # type: ignore[index]
+        return self.strategy._select(probs, self._rng, costs, prices=prices)
+
+    def _choice_probabilities(
+        self, probs: np.ndarray, allowed: list[str], n_rows: int, prices: np.ndarray | None = None
+    ) -> np.ndarray:
         """Per row, the probability of playing each action, from ``n_draws`` tiled Thompson draws.
 
         ``probs`` holds the sampled expected rewards of ``n_draws`` copies of ``n_rows`` rows,
@@ -219,7 +293,7 @@ class BaseMab(PyBanditsBaseModel):
         """
         n_allowed = len(allowed)
         n_draws = len(probs) // n_rows
-        chosen = self._strategy_indices(probs, allowed)
+        chosen = self._strategy_indices(probs, allowed, prices)
         rows = np.tile(np.arange(n_rows), n_draws)
         counts = np.bincount(rows * n_allowed + chosen, minlength=n_rows * n_allowed).reshape(n_rows, n_allowed)
         shares = counts / n_draws
@@ -233,6 +307,44 @@ class BaseMab(PyBanditsBaseModel):
         action_ids = list(self.actions)
         probabilities[:, [action_ids.index(a) for a in allowed]] = shares
         return probabilities
+
+    def _best_candidates(
+        self, action_id: str, values: np.ndarray, quantities: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """A quantitative action's best candidate per row: its sampled reward, quantity and price.
+
+        ``values`` ``(n_rows, n_candidates)`` and ``quantities`` ``(n_rows, n_candidates, d)``:
+        the action's Thompson draws at its candidate quantities. The candidate maximising the
+        strategy's score (the reward; ``price * reward`` for dynamic pricing) represents the action
+        in that row, and the strategy then chooses among actions.
+        """
+        n_rows, n_candidates = values.shape
+        prices = None
+        if self.strategy.uses_prices:
+            flat = quantities.reshape(n_rows * n_candidates, -1)
+            price = self.action_prices[action_id]  # type: ignore[index]
+            prices = _quantities.evaluate_prices(action_id, price, self._price_functions.get(action_id), flat)
+            prices = prices.reshape(n_rows, n_candidates)
+        scores = self.strategy.scores(values, prices)
+        best = scores.argmax(axis=1)
+        rows = np.arange(n_rows)
+        if np.isneginf(scores[rows, best]).any():
+            raise ValueError(
+                f"forbidden_actions: the regions forbidden for {action_id!r} leave no quantity to play in some rows; "
+                "forbid the whole action instead"
+            )
+        return values[rows, best], quantities[rows, best], None if prices is None else prices[rows, best]
+
+    def _choices(self, allowed: list[str], chosen: np.ndarray, quantities: Mapping[str, np.ndarray]) -> list[Any]:
+        """The chosen action per row: its id, or an :class:`~pybandits._quantities.ActionChoice` when the
+        bandit has quantitative actions (with the quantity, None for an ordinary action)."""
+        ids = np.asarray(allowed, dtype=object)[chosen].tolist()
+        if not self.quantity_dimensions:
+            return ids
+        return [
+            _quantities.ActionChoice(a, tuple(quantities[a][row].tolist()) if a in quantities else None)
+            for row, a in enumerate(ids)
+        ]
 
     def _select(self, probs: np.ndarray, allowed: list[str]) -> list[str]:
         """As :meth:`_select_indices`, returning the chosen action ids."""
@@ -267,18 +379,30 @@ class BaseMab(PyBanditsBaseModel):
         return type(self).__name__, _state.dumps(_state.to_document(self))
 
     @classmethod
-    def from_state(cls, state: str | bytes | Mapping[str, Any]) -> Self:
+    def from_state(
+        cls, state: str | bytes | Mapping[str, Any], price_functions: Mapping[str, Any] | None = None
+    ) -> Self:
         """Rebuild a bandit from :meth:`get_state`'s JSON (text or parsed).
 
         Called on a concrete class, the state must be of that class; called on ``BaseMab``, the
-        class recorded in the state is used.
+        class recorded in the state is used. A dynamic-pricing bandit whose quantitative actions
+        are priced by functions needs them again, by action: ``price_functions={action: function}``
+        (a state holds no code).
 
         Raises
         ------
         ValueError
-            When the state is not valid JSON, is of another schema version or class, or does not
-            describe a valid bandit.
+            When the state is not valid JSON, is of another schema version or class, does not
+            describe a valid bandit, or needs price functions that are not given.
         """
+        bandit = cls._from_state(state)
+        needed = [a for a, price in (bandit.action_prices or {}).items() if price == "function"]
+        if needed or price_functions is not None:
+            bandit.with_price_functions(price_functions or {})
+        return bandit
+
+    @classmethod
+    def _from_state(cls, state: str | bytes | Mapping[str, Any]) -> Self:
         if _legacy.is_old_state(parsed := _state.parse_json(state)):
             bandit = _legacy.from_old_state(None, parsed)
             if cls is not BaseMab and type(bandit) is not cls:

@@ -11,6 +11,7 @@ class                 rewards     strategy                            action mod
 SmabBernoulli         0/1         ClassicBandit                       Beta
 SmabBernoulliBAI      0/1         BestActionIdentificationBandit      Beta
 SmabBernoulliCC       0/1         CostControlBandit                   Beta with a cost
+SmabBernoulliDP       0/1         DynamicPricingBandit                Beta (prices per action)
 SmabBernoulliMO       0/1         MultiObjectiveBandit                BetaMO
 SmabBernoulliMOCC     0/1         MultiObjectiveCostControlBandit     BetaMO with a cost
 SmabGaussian          real        ClassicBandit                       NormalInverseGamma
@@ -40,6 +41,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
+from pybandits import _quantities
 from pybandits import _validation as check
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
@@ -47,11 +49,13 @@ from pybandits.mab import BaseMab
 from pybandits.model.beta import Beta, BetaMO
 from pybandits.model.family import Bernoulli, Gaussian, RewardFamily
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
+from pybandits.model.zooming import Zooming
 from pybandits.state import register_bandit
 from pybandits.strategy import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,
+    DynamicPricingBandit,
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
 )
@@ -61,6 +65,7 @@ __all__ = [
     "SmabBernoulli",
     "SmabBernoulliBAI",
     "SmabBernoulliCC",
+    "SmabBernoulliDP",
     "SmabBernoulliMO",
     "SmabBernoulliMOCC",
     "SmabGaussian",
@@ -81,7 +86,7 @@ class BaseSmab(BaseMab):
     (True, None)
     """
 
-    actions: dict[ActionId, Beta | BetaMO | NormalInverseGamma | NormalInverseGammaMO]
+    actions: dict[ActionId, Beta | BetaMO | NormalInverseGamma | NormalInverseGammaMO | Zooming]
 
     #: The reward family of the class's actions.
     family_type: ClassVar[type[RewardFamily]] = Bernoulli
@@ -90,9 +95,18 @@ class BaseSmab(BaseMab):
     def _check_models(self) -> BaseSmab:
         family = self.family_type
         expected = family.conjugate_mo if self.strategy_type.multi_objective else family.conjugate
-        wrong = sorted({type(model).__name__ for model in self.actions.values() if type(model) is not expected})
+        wrong = sorted(
+            {
+                type(model).__name__
+                for model in self.actions.values()
+                if type(model) is not expected and not (isinstance(model, Zooming) and type(model.prior) is expected)
+            }
+        )
         if wrong:
-            raise ValueError(f"actions: {type(self).__name__} expects {expected.__name__} actions, got {wrong}")
+            raise ValueError(
+                f"actions: {type(self).__name__} expects {expected.__name__} actions (or Zooming ones of "
+                f"{expected.__name__} segments, single-objective classes), got {wrong}"
+            )
         if self.strategy_type.multi_objective:
             counts = {model.n_objectives for model in self.actions.values()}
             if len(counts) > 1:
@@ -123,6 +137,9 @@ class BaseSmab(BaseMab):
         action_ids_cost: Mapping[str, float] | None = None,
         n_objectives: int | None = None,
         prior: Mapping[str, float] | None = None,
+        quantitative_action_ids: Mapping[str, int] | Iterable[str] | None = None,
+        quantitative_kwargs: Mapping[str, Any] | None = None,
+        action_ids_price: Mapping[str, Any] | None = None,
     ) -> Self:
         """A bandit whose every action starts at the prior.
 
@@ -143,18 +160,62 @@ class BaseSmab(BaseMab):
             Gaussian classes only: ``mu``, ``kappa``, ``alpha``, ``beta`` of the
             Normal-Inverse-Gamma prior (:class:`~pybandits.model.nig.NormalInverseGamma`).
             Bernoulli classes start at Beta(1, 1).
+        quantitative_action_ids : mapping or collection of str, optional
+            Actions played with a quantity in ``[0, 1]^d``: ``{action_id: d}``, or ids for ``d = 1``
+            (beside ``action_ids``, which may then be empty). Each is a
+            :class:`~pybandits.model.zooming.Zooming` model: adaptive segments of its quantity space,
+            each with the class's conjugate posterior. ``predict`` then returns
+            :class:`~pybandits._quantities.ActionChoice` tuples; see :mod:`pybandits._quantities`.
+            Single-objective classes only.
+        quantitative_kwargs : mapping, optional
+            Settings of every quantitative action's model: ``n_max_segments`` (default 16),
+            ``split_evidence``, ``min_samples_to_split``, ``zoom_after`` (see
+            :class:`~pybandits.model.zooming.Zooming`).
+        action_ids_price : mapping, optional
+            Dynamic-pricing classes only (:class:`SmabBernoulliDP`): ``{action_id: price}``, a
+            number > 0, or for a quantitative action a function of its quantities (array
+            ``(n, d)`` to ``n`` prices > 0).
         """
-        costs, n_objectives = cls._check_actions_and_objectives(action_ids, action_ids_cost, n_objectives)
+        quantitative = _quantities.check_quantitative_ids(
+            quantitative_action_ids, [] if action_ids is None else list(action_ids)
+        )
+        if quantitative and action_ids is None and action_ids_cost is None:
+            action_ids = []
+        costs, n_objectives = cls._check_actions_and_objectives(
+            action_ids, action_ids_cost, n_objectives, extra=list(quantitative)
+        )
+        if quantitative and n_objectives is not None:
+            raise TypeError(
+                f"quantitative_action_ids: {cls.__name__} is multi-objective; quantitative actions have one"
+            )
+        if quantitative_kwargs is not None and not quantitative:
+            raise ValueError("quantitative_kwargs: expected it with quantitative_action_ids, got it alone")
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
         prior_values = cls._check_prior(prior)
         family = cls.family_type
         if n_objectives is None:
-            actions = {a: family.conjugate(**prior_values, cost=cost) for a, cost in costs.items()}
+            actions = {
+                a: Zooming.cold_start(
+                    quantitative[a], family, cost=cost, prior=prior or None, **(quantitative_kwargs or {})
+                )
+                if a in quantitative
+                else family.conjugate(**prior_values, cost=cost)
+                for a, cost in costs.items()
+            }
         else:
             actions = {
                 a: family.conjugate_mo.cold_start(n_objectives, cost, **prior_values) for a, cost in costs.items()
             }
-        return cls(actions=actions, strategy=strategy, epsilon=epsilon, default_action=default_action, random_seed=seed)
+        prices, functions = cls._check_price_argument(action_ids_price, costs, quantitative)
+        mab = cls(
+            actions=actions,
+            strategy=strategy,
+            epsilon=epsilon,
+            default_action=default_action,
+            random_seed=seed,
+            action_prices=prices,
+        )
+        return mab.with_price_functions(functions) if functions else mab
 
     @classmethod
     def _check_prior(cls, prior: Mapping[str, float] | None) -> dict[str, float]:
@@ -179,31 +240,69 @@ class BaseSmab(BaseMab):
         return dict(prior)
 
     def predict(
-        self, n_samples: int = 1, forbidden_actions: Iterable[str] | None = None
-    ) -> tuple[list[str], list[dict[str, Any]]]:
+        self, n_samples: int = 1, forbidden_actions: Iterable[str] | Mapping[str, Any] | None = None
+    ) -> tuple[list[Any], list[dict[str, Any]]]:
         """Choose ``n_samples`` actions by Thompson sampling.
 
         Parameters
         ----------
         n_samples : int, default 1
             Number of independent decisions.
-        forbidden_actions : collection of str, optional
-            Actions that may not be chosen; at least one action must stay allowed.
+        forbidden_actions : collection of str, or mapping, optional
+            Actions that may not be chosen; at least one action must stay allowed. A mapping
+            ``{action_id: None or [(low, high), ...]}`` forbids whole actions (None) or boxes of a
+            quantitative action's quantities.
 
         Returns
         -------
-        actions : list of str
-            The chosen action of every decision.
+        actions : list of str, or of ActionChoice
+            The chosen action of every decision; for a bandit with quantitative actions an
+            :class:`~pybandits._quantities.ActionChoice` ``(action_id, quantity)``, the quantity
+            None for an ordinary action.
         probs or sampled_means : list of dict
             For every decision, the sampled expected reward of every allowed action (the success
             probability for Bernoulli rewards, the mean for Gaussian ones; a list with one value
-            per objective for multi-objective bandits).
+            per objective for multi-objective bandits); for a quantitative action, at the
+            quantity that represents it in that decision (its best candidate).
         """
         n_samples = check.check_positive_int(n_samples, "n_samples")
-        allowed = self._allowed_action_ids(forbidden_actions)
-        sampled = self._sample([self.actions[a] for a in allowed], n_samples)
-        chosen = self._select(sampled, allowed)
-        return chosen, rows_as_dicts(allowed, sampled)
+        allowed, regions = self._allowed_and_regions(forbidden_actions)
+        sampled, quantities, prices = self._draw(allowed, n_samples, regions)
+        chosen = self._select_indices(sampled, allowed, prices)
+        return self._choices(allowed, chosen, quantities), rows_as_dicts(allowed, sampled)
+
+    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
+        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
+        return self._allowed_action_ids(whole), regions
+
+    def _draw(
+        self, allowed: list[str], n_samples: int, regions: Mapping[str, list] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+        """Sampled expected rewards ``(n_samples, n_allowed)``, quantitative actions' quantities, and prices.
+
+        Ordinary actions draw from their conjugate posteriors at once; a quantitative action draws
+        every segment and is represented by its best candidate (see ``BaseMab._best_candidates``).
+        Prices are returned for dynamic pricing only.
+        """
+        dimensions = self.quantity_dimensions
+        ordinary = [j for j, a in enumerate(allowed) if a not in dimensions]
+        if len(ordinary) == len(allowed):
+            return self._sample([self.actions[a] for a in allowed], n_samples), {}, None
+        sampled = np.empty((n_samples, len(allowed)))
+        prices = np.empty((n_samples, len(allowed))) if self.strategy.uses_prices else None
+        if ordinary:
+            sampled[:, ordinary] = self._sample([self.actions[allowed[j]] for j in ordinary], n_samples)
+            if prices is not None:
+                prices[:, ordinary] = [float(self.action_prices[allowed[j]]) for j in ordinary]  # type: ignore[index]
+        quantities = {}
+        for j, action_id in enumerate(allowed):
+            if action_id in dimensions:
+                boxes = [(low.tolist(), high.tolist()) for low, high in (regions or {}).get(action_id, [])]
+                values, candidates = self.actions[action_id].draw(n_samples, self._rng, forbidden=boxes or None)
+                sampled[:, j], quantities[action_id], price = self._best_candidates(action_id, values, candidates)
+                if prices is not None:
+                    prices[:, j] = price
+        return sampled, quantities, prices
 
     def action_probabilities(
         self, context: None = None, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
@@ -243,44 +342,60 @@ class BaseSmab(BaseMab):
                 f"context: a stochastic bandit takes no context, expected None, got {check.describe(context)}"
             )
         n_draws = check.check_positive_int(n_draws, "n_draws")
-        allowed = self._allowed_action_ids(forbidden_actions)
-        sampled = self._sample([self.actions[a] for a in allowed], n_draws)
-        return list(self.actions), self._choice_probabilities(sampled, allowed, 1)
+        allowed, regions = self._allowed_and_regions(forbidden_actions)
+        sampled, _, prices = self._draw(allowed, n_draws, regions)
+        return list(self.actions), self._choice_probabilities(sampled, allowed, 1, prices)
 
     def _sample(self, models: list[Any], n_samples: int) -> np.ndarray:
         conjugate = self.family_type.conjugate
         params = {name: np.array([getattr(m, name) for m in models], dtype=float) for name in conjugate.draw_parameters}
         return conjugate.draw(params, n_samples, self._rng)
 
-    def update(self, actions: Sequence[str], rewards: Sequence) -> None:
+    def update(self, actions: Sequence[Any], rewards: Sequence, quantities: Sequence[Any] | None = None) -> None:
         """Add the observed rewards to the played actions' posteriors.
 
         Parameters
         ----------
-        actions : sequence of str
-            The action played in every row.
+        actions : sequence of str (or of ActionChoice)
+            The action played in every row; ``predict``'s choices may be passed back as they are.
         rewards : sequence of numbers
             The reward of every row: 0/1 (booleans accepted, or fractions in [0, 1]) for Bernoulli
             bandits, real numbers for Gaussian ones; for multi-objective bandits a row of
             ``n_objectives`` rewards per played action.
+        quantities : sequence, optional
+            The quantity of every row (``d`` numbers in [0, 1] for a quantitative action, None for
+            an ordinary one); taken from ``actions`` when they are choices and this is None.
 
         Notes
         -----
         The input is validated before anything changes: a rejected update leaves the bandit as it
         was. An update with no rows is a no-op. The update is exact (conjugate) and vectorised:
-        per action sums through ``numpy.bincount``, one new model per played action.
+        per action sums through ``numpy.bincount``, one new model per played action; a quantitative
+        action's segments take their rows' rewards (and may split, :mod:`pybandits.model.zooming`).
         """
         action_ids = list(self.actions)
-        played = check.check_actions(actions, action_ids)
+        ids, played_quantities = _quantities.split_played(actions, quantities, self.quantity_dimensions)
+        played = check.check_actions(ids, action_ids)
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         if played.size == 0:
             return
+        quantitative_rows = np.fromiter(played_quantities, dtype=np.int64, count=len(played_quantities))
+        new_models = {}
+        for action_id in np.unique(np.asarray(ids, dtype=object)[quantitative_rows]).tolist():
+            rows = quantitative_rows[np.asarray(ids, dtype=object)[quantitative_rows] == action_id]
+            stacked = np.stack([played_quantities[row] for row in rows.tolist()])
+            new_models[action_id] = self.actions[action_id].updated(stacked, observed[rows])
+        ordinary = np.ones(len(played), dtype=bool)
+        ordinary[quantitative_rows] = False
+        played, observed = played[ordinary], observed[ordinary]
         n_actions = len(action_ids)
         conjugate = self.family_type.conjugate
         n_played = np.bincount(played, minlength=n_actions)
         rows = np.flatnonzero(n_played)
         models = list(self.actions.values())
-        if self.n_objectives is None:
+        if rows.size == 0:
+            new = []
+        elif self.n_objectives is None:
             stats = conjugate.batch_stats(played, observed, n_actions)
             new = conjugate.updated_many([models[j] for j in rows], *(s[rows] for s in stats))
         else:
@@ -290,6 +405,7 @@ class BaseSmab(BaseMab):
         actions = dict(self.actions)
         for j, model in zip(rows.tolist(), new, strict=True):
             actions[action_ids[j]] = model
+        actions.update(new_models)
         # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
         self.__dict__["actions"] = actions
 
@@ -339,6 +455,32 @@ class SmabBernoulliCC(BaseSmab):
     """
 
     strategy: CostControlBandit = Field(default_factory=CostControlBandit)
+
+
+@register_bandit
+class SmabBernoulliDP(BaseSmab):
+    """Stochastic Bernoulli bandit for dynamic pricing (:class:`~pybandits.strategy.DynamicPricingBandit`).
+
+    Every action has a price (``action_ids_price``); a reward is a purchase (1) or not (0), and the
+    bandit plays the action, and for a quantitative action the quantity, with the highest sampled
+    revenue ``price * purchase probability``. A quantitative action's price may be a function of its
+    quantity, e.g. a price of ``1 + 9 q`` for ``q`` in [0, 1]; a state records that a function is
+    needed, and :meth:`~pybandits.mab.BaseMab.from_state` (or ``pybandits.load``) takes it again
+    as ``price_functions``.
+
+    Examples
+    --------
+    >>> mab = SmabBernoulliDP.cold_start(
+    ...     action_ids=["basic"], quantitative_action_ids=["premium"],
+    ...     action_ids_price={"basic": 5.0, "premium": lambda q: 8.0 + 4.0 * q[:, 0]}, random_seed=0,
+    ... )
+    >>> choices, probs = mab.predict(n_samples=2)
+    >>> [choice.action_id in {"basic", "premium"} for choice in choices]
+    [True, True]
+    >>> mab.update(choices, rewards=[1, 0])
+    """
+
+    strategy: DynamicPricingBandit = Field(default_factory=DynamicPricingBandit)
 
 
 @register_bandit

@@ -250,8 +250,11 @@ def save(bandit: BaseMab, path: str | os.PathLike) -> None:
     atomic_write_text(path, text)
 
 
-def load(path: str | os.PathLike) -> BaseMab:
+def load(path: str | os.PathLike, price_functions: Mapping[str, Any] | None = None) -> BaseMab:
     """Read a bandit written by :func:`save`; the file records the bandit's class.
+
+    ``price_functions``: for a dynamic-pricing bandit whose quantitative actions are priced by
+    functions, those functions by action (a state holds no code; see ``BaseMab.from_state``).
 
     Raises
     ------
@@ -275,6 +278,6 @@ def load(path: str | os.PathLike) -> BaseMab:
         raise TypeError(f"path: expected a file path, got {type(path).__name__}")
     text = Path(path).read_bytes()
     try:
-        return BaseMab.from_state(text)
+        return BaseMab.from_state(text, price_functions)
     except ValueError as error:
         raise ValueError(f"{os.fspath(path)}: {error}") from error

@@ -45,6 +45,7 @@ __all__ = [
     "BestActionIdentificationBandit",
     "ClassicBandit",
     "CostControlBandit",
+    "DynamicPricingBandit",
     "MultiObjectiveBandit",
     "MultiObjectiveCostControlBandit",
     "Strategy",
@@ -72,12 +73,24 @@ class Strategy(PyBanditsBaseModel, ABC):
     uses_costs: ClassVar[bool] = False
     #: Whether the strategy works on one probability vector per action (multi-objective).
     multi_objective: ClassVar[bool] = False
+    #: Whether the strategy needs a price per row and action (dynamic pricing).
+    uses_prices: ClassVar[bool] = False
+
+    def scores(self, probs: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
+        """What the strategy maximises among the candidate quantities of one quantitative action.
+
+        The sampled expected reward itself (revenue ``price * probability`` for dynamic pricing):
+        a quantitative action is reduced to its best candidate by this score, then the strategy
+        chooses among actions.
+        """
+        return probs
 
     def select(
         self,
         probs: np.ndarray,
         rng: np.random.Generator,
         costs: np.ndarray | None = None,
+        prices: np.ndarray | None = None,
     ) -> np.ndarray:
         """Choose one action per row.
 
@@ -91,6 +104,9 @@ class Strategy(PyBanditsBaseModel, ABC):
             Source of randomness for ties and exploration.
         costs : numpy.ndarray, optional
             Cost of each action, shape ``(n_actions,)``; required by cost-control strategies.
+        prices : numpy.ndarray, optional
+            Price of each action in each row, shape ``(n_rows, n_actions)``, finite and > 0;
+            required by dynamic pricing.
 
         Returns
         -------
@@ -101,6 +117,8 @@ class Strategy(PyBanditsBaseModel, ABC):
         costs = self._check_costs(costs, probs.shape[1])
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng: expected a numpy.random.Generator, got {type(rng).__name__}")
+        if self.uses_prices:
+            return self._select(probs, rng, costs, prices=self._check_prices(prices, probs.shape[:2]))
         return self._select(probs, rng, costs)
 
     def select_action(
@@ -157,6 +175,18 @@ class Strategy(PyBanditsBaseModel, ABC):
         if not np.all(np.isfinite(probs)):
             raise ValueError("probs: expected finite sampled expected rewards, got NaN or infinity")
         return probs
+
+    def _check_prices(self, prices: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+        if prices is None:
+            raise ValueError(f"prices: {type(self).__name__} needs a price per row and action, got None")
+        prices = np.asarray(prices, dtype=float)
+        if prices.shape != shape:
+            raise ValueError(f"prices: expected shape {shape} (rows, actions), got {prices.shape}")
+        if not np.all(np.isfinite(prices) & (prices > 0.0)):
+            raise ValueError(
+                f"prices: expected finite prices > 0, got {prices[~(np.isfinite(prices) & (prices > 0))][:3]}"
+            )
+        return prices
 
     def _check_costs(self, costs: np.ndarray | None, n_actions: int) -> np.ndarray | None:
         if not self.uses_costs:
@@ -311,6 +341,34 @@ class CostControlBandit(Strategy):
     def _select(self, probs, rng, costs):
         best = probs.max(axis=1, keepdims=True)
         return _cheapest(probs >= best - self.subsidy_factor * np.abs(best), costs, rng, probs)
+
+
+class DynamicPricingBandit(Strategy):
+    """Play the action (and quantity) with the highest sampled revenue: ``price * purchase probability``.
+
+    Each action has a price (a number, or a function of the quantity for quantitative actions; see
+    :class:`~pybandits.smab.SmabBernoulliDP`), and the sampled expected reward is the probability
+    that the customer buys at that price; the strategy maximises their product, ties broken at
+    random. Used by the dynamic-pricing bandits, whose prices the bandit passes row by row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> probs = np.array([[0.9, 0.5], [0.9, 0.2]])
+    >>> prices = np.array([[1.0, 3.0], [1.0, 3.0]])  # revenues 0.9 vs 1.5, then 0.9 vs 0.6
+    >>> DynamicPricingBandit().select(probs, np.random.default_rng(0), prices=prices)
+    array([1, 0])
+    """
+
+    uses_prices: ClassVar[bool] = True
+
+    def scores(self, probs: np.ndarray, prices: np.ndarray | None = None) -> np.ndarray:
+        if prices is None:
+            raise ValueError("prices: DynamicPricingBandit needs a price per row and action, got None")
+        return prices * probs
+
+    def _select(self, probs, rng, costs, prices=None):
+        return _argmax_random_ties(self.scores(probs, prices), rng)
 
 
 class MultiObjectiveBandit(Strategy):

@@ -370,4 +370,5 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
     # Rebuild from plain values: validates the result and detaches it from both inputs.
     result = type(new_mab).model_validate(merged.model_dump())
     result._rng = copy.deepcopy(new_mab._rng)
+    result._price_functions = dict(new_mab._price_functions)  # code, not state: the template's
     return (result, summary) if return_summary else result

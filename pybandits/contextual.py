@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from pydantic import Field, StrictInt, StrictStr, ValidationError, model_validator
 
+from pybandits import _quantities
 from pybandits import _validation as check
 from pybandits._context import (
     Category,
@@ -23,6 +24,7 @@ from pybandits._context import (
     is_frame,
 )
 from pybandits._progress import progress_bar
+from pybandits._quantitative_cmab import draw_with_quantities, fit_with_quantities
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
@@ -150,7 +152,7 @@ class BaseCmab(BaseMab):
 
     @property
     def _numeric_columns(self) -> list[int]:
-        return self._network.numeric_columns
+        return [column for column in self._network.numeric_columns if column < self.input_dim]
 
     @property
     def backbone_hidden_dim_list(self) -> list[int] | None:
@@ -206,7 +208,9 @@ class BaseCmab(BaseMab):
         feature_names: Sequence[str] | None = None,
         backbone_hidden_dim_list: Sequence[int] | None = None,
         backbone_kwargs: Mapping[str, Any] | None = None,
-        action_ids_price: Mapping[str, float] | None = None,
+        action_ids_price: Mapping[str, Any] | None = None,
+        quantitative_action_ids: Mapping[str, int] | Iterable[str] | None = None,
+        quantitative_kwargs: Mapping[str, Any] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -285,8 +289,18 @@ class BaseCmab(BaseMab):
             the rows the replay buffer keeps (default 5,000).
         action_ids_price : mapping, optional
             Dynamic-pricing classes only (:class:`~pybandits.cmab.CmabBernoulliDP`):
-            ``{action_id: price}``, prices > 0; the bandit maximises ``price * sampled purchase
-            probability``.
+            ``{action_id: price}``, prices > 0 (for a quantitative action, a number or a function of
+            its quantities); the bandit maximises ``price * sampled purchase probability``.
+        quantitative_action_ids : mapping or collection of str, optional
+            Actions played with a quantity in ``[0, 1]^d`` (``{action_id: d}``, or ids for
+            ``d = 1``), beside ``action_ids``. Each is a network whose inputs are the context and
+            then the quantity; it needs ``hidden_dim_list`` (a linear model's reward is monotone in
+            the quantity). A prediction draws one network per row and plays its best of
+            ``n_candidates`` candidate quantities (:mod:`pybandits.model.bnn.candidates`) and
+            returns :class:`~pybandits._quantities.ActionChoice` tuples. Single-objective classes,
+            without a backbone.
+        quantitative_kwargs : mapping, optional
+            ``{"n_candidates": 32}``: the candidate quantities a prediction evaluates.
 
         Raises
         ------
@@ -297,7 +311,13 @@ class BaseCmab(BaseMab):
         ValueError
             For a value out of range.
         """
-        costs, n_objectives = cls._check_actions_and_objectives(action_ids, action_ids_cost, n_objectives)
+        quantitative = _quantities.check_quantitative_ids(
+            quantitative_action_ids, [] if action_ids is None or isinstance(action_ids, str) else list(action_ids)
+        )
+        costs, n_objectives = cls._check_actions_and_objectives(
+            action_ids, action_ids_cost, n_objectives, extra=list(quantitative)
+        )
+        n_candidates = _check_quantitative(cls.__name__, quantitative, quantitative_kwargs, n_objectives)
         locs = _per_objective(reward_loc, n_objectives, "reward_loc")
         scales = _per_objective(reward_scale, n_objectives, "reward_scale")
         families = [
@@ -305,7 +325,7 @@ class BaseCmab(BaseMab):
             for loc, scale in zip(locs, scales, strict=True)
         ]
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
-        prices, _ = cls._check_price_argument(action_ids_price, costs, {})
+        prices, price_functions = cls._check_price_argument(action_ids_price, costs, quantitative)
         if n_features is None:
             raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
         n_features = check.check_positive_int(n_features, "n_features")
@@ -354,11 +374,36 @@ class BaseCmab(BaseMab):
         ]
         if backbone is not None and not hidden:
             prototypes = [linear_head(n_features, families[0], update_method, update_kwargs, dist_params_init)]
+        if quantitative and (trunk is not None or not hidden):
+            raise ValueError(
+                "quantitative_action_ids: a quantitative action needs a network of its own with hidden_dim_list "
+                "(a linear model's reward is monotone in the quantity) and no backbone; got "
+                f"hidden_dim_list={hidden}, backbone_hidden_dim_list={trunk}"
+            )
         if n_objectives is None:
-            actions = {a: prototypes[0].model_copy(update={"cost": cost}) for a, cost in costs.items()}
+            actions = {
+                a: prototypes[0].model_copy(update={"cost": cost})
+                if a not in quantitative
+                else Bnn.cold_start(
+                    n_features,
+                    hidden,
+                    activation,  # type: ignore[arg-type]
+                    use_residual_connections,
+                    dist_type,  # type: ignore[arg-type]
+                    params,
+                    update_method,
+                    update_kwargs,
+                    cost=cost,
+                    family=families[0],
+                    categorical=categorical,
+                    quantity_dim=quantitative[a],
+                    n_candidates=n_candidates,
+                )
+                for a, cost in costs.items()
+            }
         else:
             actions = {a: BnnMO(objectives=prototypes, cost=cost) for a, cost in costs.items()}
-        return cls(
+        mab = cls(
             actions=actions,
             strategy=strategy,
             epsilon=epsilon,
@@ -369,6 +414,7 @@ class BaseCmab(BaseMab):
             backbone=backbone,
             action_prices=prices,
         )
+        return mab.with_price_functions(price_functions) if price_functions else mab
 
     @classmethod
     def _cold_family(cls, **settings: Any) -> RewardFamily:
@@ -408,30 +454,37 @@ class BaseCmab(BaseMab):
     # -- prediction --------------------------------------------------------------------------
 
     def _draw(
-        self, context: object, forbidden_actions: Iterable[str] | None
-    ) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Allowed actions, and per row and action the sampled expected reward and the family's detail."""
+        self, context: object, forbidden_actions: object
+    ) -> tuple[list[str], np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+        """Allowed actions; per row and action the sampled expected reward and the family's detail;
+        quantitative actions' quantities; prices (dynamic pricing with quantitative actions)."""
         context, _ = self._context(context, learn=False)
-        allowed = self._allowed_action_ids(forbidden_actions)
-        return (allowed, *self._sampler(context, allowed)(context))
+        allowed, regions = self._allowed_and_regions(forbidden_actions)
+        return (allowed, *self._sampler(context, allowed, regions)(context))
 
-    def _sampler(
-        self, context: np.ndarray, allowed: list[str]
-    ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
+        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
+        return self._allowed_action_ids(whole), regions
+
+    def _sampler(self, context: np.ndarray, allowed: list[str], regions: Mapping[str, list] | None = None) -> Callable:
         """``draw(rows)``: the allowed actions' Thompson draws for rows of a converted context.
 
-        Rows hold codes, and ``cardinality`` for a value never seen: that value draws its embedding
-        from the cold-start prior (the tables of its columns get one prior row, in copies made once
-        here); with a backbone, the trunk's embedding of such a value is its initial centre, 0.
+        It returns the expected rewards and details ``(n_rows, n_allowed)``, the quantitative
+        actions' chosen quantities and the prices (dynamic pricing with quantitative actions; else
+        None). Rows hold codes, and ``cardinality`` for a value never seen: that value draws its
+        embedding from the cold-start prior (the tables of its columns get one prior row, in copies
+        made once here); with a backbone, the trunk's embedding of such a value is its initial centre, 0.
         """
         models = [self.actions[a] for a in allowed]
         unseen = [c for c, k in self.categorical_features.items() if context.size and context[:, c].max() == k]
         if self.backbone is None:
             models = [model.with_prior_rows(unseen) for model in models] if unseen else models
-            return lambda rows: draw_actions(models, rows, self._rng)
+            if any(isinstance(model, Bnn) and model.quantity_dim for model in models):
+                return lambda rows: draw_with_quantities(self, models, allowed, rows, regions or {})
+            return lambda rows: (*draw_actions(models, rows, self._rng), {}, None)
         backbone = self.backbone.with_prior_rows(unseen) if unseen else self.backbone
         draw = draw_heads if isinstance(models[0], LinearHead) else draw_actions
-        return lambda rows: draw(models, backbone.features(rows), self._rng)
+        return lambda rows: (*draw(models, backbone.features(rows), self._rng), {}, None)
 
     def _context(
         self, context: object, *, learn: bool, n_rows: int | None = None, allow_empty: bool = False
@@ -483,8 +536,8 @@ class BaseCmab(BaseMab):
             ``(n_rows, n_allowed)`` (``(n_rows, n_allowed, n_objectives)`` for multi-objective
             bandits): what the strategy chose from.
         """
-        allowed, expected, _ = self._draw(context, forbidden_actions)
-        return allowed, self._select_indices(expected, allowed), expected
+        allowed, expected, _, _, prices = self._draw(context, forbidden_actions)
+        return allowed, self._select_indices(expected, allowed, prices), expected
 
     def action_probabilities(
         self, context: object, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
@@ -525,14 +578,15 @@ class BaseCmab(BaseMab):
         """
         n_draws = check.check_positive_int(n_draws, "n_draws")
         context, _ = self._context(context, learn=False)
-        allowed = self._allowed_action_ids(forbidden_actions)
-        draw = self._sampler(context, allowed)
+        allowed, regions = self._allowed_and_regions(forbidden_actions)
+        draw = self._sampler(context, allowed, regions)
         probabilities = np.empty((len(context), len(self.actions)))
         chunk = max(1, _TILED_ROWS // n_draws)  # rows per block, so that a block's draws stay in memory
         for start in range(0, len(context), chunk):
             block = context[start : start + chunk]
-            expected, _ = draw(np.tile(block, (n_draws, 1)))
-            probabilities[start : start + len(block)] = self._choice_probabilities(expected, allowed, len(block))
+            expected, _, _, prices = draw(np.tile(block, (n_draws, 1)))
+            shares = self._choice_probabilities(expected, allowed, len(block), prices)
+            probabilities[start : start + len(block)] = shares
         return list(self.actions), probabilities
 
     def predict(
@@ -559,9 +613,9 @@ class BaseCmab(BaseMab):
             ``[i][a]``: for Bernoulli rewards the sampled logit behind ``probs[i][a]``; for Gaussian
             rewards the action's noise standard deviation.
         """
-        allowed, expected, detail = self._draw(context, forbidden_actions)
-        chosen = self._select_indices(expected, allowed)
-        actions = np.asarray(allowed, dtype=object)[chosen].tolist()
+        allowed, expected, detail, quantities, prices = self._draw(context, forbidden_actions)
+        chosen = self._select_indices(expected, allowed, prices)
+        actions = self._choices(allowed, chosen, quantities)
         return actions, rows_as_dicts(allowed, expected), rows_as_dicts(allowed, detail)
 
     # -- update ------------------------------------------------------------------------------
@@ -574,6 +628,7 @@ class BaseCmab(BaseMab):
         executor: Executor | None = None,
         callback: Callable[[str, int], None] | None = None,
         progressbar: bool | None = None,
+        quantities: Sequence[Any] | None = None,
     ) -> None:
         """Fit the played actions' posteriors to the observed rewards in their contexts.
 
@@ -597,6 +652,9 @@ class BaseCmab(BaseMab):
             terminal when an update has taken more than two seconds (the first update of a network
             shape compiles for tens of seconds; a fit with many actions takes long), and never under
             pytest; True shows it from the start, False never.
+        quantities : sequence, optional
+            The quantity of every row: ``d`` numbers in [0, 1] for a quantitative action, None for
+            an ordinary one; taken from ``actions`` when they are ``predict``'s choices.
 
         Notes
         -----
@@ -617,7 +675,8 @@ class BaseCmab(BaseMab):
         then count heads, with their buffered rows.
         """
         action_ids = list(self.actions)
-        played = check.check_actions(actions, action_ids)
+        ids, played_quantities = _quantities.split_played(actions, quantities, self.quantity_dimensions)
+        played = check.check_actions(ids, action_ids)
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         features, vocabularies = self._context(context, learn=True, n_rows=len(played), allow_empty=True)
         if executor is not None and not isinstance(executor, Executor):
@@ -652,7 +711,10 @@ class BaseCmab(BaseMab):
                     if callback is not None:
                         callback(action_id, n_rows)
 
-                fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
+                if self.quantity_dimensions:
+                    fitted = fit_with_quantities(self, tasks, features, observed, played_quantities, executor, report)
+                else:
+                    fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
             self.actions = {**self.actions, **fitted}
 
     def _fit_families(self, observed: np.ndarray) -> None:
@@ -661,6 +723,26 @@ class BaseCmab(BaseMab):
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
+
+
+def _check_quantitative(
+    class_name: str, quantitative: Mapping[str, int], quantitative_kwargs: Mapping[str, Any] | None, n_objectives: Any
+) -> int:
+    """The number of candidate quantities, after checking the quantitative settings fit the class."""
+    if not quantitative:
+        if quantitative_kwargs is not None:
+            raise ValueError("quantitative_kwargs: expected it with quantitative_action_ids, got it alone")
+        return 32
+    if n_objectives is not None:
+        raise TypeError(f"quantitative_action_ids: {class_name} is multi-objective; expected None")
+    given = dict(quantitative_kwargs or {})
+    unknown = sorted(set(given) - {"n_candidates"})
+    if unknown:
+        raise ValueError(f"quantitative_kwargs: expected keys among ['n_candidates'], got {unknown}")
+    n_candidates = given.get("n_candidates", 32)
+    if not isinstance(n_candidates, int) or isinstance(n_candidates, bool) or n_candidates < 2:
+        raise ValueError(f"quantitative_kwargs: expected n_candidates an integer >= 2, got {n_candidates!r}")
+    return n_candidates
 
 
 def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:

@@ -143,7 +143,8 @@ class BaseMab(PyBanditsBaseModel):
     @property
     def quantity_dimensions(self) -> dict[str, int]:
         """``{action_id: d}`` of the quantitative actions (played with a quantity in ``[0, 1]^d``)."""
-        return {a: model.dimension for a, model in self.actions.items() if getattr(model, "dimension", None)}
+        dimensions = {a: getattr(model, "dimension", None) for a, model in self.actions.items()}
+        return {a: d for a, d in dimensions.items() if isinstance(d, int) and d > 0}
 
     def with_price_functions(self, price_functions: Mapping[str, Any]) -> Self:
         """Give the bandit the price functions its state records as needed (see :meth:`from_state`); returns it."""
@@ -310,8 +311,8 @@ class BaseMab(PyBanditsBaseModel):
 
     def _best_candidates(
         self, action_id: str, values: np.ndarray, quantities: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """A quantitative action's best candidate per row: its sampled reward, quantity and price.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """A quantitative action's best candidate per row: its sampled reward, quantity, price and index.
 
         ``values`` ``(n_rows, n_candidates)`` and ``quantities`` ``(n_rows, n_candidates, d)``:
         the action's Thompson draws at its candidate quantities. The candidate maximising the
@@ -333,7 +334,7 @@ class BaseMab(PyBanditsBaseModel):
                 f"forbidden_actions: the regions forbidden for {action_id!r} leave no quantity to play in some rows; "
                 "forbid the whole action instead"
             )
-        return values[rows, best], quantities[rows, best], None if prices is None else prices[rows, best]
+        return values[rows, best], quantities[rows, best], None if prices is None else prices[rows, best], best
 
     def _choices(self, allowed: list[str], chosen: np.ndarray, quantities: Mapping[str, np.ndarray]) -> list[Any]:
         """The chosen action per row: its id, or an :class:`~pybandits._quantities.ActionChoice` when the

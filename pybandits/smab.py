@@ -299,7 +299,7 @@ class BaseSmab(BaseMab):
             if action_id in dimensions:
                 boxes = [(low.tolist(), high.tolist()) for low, high in (regions or {}).get(action_id, [])]
                 values, candidates = self.actions[action_id].draw(n_samples, self._rng, forbidden=boxes or None)
-                sampled[:, j], quantities[action_id], price = self._best_candidates(action_id, values, candidates)
+                sampled[:, j], quantities[action_id], price, _ = self._best_candidates(action_id, values, candidates)
                 if prices is not None:
                     prices[:, j] = price
         return sampled, quantities, prices

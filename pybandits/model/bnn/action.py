@@ -105,6 +105,10 @@ class Bnn(PyBanditsBaseModel):
     inference: InferenceSettings = VISettings()
     cost: Cost | None = None
     last_fit: FitDiagnostics | None = None
+    #: A quantitative action's ``d``: the network's last ``d`` inputs are the quantity (0: an ordinary action).
+    quantity_dim: int = Field(default=0, ge=0, strict=True)
+    #: Candidate quantities a prediction evaluates (quantitative actions; see :mod:`pybandits.model.bnn.candidates`).
+    n_candidates: int = Field(default=32, ge=2, strict=True)
 
     _loss_history: np.ndarray | None = PrivateAttr(default=None)
 
@@ -135,15 +139,19 @@ class Bnn(PyBanditsBaseModel):
         cost: float | None = None,
         family: Bernoulli | Any = None,
         categorical: Mapping[int, tuple[int, int]] | None = None,
+        quantity_dim: int = 0,
+        n_candidates: int = 32,
     ) -> Bnn:
         """An action whose network and auxiliary parameters are at their cold-start priors.
 
-        ``categorical`` maps a context column to its ``(cardinality, embedding dim)``.
+        ``categorical`` maps a context column to its ``(cardinality, embedding dim)``;
+        ``quantity_dim`` makes it quantitative: the network takes the quantity after the
+        ``n_features`` context columns.
         """
         params = DistParams.model_validate(dist_params_init or {})
         family = Bernoulli() if family is None else family
         network = Network.cold_start(
-            n_features,
+            n_features + quantity_dim,
             list(hidden_dim_list),
             activation,
             use_residual_connections,
@@ -162,6 +170,8 @@ class Bnn(PyBanditsBaseModel):
             dist_params_init=params,
             inference=inference,
             cost=cost,
+            quantity_dim=quantity_dim,
+            n_candidates=n_candidates,
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -177,8 +187,13 @@ class Bnn(PyBanditsBaseModel):
 
     @property
     def n_features(self) -> int:
-        """Number of context features."""
-        return self.network.n_features
+        """Number of context features (a quantitative action's network also takes its quantity)."""
+        return self.network.n_features - self.quantity_dim
+
+    @property
+    def dimension(self) -> int:
+        """``d`` of a quantitative action's quantity, 0 for an ordinary action."""
+        return self.quantity_dim
 
     @property
     def hidden_dim_list(self) -> list[int]:
@@ -300,10 +315,19 @@ class Bnn(PyBanditsBaseModel):
                 f"new_mab: expected {self.family.name} rewards like current_mab for action {action_id!r} "
                 f"(reward families cannot be exchanged), got {template.family.name} rewards"
             )
+        if self.quantity_dim != template.quantity_dim:
+            kinds = {0: "an ordinary action"}
+            raise ValueError(
+                f"new_mab: expected action {action_id!r} to stay "
+                f"{kinds.get(self.quantity_dim, f'quantitative with d={self.quantity_dim}')} (an action cannot turn "
+                f"quantitative or ordinary), got {kinds.get(template.quantity_dim, f'd={template.quantity_dim}')}"
+            )
         check_growth(action_id, self.network, template.network)
+        # a quantitative network's quantity inputs come after the context: they move with the context's width
+        moved = {self.n_features + i: template.n_features + i for i in range(self.quantity_dim)}
         return template.model_copy(
             update={
-                "network": grow_network(self.network, template.network),
+                "network": grow_network(self.network, template.network, moved),
                 "family": carried_family(action_id, self.family, template.family),
                 "aux": self.aux,
                 "stats": self.stats,

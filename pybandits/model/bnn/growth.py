@@ -62,7 +62,7 @@ def _grow_first_weight(learned: LocationScale, prior: LocationScale, moves: list
     return LocationScale(mu=mu, sigma=sigma, nu=nu)
 
 
-def grow_network(current: Network, template: Network) -> Network:
+def grow_network(current: Network, template: Network, moved: dict[int, int] | None = None) -> Network:
     """``current`` grown to ``template``'s layer shapes, with ``template``'s structure settings.
 
     The caller has checked (:func:`check_growth`) that the template is at least as large
@@ -70,10 +70,19 @@ def grow_network(current: Network, template: Network) -> Network:
     categorical column categorical with the same embedding dimension. New numeric columns and
     new embeddings take their place in the first layer's inputs (numeric columns first, then
     embeddings in column order); learned rows move with their inputs. Embedding tables keep their
-    learned rows; new categories take the template's prior.
+    learned rows; new categories take the template's prior. ``moved`` maps a numeric input column of
+    ``current`` to its column in ``template`` where they differ (a quantitative network's quantity
+    follows the context, so it moves when the context widens).
     """
     targets = _input_rows(template)
-    moves = [(row, targets[key]) for key, row in _input_rows(current).items()]
+    moved = moved or {}
+
+    def target(key: tuple) -> int:
+        if key[0] == "numeric" and key[1] in moved:
+            return targets[("numeric", moved[key[1]])]
+        return targets[key]
+
+    moves = [(row, target(key)) for key, row in _input_rows(current).items()]
     layers = []
     for index, (learned, prior) in enumerate(zip(current.layers, template.layers, strict=True)):
         if learned.shape == prior.shape and (index > 0 or all(old == new for old, new in moves)):

@@ -53,6 +53,14 @@ class ActionChoice(NamedTuple):
 
     ``quantity`` is a tuple of ``d`` numbers in [0, 1] for a quantitative action, None for an
     ordinary one. It unpacks as ``action_id, quantity = choice`` and compares as a tuple.
+
+    Examples
+    --------
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"], random_seed=0)
+    >>> [type(choice).__name__ for choice in mab.predict(n_samples=2)[0]]
+    ['ActionChoice', 'ActionChoice']
+    >>> action_id, quantity = ActionChoice("q", (0.5,))
     """
 
     action_id: str

@@ -101,3 +101,16 @@ def test_the_backbone_page_code_runs():
     mab = namespace["mab"]
     assert mab.backbone_hidden_dim_list == [32] and len(mab.backbone.buffer) == 300
     assert len(namespace["actions"]) == 5
+
+
+def test_the_quantities_page_code_runs():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "quantities.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "quantities.md", "exec"), namespace)
+    assert all(choice.quantity is None or choice.quantity[0] < 0.6 for choice in namespace["choices"])
+    assert namespace["pricing"].action_prices == {"bundle_large": "function", "bundle_small": 4.99}

@@ -10,7 +10,15 @@ from pybandits._version import __version__
 from pybandits.model.bnn.cache import engine_cache_info, set_engine_cache_size
 from pybandits.state import SCHEMA_VERSION, load, save
 
-__all__ = ["SCHEMA_VERSION", "ActionChoice", "__version__", "engine_cache_info", "load", "save", "set_engine_cache_size"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ActionChoice",
+    "__version__",
+    "engine_cache_info",
+    "load",
+    "save",
+    "set_engine_cache_size",
+]
 
 # Import the bandit modules so that every bandit class is registered for ``load``.
 from pybandits import cmab as _cmab  # noqa: F401

@@ -63,6 +63,7 @@ def test_simulation_notebooks_run_quickly(monkeypatch):
         ("categorical_players.ipynb", "largest change for known countries: 0.0"),
         ("offline_evaluation.ipynb", "candidate: true value"),
         ("shared_trunk.ipynb", "trunk features unchanged with the new feature at 0: True"),
+        ("quantities_and_pricing.ipynb", "restored equal: True"),
     ):
         code = notebook_code(ROOT / "examples" / name)
         result = subprocess.run(

@@ -1,13 +1,22 @@
-"""NUTS fits: one PyMC model per action, sampled with ``pm.sample``, summarised as mean-field Normals.
+"""NUTS fits: the fitting layer's PyMC model of one action, sampled by nutpie or ``pm.sample``.
 
 The model is the fitting layer's (:func:`pybandits.model.bnn.fit._build_model`, one slot, every
 row observed), so ADVI and NUTS fit the same posterior. The draws' means and standard deviations
 become the posterior; ArviZ's r_hat, bulk ESS and the divergences are the fit's diagnostics, and a
 :class:`~pybandits.exceptions.ConvergenceWarning` points at the user's call when they are poor.
+
+**Two samplers.** ``pm.sample`` builds the model's functions for every fit, which costs seconds.
+nutpie (the ``nuts`` extra) compiles the model once per network shape and process, and keeps it in
+the engine cache (:data:`~pybandits.model.bnn.cache.ENGINES`: bounded, a lock per entry). Every fit
+then swaps in its data and priors, the model's ``pm.Data``, with ``with_data`` and samples. The
+chains run in parallel threads, in Rust. ``MCMCSettings.sampler`` chooses: ``"auto"`` (nutpie when
+installed), ``"nutpie"`` (an ``ImportError`` without it, never a silent switch) or ``"pymc"``.
+Both give the same posterior within Monte Carlo error, and equal results for equal seeds.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import warnings
@@ -16,12 +25,13 @@ from typing import Any
 import numpy as np
 
 from pybandits.exceptions import ConvergenceWarning, FitError
+from pybandits.model.bnn.cache import ENGINES
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.fit import FitResult, _build_model, _compile_mode, _set_inputs, _stack_priors, _stack_rows, pm
 from pybandits.model.bnn.settings import MCMCSettings
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
-__all__ = ["fit_mcmc"]
+__all__ = ["fit_mcmc", "nutpie_available"]
 
 
 def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int) -> FitResult:
@@ -34,21 +44,26 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
     """
     import arviz as az
 
-    model = _build_model(action, n_slots=1, batch_size=None)
-    _set_inputs(model, _stack_priors([action], 1), *_stack_rows([action], [context], [rewards], 1))
-    with model:
-        idata = pm.sample(
-            draws=settings.draws,
-            tune=settings.tune,
-            chains=settings.chains,
-            cores=1,
-            target_accept=settings.target_accept,
-            random_seed=seed,
-            progressbar=settings.progressbar,
-            compute_convergence_checks=False,
-            return_inferencedata=True,
-            compile_kwargs={"mode": _compile_mode()},
-        )
+    priors = _stack_priors([action], 1)
+    inputs = _stack_rows([action], [context], [rewards], 1)
+    if _use_nutpie(settings):
+        idata = _sample_nutpie(action, priors, inputs, settings, seed)
+    else:
+        model = _build_model(action, n_slots=1, batch_size=None)
+        _set_inputs(model, priors, *inputs)
+        with model:
+            idata = pm.sample(
+                draws=settings.draws,
+                tune=settings.tune,
+                chains=settings.chains,
+                cores=1,
+                target_accept=settings.target_accept,
+                random_seed=seed,
+                progressbar=settings.progressbar,
+                compute_convergence_checks=False,
+                return_inferencedata=True,
+                compile_kwargs={"mode": _compile_mode()},
+            )
     posterior = idata.posterior
     parameters, rhat, ess = {}, {}, {}
     shapes = {name: dist.shape for name, dist in action.parameters.items()}
@@ -89,6 +104,77 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
         divergences=divergences,
     )
     return FitResult(parameters=parameters, diagnostics=diagnostics)
+
+
+def nutpie_available() -> bool:
+    """Whether nutpie is installed (the ``nuts`` extra)."""
+    return importlib.util.find_spec("nutpie") is not None
+
+
+def _use_nutpie(settings: MCMCSettings) -> bool:
+    if settings.sampler == "pymc":
+        return False
+    if nutpie_available():
+        return True
+    if settings.sampler == "nutpie":
+        raise ImportError(
+            "update_kwargs: sampler='nutpie' needs nutpie, which is not installed; install it with "
+            "pip install 'pybandits[nuts]', or use sampler='auto' or 'pymc'"
+        )
+    return False
+
+
+def _compiled_model(action: Any) -> Any:
+    """nutpie's compiled model of ``action``'s shape: built and compiled once per process, then cached."""
+    import nutpie
+
+    model = _build_model(action, n_slots=1, batch_size=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba's and nutpie's notes about compilation, not the user's concern
+        return nutpie.compile_pymc_model(model)
+
+
+#: Data containers of the fitting layer's model that only minibatches read (nutpie's graph drops them).
+_UNUSED_WITHOUT_MINIBATCHES = frozenset({"slot_rows"})
+
+
+def _shared_names(compiled: Any) -> set[str]:
+    """The names of the data containers a compiled model takes in ``with_data``.
+
+    nutpie keys its shared data by name in some versions and by a random key, with a map from the
+    variables, in others; both are read here.
+    """
+    keyed = getattr(compiled, "shared_var_keys", None)
+    if keyed:
+        return {variable.name for variable in keyed}
+    return set(compiled.shared_data)
+
+
+def _sample_nutpie(action: Any, priors: dict, inputs: tuple, settings: MCMCSettings, seed: int) -> Any:
+    """Draws of one fit by nutpie, as ArviZ data: the cached compiled model with this fit's data and priors."""
+    import nutpie
+
+    block, fitting, mask = inputs
+    data = {"context": block, "rewards": fitting, "mask": mask, "slot_rows": mask.sum(axis=1)}
+    data.update({f"{name}_{part}": value for name, arrays in priors.items() for part, value in arrays.items()})
+    key = ("nutpie", action.network.architecture, action.family.graph_key)
+    with ENGINES.hold(key, build=lambda: _compiled_model(action)) as compiled:
+        known = _shared_names(compiled)
+        missing = sorted(set(data) - known - _UNUSED_WITHOUT_MINIBATCHES)
+        if missing:  # never sample with stale data or priors
+            raise FitError(f"nutpie's compiled model has no data container {missing}; use sampler='pymc'")
+        fitted = compiled.with_data(**{name: value for name, value in data.items() if name in known})
+    return nutpie.sample(
+        fitted,
+        draws=settings.draws,
+        tune=settings.tune,
+        chains=settings.chains,
+        cores=settings.chains,
+        seed=seed % 2**63,
+        target_accept=settings.target_accept,
+        progress_bar=settings.progressbar,
+        save_warmup=False,
+    )
 
 
 def _user_stacklevel() -> int:

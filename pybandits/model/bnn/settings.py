@@ -111,6 +111,11 @@ class MCMCSettings(PyBanditsBaseModel):
     ess_min : float, default 100
         A fit whose smallest bulk effective sample size is below this is reported with a warning.
     progressbar : bool, default False
+    sampler : {"auto", "nutpie", "pymc"}, default "auto"
+        Who runs NUTS: nutpie (a NUTS sampler in Rust, installed with the ``nuts`` extra), which
+        compiles a model once per network shape and process and then swaps in every fit's data
+        and priors (about a tenth of a second per fit); or PyMC's ``pm.sample``, which builds and
+        compiles for every fit (seconds). ``"auto"`` uses nutpie when it is installed.
 
     Examples
     --------
@@ -128,6 +133,7 @@ class MCMCSettings(PyBanditsBaseModel):
     rhat_max: Annotated[float, Field(gt=1.0)] = 1.01
     ess_min: Annotated[float, Field(gt=0.0)] = 100.0
     progressbar: bool = False
+    sampler: Literal["auto", "nutpie", "pymc"] = "auto"
 
 
 InferenceSettings = Annotated[VISettings | MCMCSettings, Field(discriminator="method")]

@@ -27,6 +27,14 @@ predictions hold the chosen action, with ``--propensity`` the probability that t
 those probabilities: what off-policy evaluation needs logged), and every action's sampled expected
 reward (``sampled_probability_<action>`` or ``sampled_mean_<action>``: one Thompson draw per action,
 not a propensity).
+A bandit with quantitative actions reads the quantity each row was played at from ``quantity``
+(every quantitative action of dimension 1) or ``quantity_0`` ... ``quantity_{D-1}`` (``D`` the
+largest dimension; an action of dimension ``d`` fills the first ``d``), anywhere after
+``action,reward``; the cells of an ordinary action's row are empty. ``predict`` writes the chosen
+quantity in the same columns after ``action`` (``--propensity`` is refused: a quantity has no
+probability to log). A dynamic-pricing bandit whose prices are functions of the quantity (code a
+state does not hold) is updated, edited and described, but ``predict`` and ``evaluate``, which
+need its prices, refuse it: predict with it in Python, ``pybandits.load(path, price_functions=...)``.
 Outputs are written atomically: a failed or killed job leaves an existing output file as it was.
 Exit codes: 0 success, 2 bad arguments or input (the message names the option and the file, and
 the row and column of data), 1 a failed fit or another error.
@@ -50,7 +58,7 @@ from pybandits._progress import default_enabled
 from pybandits.cmab import BaseCmab
 from pybandits.config import bandit_from_config, is_config
 from pybandits.mab import BaseMab
-from pybandits.tabular import DataError, read_contexts, read_logged_rows, write_csv_atomically
+from pybandits.tabular import DataError, quantity_columns, read_contexts, read_logged_rows, write_csv_atomically
 
 __all__ = ["main"]
 
@@ -59,13 +67,26 @@ class _UsageError(Exception):
     """Bad arguments or input: exit code 2."""
 
 
-def _load(path: str, option: str, expected: str = "a saved bandit") -> BaseMab:
+def _load(path: str, option: str, expected: str = "a saved bandit", prices: bool = False) -> BaseMab:
+    """The bandit saved at ``path``; ``prices``: the command chooses actions, so it needs the bandit's prices.
+
+    A dynamic-pricing bandit whose prices are functions is loaded without them (nothing but a
+    prediction evaluates them); a command that needs them refuses it, naming the actions.
+    """
     try:
-        return pybandits.load(path)
+        mab = BaseMab._from_state(Path(path).read_bytes())  # pybandits.load, without asking for price functions
     except FileNotFoundError:
         raise _UsageError(f"{option}: expected {expected}, got no such file {path}") from None
     except (ValueError, TypeError) as error:
-        raise _UsageError(f"{option}: expected {expected}, got {error}") from None
+        raise _UsageError(f"{option}: expected {expected}, got {path}: {error}") from None
+    functions = sorted(a for a, price in (mab.action_prices or {}).items() if price == "function")
+    if prices and functions:
+        raise _UsageError(
+            f"{option}: {path}: the prices of {functions} are functions of the quantity, code that a saved state does "
+            "not hold, and this command needs them; use the bandit in Python: "
+            "pybandits.load(path, price_functions={action: function})"
+        )
+    return mab
 
 
 def _from_config(path: str, option: str) -> BaseMab:
@@ -143,7 +164,14 @@ def _update(args: argparse.Namespace) -> None:
             from pybandits.parallel import process_pool
 
             executor = stack.enter_context(process_pool(args.workers))  # workers start while the data is read
-        rows = read_logged_rows(args.data, _n_features(mab), list(mab.actions), mab.family, **_schema(mab))
+        rows = read_logged_rows(
+            args.data,
+            _n_features(mab),
+            list(mab.actions),
+            mab.family,
+            **_schema(mab),
+            quantity_dimensions=mab.quantity_dimensions,
+        )
         if not args.quiet:
             print(
                 f"read {len(rows.actions)} rows from {args.data} in {time.perf_counter() - start:.1f} s",
@@ -157,9 +185,10 @@ def _update(args: argparse.Namespace) -> None:
                 executor=executor,
                 callback=_progress(args.quiet),
                 progressbar=False if args.quiet else default_enabled(),  # a bar over the actions, on a terminal
+                quantities=rows.quantities,
             )
         else:
-            mab.update(rows.actions, rows.rewards)
+            mab.update(rows.actions, rows.rewards, quantities=rows.quantities)
     pybandits.save(mab, args.out)
     if not args.quiet:
         print(f"wrote {args.out} ({time.perf_counter() - start:.1f} s in all)", file=sys.stderr)
@@ -168,13 +197,22 @@ def _update(args: argparse.Namespace) -> None:
 def _predict(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    mab = _load(args.state, "--state")
+    mab = _load(args.state, "--state", prices=True)
     if not isinstance(mab, BaseCmab):
         raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
+    dimensions = mab.quantity_dimensions
+    if args.propensity and dimensions:
+        raise _UsageError(
+            f"--propensity: the bandit has quantitative actions {sorted(dimensions)}, whose quantities have no "
+            "probability to log; predict without --propensity"
+        )
     context = read_contexts(args.data, mab.input_dim, **_schema(mab))
-    allowed, chosen, expected = mab.predict_arrays(context)
     name = f"sampled_{mab.family.expected_column}"
-    columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
+    if dimensions:
+        columns, allowed, expected = _predict_quantities(mab, context)
+    else:
+        allowed, chosen, expected = mab.predict_arrays(context)
+        columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
     if args.propensity:
         # The action is drawn from the estimated probabilities of the bandit's selection, so the logged
         # propensity is exactly the probability it was played with (never 0 for a played action).
@@ -191,6 +229,20 @@ def _predict(args: argparse.Namespace) -> None:
         for j, a in enumerate(allowed):
             columns |= {f"{name}_{a}_{o}": expected[:, j, o] for o in range(expected.shape[2])}
     write_csv_atomically(pd.DataFrame(columns), args.out)
+
+
+def _predict_quantities(mab: BaseCmab, context: Any) -> tuple[dict[str, Any], list[str], np.ndarray]:
+    """Predictions of a bandit with quantitative actions: the action and quantity columns, and the sampled rewards."""
+    choices, sampled, _ = mab.predict(context)
+    allowed = list(mab.actions)
+    expected = np.array([[row[a] for a in allowed] for row in sampled], dtype=float).reshape(len(choices), -1)
+    names = quantity_columns(mab.quantity_dimensions)
+    quantities = np.full((len(choices), len(names)), np.nan)
+    for row, (_, quantity) in enumerate(choices):
+        if quantity is not None:
+            quantities[row, : len(quantity)] = quantity
+    columns = {"action": np.array([choice.action_id for choice in choices], dtype=object)}
+    return columns | {name: quantities[:, j] for j, name in enumerate(names)}, allowed, expected
 
 
 def _edit(args: argparse.Namespace) -> None:
@@ -236,16 +288,24 @@ def _info(args: argparse.Namespace) -> None:
         print(f"inference  {first.update_method} {first.update_kwargs}")
     families = mab.families if isinstance(mab, BaseCmab) else [mab.family]
     print(f"rewards    {'; '.join(family.describe() for family in families)}")
+    dimensions = mab.quantity_dimensions
+    if dimensions:
+        described = ", ".join(f"{a} (d={d})" for a, d in dimensions.items())
+        print(f"quantities {described}; data columns {', '.join(quantity_columns(dimensions))}")
+    if mab.action_prices is not None:
+        print(f"prices     {', '.join(f'{a} {price}' for a, price in mab.action_prices.items())}")
     print("actions")
     for action_id, model in mab.actions.items():
         cost = "" if model.cost is None else f"  cost {model.cost}"
-        print(f"  {action_id}: {model.summary()}{cost}")
+        kind = f" quantitative d={dimensions[action_id]};" if action_id in dimensions else ""
+        price = "" if mab.action_prices is None else f"  price {mab.action_prices[action_id]}"
+        print(f"  {action_id}:{kind} {model.summary()}{cost}{price}")
 
 
 def _evaluate(args: argparse.Namespace) -> None:
     from pybandits.offline import evaluate
 
-    mab = _load(args.state, "--state")
+    mab = _load(args.state, "--state", prices=True)
     for option, value in (("--draws", args.draws), ("--bootstrap", args.bootstrap)):
         if value < 1:
             raise _UsageError(f"{option}: expected an integer >= 1, got {value}")
@@ -284,7 +344,11 @@ def _parser() -> argparse.ArgumentParser:
 
     update = commands.add_parser("update", help="update a saved bandit with logged rows")
     update.add_argument("--state", required=True, help="the bandit to update (a pybandits.save file)")
-    update.add_argument("--data", required=True, help="CSV or Parquet: action,reward,<features>")
+    update.add_argument(
+        "--data",
+        required=True,
+        help="CSV or Parquet: action,reward,<features>, and for quantitative actions quantity (or quantity_0, ...)",
+    )
     update.add_argument("--out", required=True, help="where to write the updated bandit (atomically)")
     update.add_argument(
         "--workers",
@@ -301,8 +365,9 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--out",
         required=True,
-        help="CSV: the chosen action, then every action's sampled expected reward (sampled_probability_<action> "
-        "or sampled_mean_<action>: one Thompson draw, not the probability of playing it)",
+        help="CSV: the chosen action (and its quantity, for quantitative actions), then every action's sampled "
+        "expected reward (sampled_probability_<action> or sampled_mean_<action>: one Thompson draw, not the "
+        "probability of playing it)",
     )
     predict.add_argument(
         "--propensity",

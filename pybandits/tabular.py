@@ -11,14 +11,21 @@ line number of the file, the header being line 1) and the column.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["DataError", "LoggedRows", "read_contexts", "read_logged_rows", "write_csv_atomically"]
+__all__ = [
+    "DataError",
+    "LoggedRows",
+    "quantity_columns",
+    "read_contexts",
+    "read_logged_rows",
+    "write_csv_atomically",
+]
 
 
 class DataError(ValueError):
@@ -27,11 +34,90 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class LoggedRows:
-    """Rows of a log: the action played, its reward, and the context features."""
+    """Rows of a log: the action played, its reward, the context features, and the quantities played."""
 
     actions: np.ndarray
     rewards: np.ndarray
     context: Any  # a float array, or a DataFrame when there are categorical columns
+    quantities: list[tuple[float, ...] | None] | None = None  # per row, with quantitative actions
+
+
+def quantity_columns(quantity_dimensions: Mapping[str, int]) -> list[str]:
+    """The names of the quantity columns of a bandit's data: none, ``quantity``, or ``quantity_0`` ... .
+
+    Examples
+    --------
+    >>> quantity_columns({}), quantity_columns({"q": 1}), quantity_columns({"q": 1, "r": 2})
+    ([], ['quantity'], ['quantity_0', 'quantity_1'])
+    """
+    largest = max(quantity_dimensions.values(), default=0)
+    return ["quantity"] if largest == 1 else [f"quantity_{j}" for j in range(largest)]
+
+
+def _optional_numbers(path, frame, column: str) -> np.ndarray:
+    """A column of numbers or empty cells as float64, NaN for an empty cell; anything else is reported."""
+    import pandas as pd
+
+    values = frame[column]
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        text_bad = np.zeros(len(numbers), dtype=bool)
+    else:
+        text = values.astype(str).str.strip()
+        empty = values.isna().to_numpy() | (text == "").to_numpy()
+        numbers = pd.to_numeric(text.where(~empty, "nan"), errors="coerce").to_numpy(dtype=float)
+        text_bad = np.isnan(numbers) & ~empty
+    bad = text_bad | np.isinf(numbers)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise DataError(
+            f"{path}: row {index + 2}, column {column!r}: expected a number in [0, 1] or an empty cell, "
+            f"got {_cell(frame, column, index)!r}"
+        )
+    return numbers
+
+
+def _quantities(path, frame, actions: np.ndarray, dimensions: Mapping[str, int]) -> list[tuple[float, ...] | None]:
+    """The quantity of every row: a tuple for a quantitative action's row, None for an ordinary one's."""
+    names = quantity_columns(dimensions)
+    quantitative = np.isin(actions, np.asarray(list(dimensions), dtype=str))
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        if not quantitative.any():
+            return [None] * len(actions)
+        index = int(np.flatnonzero(quantitative)[0])
+        raise DataError(
+            f"{path}: row {index + 2}, column {missing[0]!r}: expected the quantity the quantitative action "
+            f"{actions[index]!r} was played at, got no such column (quantity columns: {', '.join(names)})"
+        )
+    values = np.stack([_optional_numbers(path, frame, name) for name in names], axis=1)
+    needed = np.zeros(values.shape, dtype=bool)  # the cells a row must fill: its action's dimension
+    for action_id, dimension in dimensions.items():
+        needed[actions == action_id, :dimension] = True
+    empty = np.isnan(values)
+    problem = (needed & empty) | (~needed & ~empty) | (needed & ~empty & ((values < 0) | (values > 1)))
+    if problem.any():
+        index, column = (int(k) for k in np.argwhere(problem)[0])
+        action_id, name = actions[index], names[column]
+        if not needed[index, column]:
+            kind = (
+                f"the ordinary action {action_id!r}"
+                if action_id not in dimensions
+                else f"the quantitative action {action_id!r} past its dimension {dimensions[action_id]}"
+            )
+            raise DataError(
+                f"{path}: row {index + 2}, column {name!r}: expected an empty cell for {kind}, "
+                f"got {_cell(frame, name, index)!r}"
+            )
+        got = "an empty cell" if empty[index, column] else repr(_cell(frame, name, index))
+        raise DataError(
+            f"{path}: row {index + 2}, column {name!r}: expected the quantity the quantitative action {action_id!r} "
+            f"was played at, a number in [0, 1], got {got}"
+        )
+    return [
+        tuple(values[row, : dimensions[action_id]].tolist()) if action_id in dimensions else None
+        for row, action_id in enumerate(actions.tolist())
+    ]
 
 
 def _read_table(path: str | os.PathLike):
@@ -137,14 +223,29 @@ def read_logged_rows(
     family: Any,
     feature_names: list[str] | None = None,
     categorical: Collection[int] = (),
+    quantity_dimensions: Mapping[str, int] | None = None,
 ) -> LoggedRows:
     """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits.
 
     Rewards are checked by the bandit's reward ``family`` (:mod:`pybandits.model.family`); the first
     one it refuses is reported with its row. With ``feature_names`` the features are read by
-    name; ``categorical`` columns are kept as values (the context is then a DataFrame).
+    name; ``categorical`` columns are kept as values (the context is then a DataFrame). With
+    ``quantity_dimensions`` (``{action_id: d}`` of the quantitative actions) the quantity columns
+    (:func:`quantity_columns`) are read apart from the features, into ``quantities``.
     """
     frame = _read_table(path)
+    dimensions = dict(quantity_dimensions or {})
+    quantity_frame = None
+    if dimensions:
+        names = quantity_columns(dimensions)
+        other = ["quantity_0"] if names == ["quantity"] else ["quantity"]
+        if other[0] in frame.columns:
+            raise DataError(
+                f"{path}: column {other[0]!r}: expected the quantity columns {', '.join(names)} (the largest dimension "
+                f"of the quantitative actions {dict(dimensions)} is {max(dimensions.values())}), got {other[0]!r}"
+            )
+        present = [name for name in names if name in frame.columns]
+        quantity_frame, frame = frame[present], frame.drop(columns=present)
     _check_header(path, list(map(str, frame.columns)), ["action", "reward"], len(frame.columns) - 2)
     actions = frame["action"].astype(str).to_numpy()
     unknown = ~np.isin(actions, np.asarray(action_ids, dtype=str))
@@ -162,7 +263,13 @@ def read_logged_rows(
             f"got {_cell(frame, 'reward', index)!r}"
         )
     context = _features(path, frame, ["action", "reward"], n_features, feature_names, categorical)
-    return LoggedRows(actions=actions.astype(str), rewards=family.check_rewards(rewards, len(rewards)), context=context)
+    quantities = None if quantity_frame is None else _quantities(path, quantity_frame, actions, dimensions)
+    return LoggedRows(
+        actions=actions.astype(str),
+        rewards=family.check_rewards(rewards, len(rewards)),
+        context=context,
+        quantities=quantities,
+    )
 
 
 def read_contexts(

@@ -149,6 +149,8 @@ def test_every_public_bandit_class_can_be_named(tmp_path, class_name):
         arguments["action_ids"] = ["a", "b"]
     if cls.strategy_type.multi_objective:
         arguments["n_objectives"] = 2
+    if cls.strategy_type.uses_prices:
+        arguments["action_ids_price"] = {"a": 1.0, "b": 2.5}
     if class_name.startswith("Cmab"):
         arguments["n_features"] = 2
     arguments["strategy"] = {"name": cls.strategy_type.__name__}
@@ -161,7 +163,7 @@ def test_the_class_names_are_the_public_bandit_classes():
     public = [name for name in smab.__all__ if name.startswith("Smab")]
     public += [name for name in cmab.__all__ if name.startswith("Cmab")]
     assert bandit_class_names() == sorted(public)
-    assert len(public) == 20
+    assert len(public) == 22
 
 
 def test_init_refuses_to_replace_a_saved_bandit_unless_forced(tmp_path, capsys):

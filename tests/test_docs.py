@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "pybandits.parallel",
     "pybandits.simulation",
     "pybandits.simulation.plots",
+    "pybandits.simulation.quantities",
     "pybandits.model",
     "pybandits.model.bnn",
     "pybandits.model.priors",

@@ -100,6 +100,8 @@ class SimulationResult:
         One row per decision: ``round``, the context (``x0``, ``x1``, ... for contextual bandits),
         ``action``, ``reward`` (``reward_0``, ... per objective), the expected reward of every
         action (``expected_<action>``, a list per objective), ``regret`` and ``random_regret``.
+        A bandit with quantitative actions or prices adds ``quantity``, ``price``, ``expected`` and
+        ``revenue`` (see :class:`~pybandits.simulation.SmabSimulator`'s notes).
     summary : SimulationSummary
     truth : dict
         For plots: what the simulator knows (true probabilities per action and so on).

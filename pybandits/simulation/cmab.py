@@ -21,6 +21,13 @@ from pybandits.simulation.base import (
     reseed,
     reward_columns,
 )
+from pybandits.simulation.quantities import (
+    QuantityWorld,
+    played_columns,
+    split_choices,
+    uses_quantity_world,
+    value_columns,
+)
 
 __all__ = ["CmabSimulator", "LinearReward", "LogisticReward", "SharedRepresentationReward"]
 
@@ -224,6 +231,10 @@ class CmabSimulator:
         (``(n_rows, n_objectives)`` for multi-objective bandits). By default every :meth:`run`
         draws a :class:`LogisticReward` with random weights from its generator (so one seed
         fixes the world too); the world a run played is in its result's ``truth["reward_fn"]``.
+        For a quantitative action the mapping holds its *reward surface* in these rows: a function
+        ``surface(quantities) -> (n_rows,)`` of an array ``(n_rows, d)`` whose row ``i`` is a
+        quantity for context row ``i`` (an array ``(n_rows,)`` instead is a surface constant in the
+        quantity). A bandit with quantitative actions needs a ``reward_fn``: there is no default.
     n_updates : int, default 10
         Rounds of predict, reward and update.
     batch_size : int, default 100
@@ -246,6 +257,24 @@ class CmabSimulator:
         Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
         shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
 
+    Notes
+    -----
+    The regret of a decision is the best expected reward of its row minus the expected reward of
+    the played action (at its quantity). A quantitative action's best in a row is taken on
+    :func:`~pybandits.simulation.quantities.quantity_grid` (1001 points for ``d = 1``; the surface
+    is called once per grid point, with that quantity in every row), and a row's regret is
+    clipped at 0 (a played quantity between grid points may beat the grid's best slightly). For
+    a dynamic-pricing bandit the regret is in revenue, ``price * purchase probability``, each play
+    priced by the bandit's prices (its numbers, or its price functions of the quantity). The
+    random policy plays a uniformly random action at a uniformly random quantity (the surface's
+    mean on the grid).
+
+    With quantitative actions or prices the data holds, after the context, ``action``,
+    ``quantity`` (the played tuple, None for an ordinary action), ``price`` (pricing), ``reward``,
+    ``expected`` (the played action's expected reward at its quantity), ``revenue`` (pricing),
+    ``expected_<action>`` (each action's best expected value in the row, in the regret's unit),
+    ``regret`` and ``random_regret``.
+
     Examples
     --------
     >>> from pybandits.cmab import CmabBernoulli
@@ -254,6 +283,19 @@ class CmabSimulator:
     >>> result = CmabSimulator(mab, world, n_updates=2, batch_size=50, random_seed=0).run()
     >>> len(result.data), list(result.data.columns[:4])
     (100, ['round', 'x0', 'x1', 'x2'])
+
+    A world for a bandit with a quantitative action ``bonus``: in each row its reward surface peaks
+    at a quantity that grows with the first feature.
+
+    >>> def world(context):
+    ...     peak = 0.5 + 0.4 * np.tanh(context[:, 0])  # one per row
+    ...     return {"a": np.full(len(context), 0.3), "bonus": lambda q: 0.9 - 0.9 * np.abs(q[:, 0] - peak)}
+    >>> world(np.array([[0.0], [5.0]]))["bonus"](np.array([[0.5], [0.5]])).round(2).tolist()
+    [0.9, 0.54]
+    >>> mab = CmabBernoulli.cold_start(
+    ...     action_ids=["a"], quantitative_action_ids=["bonus"], n_features=1, hidden_dim_list=[8]
+    ... )
+    >>> simulator = CmabSimulator(mab, world, n_updates=15)  # run() plays it
     """
 
     def __init__(
@@ -282,7 +324,13 @@ class CmabSimulator:
         for name, value in (("reward_fn", reward_fn), ("context_generator", context_generator)):
             if value is not None and not callable(value):
                 raise TypeError(f"{name}: expected a callable or None, got {check.describe(value)}")
+        if reward_fn is None and mab.quantity_dimensions:
+            raise ValueError(
+                "reward_fn: a bandit with quantitative actions needs a world giving each of them a reward surface "
+                f"(for {sorted(mab.quantity_dimensions)}); expected a callable, got None"
+            )
         self.reward_fn = reward_fn
+        self._world = QuantityWorld(mab, "reward_fn", row_bound=True) if uses_quantity_world(mab) else None
         self.context_generator = context_generator or self._default_context
         self.progressbar = progressbar
         categorical = mab.categorical_features
@@ -315,9 +363,31 @@ class CmabSimulator:
             )
         return truth
 
+    def _quantity_round(self, reward_fn: RewardFunction, context: np.ndarray, world: np.random.Generator) -> dict:
+        """One round of a world with quantitative actions or prices: predict, reward, update; its record."""
+        seen = context[:, : self.mab.input_dim]
+        outputs = reward_fn(context)
+        ids = list(self.mab.actions)
+        if not isinstance(outputs, Mapping) or set(outputs) != set(ids):
+            got = sorted(outputs) if isinstance(outputs, Mapping) else type(outputs).__name__
+            raise ValueError(f"reward_fn: expected a mapping with the expected rewards of the actions {ids}, got {got}")
+        best, means = self._world.summary(outputs, len(context))
+        choices, _, _ = self.mab.predict(context=seen)
+        played, quantities = split_choices(choices)
+        expected, prices = self._world.played(outputs, played, quantities)
+        rewards = self.mab.family.simulate(expected, world, self.noise_sd)
+        self.mab.update(actions=choices, rewards=rewards, context=seen, progressbar=False)
+        random_regret = best.max(axis=1) - means.mean(axis=1)
+        return {
+            **played_columns(played, quantities, prices, bool(self.mab.quantity_dimensions)),
+            **reward_columns(rewards),
+            **value_columns(expected, prices, best, random_regret, ids),
+        }
+
     def run(self) -> SimulationResult:
         """Play ``n_updates`` rounds; return the per-decision data and a summary."""
         world = reseed(self.mab, self.random_seed)
+        quantity_world = uses_quantity_world(self.mab)
         ids = list(self.mab.actions)
         reward_fn = self.reward_fn  # a world drawn here is this run's own: the next run draws another
         if reward_fn is None:
@@ -333,6 +403,12 @@ class CmabSimulator:
                         f"context_generator: expected an array of shape ({self.batch_size}, {self.n_features}), "
                         f"got {context.shape}"
                     )
+                features = {f"x{j}": context[:, j] for j in range(self.n_features)}
+                if quantity_world:
+                    round_record = self._quantity_round(reward_fn, context, world)
+                    records.append({"round": np.full(self.batch_size, round_index), **features, **round_record})
+                    bar.advance()
+                    continue
                 seen = context[:, : self.mab.input_dim]
                 truth = self._truth(reward_fn, context)
                 actions, _, _ = self.mab.predict(context=seen)
@@ -343,7 +419,7 @@ class CmabSimulator:
                 records.append(
                     {
                         "round": np.full(self.batch_size, round_index),
-                        **{f"x{j}": context[:, j] for j in range(self.n_features)},
+                        **features,
                         "action": np.array(actions, dtype=object),
                         **reward_columns(rewards),
                         **expected_columns(ids, truth),

@@ -17,7 +17,7 @@ import numpy as np
 
 from pybandits.simulation.base import SimulationResult
 
-__all__ = ["plot_action_shares", "plot_beliefs", "plot_regret"]
+__all__ = ["plot_action_shares", "plot_beliefs", "plot_quantities", "plot_regret"]
 
 
 @functools.cache
@@ -117,9 +117,54 @@ def plot_beliefs(result: SimulationResult) -> Any:
     'Posteriors'
     """
     result = _check(result)
+    if result.mab.quantity_dimensions:
+        raise ValueError(
+            "result: plot_beliefs draws the posteriors of ordinary actions; the bandit has quantitative actions "
+            f"{sorted(result.mab.quantity_dimensions)}: draw their played quantities with plot_quantities"
+        )
     if "probs_reward" in result.truth:
         return _smab_beliefs(result)
     return _cmab_beliefs(result)
+
+
+def plot_quantities(result: SimulationResult, action_id: str) -> Any:
+    """The quantities a quantitative action was played at, decision after decision (one series per dimension).
+
+    For a stochastic world the best quantity (on the simulator's grid) is drawn as a dashed line.
+
+    Examples
+    --------
+    >>> from pybandits.simulation import SmabSimulator
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(quantitative_action_ids=["bonus"], random_seed=0)
+    >>> result = SmabSimulator(mab, {"bonus": lambda q: 0.9 - 0.5 * abs(q[:, 0] - 0.3)}, random_seed=0).run()
+    >>> [line.get_label() for line in plot_quantities(result, "bonus").axes[0].get_lines()]
+    ['quantity', 'best on the grid']
+    """
+    result = _check(result)
+    dimensions = result.mab.quantity_dimensions
+    if action_id not in dimensions or "quantity" not in result.data:
+        raise ValueError(
+            f"action_id: expected one of the bandit's quantitative actions {sorted(dimensions)}, got {action_id!r}"
+        )
+    played = (result.data["action"] == action_id).to_numpy()
+    decisions = np.flatnonzero(played) + 1
+    quantities = np.array(result.data["quantity"][played].tolist(), dtype=float).reshape(-1, dimensions[action_id])
+    best = result.truth.get("best_quantity", {}).get(action_id)
+    figure = _figure()
+    axes = figure.add_subplot()
+    for j in range(dimensions[action_id]):
+        label = "quantity" if dimensions[action_id] == 1 else f"quantity[{j}]"
+        axes.plot(decisions, quantities[:, j], marker=".", linestyle="none", markersize=3, color=f"C{j}", label=label)
+        if best is not None:
+            best_label = "best on the grid" if j == 0 else "_nolegend_"
+            axes.axhline(best[j], color=f"C{j}", linestyle="--", linewidth=1, label=best_label)
+    axes.set_xlabel("decisions")
+    axes.set_ylabel("quantity played")
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_title(f"Quantities of {action_id} ({len(decisions)} plays)")
+    axes.legend(fontsize="small")
+    return figure
 
 
 def _smab_beliefs(result: SimulationResult) -> Any:

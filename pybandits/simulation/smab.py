@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from pybandits._progress import progress_bar
-from pybandits._validation import describe
+from pybandits._validation import describe, is_real
 from pybandits.simulation.base import (
     SimulationResult,
     build_result,
@@ -18,6 +18,13 @@ from pybandits.simulation.base import (
     random_policy_regret,
     reseed,
     reward_columns,
+)
+from pybandits.simulation.quantities import (
+    QuantityWorld,
+    played_columns,
+    split_choices,
+    uses_quantity_world,
+    value_columns,
 )
 from pybandits.smab import BaseSmab
 
@@ -34,7 +41,9 @@ class SmabSimulator:
     probs_reward : mapping
         The true expected reward of every action of ``mab``: its reward probability for Bernoulli
         bandits, its mean reward for Gaussian ones (a sequence with one value per objective for
-        multi-objective bandits).
+        multi-objective bandits). For a quantitative action, a *reward surface*: a function of the
+        quantities, an array ``(n, d)``, giving their ``n`` expected rewards (a number is a
+        constant surface). A callable for an ordinary action is refused.
     n_updates : int, default 10
         Rounds of predict, reward and update.
     batch_size : int, default 100
@@ -48,6 +57,24 @@ class SmabSimulator:
         Show a progress bar over the rounds (on stderr, or in the notebook). By default it is
         shown in a Jupyter notebook or when stderr is a terminal, and never under pytest.
 
+    Notes
+    -----
+    The regret of a decision is the best expected reward of the row minus the expected reward of
+    the played action (at its quantity). For a quantitative action the best is taken on
+    :func:`~pybandits.simulation.quantities.quantity_grid` (1001 points for ``d = 1``); a played
+    quantity between grid points may beat it slightly, so a row's regret is clipped at 0. For a
+    dynamic-pricing bandit (``mab.strategy.uses_prices``) the regret is in revenue, ``price *
+    purchase probability``, each play priced by the bandit's own prices (its numbers, or its
+    price functions of the quantity). The random policy plays a uniformly random action, at a
+    uniformly random quantity (its expected reward is the surface's mean on the grid).
+
+    With quantitative actions or prices the data has the columns ``round``, ``action``,
+    ``quantity`` (the played tuple, None for an ordinary action), ``price`` (pricing), ``reward``,
+    ``expected`` (the played action's expected reward at its quantity), ``revenue`` (pricing:
+    ``price * expected``), ``expected_<action>`` (each action's best expected value, in the
+    regret's unit: its best revenue for pricing), ``regret`` and ``random_regret``; ``truth``
+    holds ``probs_reward`` and ``best_quantity`` (each quantitative action's best grid point).
+
     Examples
     --------
     >>> from pybandits.smab import SmabBernoulli
@@ -55,6 +82,14 @@ class SmabSimulator:
     >>> result = SmabSimulator(mab, {"a": 0.2, "b": 0.5}, n_updates=20, random_seed=1).run()
     >>> bool(result.summary.action_shares["b"][-1] > 0.8)
     True
+
+    A quantitative action whose reward peaks at a quantity of 0.7:
+
+    >>> mab = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["bonus"], random_seed=0)
+    >>> surface = lambda q: 0.8 - (q[:, 0] - 0.7) ** 2
+    >>> result = SmabSimulator(mab, {"a": 0.3, "bonus": surface}, n_updates=5, random_seed=0).run()
+    >>> result.truth["best_quantity"], list(result.data.columns[:4])
+    ({'bonus': (0.7,)}, ['round', 'action', 'quantity', 'reward'])
     """
 
     def __init__(
@@ -72,8 +107,12 @@ class SmabSimulator:
         self.noise_sd = check_noise_sd(mab, noise_sd)
         self.n_updates, self.batch_size, self.random_seed = check_sizes(n_updates, batch_size, random_seed)
         self.mab = mab
-        self.truth = self._check_probs(probs_reward)
         self.progressbar = progressbar
+        if uses_quantity_world(mab):
+            self._world = QuantityWorld(mab, "probs_reward", row_bound=False)
+            self.surfaces = self._check_surfaces(probs_reward)
+        else:
+            self.truth = self._check_probs(probs_reward)
 
     def _check_probs(self, probs_reward: Mapping) -> np.ndarray:
         if not isinstance(probs_reward, Mapping):
@@ -101,8 +140,35 @@ class SmabSimulator:
             raise ValueError(f"probs_reward: expected {family.expected_kind} per action, got {truth.tolist()}")
         return truth
 
+    def _check_surfaces(self, probs_reward: Mapping) -> dict[str, object]:
+        """Every action's number, or a quantitative action's reward surface, checked on the grid."""
+        if not isinstance(probs_reward, Mapping):
+            raise TypeError(
+                "probs_reward: expected a mapping of action id to expected reward (a reward surface, a function of "
+                f"the quantities, for a quantitative action), got {describe(probs_reward)}"
+            )
+        ids, dimensions = list(self.mab.actions), self.mab.quantity_dimensions
+        if set(probs_reward) != set(ids):
+            raise ValueError(
+                f"probs_reward: expected an expected reward for exactly the actions {ids}, got {sorted(probs_reward)}"
+            )
+        surfaces = {}
+        for action_id in ids:
+            surface = probs_reward[action_id]
+            if not callable(surface) and not is_real(surface):
+                raise TypeError(
+                    f"probs_reward: expected a number for {action_id!r}"
+                    + (" (or a reward surface, a function of its quantities)" if action_id in dimensions else "")
+                    + f", got {describe(surface)}"
+                )
+            surfaces[action_id] = surface if callable(surface) else float(surface)
+        self._world.summary(surfaces, 1)  # every surface is called once on its grid, and checked
+        return surfaces
+
     def run(self) -> SimulationResult:
         """Play ``n_updates`` rounds; return the per-decision data and a summary."""
+        if uses_quantity_world(self.mab):
+            return self._run_quantity_world()
         world = reseed(self.mab, self.random_seed)
         ids = list(self.mab.actions)
         index = {a: j for j, a in enumerate(ids)}
@@ -128,3 +194,29 @@ class SmabSimulator:
                 )
                 bar.advance()
         return build_result(records, self.mab, {"probs_reward": dict(zip(ids, self.truth.tolist(), strict=True))})
+
+    def _run_quantity_world(self) -> SimulationResult:
+        world = reseed(self.mab, self.random_seed)
+        ids, has_quantities = list(self.mab.actions), bool(self.mab.quantity_dimensions)
+        best, means = self._world.summary(self.surfaces, 1)
+        best_rows = np.broadcast_to(best, (self.batch_size, len(ids)))
+        random_regret = np.full(self.batch_size, best.max() - means.mean())
+        records = []
+        with progress_bar(self.n_updates, "simulating", self.progressbar) as bar:
+            for round_index in range(self.n_updates):
+                choices, _ = self.mab.predict(n_samples=self.batch_size)
+                played, quantities = split_choices(choices)
+                expected, prices = self._world.played(self.surfaces, played, quantities)
+                rewards = self.mab.family.simulate(expected, world, self.noise_sd)
+                self.mab.update(actions=choices, rewards=rewards)
+                records.append(
+                    {
+                        "round": np.full(self.batch_size, round_index),
+                        **played_columns(played, quantities, prices, has_quantities),
+                        **reward_columns(rewards),
+                        **value_columns(expected, prices, best_rows, random_regret, ids),
+                    }
+                )
+                bar.advance()
+        truth = {"probs_reward": dict(self.surfaces), "best_quantity": self._world.best_quantities(self.surfaces)}
+        return build_result(records, self.mab, truth)

@@ -224,6 +224,12 @@ def bench_zooming() -> None:
     bench_zooming.run()
 
 
+def bench_nuts() -> None:
+    import bench_nuts
+
+    bench_nuts.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -238,6 +244,7 @@ SECTIONS = {
     "offline": bench_offline,
     "reliability": bench_reliability,
     "backbone": bench_backbone,
+    "nuts": bench_nuts,
     "zooming": bench_zooming,
 }
 

@@ -1,9 +1,10 @@
 """NUTS fits: the fitting layer's PyMC model of one action, sampled by nutpie or ``pm.sample``.
 
-The model is the fitting layer's (:func:`pybandits.model.bnn.fit._build_model`, one slot, every
-row observed), so ADVI and NUTS fit the same posterior. The draws' means and standard deviations
-become the posterior; ArviZ's r_hat, bulk ESS and the divergences are the fit's diagnostics, and a
-:class:`~pybandits.exceptions.ConvergenceWarning` points at the user's call when they are poor.
+The model is the fitting layer's (:func:`pybandits.model.bnn.fit._build_model`, one network
+without the slot axis, every row observed), so ADVI and NUTS fit the same posterior. The draws'
+means and standard deviations become the posterior; ArviZ's r_hat, bulk ESS and the divergences
+are the fit's diagnostics, and a :class:`~pybandits.exceptions.ConvergenceWarning` points at the
+user's call when they are poor.
 
 **Two samplers.** ``pm.sample`` builds the model's functions for every fit, which costs seconds.
 nutpie (the ``nuts`` extra) compiles the model once per network shape and process, and keeps it in
@@ -44,12 +45,15 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
     """
     import arviz as az
 
-    priors = _stack_priors([action], 1)
-    inputs = _stack_rows([action], [context], [rewards], 1)
+    # one network, without the slot axis of batched ADVI (plain matrix products: a cheaper gradient)
+    priors = {
+        name: {part: value[0] for part, value in arrays.items()} for name, arrays in _stack_priors([action], 1).items()
+    }
+    inputs = tuple(array[0] for array in _stack_rows([action], [context], [rewards], 1))
     if _use_nutpie(settings):
         idata = _sample_nutpie(action, priors, inputs, settings, seed)
     else:
-        model = _build_model(action, n_slots=1, batch_size=None)
+        model = _build_model(action, n_slots=None, batch_size=None)
         _set_inputs(model, priors, *inputs)
         with model:
             idata = pm.sample(
@@ -58,6 +62,7 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
                 chains=settings.chains,
                 cores=1,
                 target_accept=settings.target_accept,
+                max_treedepth=settings.max_treedepth,
                 random_seed=seed,
                 progressbar=settings.progressbar,
                 compute_convergence_checks=False,
@@ -68,7 +73,7 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
     parameters, rhat, ess = {}, {}, {}
     shapes = {name: dist.shape for name, dist in action.parameters.items()}
     for name, shape in shapes.items():
-        draws = np.asarray(posterior[name]).reshape(-1, *shape)  # (chain, draw, 1 slot, *shape)
+        draws = np.asarray(posterior[name]).reshape(-1, *shape)  # (chain, draw, *shape)
         mean, std = draws.mean(axis=0), draws.std(axis=0, ddof=1)
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             raise FitError(f"NUTS returned non-finite draws for {name}")
@@ -128,7 +133,7 @@ def _compiled_model(action: Any) -> Any:
     """nutpie's compiled model of ``action``'s shape: built and compiled once per process, then cached."""
     import nutpie
 
-    model = _build_model(action, n_slots=1, batch_size=None)
+    model = _build_model(action, n_slots=None, batch_size=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's and nutpie's notes about compilation, not the user's concern
         return nutpie.compile_pymc_model(model)
@@ -155,7 +160,7 @@ def _sample_nutpie(action: Any, priors: dict, inputs: tuple, settings: MCMCSetti
     import nutpie
 
     block, fitting, mask = inputs
-    data = {"context": block, "rewards": fitting, "mask": mask, "slot_rows": mask.sum(axis=1)}
+    data = {"context": block, "rewards": fitting, "mask": mask, "slot_rows": np.atleast_1d(mask.sum())}
     data.update({f"{name}_{part}": value for name, arrays in priors.items() for part, value in arrays.items()})
     key = ("nutpie", action.network.architecture, action.family.graph_key)
     with ENGINES.hold(key, build=lambda: _compiled_model(action)) as compiled:
@@ -172,6 +177,7 @@ def _sample_nutpie(action: Any, priors: dict, inputs: tuple, settings: MCMCSetti
         cores=settings.chains,
         seed=seed % 2**63,
         target_accept=settings.target_accept,
+        maxdepth=settings.max_treedepth,
         progress_bar=settings.progressbar,
         save_warmup=False,
     )

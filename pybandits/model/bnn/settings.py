@@ -106,6 +106,10 @@ class MCMCSettings(PyBanditsBaseModel):
         Tuning steps per chain.
     chains : int, default 2
     target_accept : float, default 0.9
+    max_treedepth : int, default 10
+        Most doublings of a NUTS trajectory (at most ``2**max_treedepth`` gradient evaluations per
+        draw). A network with hidden layers can hit it often; a lower value bounds the cost of an
+        update, and r_hat and ESS then say whether the draws still mix.
     rhat_max : float, default 1.01
         A fit whose largest r_hat exceeds this is reported with a warning.
     ess_min : float, default 100
@@ -130,6 +134,7 @@ class MCMCSettings(PyBanditsBaseModel):
     tune: Annotated[int, Field(ge=0, strict=True)] = 500
     chains: Annotated[int, Field(ge=1, strict=True)] = 2
     target_accept: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.9
+    max_treedepth: Annotated[int, Field(ge=1, le=20, strict=True)] = 10
     rhat_max: Annotated[float, Field(gt=1.0)] = 1.01
     ess_min: Annotated[float, Field(gt=0.0)] = 100.0
     progressbar: bool = False

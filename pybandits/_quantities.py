@@ -67,13 +67,16 @@ class ActionChoice(NamedTuple):
     quantity: tuple[float, ...] | None
 
 
-def check_quantitative_ids(quantitative_action_ids: object, action_ids: Sequence[str]) -> dict[str, int]:
+def check_quantitative_ids(quantitative_action_ids: object, action_ids: object) -> dict[str, int]:
     """``{action_id: d}`` (sorted) from a mapping of dimensions or a collection of ids (``d = 1``).
 
-    The ids must be new (not among ``action_ids``), non-empty strings; dimensions integers >= 1.
+    The ids must be new (not among ``action_ids``, whose own checks come later), non-empty
+    strings; dimensions integers >= 1.
     """
     if quantitative_action_ids is None:
         return {}
+    iterable = isinstance(action_ids, Iterable) and not isinstance(action_ids, str | bytes)
+    action_ids = list(action_ids) if iterable else []  # type: ignore[call-overload]
     if isinstance(quantitative_action_ids, str | bytes) or not isinstance(quantitative_action_ids, Iterable):
         raise TypeError(
             "quantitative_action_ids: expected a mapping {action_id: dimension} or a collection of action ids, "

@@ -311,9 +311,7 @@ class BaseCmab(BaseMab):
         ValueError
             For a value out of range.
         """
-        quantitative = _quantities.check_quantitative_ids(
-            quantitative_action_ids, [] if action_ids is None or isinstance(action_ids, str) else list(action_ids)
-        )
+        quantitative = _quantities.check_quantitative_ids(quantitative_action_ids, action_ids)
         costs, n_objectives = cls._check_actions_and_objectives(
             action_ids, action_ids_cost, n_objectives, extra=list(quantitative)
         )

@@ -176,9 +176,7 @@ class BaseSmab(BaseMab):
             number > 0, or for a quantitative action a function of its quantities (array
             ``(n, d)`` to ``n`` prices > 0).
         """
-        quantitative = _quantities.check_quantitative_ids(
-            quantitative_action_ids, [] if action_ids is None else list(action_ids)
-        )
+        quantitative = _quantities.check_quantitative_ids(quantitative_action_ids, action_ids)
         if quantitative and action_ids is None and action_ids_cost is None:
             action_ids = []
         costs, n_objectives = cls._check_actions_and_objectives(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -355,21 +356,19 @@ class BaseCmab(BaseMab):
                 list(costs), n_features, trunk, activation, use_residual_connections, rng, categorical, backbone_kwargs
             )
             n_features, categorical = backbone.width, None
-        prototypes = [
-            Bnn.cold_start(
-                n_features,
-                hidden,
-                activation,  # type: ignore[arg-type]
-                use_residual_connections,
-                dist_type,  # type: ignore[arg-type]
-                params,
-                update_method,
-                update_kwargs,
-                family=family,
-                categorical=categorical,
-            )
-            for family in families
-        ]
+        network = partial(
+            Bnn.cold_start,
+            n_features,
+            hidden,
+            activation,  # type: ignore[arg-type]
+            use_residual_connections,
+            dist_type,  # type: ignore[arg-type]
+            params,
+            update_method,
+            update_kwargs,
+            categorical=categorical,
+        )
+        prototypes = [network(family=family) for family in families]
         if backbone is not None and not hidden:
             prototypes = [linear_head(n_features, families[0], update_method, update_kwargs, dist_params_init)]
         if quantitative and (trunk is not None or not hidden):
@@ -382,21 +381,7 @@ class BaseCmab(BaseMab):
             actions = {
                 a: prototypes[0].model_copy(update={"cost": cost})
                 if a not in quantitative
-                else Bnn.cold_start(
-                    n_features,
-                    hidden,
-                    activation,  # type: ignore[arg-type]
-                    use_residual_connections,
-                    dist_type,  # type: ignore[arg-type]
-                    params,
-                    update_method,
-                    update_kwargs,
-                    cost=cost,
-                    family=families[0],
-                    categorical=categorical,
-                    quantity_dim=quantitative[a],
-                    n_candidates=n_candidates,
-                )
+                else network(cost=cost, family=families[0], quantity_dim=quantitative[a], n_candidates=n_candidates)
                 for a, cost in costs.items()
             }
         else:

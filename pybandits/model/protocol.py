@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
-__all__ = ["ActionModel", "ConjugateActions", "ConjugateObjectives"]
+__all__ = ["ActionModel", "ConjugateActions", "ConjugateObjectives", "StatsAsAttributes"]
 
 
 @runtime_checkable
@@ -37,6 +37,25 @@ class ActionModel(Protocol):
 
     def summary(self) -> str:
         """One line describing what the model has learned."""
+
+
+class StatsAsAttributes:
+    """The family's statistics (a ``stats`` field) read as the action's own: ``action.n_successes``.
+
+    Examples
+    --------
+    >>> from pybandits.model import Bnn
+    >>> Bnn.cold_start(n_features=2).n_successes
+    1
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        stats = self.__dict__.get("stats")
+        if stats is not None and (
+            name in type(stats).model_fields or isinstance(getattr(type(stats), name, None), property)
+        ):
+            return getattr(stats, name)
+        return super().__getattr__(name)  # type: ignore[misc]
 
 
 class ConjugateActions:

@@ -52,6 +52,7 @@ from pybandits.model.bnn.growth import carried_family
 from pybandits.model.bnn.network import NUMPY_OPS
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray, LocationScale
+from pybandits.model.protocol import StatsAsAttributes
 
 __all__ = ["LinearHead", "default_head_sigma", "draw_heads"]
 
@@ -80,7 +81,7 @@ def default_head_sigma(width: int) -> float:
     return min(1.0, 3.0 / math.sqrt(width))
 
 
-class LinearHead(PyBanditsBaseModel):
+class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
     """One action's Bayesian linear head on a shared trunk's features (see the module notes).
 
     Attributes
@@ -165,15 +166,6 @@ class LinearHead(PyBanditsBaseModel):
             cost=cost,
             **noise,
         )
-
-    def __getattr__(self, name: str) -> Any:
-        # The family's statistics read as the action's own: head.n_successes, head.n_observations.
-        stats = self.__dict__.get("stats")
-        if stats is not None and (
-            name in type(stats).model_fields or isinstance(getattr(type(stats), name, None), property)
-        ):
-            return getattr(stats, name)
-        return super().__getattr__(name)
 
     # -- what the bandit asks of every action model ----------------------------------------------
 

@@ -30,6 +30,7 @@ from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_up
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.objectives import PerObjective
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
+from pybandits.model.protocol import StatsAsAttributes
 
 __all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics", "draw_actions"]
 
@@ -57,7 +58,7 @@ class DistParams(PyBanditsBaseModel):
     nu: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 5.0
 
 
-class Bnn(PyBanditsBaseModel):
+class Bnn(StatsAsAttributes, PyBanditsBaseModel):
     """One action's Bayesian neural network, reward family and statistics.
 
     Attributes
@@ -173,15 +174,6 @@ class Bnn(PyBanditsBaseModel):
             quantity_dim=quantity_dim,
             n_candidates=n_candidates,
         )
-
-    def __getattr__(self, name: str) -> Any:
-        # The family's statistics read as the action's own: action.n_successes, action.n_observations.
-        stats = self.__dict__.get("stats")
-        if stats is not None and (
-            name in type(stats).model_fields or isinstance(getattr(type(stats), name, None), property)
-        ):
-            return getattr(stats, name)
-        return super().__getattr__(name)
 
     # -- settings, as users name them -------------------------------------------------------
 

@@ -224,6 +224,12 @@ def bench_zooming() -> None:
     bench_zooming.run()
 
 
+def bench_quantitative() -> None:
+    import bench_quantitative
+
+    bench_quantitative.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -239,6 +245,7 @@ SECTIONS = {
     "reliability": bench_reliability,
     "backbone": bench_backbone,
     "zooming": bench_zooming,
+    "quantitative": bench_quantitative,
 }
 
 

@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
+from pybandits.model.bnn.candidates import QuantityEncoding
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.growth import carried_family, check_growth, grow_network, with_prior_rows
 from pybandits.model.bnn.network import Activation, Network, sample_networks
@@ -34,6 +35,13 @@ from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 __all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics", "draw_actions"]
 
 DistType = Literal["studentt", "normal"]
+
+#: ``warmup_steps`` of a quantitative action's ADVI fits unless ``update_kwargs`` sets it. Without
+#: a warm-up, ADVI on batches of a few hundred rows leaves these networks nearly flat in the
+#: quantity (see :attr:`~pybandits.model.bnn.settings.VISettings.warmup_steps`); 100, 200 and 500
+#: steps learned equally well in ``benchmarks/bench_quantitative.py``, 200 costs a fifth of the
+#: default 1000 steps.
+QUANTITATIVE_WARMUP_STEPS = 200
 
 
 class DistParams(PyBanditsBaseModel):
@@ -109,6 +117,9 @@ class Bnn(PyBanditsBaseModel):
     quantity_dim: int = Field(default=0, ge=0, strict=True)
     #: Candidate quantities a prediction evaluates (quantitative actions; see :mod:`pybandits.model.bnn.candidates`).
     n_candidates: int = Field(default=32, ge=2, strict=True)
+    #: How the network's inputs encode the quantity (:func:`~pybandits.model.bnn.candidates.quantity_inputs`):
+    #: a cold start records ``"standardised"``; ``"raw"``, the default, reads states written before it was recorded.
+    quantity_encoding: QuantityEncoding = "raw"
 
     _loss_history: np.ndarray | None = PrivateAttr(default=None)
 
@@ -145,10 +156,15 @@ class Bnn(PyBanditsBaseModel):
         """An action whose network and auxiliary parameters are at their cold-start priors.
 
         ``categorical`` maps a context column to its ``(cardinality, embedding dim)``;
-        ``quantity_dim`` makes it quantitative: the network takes the quantity after the
-        ``n_features`` context columns.
+        ``quantity_dim`` makes it quantitative: the network takes the quantity's inputs after the
+        ``n_features`` context columns, standardised (:mod:`pybandits.model.bnn.candidates`), and
+        ADVI fits it after a warm-up of :data:`QUANTITATIVE_WARMUP_STEPS` steps unless
+        ``update_kwargs`` sets ``warmup_steps``
+        (:attr:`~pybandits.model.bnn.settings.VISettings.warmup_steps`).
         """
         params = DistParams.model_validate(dist_params_init or {})
+        if quantity_dim and update_method == "VI" and isinstance(update_kwargs, Mapping | None):
+            update_kwargs = {"warmup_steps": QUANTITATIVE_WARMUP_STEPS, **(update_kwargs or {})}
         family = Bernoulli() if family is None else family
         network = Network.cold_start(
             n_features + quantity_dim,
@@ -172,6 +188,7 @@ class Bnn(PyBanditsBaseModel):
             cost=cost,
             quantity_dim=quantity_dim,
             n_candidates=n_candidates,
+            quantity_encoding="standardised" if quantity_dim else "raw",
         )
 
     def __getattr__(self, name: str) -> Any:
@@ -332,6 +349,7 @@ class Bnn(PyBanditsBaseModel):
                 "aux": self.aux,
                 "stats": self.stats,
                 "last_fit": self.last_fit,
+                "quantity_encoding": self.quantity_encoding,  # the learned quantity weights read this encoding
             }
         )
 

@@ -230,6 +230,12 @@ def bench_nuts() -> None:
     bench_nuts.run()
 
 
+def bench_quantitative() -> None:
+    import bench_quantitative
+
+    bench_quantitative.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -246,6 +252,7 @@ SECTIONS = {
     "backbone": bench_backbone,
     "nuts": bench_nuts,
     "zooming": bench_zooming,
+    "quantitative": bench_quantitative,
 }
 
 

@@ -5,7 +5,8 @@ network takes the quantity after the context (``quantity_dim``). A prediction dr
 row and evaluates it at the action's candidate quantities (:mod:`pybandits.model.bnn.candidates`);
 the candidate with the best score (the sampled reward, or the revenue for dynamic pricing)
 represents the action in that row. An update fits it on its rows with the quantities they were
-played at as extra input columns.
+played at as extra input columns. Both see a quantity through
+:func:`~pybandits.model.bnn.candidates.quantity_inputs`, with the encoding the action records.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from pybandits.model.bnn.action import draw_actions
-from pybandits.model.bnn.candidates import candidates, forbidden_mask, outputs_at_candidates
+from pybandits.model.bnn.candidates import candidates, forbidden_mask, outputs_at_candidates, quantity_inputs
 from pybandits.parallel import fit_actions
 
 __all__ = ["draw_with_quantities", "fit_with_quantities"]
@@ -41,13 +42,19 @@ def draw_with_quantities(
         if not model.quantity_dim:
             continue
         points = candidates(model.quantity_dim, model.n_candidates, mab._rng)
-        outputs = outputs_at_candidates(model.network, rows, points, mab._rng)
-        values = model.family.expected_reward(outputs)
+        inputs = quantity_inputs(points, model.quantity_encoding)
+        outputs = outputs_at_candidates(model.network, rows, inputs, mab._rng)
+        # Without prices a candidate's score is its expected reward, which every family makes increasing
+        # in the network's output: candidates are ranked by their outputs, and the expected reward is
+        # computed for the best one alone. With prices the score needs every candidate's expected reward.
+        values = outputs if prices is None else model.family.expected_reward(outputs)
         if regions.get(action_id):
-            values[:, forbidden_mask(points, regions[action_id])] = -np.inf
+            values[:, forbidden_mask(points, regions[action_id])] = -np.inf  # never the best: outputs stay usable
         tiled = np.broadcast_to(points, (n_rows, *points.shape))
-        expected[:, j], quantities[action_id], price, best = mab._best_candidates(action_id, values, tiled)
-        detail[:, j] = model.family.prediction_detail(outputs[np.arange(n_rows), best], model.aux)
+        best_values, quantities[action_id], price, best = mab._best_candidates(action_id, values, tiled)
+        best_outputs = outputs[np.arange(n_rows), best]
+        expected[:, j] = model.family.expected_reward(best_outputs) if prices is None else best_values
+        detail[:, j] = model.family.prediction_detail(best_outputs, model.aux)
         if prices is not None:
             prices[:, j] = price
     return expected, detail, quantities, prices
@@ -71,8 +78,9 @@ def fit_with_quantities(
         inputs = features
         if dimension:
             extra = np.zeros((len(features), dimension))
-            for _, rows, _ in group:
-                extra[rows] = np.stack([played_quantities[row] for row in rows.tolist()])
+            for action_id, rows, _ in group:
+                played = np.stack([played_quantities[row] for row in rows.tolist()])
+                extra[rows] = quantity_inputs(played, mab.actions[action_id].quantity_encoding)
             inputs = np.concatenate([features, extra], axis=1)
         fitted.update(fit_actions(mab.actions, group, inputs, observed, executor, report))
     return fitted

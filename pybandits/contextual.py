@@ -295,11 +295,14 @@ class BaseCmab(BaseMab):
         quantitative_action_ids : mapping or collection of str, optional
             Actions played with a quantity in ``[0, 1]^d`` (``{action_id: d}``, or ids for
             ``d = 1``), beside ``action_ids``. Each is a network whose inputs are the context and
-            then the quantity; it needs ``hidden_dim_list`` (a linear model's reward is monotone in
-            the quantity). A prediction draws one network per row and plays its best of
-            ``n_candidates`` candidate quantities (:mod:`pybandits.model.bnn.candidates`) and
-            returns :class:`~pybandits._quantities.ActionChoice` tuples. Single-objective classes,
-            without a backbone.
+            then the quantity, standardised (``sqrt(3) * (2 q - 1)``); it needs ``hidden_dim_list``
+            (a linear model's reward is monotone in the quantity). A prediction draws one network
+            per row and plays its best of ``n_candidates`` candidate quantities
+            (:mod:`pybandits.model.bnn.candidates`) and returns
+            :class:`~pybandits._quantities.ActionChoice` tuples. ADVI fits these networks after a
+            maximum a posteriori warm-up of 200 steps (``update_kwargs={"warmup_steps": ...}``
+            sets it for every action; see :class:`~pybandits.model.bnn.settings.VISettings`).
+            Single-objective classes, without a backbone.
         quantitative_kwargs : mapping, optional
             ``{"n_candidates": 32}``: the candidate quantities a prediction evaluates.
 

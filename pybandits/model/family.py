@@ -178,7 +178,11 @@ class RewardFamily(PyBanditsBaseModel, ABC):
 
     @abstractmethod
     def expected_reward(self, outputs: np.ndarray) -> np.ndarray:
-        """Expected reward (in reward units) of network outputs, with numpy."""
+        """Expected reward (in reward units) of network outputs, with numpy.
+
+        Increasing in the output: a quantitative action's candidates are ranked by their outputs
+        (:func:`~pybandits._quantitative_cmab.draw_with_quantities`).
+        """
 
     @abstractmethod
     def log_likelihood(self, ops: ArrayOps, outputs: Any, rewards: Any, aux: dict[str, Any]) -> Any:

@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Cost
+from pybandits.model.bnn.candidates import QuantityEncoding
 from pybandits.model.bnn.diagnostics import FitDiagnostics
 from pybandits.model.bnn.growth import carried_family, check_growth, grow_network, with_prior_rows
 from pybandits.model.bnn.network import Activation, Network, sample_networks
@@ -35,6 +36,13 @@ from pybandits.model.protocol import StatsAsAttributes
 __all__ = ["Bnn", "BnnMO", "DistParams", "FitDiagnostics", "draw_actions"]
 
 DistType = Literal["studentt", "normal"]
+
+#: ``warmup_steps`` of a quantitative action's ADVI fits unless ``update_kwargs`` sets it. Without
+#: a warm-up, ADVI on batches of a few hundred rows leaves these networks nearly flat in the
+#: quantity (see :attr:`~pybandits.model.bnn.settings.VISettings.warmup_steps`); 100, 200 and 500
+#: steps learned equally well in ``benchmarks/bench_quantitative.py``, 200 costs a fifth of the
+#: default 1000 steps.
+QUANTITATIVE_WARMUP_STEPS = 200
 
 
 class DistParams(PyBanditsBaseModel):
@@ -110,6 +118,9 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
     quantity_dim: int = Field(default=0, ge=0, strict=True)
     #: Candidate quantities a prediction evaluates (quantitative actions; see :mod:`pybandits.model.bnn.candidates`).
     n_candidates: int = Field(default=32, ge=2, strict=True)
+    #: How the network's inputs encode the quantity (:func:`~pybandits.model.bnn.candidates.quantity_inputs`):
+    #: a cold start records ``"standardised"``; ``"raw"``, the default, reads states written before it was recorded.
+    quantity_encoding: QuantityEncoding = "raw"
 
     _loss_history: np.ndarray | None = PrivateAttr(default=None)
 
@@ -146,10 +157,15 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         """An action whose network and auxiliary parameters are at their cold-start priors.
 
         ``categorical`` maps a context column to its ``(cardinality, embedding dim)``;
-        ``quantity_dim`` makes it quantitative: the network takes the quantity after the
-        ``n_features`` context columns.
+        ``quantity_dim`` makes it quantitative: the network takes the quantity's inputs after the
+        ``n_features`` context columns, standardised (:mod:`pybandits.model.bnn.candidates`), and
+        ADVI fits it after a warm-up of :data:`QUANTITATIVE_WARMUP_STEPS` steps unless
+        ``update_kwargs`` sets ``warmup_steps``
+        (:attr:`~pybandits.model.bnn.settings.VISettings.warmup_steps`).
         """
         params = DistParams.model_validate(dist_params_init or {})
+        if quantity_dim and update_method == "VI" and isinstance(update_kwargs, Mapping | None):
+            update_kwargs = {"warmup_steps": QUANTITATIVE_WARMUP_STEPS, **(update_kwargs or {})}
         family = Bernoulli() if family is None else family
         network = Network.cold_start(
             n_features + quantity_dim,
@@ -173,6 +189,7 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
             cost=cost,
             quantity_dim=quantity_dim,
             n_candidates=n_candidates,
+            quantity_encoding="standardised" if quantity_dim else "raw",
         )
 
     # -- settings, as users name them -------------------------------------------------------
@@ -324,6 +341,7 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
                 "aux": self.aux,
                 "stats": self.stats,
                 "last_fit": self.last_fit,
+                "quantity_encoding": self.quantity_encoding,  # the learned quantity weights read this encoding
             }
         )
 

@@ -44,6 +44,7 @@ __all__ = [
     "Embedding",
     "activate",
     "default_embedding_dim",
+    "first_layer_inputs",
     "forward",
     "sample_networks",
 ]
@@ -493,12 +494,7 @@ def forward(
     """
     if layer is None:
         layer = partial(_dense, ops)
-    hidden = context
-    if embeddings:
-        lookup = lookup or _take
-        vectors = [lookup(table, ops.codes(context[..., column])) for column, table in embeddings]
-        numeric = [_select_columns(context, numeric_columns)] if numeric_columns else []
-        hidden = ops.concatenate([*numeric, *vectors])
+    hidden = first_layer_inputs(ops, context, numeric_columns, embeddings, lookup)
     last = len(weights) - 1 if output else len(weights)
     for index, (weight, bias) in enumerate(zip(weights, biases, strict=True)):
         z = layer(hidden, weight, bias)
@@ -509,6 +505,32 @@ def forward(
     if output:
         raise AssertionError("unreachable: a network has at least one layer")
     return hidden
+
+
+def first_layer_inputs(
+    ops: ArrayOps,
+    context: Any,
+    numeric_columns: Sequence[int] = (),
+    embeddings: Sequence[tuple[int, Any]] = (),
+    lookup: Callable[[Any, Any], Any] | None = None,
+) -> Any:
+    """The first layer's inputs: ``context`` itself, or with embeddings its numeric columns then every vector.
+
+    :func:`forward`'s first step (its parameters of the same names), for callers that draw the
+    first layer themselves (:mod:`pybandits.model.bnn.candidates`).
+
+    Examples
+    --------
+    >>> table = np.array([[10.0, 11.0], [20.0, 21.0]])
+    >>> first_layer_inputs(NUMPY_OPS, np.array([[0.5, 1.0, 7.0]]), [0, 2], [(1, table)])
+    array([[ 0.5,  7. , 20. , 21. ]])
+    """
+    if not embeddings:
+        return context
+    lookup = lookup or _take
+    vectors = [lookup(table, ops.codes(context[..., column])) for column, table in embeddings]
+    numeric = [_select_columns(context, numeric_columns)] if numeric_columns else []
+    return ops.concatenate([*numeric, *vectors])
 
 
 def _select_columns(context: Any, columns: Sequence[int]) -> Any:

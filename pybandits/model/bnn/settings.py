@@ -49,7 +49,18 @@ class VISettings(PyBanditsBaseModel):
     convergence_window : int, default 50
     init_scale : float, default 0.1
         Initial scale of the variational distribution (capped by the prior's scale); its location
-        starts at the prior mean.
+        starts at the prior mean, or where the warm-up leaves it.
+    warmup_steps : int, default 0
+        Steps of a maximum a posteriori warm-up before ADVI's ``num_steps``: the variational
+        locations are optimised first with every scale held at a tiny value (the same objective
+        and optimizer, so these steps climb the log posterior density of the weights), then the
+        scales start at ``init_scale`` and ADVI runs from there. It only moves the starting point:
+        the posterior is still ADVI's. From the prior mean (0 for every weight at cold start),
+        ADVI on a small batch tends to stop where a hidden network barely uses its units (output
+        weights near 0 with small scales: the cheapest fit of a mean-field posterior while the
+        first layer's weights are still vague); and since an update's prior is the last posterior,
+        later updates do not leave it. Starting from the warm-up's fitted network, ADVI keeps the
+        units it needs. Quantitative actions default to 200 (:meth:`~pybandits.model.bnn.action.Bnn.cold_start`).
     n_mc_samples : int, default 1
         Monte Carlo draws per step for the gradient of the ELBO.
     tail_average : float, default 0.25
@@ -81,6 +92,7 @@ class VISettings(PyBanditsBaseModel):
     convergence_tol: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
     convergence_window: Annotated[int, Field(ge=2, strict=True)] = 50
     init_scale: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 0.1
+    warmup_steps: Annotated[int, Field(ge=0, strict=True)] = 0
     n_mc_samples: Annotated[int, Field(ge=1, strict=True)] = 1
     tail_average: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = 0.25
     actions_per_fit: Annotated[int, Field(ge=1, le=4096, strict=True)] = 128

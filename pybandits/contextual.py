@@ -507,8 +507,8 @@ class BaseCmab(BaseMab):
         return array, vocabularies
 
     def predict_arrays(
-        self, context: object, forbidden_actions: Iterable[str] | None = None
-    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        self, context: object, forbidden_actions: Any = None, *, return_quantities: bool = False
+    ) -> tuple[Any, ...]:
         """Thompson sampling with array outputs, for batch callers.
 
         Returns
@@ -521,9 +521,16 @@ class BaseCmab(BaseMab):
             Sampled expected rewards (success probabilities for Bernoulli rewards), shape
             ``(n_rows, n_allowed)`` (``(n_rows, n_allowed, n_objectives)`` for multi-objective
             bandits): what the strategy chose from.
+        quantities : dict of str to numpy.ndarray
+            Only with ``return_quantities=True``: per allowed quantitative action, the quantity that
+            represented it in every row, ``(n_rows, d)``; a row whose chosen action is quantitative
+            played ``quantities[allowed[chosen[i]]][i]``.
         """
-        allowed, expected, _, _, prices = self._draw(context, forbidden_actions)
-        return allowed, self._select_indices(expected, allowed, prices), expected
+        if not isinstance(return_quantities, bool):
+            raise TypeError(f"return_quantities: expected True or False, got {check.describe(return_quantities)}")
+        allowed, expected, _, quantities, prices = self._draw(context, forbidden_actions)
+        chosen = self._select_indices(expected, allowed, prices)
+        return (allowed, chosen, expected, quantities) if return_quantities else (allowed, chosen, expected)
 
     def action_probabilities(
         self, context: object, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None

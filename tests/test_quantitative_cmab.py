@@ -360,3 +360,24 @@ def test_the_warm_up_finds_a_better_posterior_on_a_small_batch():
         assert warm.last_fit.final_loss < cold.last_fit.final_loss - 1  # the negative ELBO (3 to 5 nats lower)
         # the mean network's logits across doses at x = 0 (the true ones span 3)
         assert np.ptp(cold.network.mean_outputs(grid)) < 0.5 < np.ptp(warm.network.mean_outputs(grid))
+
+
+def test_predict_arrays_can_return_the_quantities_played():
+    mab = CmabBernoulli.cold_start(
+        action_ids=["none"], quantitative_action_ids={"dose": 1}, n_features=2, hidden_dim_list=[3], random_seed=0
+    )
+    context = np.zeros((50, 2))
+    allowed, chosen, expected, quantities = mab.predict_arrays(context, return_quantities=True)
+    assert set(quantities) == {"dose"} and quantities["dose"].shape == (50, 1)
+    assert np.all((quantities["dose"] >= 0) & (quantities["dose"] <= 1)) and expected.shape == (50, 2)
+    same = CmabBernoulli.cold_start(
+        action_ids=["none"], quantitative_action_ids={"dose": 1}, n_features=2, hidden_dim_list=[3], random_seed=0
+    )
+    choices, _, _ = same.predict(context)  # the same draws: the same choices and quantities
+    for row, choice in enumerate(choices):
+        assert choice.action_id == allowed[chosen[row]]
+        if choice.quantity is not None:
+            assert choice.quantity == tuple(quantities["dose"][row])
+    assert len(mab.predict_arrays(context)) == 3
+    with pytest.raises(TypeError, match="return_quantities: expected True or False"):
+        mab.predict_arrays(context, return_quantities=1)

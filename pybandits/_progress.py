@@ -14,10 +14,10 @@ import io
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["ProgressBar", "progress_bar"]
+__all__ = ["UPDATE_BAR_DELAY", "ProgressBar", "fit_reporter", "progress_bar"]
 
 #: Shortest time between two redraws of a notebook bar, in seconds.
 NOTEBOOK_REFRESH_SECONDS = 0.2
@@ -250,3 +250,28 @@ def _shown_bar(total: int, description: str) -> Iterator[ProgressBar]:
         yield _RichBar(progress, task)
     finally:
         progress.stop()
+
+
+#: Seconds an update runs before its default progress bar appears: quick updates print nothing.
+UPDATE_BAR_DELAY = 2.0
+
+
+@contextlib.contextmanager
+def fit_reporter(
+    total: int, description: str, progressbar: bool | None, callback: Callable[[str, int], None] | None
+) -> Iterator[Callable[[str, int], None]]:
+    """An update's progress over ``total`` fits: yields ``report(action_id, n_rows)`` for each fit done.
+
+    ``report`` advances the bar and calls the user's ``callback``. The bar appears after
+    :data:`UPDATE_BAR_DELAY` seconds by default (``progressbar=None``), at once with True, never with
+    False.
+    """
+    delay = UPDATE_BAR_DELAY if progressbar is None else 0.0
+    with progress_bar(total, description, progressbar, delay=delay) as bar:
+
+        def report(action_id: str, n_rows: int) -> None:
+            bar.advance()
+            if callback is not None:
+                callback(action_id, n_rows)
+
+        yield report

@@ -265,27 +265,14 @@ def _info(args: argparse.Namespace) -> None:
     print(f"strategy   {mab.strategy!r}")
     print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}")
     if isinstance(mab, BaseCmab):
-        first = next(iter(mab.actions.values()))
-        if mab.backbone is not None:
-            trunk, buffer = mab.backbone.trunk, mab.backbone.buffer
-            print(
-                f"backbone   {mab.input_dim} features, trunk {trunk.hidden_dim_list}, {trunk.activation}, residual "
-                f"{trunk.use_residual_connections}; buffer {len(buffer)} of {buffer.capacity} rows "
-                f"({buffer.n_seen} seen)"
-            )
-            print(f"heads      {'linear' if not first.hidden_dim_list else f'hidden {first.hidden_dim_list}'}")
-        else:
-            print(
-                f"network    {mab.input_dim} features, hidden {first.hidden_dim_list}, {first.activation}, "
-                f"residual {first.use_residual_connections}"
-            )
+        for line in mab.kind.describe(mab):
+            print(line)
         names = mab.feature_names or [f"column {j}" for j in range(mab.input_dim)]
         for column, cardinality in mab.categorical_features.items():
             known = len(mab.vocabularies.get(column, []))
             print(f"category   {names[column]}: cardinality {cardinality}, {known} values in the vocabulary")
         if mab.feature_names:
             print(f"features   {', '.join(mab.feature_names)}")
-        print(f"inference  {first.update_method} {first.update_kwargs}")
     families = mab.families if isinstance(mab, BaseCmab) else [mab.family]
     print(f"rewards    {'; '.join(family.describe() for family in families)}")
     dimensions = mab.quantity_dimensions

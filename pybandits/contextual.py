@@ -8,49 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from functools import partial
 from typing import Any, ClassVar, Self
 
 import numpy as np
 from pydantic import Field, StrictInt, StrictStr, ValidationError, model_validator
 
-from pybandits import _quantities
+from pybandits import _cmab_edit, _quantities
 from pybandits import _validation as check
-from pybandits._context import (
-    Category,
-    check_categorical,
-    check_feature_names,
-    column_label,
-    context_from_frame,
-    is_frame,
-)
-from pybandits._progress import progress_bar
-from pybandits._quantitative_cmab import draw_with_quantities, fit_with_quantities
+from pybandits._context import Category, column_label, context_from_frame, is_frame
 from pybandits._rows import rows_as_dicts
+from pybandits._specs import DIST_TYPES, NetworkSpec, QuantitySpec
 from pybandits.base import ActionId
+from pybandits.kinds import ContextualKind, FitBatch, kind_of
 from pybandits.mab import BaseMab
-from pybandits.model.backbone import Backbone, LinearHead, draw_heads
-from pybandits.model.backbone.bandit import (
-    check_backbone_fields,
-    check_trunk_arguments,
-    linear_head,
-    update_with_backbone,
-)
-from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
-from pybandits.model.bnn.network import ACTIVATIONS
-from pybandits.model.bnn.settings import UPDATE_METHODS
+from pybandits.model.backbone import Backbone, LinearHead
+from pybandits.model.bnn.action import Bnn, BnnMO
 from pybandits.model.family import Bernoulli, NoisePrior, RewardFamily
-from pybandits.parallel import fit_actions
 
 __all__ = ["DIST_TYPES", "BaseCmab"]
 
-DIST_TYPES = ("studentt", "normal")
-
 #: Rows drawn at once by ``action_probabilities`` (context rows times draws).
 _TILED_ROWS = 100_000
-
-#: Seconds an update runs before its default progress bar appears: quick updates print nothing.
-_UPDATE_BAR_DELAY = 2.0
 
 
 class BaseCmab(BaseMab):
@@ -78,30 +56,19 @@ class BaseCmab(BaseMab):
 
     #: The reward family of the class's actions.
     family_type: ClassVar[type[RewardFamily]] = Bernoulli
+    bandit_kind: ClassVar[str] = "contextual"
+
+    @property
+    def kind(self) -> ContextualKind:
+        """The kind of the bandit's models (:mod:`pybandits.kinds`): networks per action, or a shared trunk."""
+        return kind_of(self)
 
     @model_validator(mode="after")
     def _check_actions_agree(self) -> BaseCmab:
         features = {model.n_features for model in self.actions.values()}
         if len(features) > 1:
             raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
-        check_backbone_fields(self, features.pop())
-        networks = [
-            m.network
-            for a in self.actions.values()
-            for m in (a.objectives if isinstance(a, BnnMO) else [a])
-            if not isinstance(m, LinearHead)
-        ]
-        if any(network.categorical != networks[0].categorical for network in networks[1:]):
-            raise ValueError("actions: expected the same categorical columns and cardinalities for every action")
-        kinds = {type(model) for model in self.actions.values()}
-        expected_kind = (BnnMO,) if self.strategy_type.multi_objective else (Bnn, LinearHead)
-        heads = {issubclass(kind, LinearHead) for kind in kinds}
-        if not all(issubclass(kind, expected_kind) for kind in kinds) or len(heads) > 1:
-            expected = " or ".join(kind.__name__ for kind in expected_kind)
-            raise ValueError(
-                f"actions: {type(self).__name__} expects {expected} actions of one kind, "
-                f"got {sorted(kind.__name__ for kind in kinds)}"
-            )
+        self.kind.check(self)
         objectives = {model.n_objectives for model in self.actions.values()}
         if len(objectives) > 1:
             raise ValueError(f"actions: expected the same number of objectives for every action, got {objectives}")
@@ -142,9 +109,7 @@ class BaseCmab(BaseMab):
     @property
     def input_dim(self) -> int:
         """Number of context features."""
-        if self.backbone is not None:
-            return self.backbone.trunk.n_features
-        return next(iter(self.actions.values())).n_features
+        return self.kind.input_dim(self)
 
     @property
     def categorical_features(self) -> dict[int, int]:
@@ -162,10 +127,8 @@ class BaseCmab(BaseMab):
 
     @property
     def _network(self) -> Any:
-        if self.backbone is not None:
-            return self.backbone.trunk
-        first = next(iter(self.actions.values()))
-        return first.objectives[0].network if isinstance(first, BnnMO) else first.network
+        """The network that reads the context (its columns are the bandit's)."""
+        return self.kind.network(self)
 
     @property
     def n_objectives(self) -> int | None:
@@ -181,6 +144,26 @@ class BaseCmab(BaseMab):
     def family(self) -> RewardFamily:
         """The reward family (of the first objective, for multi-objective bandits)."""
         return self.families[0]
+
+    # -- transfer hooks (see BaseMab and pybandits._cmab_edit) --------------------------------
+
+    def _check_exchange(self, template: BaseMab) -> None:
+        if type(self.kind) is not type(template.kind):  # type: ignore[attr-defined]
+            wanted = "a" if self.backbone is not None else "no"
+            raise ValueError(
+                f"new_mab: expected {wanted} shared trunk (backbone_hidden_dim_list), as in current_mab: networks per "
+                "action and heads on a shared trunk learn different things and cannot be exchanged; got "
+                f"backbone_hidden_dim_list={template.backbone_hidden_dim_list} in new_mab"  # type: ignore[attr-defined]
+            )
+
+    def _edit_changes(self, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
+        return _cmab_edit.edit_changes(self, template, kept)
+
+    def _edit_shape(self, template: BaseMab) -> dict[str, Any]:
+        return _cmab_edit.edit_shape(self, template)
+
+    def _evolved_fields(self, template: BaseMab, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
+        return _cmab_edit.evolved_fields(self, template, actions, kept)
 
     @classmethod
     def cold_start(
@@ -319,7 +302,11 @@ class BaseCmab(BaseMab):
         costs, n_objectives = cls._check_actions_and_objectives(
             action_ids, action_ids_cost, n_objectives, extra=list(quantitative)
         )
-        n_candidates = _check_quantitative(cls.__name__, quantitative, quantitative_kwargs, n_objectives)
+        quantities = QuantitySpec.from_arguments(
+            cls.__name__, quantitative, quantitative_kwargs, n_objectives, allowed={"n_candidates"}
+        )
+        if quantities.dimensions:
+            quantities.n_candidates()
         locs = _per_objective(reward_loc, n_objectives, "reward_loc")
         scales = _per_objective(reward_scale, n_objectives, "reward_scale")
         families = [
@@ -328,76 +315,33 @@ class BaseCmab(BaseMab):
         ]
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
         prices, price_functions = cls._check_price_argument(action_ids_price, costs, quantitative)
-        if n_features is None:
-            raise TypeError(f"n_features: {cls.__name__} needs the number of context features, got None")
-        n_features = check.check_positive_int(n_features, "n_features")
-        hidden = check.check_hidden_dim_list(hidden_dim_list)
-        trunk = check_trunk_arguments(cls.__name__, backbone_hidden_dim_list, backbone_kwargs, n_objectives)
-        names = check_feature_names(feature_names, n_features)
-        categorical, vocabularies = check_categorical(
-            categorical_features, embedding_dims, n_features, names, linear=not hidden and trunk is None
+        spec = NetworkSpec.from_arguments(
+            cls.__name__,
+            n_features=n_features,
+            hidden_dim_list=hidden_dim_list,
+            activation=activation,
+            use_residual_connections=use_residual_connections,
+            dist_type=dist_type,
+            dist_params_init=dist_params_init,
+            update_method=update_method,
+            update_kwargs=update_kwargs,
+            categorical_features=categorical_features,
+            embedding_dims=embedding_dims,
+            feature_names=feature_names,
+            backbone_hidden_dim_list=backbone_hidden_dim_list,
+            backbone_kwargs=backbone_kwargs,
+            n_objectives=n_objectives,
+            quantities=quantities,
         )
-        check.check_choice(activation, "activation", ACTIVATIONS)
-        if not isinstance(use_residual_connections, bool):
-            raise TypeError(
-                f"use_residual_connections: expected True or False, got {check.describe(use_residual_connections)}"
-            )
-        check.check_choice(dist_type, "dist_type", DIST_TYPES)
-        check.check_choice(update_method, "update_method", UPDATE_METHODS)
-        if dist_params_init is not None and not isinstance(dist_params_init, Mapping | DistParams):
-            raise TypeError(
-                f"dist_params_init: expected a mapping with keys mu, sigma, nu, got {check.describe(dist_params_init)}"
-            )
-        try:
-            params = DistParams.model_validate(dist_params_init or {})
-        except ValidationError as error:
-            raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
-        backbone = None
-        if trunk is not None:
-            rng = np.random.default_rng(None if seed is None else (seed, 16))  # the trunk's own stream
-            backbone = Backbone.cold_start(
-                list(costs), n_features, trunk, activation, use_residual_connections, rng, categorical, backbone_kwargs
-            )
-            n_features, categorical = backbone.width, None
-        network = partial(
-            Bnn.cold_start,
-            n_features,
-            hidden,
-            activation,  # type: ignore[arg-type]
-            use_residual_connections,
-            dist_type,  # type: ignore[arg-type]
-            params,
-            update_method,
-            update_kwargs,
-            categorical=categorical,
-        )
-        prototypes = [network(family=family) for family in families]
-        if backbone is not None and not hidden:
-            prototypes = [linear_head(n_features, families[0], update_method, update_kwargs, dist_params_init)]
-        if quantitative and (trunk is not None or not hidden):
-            raise ValueError(
-                "quantitative_action_ids: a quantitative action needs a network of its own with hidden_dim_list "
-                "(a linear model's reward is monotone in the quantity) and no backbone; got "
-                f"hidden_dim_list={hidden}, backbone_hidden_dim_list={trunk}"
-            )
-        if n_objectives is None:
-            actions = {
-                a: prototypes[0].model_copy(update={"cost": cost})
-                if a not in quantitative
-                else network(cost=cost, family=families[0], quantity_dim=quantitative[a], n_candidates=n_candidates)
-                for a, cost in costs.items()
-            }
-        else:
-            actions = {a: BnnMO(objectives=prototypes, cost=cost) for a, cost in costs.items()}
+        models = kind_of(spec).cold_start(spec, costs, families, n_objectives, seed)
         mab = cls(
-            actions=actions,
+            **models,
             strategy=strategy,
             epsilon=epsilon,
             default_action=default_action,
             random_seed=seed,
-            feature_names=names,
-            vocabularies=vocabularies,
-            backbone=backbone,
+            feature_names=spec.feature_names,
+            vocabularies=spec.vocabularies,
             action_prices=prices,
         )
         return mab.with_price_functions(price_functions) if price_functions else mab
@@ -448,10 +392,6 @@ class BaseCmab(BaseMab):
         allowed, regions = self._allowed_and_regions(forbidden_actions)
         return (allowed, *self._sampler(context, allowed, regions)(context))
 
-    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
-        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
-        return self._allowed_action_ids(whole), regions
-
     def _sampler(self, context: np.ndarray, allowed: list[str], regions: Mapping[str, list] | None = None) -> Callable:
         """``draw(rows)``: the allowed actions' Thompson draws for rows of a converted context.
 
@@ -461,16 +401,8 @@ class BaseCmab(BaseMab):
         embedding from the cold-start prior (the tables of its columns get one prior row, in copies
         made once here); with a backbone, the trunk's embedding of such a value is its initial centre, 0.
         """
-        models = [self.actions[a] for a in allowed]
         unseen = [c for c, k in self.categorical_features.items() if context.size and context[:, c].max() == k]
-        if self.backbone is None:
-            models = [model.with_prior_rows(unseen) for model in models] if unseen else models
-            if any(isinstance(model, Bnn) and model.quantity_dim for model in models):
-                return lambda rows: draw_with_quantities(self, models, allowed, rows, regions or {})
-            return lambda rows: (*draw_actions(models, rows, self._rng), {}, None)
-        backbone = self.backbone.with_prior_rows(unseen) if unseen else self.backbone
-        draw = draw_heads if isinstance(models[0], LinearHead) else draw_actions
-        return lambda rows: (*draw(models, backbone.features(rows), self._rng), {}, None)
+        return self.kind.sampler(self, allowed, unseen, regions or {})
 
     def _context(
         self, context: object, *, learn: bool, n_rows: int | None = None, allow_empty: bool = False
@@ -681,34 +613,14 @@ class BaseCmab(BaseMab):
         if played.size == 0:
             return
         check.warn_uninformative_features(features, self._numeric_columns)
-        order = np.argsort(played, kind="stable")
-        bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
+        batch = FitBatch(action_ids, played, observed, features, played_quantities)
         with self._rollback_on_error():
             if vocabularies != self.vocabularies:
                 self.vocabularies = vocabularies
             self._fit_families(observed)
-            if self.backbone is not None:
-                played_ids = np.asarray(action_ids)[played]
-                update_with_backbone(self, played_ids, observed, features, executor, callback, progressbar)
-                return
-            tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
-            for index, action_id in enumerate(action_ids):
-                rows = order[bounds[index] : bounds[index + 1]]
-                if rows.size:
-                    tasks.append((action_id, rows, int(self._rng.integers(2**63))))
-            delay = _UPDATE_BAR_DELAY if progressbar is None else 0.0
-            with progress_bar(len(tasks), "fitting actions", progressbar, delay=delay) as bar:
-
-                def report(action_id: str, n_rows: int) -> None:
-                    bar.advance()
-                    if callback is not None:
-                        callback(action_id, n_rows)
-
-                if self.quantity_dimensions:
-                    fitted = fit_with_quantities(self, tasks, features, observed, played_quantities, executor, report)
-                else:
-                    fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
-            self.actions = {**self.actions, **fitted}
+            fields = self.kind.fit(self, batch, executor, callback, progressbar)
+            for name, value in fields.items():
+                setattr(self, name, value)
 
     def _fit_families(self, observed: np.ndarray) -> None:
         """Give every action the families fitted to this batch (a first batch's standardisation)."""
@@ -716,26 +628,6 @@ class BaseCmab(BaseMab):
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
-
-
-def _check_quantitative(
-    class_name: str, quantitative: Mapping[str, int], quantitative_kwargs: Mapping[str, Any] | None, n_objectives: Any
-) -> int:
-    """The number of candidate quantities, after checking the quantitative settings fit the class."""
-    if not quantitative:
-        if quantitative_kwargs is not None:
-            raise ValueError("quantitative_kwargs: expected it with quantitative_action_ids, got it alone")
-        return 32
-    if n_objectives is not None:
-        raise TypeError(f"quantitative_action_ids: {class_name} is multi-objective; expected None")
-    given = dict(quantitative_kwargs or {})
-    unknown = sorted(set(given) - {"n_candidates"})
-    if unknown:
-        raise ValueError(f"quantitative_kwargs: expected keys among ['n_candidates'], got {unknown}")
-    n_candidates = given.get("n_candidates", 32)
-    if not isinstance(n_candidates, int) or isinstance(n_candidates, bool) or n_candidates < 2:
-        raise ValueError(f"quantitative_kwargs: expected n_candidates an integer >= 2, got {n_candidates!r}")
-    return n_candidates
 
 
 def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:

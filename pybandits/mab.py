@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
@@ -72,6 +72,8 @@ class BaseMab(PyBanditsBaseModel):
 
     #: The strategy class a concrete bandit plays.
     strategy_type: ClassVar[type[Strategy]] = Strategy
+    #: ``"stochastic"`` or ``"contextual"``: transfer never exchanges bandits of two kinds.
+    bandit_kind: ClassVar[str] = ""
 
     def __init__(self, *, random_seed: int | None = None, **data: Any) -> None:
         super().__init__(**data)
@@ -309,6 +311,60 @@ class BaseMab(PyBanditsBaseModel):
         probabilities[:, [action_ids.index(a) for a in allowed]] = shares
         return probabilities
 
+    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
+        """The allowed actions, and the forbidden regions of quantitative actions' quantities."""
+        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
+        return self._allowed_action_ids(whole), regions
+
+    def _draw_with_candidates(
+        self,
+        allowed: list[str],
+        n_rows: int,
+        quantitative: list[int],
+        draw_ordinary: Callable[[list[int]], Any],
+        draw_candidates: Callable[[int], tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], tuple[Any, Any]] | None]],
+        *,
+        with_detail: bool = False,
+    ) -> tuple[Any, ...]:
+        """Thompson draws of the allowed actions when some are quantitative: the one place a quantity is chosen.
+
+        ``draw_ordinary(indices)`` draws the ordinary actions at ``indices`` of ``allowed`` (expected
+        rewards, and details when ``with_detail``). ``draw_candidates(j)`` draws quantitative action
+        ``allowed[j]`` at its candidate quantities: its values ``(n_rows, n_candidates)`` (the
+        scores before prices), the candidates ``(n_rows, n_candidates, d)``, and ``finish(best)``
+        giving the chosen candidates' expected rewards (None: the values are the expected rewards)
+        and details. :meth:`_best_candidates` picks each row's candidate; ordinary actions come
+        first, then quantitative ones in ``allowed`` order, so the random stream is the same
+        whoever calls.
+
+        Returns ``(expected, quantities, prices)``, with the details after ``expected`` when
+        ``with_detail``: ``prices`` are None unless the strategy uses prices.
+        """
+        expected = np.empty((n_rows, len(allowed)))
+        detail = np.empty((n_rows, len(allowed))) if with_detail else None
+        prices = np.empty((n_rows, len(allowed))) if self.strategy.uses_prices else None
+        is_quantitative = set(quantitative)
+        ordinary = [j for j in range(len(allowed)) if j not in is_quantitative]
+        if ordinary:
+            drawn = draw_ordinary(ordinary)
+            if detail is not None:
+                expected[:, ordinary], detail[:, ordinary] = drawn
+            else:
+                expected[:, ordinary] = drawn
+            if prices is not None:
+                prices[:, ordinary] = [float(self.action_prices[allowed[j]]) for j in ordinary]  # type: ignore[index]
+        quantities = {}
+        for j in quantitative:
+            values, points, finish = draw_candidates(j)
+            best_values, quantities[allowed[j]], price, best = self._best_candidates(allowed[j], values, points)
+            value, extra = (None, None) if finish is None else finish(best)
+            expected[:, j] = best_values if value is None else value
+            if detail is not None:
+                detail[:, j] = extra
+            if prices is not None:
+                prices[:, j] = price
+        return (expected, detail, quantities, prices) if with_detail else (expected, quantities, prices)
+
     def _best_candidates(
         self, action_id: str, values: np.ndarray, quantities: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
@@ -368,6 +424,23 @@ class BaseMab(PyBanditsBaseModel):
             self.__dict__.update(fields)
             self._rng.bit_generator.state = generator_state
             raise
+
+    # -- transfer (pybandits.transfer calls these; contextual bandits add their columns and models) --
+
+    def _check_exchange(self, template: BaseMab) -> None:
+        """Refuse a template this bandit's learned models cannot evolve into (beyond the checks every bandit shares)."""
+
+    def _edit_changes(self, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
+        """Settings of the models that an edit into ``template`` changes, ``{name: (before, after)}``."""
+        return {}
+
+    def _edit_shape(self, template: BaseMab) -> dict[str, Any]:
+        """The shape changes an edit's summary reports (contextual bandits: features, layers, columns)."""
+        return {}
+
+    def _evolved_fields(self, template: BaseMab, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
+        """The evolved bandit's fields that are not the template's: the carried-over ``actions`` at least."""
+        return {"actions": actions}
 
     # -- state -------------------------------------------------------------------------------
 

@@ -90,6 +90,7 @@ class BaseSmab(BaseMab):
 
     #: The reward family of the class's actions.
     family_type: ClassVar[type[RewardFamily]] = Bernoulli
+    bandit_kind: ClassVar[str] = "stochastic"
 
     @model_validator(mode="after")
     def _check_models(self) -> BaseSmab:
@@ -269,10 +270,6 @@ class BaseSmab(BaseMab):
         chosen = self._select_indices(sampled, allowed, prices)
         return self._choices(allowed, chosen, quantities), rows_as_dicts(allowed, sampled)
 
-    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
-        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
-        return self._allowed_action_ids(whole), regions
-
     def _draw(
         self, allowed: list[str], n_samples: int, regions: Mapping[str, list] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
@@ -283,24 +280,22 @@ class BaseSmab(BaseMab):
         Prices are returned for dynamic pricing only.
         """
         dimensions = self.quantity_dimensions
-        ordinary = [j for j, a in enumerate(allowed) if a not in dimensions]
-        if len(ordinary) == len(allowed):
+        quantitative = [j for j, a in enumerate(allowed) if a in dimensions]
+        if not quantitative:
             return self._sample([self.actions[a] for a in allowed], n_samples), {}, None
-        sampled = np.empty((n_samples, len(allowed)))
-        prices = np.empty((n_samples, len(allowed))) if self.strategy.uses_prices else None
-        if ordinary:
-            sampled[:, ordinary] = self._sample([self.actions[allowed[j]] for j in ordinary], n_samples)
-            if prices is not None:
-                prices[:, ordinary] = [float(self.action_prices[allowed[j]]) for j in ordinary]  # type: ignore[index]
-        quantities = {}
-        for j, action_id in enumerate(allowed):
-            if action_id in dimensions:
-                boxes = [(low.tolist(), high.tolist()) for low, high in (regions or {}).get(action_id, [])]
-                values, candidates = self.actions[action_id].draw(n_samples, self._rng, forbidden=boxes or None)
-                sampled[:, j], quantities[action_id], price, _ = self._best_candidates(action_id, values, candidates)
-                if prices is not None:
-                    prices[:, j] = price
-        return sampled, quantities, prices
+
+        def draw_candidates(j: int) -> tuple[np.ndarray, np.ndarray, None]:
+            boxes = [(low.tolist(), high.tolist()) for low, high in (regions or {}).get(allowed[j], [])]
+            values, points = self.actions[allowed[j]].draw(n_samples, self._rng, forbidden=boxes or None)
+            return values, points, None
+
+        return self._draw_with_candidates(
+            allowed,
+            n_samples,
+            quantitative,
+            lambda indices: self._sample([self.actions[allowed[j]] for j in indices], n_samples),
+            draw_candidates,
+        )
 
     def action_probabilities(
         self, context: None = None, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None

@@ -44,10 +44,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from pybandits.cmab import BaseCmab
 from pybandits.mab import BaseMab
-from pybandits.model.backbone import Backbone, LinearHead, refit_heads
-from pybandits.smab import BaseSmab
 
 __all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]
 
@@ -135,37 +132,30 @@ def _check_kinds(current: object, template: object) -> None:
     for name, value in (("current_mab", current), ("new_mab", template)):
         if not isinstance(value, BaseMab):
             raise TypeError(f"{name}: expected a pybandits bandit, got {type(value).__name__}")
-    for family in (BaseSmab, BaseCmab):
-        if isinstance(current, family) != isinstance(template, family):
-            raise TypeError(
-                "new_mab: expected a bandit of current_mab's family (a stochastic and a contextual bandit "
-                "cannot be exchanged), got "
-                f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
-            )
-    if current.family_type is not template.family_type:
+    if current.bandit_kind != template.bandit_kind:  # type: ignore[attr-defined]
         raise TypeError(
-            f"new_mab: expected {current.family_type.__name__} rewards like current_mab (reward families cannot be "
+            "new_mab: expected a bandit of current_mab's family (a stochastic and a contextual bandit "
+            "cannot be exchanged), got "
+            f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
+        )
+    if current.family_type is not template.family_type:  # type: ignore[attr-defined]
+        raise TypeError(
+            f"new_mab: expected {current.family_type.__name__} rewards like current_mab (reward families cannot be "  # type: ignore[attr-defined]
             "exchanged: what was learned is a posterior of another quantity), got "
             f"current_mab={type(current).__name__} "
             f"and new_mab={type(template).__name__}"
         )
-    if (current.n_objectives is None) != (template.n_objectives is None):
+    if (current.n_objectives is None) != (template.n_objectives is None):  # type: ignore[attr-defined]
         raise TypeError(
             "new_mab: expected as many objectives as current_mab (a single- and a multi-objective bandit "
             "cannot be exchanged), got "
             f"current_mab={type(current).__name__} and new_mab={type(template).__name__}"
         )
-    if isinstance(current, BaseCmab) and (current.backbone is None) != (template.backbone is None):
-        wanted = "a" if current.backbone is not None else "no"
+    current._check_exchange(template)  # type: ignore[attr-defined]
+    if current.n_objectives != template.n_objectives:  # type: ignore[attr-defined]
         raise ValueError(
-            f"new_mab: expected {wanted} shared trunk (backbone_hidden_dim_list), as in current_mab: networks per "
-            "action and heads on a shared trunk learn different things and cannot be exchanged; got "
-            f"backbone_hidden_dim_list={template.backbone_hidden_dim_list} in new_mab"
-        )
-    if current.n_objectives != template.n_objectives:
-        raise ValueError(
-            f"new_mab: expected n_objectives to stay the same, got {current.n_objectives} in current_mab "
-            f"and {template.n_objectives} in new_mab"
+            f"new_mab: expected n_objectives to stay the same, got {current.n_objectives} in current_mab "  # type: ignore[attr-defined]
+            f"and {template.n_objectives} in new_mab"  # type: ignore[attr-defined]
         )
 
 
@@ -177,22 +167,6 @@ def _carry_over(action_id: str, learned: Any, template: Any) -> Any:
     return learned.grown(template, action_id)
 
 
-def _grown_backbone(
-    current: BaseCmab, template: BaseCmab, actions: dict[str, Any], kept: list[str]
-) -> tuple[Backbone, dict[str, Any]]:
-    """The grown shared trunk, and the actions with every linear head recomputed on the kept buffer through it.
-
-    Linear heads are the exact (or Laplace) posteriors given the trunk, so they are computed again
-    on the buffer: with only new features (at 0 in the buffer's rows) they are unchanged; wider
-    layers give them new features to learn from. Network heads keep their grown posteriors until
-    the next update refits them.
-    """
-    backbone = current.backbone.grown(template.backbone, kept, copy.deepcopy(template._rng))  # type: ignore[union-attr]
-    linear = {action_id: model for action_id, model in actions.items() if isinstance(model, LinearHead)}
-    refitted = refit_heads(linear, backbone, seed_for=lambda _: 0)
-    return backbone, {**actions, **refitted}
-
-
 def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
     changes: dict[str, tuple[Any, Any]] = {}
     for name in ("epsilon", "default_action"):
@@ -200,66 +174,12 @@ def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> d
             changes[name] = (getattr(current, name), getattr(template, name))
     if current.strategy != template.strategy:
         changes["strategy"] = (repr(current.strategy), repr(template.strategy))
-    if isinstance(template, BaseCmab) and template.backbone is not None:
-        trunks = (current.backbone_hidden_dim_list, template.backbone_hidden_dim_list)
-        buffers = (current.backbone.buffer.capacity, template.backbone.buffer.capacity)  # type: ignore[attr-defined]
-        training = (current.backbone.settings, template.backbone.settings)  # type: ignore[attr-defined]
-        for name, (before, after) in (("backbone_hidden_dim_list", trunks), ("buffer_size", buffers)):
-            if before != after:
-                changes[name] = (before, after)
-        if training[0] != training[1]:
-            changes["backbone_kwargs"] = (repr(training[0]), repr(training[1]))
+    model_changes = current._edit_changes(template, kept)  # type: ignore[attr-defined]
     for action_id in kept:
         before, after = current.actions[action_id], template.actions[action_id]
         if before.cost != after.cost:
             changes[f"cost of {action_id}"] = (before.cost, after.cost)
-        if isinstance(template, BaseCmab):
-            for setting in ("update_method", "dist_type"):
-                if getattr(before, setting) != getattr(after, setting):
-                    changes.setdefault(setting, (getattr(before, setting), getattr(after, setting)))
-            old_kwargs, new_kwargs = before.update_kwargs, after.update_kwargs
-            for key in sorted(set(old_kwargs) | set(new_kwargs)):
-                if old_kwargs.get(key) != new_kwargs.get(key):
-                    changes.setdefault(f"update_kwargs.{key}", (old_kwargs.get(key), new_kwargs.get(key)))
-    return changes
-
-
-def _merged_schema(current: BaseCmab, template: BaseCmab) -> tuple[list[str] | None, dict[int, list[Any]]]:
-    """The evolved bandit's ``feature_names`` and ``vocabularies``, or a ``ValueError`` naming the column.
-
-    Columns keep their positions (transfer grows a network by position), so names both bandits
-    give must agree on the learned columns; the template's names are kept, or the current ones
-    when the template gives none for as many columns. A vocabulary keeps its learned values and
-    codes and appends the template's values it lacks; the template's cardinality must hold them.
-    """
-    names_before, names_after = current.feature_names, template.feature_names
-    if names_before and names_after:
-        for column, (before, after) in enumerate(zip(names_before, names_after, strict=False)):
-            if before != after:
-                raise ValueError(
-                    f"new_mab: expected the learned columns to keep their names (transfer keeps columns by position), "
-                    f"got column {column} named {before!r} in current_mab and {after!r} in new_mab"
-                )
-    names = names_after
-    if names is None and names_before is not None and len(names_before) == template.input_dim:
-        names = names_before
-    vocabularies = {}
-    for column, cardinality in template.categorical_features.items():
-        learned = current.vocabularies.get(column, [])
-        values = learned + [value for value in template.vocabularies.get(column, []) if value not in learned]
-        if len(values) > cardinality:
-            raise ValueError(
-                f"new_mab: expected a cardinality that holds the vocabulary of column {column} "
-                f"({len(learned)} learned values, {len(values) - len(learned)} new in new_mab), got {cardinality}"
-            )
-        if values:
-            vocabularies[column] = values
-    return names, vocabularies
-
-
-def _categorical_change(current_mab: BaseCmab, new_mab: BaseCmab) -> tuple[dict[int, int], dict[int, int]] | None:
-    before, after = current_mab.categorical_features, new_mab.categorical_features
-    return (before, after) if before != after else None
+    return {**changes, **model_changes}
 
 
 def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
@@ -276,31 +196,15 @@ def describe_edit(current_mab: BaseMab, new_mab: BaseMab) -> EditSummary:
     kept = [a for a in new_mab.actions if a in current_mab.actions]
     for action_id in kept:
         _carry_over(action_id, current_mab.actions[action_id], new_mab.actions[action_id])
-    contextual = isinstance(new_mab, BaseCmab)
     changed = _settings_changes(current_mab, new_mab, kept)
-    if contextual:
-        _, vocabularies = _merged_schema(current_mab, new_mab)
-        for column, values in vocabularies.items():
-            before = current_mab.vocabularies.get(column, [])
-            if values != before:
-                added = values[len(before) :]
-                name = new_mab.feature_names[column] if new_mab.feature_names else f"column {column}"
-                changed[f"vocabulary of {name}"] = (
-                    f"{len(before)} values",
-                    f"{len(values)} values (new: {', '.join(map(str, added[:5]))}{', ...' * (len(added) > 5)})",
-                )
-    some_current = next(iter(current_mab.actions.values()))
-    some_template = next(iter(new_mab.actions.values()))
     return EditSummary(
         class_before=type(current_mab).__name__,
         class_after=type(new_mab).__name__,
         kept=kept,
         added=[a for a in new_mab.actions if a not in current_mab.actions],
         dropped=[a for a in current_mab.actions if a not in new_mab.actions],
-        n_features=(current_mab.input_dim, new_mab.input_dim) if contextual else None,
-        hidden_dim_list=(some_current.hidden_dim_list, some_template.hidden_dim_list) if contextual else None,
-        categorical=_categorical_change(current_mab, new_mab) if contextual else None,
         changed=changed,
+        **current_mab._edit_shape(new_mab),  # type: ignore[attr-defined]
     )
 
 
@@ -348,10 +252,6 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
         else template
         for action_id, template in new_mab.actions.items()
     }
-    if isinstance(new_mab, BaseCmab) and summary.kept:
-        # every action speaks the learned actions' reward units (a Gaussian standardisation)
-        families = actions[summary.kept[0]].families
-        actions = {action_id: model.with_families(families) for action_id, model in actions.items()}
     if "update_method" in summary.changed:
         before, after = summary.changed["update_method"]
         logger.warning(
@@ -361,11 +261,7 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
             after,
             after,
         )
-    fields = {**dict(new_mab), "actions": actions}
-    if isinstance(new_mab, BaseCmab):
-        fields["feature_names"], fields["vocabularies"] = _merged_schema(current_mab, new_mab)
-        if new_mab.backbone is not None:
-            fields["backbone"], fields["actions"] = _grown_backbone(current_mab, new_mab, actions, summary.kept)
+    fields = {**dict(new_mab), **current_mab._evolved_fields(new_mab, actions, summary.kept)}  # type: ignore[attr-defined]
     merged = type(new_mab).model_construct(**fields)
     # Rebuild from plain values: validates the result and detaches it from both inputs.
     result = type(new_mab).model_validate(merged.model_dump())

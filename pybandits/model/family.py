@@ -406,8 +406,12 @@ class Gaussian(RewardFamily):
 
     def prediction_detail(self, outputs: np.ndarray, aux: dict[str, LocationScale]) -> np.ndarray:
         """The noise standard deviation in reward units (at the posterior median of its log)."""
+        return self.noise_detail(outputs, aux["log_noise_sd"].mu[0])
+
+    def noise_detail(self, outputs: np.ndarray, log_noise_sd: float) -> np.ndarray:
+        """The noise standard deviation in reward units for a log noise sd in standardised units, per output."""
         _, scale = self._loc_scale
-        return np.broadcast_to(scale * np.exp(aux["log_noise_sd"].mu[0]), outputs.shape).copy()
+        return np.broadcast_to(scale * np.exp(log_noise_sd), outputs.shape).copy()
 
     def noise_sd(self, aux: dict[str, LocationScale]) -> float:
         """An action's noise standard deviation in reward units (posterior median)."""

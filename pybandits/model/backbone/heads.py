@@ -51,7 +51,7 @@ from pybandits.model.beta import Cost
 from pybandits.model.bnn.growth import carried_family
 from pybandits.model.bnn.network import NUMPY_OPS
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
-from pybandits.model.priors import MAX_MAGNITUDE, FloatArray, LocationScale
+from pybandits.model.priors import MAX_MAGNITUDE, FloatArray
 from pybandits.model.protocol import StatsAsAttributes
 
 __all__ = ["LinearHead", "default_head_sigma", "draw_heads"]
@@ -180,21 +180,6 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         return self.n_inputs
 
     @property
-    def update_method(self) -> str:
-        """How the posterior is computed: ``"conjugate"`` (exact) or ``"laplace"``."""
-        return "conjugate" if self.family.linear_conjugate else "laplace"
-
-    @property
-    def update_kwargs(self) -> dict[str, Any]:
-        """No settings: a head's posterior is computed in closed form."""
-        return {}
-
-    @property
-    def dist_type(self) -> str:
-        """``"normal"``: the prior of the coefficients."""
-        return "normal"
-
-    @property
     def n_objectives(self) -> None:
         """None: one objective."""
         return None
@@ -205,18 +190,21 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         return [self.family]
 
     @property
-    def hidden_dim_list(self) -> list[int]:
-        """No hidden layers: a head is linear in the trunk's features."""
-        return []
+    def method(self) -> str:
+        """How the posterior is computed: ``"conjugate"`` (exact, Gaussian rewards) or ``"laplace"``."""
+        return "conjugate" if self.family.linear_conjugate else "laplace"
 
-    @property
-    def aux(self) -> dict[str, LocationScale]:
-        """The family's auxiliary parameters as the family reads them (the log noise sd, Gaussian rewards)."""
+    def prediction_detail(self, outputs: np.ndarray) -> np.ndarray:
+        """The family's second number per row (:meth:`~pybandits.model.family.RewardFamily.prediction_detail`).
+
+        For Gaussian rewards, the noise standard deviation at the median of the inverse-gamma
+        posterior of the noise variance.
+        """
         if self.noise_shape is None:
-            return {}
+            return self.family.prediction_detail(outputs, {})
         # the median of s2 ~ InvGamma(a, b) is close to b / (a - 1/3) for every a > 0
         log_sd = 0.5 * math.log(self.noise_rate / max(self.noise_shape - 1.0 / 3.0, 1e-3))  # type: ignore[operator]
-        return {"log_noise_sd": LocationScale.full((1,), log_sd, 1e-6)}
+        return self.family.noise_detail(outputs, log_sd)
 
     def with_families(self, families: Sequence[Any]) -> LinearHead:
         """The head with another family (the bandit's standardisation, for Gaussian rewards)."""
@@ -316,7 +304,7 @@ def draw_heads(
         expected = family.expected_reward(outputs)
     else:
         expected = np.column_stack([h.family.expected_reward(outputs[:, i]) for i, h in enumerate(heads)])
-    detail = np.column_stack([h.family.prediction_detail(outputs[:, i], h.aux) for i, h in enumerate(heads)])
+    detail = np.column_stack([h.prediction_detail(outputs[:, i]) for i, h in enumerate(heads)])
     return expected, detail.reshape(outputs.shape)
 
 

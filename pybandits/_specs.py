@@ -1,0 +1,208 @@
+"""Typed cold-start specifications: every ``cold_start`` argument checked once, in one place.
+
+A bandit's ``cold_start`` keeps its public signature; it turns its arguments into these frozen
+specifications and builds from them. What stochastic and contextual classes share (quantitative
+actions) is checked by one function for both; what only contextual bandits take (their networks,
+a shared trunk) is a :class:`NetworkSpec`, which the contextual model kinds
+(:mod:`pybandits.kinds`) build their actions from.
+
+Examples
+--------
+>>> spec = QuantitySpec.from_arguments("SmabBernoulli", {"q": 2}, None, None, allowed={"n_max_segments"})
+>>> spec.dimensions, spec.settings
+({'q': 2}, {})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from pybandits import _validation as check
+from pybandits._context import check_categorical, check_feature_names
+from pybandits.model.bnn.action import DistParams
+from pybandits.model.bnn.network import ACTIVATIONS
+from pybandits.model.bnn.settings import UPDATE_METHODS
+
+__all__ = ["DIST_TYPES", "NetworkSpec", "QuantitySpec", "TrunkSpec"]
+
+#: Families of a network's cold-start prior.
+DIST_TYPES = ("studentt", "normal")
+
+#: Candidate quantities a contextual quantitative action evaluates per prediction, by default.
+DEFAULT_N_CANDIDATES = 32
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    """The quantitative actions ``{action_id: d}`` and the settings of their models."""
+
+    dimensions: dict[str, int] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_arguments(
+        cls,
+        class_name: str,
+        quantitative: Mapping[str, int],
+        quantitative_kwargs: Mapping[str, Any] | None,
+        n_objectives: int | None,
+        *,
+        allowed: set[str],
+    ) -> QuantitySpec:
+        """Check ``quantitative_kwargs`` against the ids (already checked) and the class.
+
+        ``allowed`` names the settings the class's quantitative models take.
+        """
+        if not quantitative:
+            if quantitative_kwargs is not None:
+                raise ValueError("quantitative_kwargs: expected it with quantitative_action_ids, got it alone")
+            return cls()
+        if n_objectives is not None:
+            raise TypeError(
+                f"quantitative_action_ids: {class_name} is multi-objective, and a quantitative action has one "
+                "objective; expected None"
+            )
+        if quantitative_kwargs is not None and not isinstance(quantitative_kwargs, Mapping):
+            raise TypeError(f"quantitative_kwargs: expected a mapping, got {check.describe(quantitative_kwargs)}")
+        given = dict(quantitative_kwargs or {})
+        unknown = sorted(set(given) - allowed)
+        if unknown:
+            raise ValueError(f"quantitative_kwargs: expected keys among {sorted(allowed)}, got {unknown}")
+        return cls(dimensions=dict(quantitative), settings=given)
+
+    def n_candidates(self) -> int:
+        """Candidate quantities per prediction of a contextual quantitative action (>= 2)."""
+        value = self.settings.get("n_candidates", DEFAULT_N_CANDIDATES)
+        if not check._is_int(value) or value < 2:
+            raise ValueError(f"quantitative_kwargs: expected n_candidates an integer >= 2, got {value!r}")
+        return int(value)
+
+
+@dataclass(frozen=True)
+class TrunkSpec:
+    """A shared trunk: its layer widths and how it is trained (``backbone_kwargs``)."""
+
+    hidden_dim_list: list[int]
+    kwargs: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_arguments(
+        cls,
+        class_name: str,
+        backbone_hidden_dim_list: Sequence[int] | None,
+        backbone_kwargs: Mapping[str, Any] | None,
+        n_objectives: int | None,
+    ) -> TrunkSpec | None:
+        """The trunk's specification, None without a trunk, or a clear error."""
+        if backbone_hidden_dim_list is None:
+            if backbone_kwargs is not None:
+                raise ValueError("backbone_kwargs: expected it with backbone_hidden_dim_list (a trunk), got it alone")
+            return None
+        if n_objectives is not None:
+            raise TypeError(
+                f"backbone_hidden_dim_list: {class_name} is multi-objective, which a shared trunk does not support; "
+                f"expected None, got {check.describe(backbone_hidden_dim_list)}"
+            )
+        widths = check.check_hidden_dim_list(backbone_hidden_dim_list)
+        if not widths:
+            raise ValueError("backbone_hidden_dim_list: expected at least one layer width, got []")
+        return cls(hidden_dim_list=widths, kwargs=backbone_kwargs)
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What a contextual bandit's models are built from: the context's columns, the networks, a trunk.
+
+    Built by :meth:`from_arguments` from ``cold_start``'s arguments, checked in the order the
+    arguments are documented; the contextual model kinds (:mod:`pybandits.kinds`) read it.
+    """
+
+    n_features: int
+    hidden_dim_list: list[int]
+    activation: str
+    use_residual_connections: bool
+    dist_type: str
+    dist_params: DistParams
+    #: ``dist_params_init`` as given (a linear head reads which keys were given).
+    dist_params_given: Mapping[str, float] | None
+    update_method: str
+    update_kwargs: Mapping[str, Any] | None
+    feature_names: list[str] | None
+    #: ``{column: (cardinality, embedding_dim)}`` of the categorical columns.
+    categorical: dict[int, tuple[int, int]]
+    vocabularies: dict[int, list[Any]]
+    trunk: TrunkSpec | None
+    quantities: QuantitySpec
+
+    @classmethod
+    def from_arguments(
+        cls,
+        class_name: str,
+        *,
+        n_features: int | None,
+        hidden_dim_list: Sequence[int] | None,
+        activation: str,
+        use_residual_connections: bool,
+        dist_type: str,
+        dist_params_init: Mapping[str, float] | None,
+        update_method: str,
+        update_kwargs: Mapping[str, Any] | None,
+        categorical_features: Any,
+        embedding_dims: Any,
+        feature_names: Sequence[str] | None,
+        backbone_hidden_dim_list: Sequence[int] | None,
+        backbone_kwargs: Mapping[str, Any] | None,
+        n_objectives: int | None,
+        quantities: QuantitySpec,
+    ) -> NetworkSpec:
+        """Every network argument checked; a ``TypeError``/``ValueError`` naming the first wrong one."""
+        if n_features is None:
+            raise TypeError(f"n_features: {class_name} needs the number of context features, got None")
+        n_features = check.check_positive_int(n_features, "n_features")
+        hidden = check.check_hidden_dim_list(hidden_dim_list)
+        trunk = TrunkSpec.from_arguments(class_name, backbone_hidden_dim_list, backbone_kwargs, n_objectives)
+        names = check_feature_names(feature_names, n_features)
+        categorical, vocabularies = check_categorical(
+            categorical_features, embedding_dims, n_features, names, linear=not hidden and trunk is None
+        )
+        check.check_choice(activation, "activation", ACTIVATIONS)
+        if not isinstance(use_residual_connections, bool):
+            raise TypeError(
+                f"use_residual_connections: expected True or False, got {check.describe(use_residual_connections)}"
+            )
+        check.check_choice(dist_type, "dist_type", DIST_TYPES)
+        check.check_choice(update_method, "update_method", UPDATE_METHODS)
+        if dist_params_init is not None and not isinstance(dist_params_init, Mapping | DistParams):
+            raise TypeError(
+                f"dist_params_init: expected a mapping with keys mu, sigma, nu, got {check.describe(dist_params_init)}"
+            )
+        try:
+            params = DistParams.model_validate(dist_params_init or {})
+        except ValidationError as error:
+            raise ValueError(f"dist_params_init: {check.pydantic_problems(error)}") from None
+        if quantities.dimensions and (trunk is not None or not hidden):
+            raise ValueError(
+                "quantitative_action_ids: a quantitative action needs a network of its own with hidden_dim_list "
+                "(a linear model's reward is monotone in the quantity) and no backbone; got "
+                f"hidden_dim_list={hidden}, backbone_hidden_dim_list={None if trunk is None else trunk.hidden_dim_list}"
+            )
+        return cls(
+            n_features=n_features,
+            hidden_dim_list=hidden,
+            activation=activation,
+            use_residual_connections=use_residual_connections,
+            dist_type=dist_type,
+            dist_params=params,
+            dist_params_given=dist_params_init,
+            update_method=update_method,
+            update_kwargs=update_kwargs,
+            feature_names=names,
+            categorical=categorical,
+            vocabularies=vocabularies,
+            trunk=trunk,
+            quantities=quantities,
+        )

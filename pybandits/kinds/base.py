@@ -1,0 +1,137 @@
+"""The seam every contextual model kind fills in: build, check, draw, fit and grow a bandit's models.
+
+A contextual bandit (:class:`~pybandits.contextual.BaseCmab`) keeps its models in its fields:
+``actions`` (one model per action) and, for a shared trunk, ``backbone``. How those models are
+built, read, drawn, fitted and grown depends on the *kind* of model, and only the kind knows: the
+bandit classes, transfer, the CLI, offline evaluation and simulation ask the bandit's kind
+(:func:`kind_of`) and never branch on it. A kind holds no state of its own: the state is the
+bandit's fields, so a saved state of any earlier version describes its kind as it always did.
+
+Two kinds exist:
+
+- :class:`~pybandits.kinds.per_action.PerActionNetworks`: a Bayesian network per action (categorical
+  embeddings and quantity inputs are properties of those networks), fitted by ADVI or NUTS;
+- :class:`~pybandits.kinds.trunk.SharedTrunk`: a trunk shared by every action with a Bayesian head
+  per action (a linear head, or a network on the trunk's features).
+
+Adding a kind means writing one subclass of :class:`ContextualKind` and choosing it in
+:func:`kind_of` from the fields that describe it.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from pybandits._specs import NetworkSpec
+
+__all__ = ["ContextualKind", "Draw", "FitBatch"]
+
+#: ``draw(rows) -> (expected, detail, quantities, prices)``: a prediction's Thompson draws for rows.
+Draw = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None]]
+
+
+class FitBatch:
+    """One update's checked rows: played action ids, rewards, the context as floats, played quantities.
+
+    ``quantities`` maps a row index to the quantity it was played at (quantitative actions only).
+    """
+
+    __slots__ = ("action_ids", "features", "observed", "played", "quantities")
+
+    def __init__(
+        self,
+        action_ids: Sequence[str],
+        played: np.ndarray,
+        observed: np.ndarray,
+        features: np.ndarray,
+        quantities: Mapping[int, np.ndarray],
+    ) -> None:
+        self.action_ids = list(action_ids)
+        self.played = played
+        self.observed = observed
+        self.features = features
+        self.quantities = quantities
+
+    def rows_by_action(self) -> list[tuple[str, np.ndarray]]:
+        """Per action with rows, in the bandit's action order: the action id and its row indices."""
+        order = np.argsort(self.played, kind="stable")
+        bounds = np.searchsorted(self.played[order], np.arange(len(self.action_ids) + 1))
+        groups = []
+        for index, action_id in enumerate(self.action_ids):
+            rows = order[bounds[index] : bounds[index + 1]]
+            if rows.size:
+                groups.append((action_id, rows))
+        return groups
+
+
+class ContextualKind(ABC):
+    """What a contextual model kind does with a bandit's models; one instance per kind, without state."""
+
+    #: A short name (for messages and ``info``).
+    name: ClassVar[str]
+
+    # -- cold start and checks ---------------------------------------------------------------
+
+    @abstractmethod
+    def cold_start(
+        self,
+        spec: NetworkSpec,
+        costs: Mapping[str, float | None],
+        families: Sequence[Any],
+        n_objectives: int | None,
+        seed: int | None,
+    ) -> dict[str, Any]:
+        """The bandit's model fields at the cold-start prior: ``actions`` and whatever else the kind keeps."""
+
+    @abstractmethod
+    def check(self, mab: Any) -> None:
+        """Refuse fields that do not describe a bandit of this kind (a ``ValueError`` naming the field)."""
+
+    @abstractmethod
+    def input_dim(self, mab: Any) -> int:
+        """Number of context columns the bandit reads."""
+
+    @abstractmethod
+    def network(self, mab: Any) -> Any:
+        """The network that reads the context: its columns are the bandit's (numeric and categorical)."""
+
+    # -- prediction and update ----------------------------------------------------------------
+
+    @abstractmethod
+    def sampler(self, mab: Any, allowed: list[str], unseen: list[int], regions: Mapping[str, list]) -> Draw:
+        """``draw(rows)`` for the allowed actions; ``unseen`` categorical columns hold a value never seen."""
+
+    @abstractmethod
+    def fit(
+        self,
+        mab: Any,
+        batch: FitBatch,
+        executor: Executor | None,
+        callback: Callable[[str, int], None] | None,
+        progressbar: bool | None,
+    ) -> dict[str, Any]:
+        """The new model fields after fitting ``batch``; the bandit installs them (nothing is changed here)."""
+
+    # -- transfer and description ------------------------------------------------------------
+
+    @abstractmethod
+    def grown(self, current: Any, template: Any, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
+        """The evolved bandit's model fields: ``actions`` are the template's with learned posteriors carried over."""
+
+    @abstractmethod
+    def settings_changes(self, current: Any, template: Any, kept: list[str]) -> dict[str, tuple[Any, Any]]:
+        """The kind's settings that differ between ``current`` and ``template`` (``{name: (before, after)}``)."""
+
+    @abstractmethod
+    def hidden_dim_list(self, mab: Any) -> list[int]:
+        """Widths of the hidden layers of every action's own model (``[]`` for a linear model)."""
+
+    @abstractmethod
+    def describe(self, mab: Any) -> list[str]:
+        """Lines that describe the models, for ``pybandits info``."""

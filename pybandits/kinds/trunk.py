@@ -1,0 +1,177 @@
+"""A trunk shared by every action, with a Bayesian head per action (see :mod:`pybandits.model.backbone`).
+
+The bandit keeps the trunk, its readouts and the replay buffer in its ``backbone`` field and a
+head per action in ``actions``: a :class:`~pybandits.model.backbone.heads.LinearHead` (exact or
+Laplace posterior) or, with ``hidden_dim_list``, a :class:`~pybandits.model.bnn.action.Bnn` on the
+trunk's features. An update offers the rows to the buffer, trains the trunk on it, then recomputes
+every head from its prior on its buffered rows through the new trunk.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from typing import Any, ClassVar
+
+import numpy as np
+
+from pybandits import _validation as check
+from pybandits._progress import fit_reporter
+from pybandits._specs import NetworkSpec
+from pybandits.kinds.base import ContextualKind, Draw, FitBatch
+from pybandits.kinds.per_action import cold_network, inference_changes
+from pybandits.model.backbone import Backbone, LinearHead, draw_heads, refit_heads
+from pybandits.model.backbone.heads import default_head_sigma
+from pybandits.model.bnn.action import Bnn, DistParams, draw_actions
+
+__all__ = ["SharedTrunk"]
+
+
+class SharedTrunk(ContextualKind):
+    """A shared trunk with a linear or network head per action."""
+
+    name: ClassVar[str] = "shared trunk"
+
+    def cold_start(
+        self,
+        spec: NetworkSpec,
+        costs: Mapping[str, float | None],
+        families: Sequence[Any],
+        n_objectives: int | None,
+        seed: int | None,
+    ) -> dict[str, Any]:
+        trunk = spec.trunk
+        assert trunk is not None, "the bandit chose this kind because there is a trunk"
+        rng = np.random.default_rng(None if seed is None else (seed, 16))  # the trunk's own stream
+        backbone = Backbone.cold_start(
+            list(costs),
+            spec.n_features,
+            trunk.hidden_dim_list,
+            spec.activation,
+            spec.use_residual_connections,
+            rng,
+            spec.categorical,
+            trunk.kwargs,
+        )
+        if spec.hidden_dim_list:
+            prototype = cold_network(spec, backbone.width, None)(family=families[0])
+        else:
+            prototype = _linear_head(backbone.width, families[0], spec)
+        actions = {a: prototype.model_copy(update={"cost": cost}) for a, cost in costs.items()}
+        return {"actions": actions, "backbone": backbone}
+
+    def check(self, mab: Any) -> None:
+        backbone = mab.backbone
+        if mab.strategy_type.multi_objective:
+            raise ValueError(f"backbone: {type(mab).__name__} is multi-objective; a shared trunk has one objective")
+        if set(backbone.readout) != set(mab.actions):
+            raise ValueError(
+                f"backbone: expected a readout for every action {sorted(mab.actions)}, got {sorted(backbone.readout)}"
+            )
+        inputs = next(iter(mab.actions.values())).n_features  # the bandit checked that every action agrees
+        if inputs != backbone.width:
+            raise ValueError(f"actions: expected heads on the backbone's {backbone.width} features, got {inputs}")
+        kinds = {type(model) for model in mab.actions.values()}
+        if len(kinds) > 1 or not kinds <= {Bnn, LinearHead}:
+            raise ValueError(
+                f"actions: {type(mab).__name__} expects Bnn or LinearHead actions of one kind, "
+                f"got {sorted(kind.__name__ for kind in kinds)}"
+            )
+        if any(isinstance(model, Bnn) and model.network.embeddings for model in mab.actions.values()):
+            raise ValueError("actions: with a backbone, the trunk embeds the categorical columns, not the heads")
+
+    def input_dim(self, mab: Any) -> int:
+        return mab.backbone.trunk.n_features
+
+    def network(self, mab: Any) -> Any:
+        return mab.backbone.trunk
+
+    def sampler(self, mab: Any, allowed: list[str], unseen: list[int], regions: Mapping[str, list]) -> Draw:
+        models = [mab.actions[a] for a in allowed]
+        backbone = mab.backbone.with_prior_rows(unseen) if unseen else mab.backbone
+        draw = draw_heads if isinstance(models[0], LinearHead) else draw_actions
+        return lambda rows: (*draw(models, backbone.features(rows), mab._rng), {}, None)
+
+    def fit(
+        self,
+        mab: Any,
+        batch: FitBatch,
+        executor: Executor | None,
+        callback: Callable[[str, int], None] | None,
+        progressbar: bool | None,
+    ) -> dict[str, Any]:
+        """Buffer, trunk, every head; ``callback`` and the bar count heads, with their buffered rows."""
+        played = np.asarray(batch.action_ids)[batch.played]
+        observed = batch.observed
+        backbone = mab.backbone.updated(batch.features, played.tolist(), observed, mab.family, mab._rng)
+        seeds = {action_id: int(mab._rng.integers(2**63)) for action_id in mab.actions}
+        with fit_reporter(len(mab.actions), "fitting heads", progressbar, callback) as report:
+            heads = refit_heads(mab.actions, backbone, seeds.__getitem__, executor, report)
+        for action_id in np.unique(played).tolist():
+            head = heads[action_id]
+            heads[action_id] = head.model_copy(update={"stats": head.stats.added(observed[played == action_id])})
+        return {"backbone": backbone, "actions": heads}
+
+    def grown(self, current: Any, template: Any, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
+        """The grown trunk, and the actions with every linear head recomputed on the kept buffer through it.
+
+        Linear heads are the exact (or Laplace) posteriors given the trunk, so they are computed
+        again on the buffer: with only new features (at 0 in the buffer's rows) they are unchanged;
+        wider layers give them new features to learn from. Network heads keep their grown
+        posteriors until the next update refits them.
+        """
+        backbone = current.backbone.grown(template.backbone, kept, copy.deepcopy(template._rng))
+        linear = {action_id: model for action_id, model in actions.items() if isinstance(model, LinearHead)}
+        refitted = refit_heads(linear, backbone, seed_for=lambda _: 0)
+        return {"backbone": backbone, "actions": {**actions, **refitted}}
+
+    def settings_changes(self, current: Any, template: Any, kept: list[str]) -> dict[str, tuple[Any, Any]]:
+        changes: dict[str, tuple[Any, Any]] = {}
+        trunks = (current.backbone.trunk.hidden_dim_list, template.backbone.trunk.hidden_dim_list)
+        buffers = (current.backbone.buffer.capacity, template.backbone.buffer.capacity)
+        for name, (before, after) in (("backbone_hidden_dim_list", trunks), ("buffer_size", buffers)):
+            if before != after:
+                changes[name] = (before, after)
+        if current.backbone.settings != template.backbone.settings:
+            changes["backbone_kwargs"] = (repr(current.backbone.settings), repr(template.backbone.settings))
+        networks = [a for a in kept if isinstance(template.actions[a], Bnn) and isinstance(current.actions[a], Bnn)]
+        return {**changes, **inference_changes(current, template, networks)}
+
+    def hidden_dim_list(self, mab: Any) -> list[int]:
+        first = next(iter(mab.actions.values()))
+        return first.network.hidden_dim_list if isinstance(first, Bnn) else []
+
+    def describe(self, mab: Any) -> list[str]:
+        trunk, buffer = mab.backbone.trunk, mab.backbone.buffer
+        first = next(iter(mab.actions.values()))
+        if isinstance(first, Bnn):
+            heads = f"hidden {first.network.hidden_dim_list}"
+            inference = f"{first.update_method} {first.update_kwargs}"
+        else:
+            heads, inference = "linear", f"{first.method} (closed form)"
+        return [
+            f"backbone   {mab.input_dim} features, trunk {trunk.hidden_dim_list}, {trunk.activation}, residual "
+            f"{trunk.use_residual_connections}; buffer {len(buffer)} of {buffer.capacity} rows ({buffer.n_seen} seen)",
+            f"heads      {heads}",
+            f"inference  {inference}",
+        ]
+
+
+def _linear_head(width: int, family: Any, spec: NetworkSpec) -> LinearHead:
+    """A cold linear head on ``width`` trunk features, refusing the fitting settings it has no use for.
+
+    Its prior is ``N(mu, sigma**2)`` with ``dist_params_init``'s ``mu`` (default 0) and ``sigma``
+    when given, :func:`~pybandits.model.backbone.heads.default_head_sigma` otherwise.
+    """
+    why = "linear heads on a shared trunk are computed in closed form; give hidden_dim_list for network heads"
+    if spec.update_method != "VI":
+        raise ValueError(f"update_method: {why} (fitted by VI or MCMC); expected 'VI', got {spec.update_method!r}")
+    if spec.update_kwargs is not None:
+        raise ValueError(f"update_kwargs: {why}; expected None, got {check.describe(spec.update_kwargs)}")
+    given = dict(spec.dist_params_given or {})
+    if "nu" in given:
+        raise ValueError(f"dist_params_init: a linear head's prior is Normal (mu, sigma); expected no nu, got {given}")
+    params = DistParams.model_validate(given)
+    sigma = params.sigma if "sigma" in given else default_head_sigma(width)
+    return LinearHead.cold_start(width, family, params.mu, sigma)

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits._validation import _is_int, describe, float_column
+from pybandits._validation import _is_int, describe, float_column, is_positive_int
 from pybandits.model.bnn.network import default_embedding_dim
 
 __all__ = [
@@ -216,7 +216,7 @@ def check_categorical(
                 f"embedding_dims: expected columns of categorical_features {sorted(specs)}, got "
                 f"{column_label(column, feature_names)}"
             )
-        if not _is_int(dim) or dim < 1:
+        if not is_positive_int(dim):
             raise ValueError(
                 f"embedding_dims: expected an integer >= 1 for {column_label(column, feature_names)}, got {dim!r}"
             )

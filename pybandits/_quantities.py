@@ -90,7 +90,7 @@ def check_quantitative_ids(quantitative_action_ids: object, action_ids: object) 
     for action_id, dimension in given.items():
         if not isinstance(action_id, str) or not action_id:
             raise ValueError(f"quantitative_action_ids: expected non-empty string ids, got {action_id!r}")
-        if not isinstance(dimension, int) or isinstance(dimension, bool) or dimension < 1:
+        if not check.is_positive_int(dimension):
             raise ValueError(
                 f"quantitative_action_ids: expected a dimension that is an integer >= 1 for {action_id!r}, "
                 f"got {dimension!r}"
@@ -98,7 +98,7 @@ def check_quantitative_ids(quantitative_action_ids: object, action_ids: object) 
     both = sorted(set(given) & set(action_ids))
     if both:
         raise ValueError(f"quantitative_action_ids: expected ids that are not also ordinary action_ids, got {both}")
-    return dict(sorted(given.items()))
+    return {action_id: int(dimension) for action_id, dimension in sorted(given.items())}
 
 
 def _check_box(action_id: str, box: object, dimension: int) -> tuple[np.ndarray, np.ndarray]:

@@ -84,6 +84,11 @@ def check_probability(value: float | None, name: str, allow_none: bool = True) -
     return float(value)
 
 
+def is_positive_int(value: object) -> bool:
+    """Whether ``value`` is an integer >= 1 (not a bool), for checks that word their own message."""
+    return _is_int(value) and value >= 1  # type: ignore[operator]
+
+
 def check_positive_int(value: int, name: str) -> int:
     """Return ``value`` as an int >= 1."""
     if not _is_int(value):

@@ -15,7 +15,7 @@ from pydantic import Field, StrictInt, StrictStr, ValidationError, model_validat
 
 from pybandits import _cmab_edit, _quantities
 from pybandits import _validation as check
-from pybandits._context import Category, column_label, context_from_frame, is_frame
+from pybandits._context import Category, check_feature_names, column_label, context_from_frame, is_frame
 from pybandits._rows import rows_as_dicts
 from pybandits._specs import DIST_TYPES, NetworkSpec, QuantitySpec
 from pybandits.base import ActionId
@@ -86,11 +86,10 @@ class BaseCmab(BaseMab):
     def _check_schema(self) -> None:
         """``feature_names`` and ``vocabularies`` agree with the networks' columns."""
         names = self.feature_names
-        if names is not None:
-            if len(names) != self.input_dim:
-                raise ValueError(f"feature_names: expected {self.input_dim} names (one per feature), got {len(names)}")
-            if len(set(names)) != len(names) or not all(names):
-                raise ValueError(f"feature_names: expected distinct non-empty names, got {names}")
+        try:
+            check_feature_names(names, self.input_dim)
+        except TypeError as error:  # a state's names are strings already: what is wrong is a value
+            raise ValueError(str(error)) from None
         categorical = self.categorical_features
         for column, values in self.vocabularies.items():
             if column not in categorical:

@@ -44,6 +44,7 @@ from pydantic import Field, ValidationError, model_validator
 from pybandits import _quantities
 from pybandits import _validation as check
 from pybandits._rows import rows_as_dicts
+from pybandits._specs import QuantitySpec
 from pybandits.base import ActionId
 from pybandits.mab import BaseMab
 from pybandits.model.beta import Beta, BetaMO
@@ -183,20 +184,19 @@ class BaseSmab(BaseMab):
         costs, n_objectives = cls._check_actions_and_objectives(
             action_ids, action_ids_cost, n_objectives, extra=list(quantitative)
         )
-        if quantitative and n_objectives is not None:
-            raise TypeError(
-                f"quantitative_action_ids: {cls.__name__} is multi-objective; quantitative actions have one"
-            )
-        if quantitative_kwargs is not None and not quantitative:
-            raise ValueError("quantitative_kwargs: expected it with quantitative_action_ids, got it alone")
+        quantities = QuantitySpec.from_arguments(
+            cls.__name__,
+            quantitative,
+            quantitative_kwargs,
+            n_objectives,
+            allowed={"n_max_segments", *Zooming.split_settings},
+        )
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
         prior_values = cls._check_prior(prior)
         family = cls.family_type
         if n_objectives is None:
             actions = {
-                a: Zooming.cold_start(
-                    quantitative[a], family, cost=cost, prior=prior or None, **(quantitative_kwargs or {})
-                )
+                a: Zooming.cold_start(quantitative[a], family, cost=cost, prior=prior or None, **quantities.settings)
                 if a in quantitative
                 else family.conjugate(**prior_values, cost=cost)
                 for a, cost in costs.items()

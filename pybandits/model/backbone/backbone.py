@@ -33,7 +33,7 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from pybandits._validation import describe, pydantic_problems
+from pybandits._validation import describe, is_positive_int, pydantic_problems
 from pybandits.base import ActionId, PyBanditsBaseModel
 from pybandits.model.backbone.buffer import ReplayBuffer
 from pybandits.model.backbone.heads import LinearHead
@@ -90,8 +90,9 @@ def parse_backbone_kwargs(kwargs: Mapping[str, Any] | None) -> tuple[BackboneSet
         raise TypeError(f"backbone_kwargs: expected a mapping or None, got {describe(kwargs)}")
     given = dict(kwargs)
     buffer_size = given.pop("buffer_size", DEFAULT_BUFFER_SIZE)
-    if not isinstance(buffer_size, int) or isinstance(buffer_size, bool) or buffer_size < 1:
+    if not is_positive_int(buffer_size):
         raise ValueError(f"backbone_kwargs: expected buffer_size an integer >= 1, got {buffer_size!r}")
+    buffer_size = int(buffer_size)
     unknown = sorted(set(given) - set(BackboneSettings.model_fields))
     if unknown:
         raise ValueError(

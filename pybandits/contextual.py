@@ -13,8 +13,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from pydantic import Field, StrictInt, StrictStr, ValidationError, model_validator
 
-from pybandits import _cmab_edit
-from pybandits import _quantities
+from pybandits import _cmab_edit, _quantities
 from pybandits import _validation as check
 from pybandits._context import Category, check_feature_names, column_label, context_from_frame, is_frame
 from pybandits._rows import rows_as_dicts

@@ -149,7 +149,7 @@ class SharedTrunk(ContextualKind):
             heads = f"hidden {first.network.hidden_dim_list}"
             inference = f"{first.update_method} {first.update_kwargs}"
         else:
-            heads, inference = "linear", f"{first.method} (closed form)"
+            heads, inference = "linear", f"{first.update_method} (closed form)"
         return [
             f"backbone   {mab.input_dim} features, trunk {trunk.hidden_dim_list}, {trunk.activation}, residual "
             f"{trunk.use_residual_connections}; buffer {len(buffer)} of {buffer.capacity} rows ({buffer.n_seen} seen)",

@@ -190,7 +190,7 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         return [self.family]
 
     @property
-    def method(self) -> str:
+    def update_method(self) -> str:
         """How the posterior is computed: ``"conjugate"`` (exact, Gaussian rewards) or ``"laplace"``."""
         return "conjugate" if self.family.linear_conjugate else "laplace"
 

@@ -26,8 +26,9 @@ from pybandits._context import check_categorical, check_feature_names
 from pybandits.model.bnn.action import DistParams
 from pybandits.model.bnn.network import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
+from pybandits.model.family import NoisePrior, RewardFamily
 
-__all__ = ["DIST_TYPES", "NetworkSpec", "QuantitySpec", "TrunkSpec"]
+__all__ = ["DIST_TYPES", "NetworkSpec", "QuantitySpec", "TrunkSpec", "families_from_arguments"]
 
 #: Families of a network's cold-start prior.
 DIST_TYPES = ("studentt", "normal")
@@ -206,3 +207,69 @@ class NetworkSpec:
             trunk=trunk,
             quantities=quantities,
         )
+
+
+def families_from_arguments(
+    class_name: str,
+    family_type: type[RewardFamily],
+    n_objectives: int | None,
+    *,
+    noise_prior: Any,
+    reward_loc: Any,
+    reward_scale: Any,
+) -> list[RewardFamily]:
+    """The reward family of every objective from ``cold_start``'s family settings (checked, by name)."""
+    locs = _per_objective(reward_loc, n_objectives, "reward_loc")
+    scales = _per_objective(reward_scale, n_objectives, "reward_scale")
+    return [
+        _family(class_name, family_type, noise_prior=noise_prior, reward_loc=loc, reward_scale=scale)
+        for loc, scale in zip(locs, scales, strict=True)
+    ]
+
+
+def _family(class_name: str, family_type: type[RewardFamily], **settings: Any) -> RewardFamily:
+    """The class's reward family from the cold-start settings it takes; others are refused by name."""
+    fields = set(family_type.model_fields) - {"name"}
+    for name, value in settings.items():
+        if value is not None and name not in fields:
+            raise TypeError(
+                f"{name}: not a setting of {family_type.__name__} rewards, which {class_name} has "
+                f"(it belongs to another reward family); expected None, got {check.describe(value)}"
+            )
+    given = {name: value for name, value in settings.items() if value is not None}
+    if "noise_prior" in given:
+        if not isinstance(given["noise_prior"], Mapping | NoisePrior):
+            raise TypeError(
+                f"noise_prior: expected a mapping with keys mu, sigma, got {check.describe(given['noise_prior'])}"
+            )
+        try:
+            given["noise_prior"] = NoisePrior.model_validate(given["noise_prior"])
+        except ValidationError as error:
+            raise check.pydantic_error(error, "noise_prior") from None
+    for name in ("reward_loc", "reward_scale"):
+        if name in given and not check.is_real(given[name]):
+            raise TypeError(f"{name}: expected a real number, got {check.describe(given[name])}")
+    if given.get("reward_scale") is not None and not given["reward_scale"] > 0:
+        raise ValueError(f"reward_scale: expected a number > 0, got {given['reward_scale']!r}")
+    if ("reward_loc" in given) != ("reward_scale" in given):
+        missing, present = ("reward_scale", "reward_loc") if "reward_loc" in given else ("reward_loc", "reward_scale")
+        raise ValueError(f"{missing}: expected it with {present} (both or neither), got {present} alone")
+    try:
+        return family_type(**given)
+    except ValidationError as error:
+        raise check.pydantic_error(error, "reward family settings") from None
+
+
+def _per_objective(value: Any, n_objectives: int | None, name: str) -> list[Any]:
+    """A Gaussian standardisation setting per objective: one value for all, or one per objective."""
+    count = n_objectives or 1
+    if value is None or not isinstance(value, Sequence) or isinstance(value, str):
+        return [value] * count
+    if n_objectives is None:
+        raise TypeError(
+            f"{name}: expected a real number (one objective), got {check.describe(value)}; "
+            "a sequence gives one value per objective of a multi-objective (MO) bandit"
+        )
+    if len(value) != n_objectives:
+        raise ValueError(f"{name}: expected one value per objective ({n_objectives}), got {len(value)}")
+    return list(value)

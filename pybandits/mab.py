@@ -388,7 +388,9 @@ class BaseMab(PyBanditsBaseModel):
         Called on a concrete class, the state must be of that class; called on ``BaseMab``, the
         class recorded in the state is used. A dynamic-pricing bandit whose quantitative actions
         are priced by functions needs them again, by action: ``price_functions={action: function}``
-        (a state holds no code).
+        (a state holds no code). A state of an earlier schema version, or of the original pybandits
+        library, is migrated first, as data (:mod:`pybandits.persistence.migrations`); an original
+        state records no random generator, so the bandit gets a new one.
 
         Raises
         ------

@@ -37,7 +37,7 @@ from pydantic import Field
 
 from pybandits.contextual import BaseCmab
 from pybandits.model.family import Gaussian, RewardFamily
-from pybandits.state import register_bandit
+from pybandits.persistence.registry import register_bandit
 from pybandits.strategy import (
     BestActionIdentificationBandit,
     ClassicBandit,

@@ -16,7 +16,8 @@ two top-level keys, ``class`` and ``cold_start``::
 or, in JSON, ``{"class": "CmabBernoulliCC", "cold_start": {"action_ids_cost": {"a1": 1.0, ...}}}``.
 
 - ``class`` names a public bandit class of :mod:`pybandits.smab` or :mod:`pybandits.cmab`
-  (``SmabBernoulli``, ``CmabGaussianMOCC``...; :func:`bandit_class_names` lists them).
+  (``SmabBernoulli``, ``CmabGaussianMOCC``...; :func:`bandit_class_names` lists them): the classes
+  of :mod:`pybandits.persistence.registry`, the same that saved states name.
 - ``cold_start`` holds keyword arguments of that class's ``cold_start``
   (:meth:`pybandits.smab.BaseSmab.cold_start`, :meth:`pybandits.cmab.BaseCmab.cold_start`), as
   TOML/JSON values: arrays for lists, tables for mappings. An argument ``cold_start`` does not take
@@ -57,11 +58,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pybandits import cmab as _cmab
-from pybandits import smab as _smab
+from pybandits import cmab as _cmab  # noqa: F401  (registers the contextual bandit classes)
+from pybandits import smab as _smab  # noqa: F401  (registers the stochastic bandit classes)
 from pybandits import strategy as _strategy
 from pybandits._validation import describe, pydantic_error
 from pybandits.mab import BaseMab
+from pybandits.persistence import registry
 
 __all__ = ["CONFIG_SUFFIXES", "bandit_class_names", "bandit_from_config", "is_config", "read_config"]
 
@@ -69,16 +71,6 @@ __all__ = ["CONFIG_SUFFIXES", "bandit_class_names", "bandit_from_config", "is_co
 CONFIG_SUFFIXES = {".toml": "TOML", ".json": "JSON"}
 
 _KEYS = ("class", "cold_start")
-
-
-def _bandit_classes() -> dict[str, type[BaseMab]]:
-    """The public bandit classes of :mod:`pybandits.smab` and :mod:`pybandits.cmab`, by name."""
-    classes = {}
-    for module, prefix in ((_smab, "Smab"), (_cmab, "Cmab")):
-        for name in module.__all__:
-            if name.startswith(prefix):
-                classes[name] = getattr(module, name)
-    return classes
 
 
 def _strategy_classes() -> dict[str, type[_strategy.Strategy]]:
@@ -99,7 +91,7 @@ def bandit_class_names() -> list[str]:
     >>> "SmabBernoulli" in names and "CmabGaussianMOCC" in names and "BaseCmab" not in names
     True
     """
-    return sorted(_bandit_classes())
+    return registry.bandit_class_names()
 
 
 def _did_you_mean(name: str, choices: list[str]) -> str:
@@ -229,7 +221,7 @@ def _from_document(document: Any) -> BaseMab:
             "config: expected a config with the keys 'class' and 'cold_start', got a saved bandit's state "
             "(a pybandits.save file, with 'schema_version'); load it with pybandits.load"
         )
-    classes = _bandit_classes()
+    classes = registry.bandit_classes()
     unknown = sorted(set(document) - set(_KEYS), key=str)
     if unknown:
         raise ValueError(f"config: expected the keys 'class' and 'cold_start' only, got unknown {unknown}")

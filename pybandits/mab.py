@@ -17,9 +17,9 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from pybandits import _quantities
 from pybandits import _validation as check
-from pybandits import legacy as _legacy
-from pybandits import state as _state
 from pybandits.base import ActionId, PyBanditsBaseModel
+from pybandits.persistence import documents as _documents
+from pybandits.persistence.registry import bandit_class
 from pybandits.strategy import Strategy
 
 __all__ = ["BaseMab"]
@@ -450,7 +450,7 @@ class BaseMab(PyBanditsBaseModel):
         The JSON holds the schema version, the class, the bandit's fields and its random
         generator's state; :meth:`from_state` rebuilds an equal bandit from it.
         """
-        return type(self).__name__, _state.dumps(_state.to_document(self))
+        return type(self).__name__, _documents.dumps(_documents.to_document(self))
 
     @classmethod
     def from_state(
@@ -461,7 +461,9 @@ class BaseMab(PyBanditsBaseModel):
         Called on a concrete class, the state must be of that class; called on ``BaseMab``, the
         class recorded in the state is used. A dynamic-pricing bandit whose quantitative actions
         are priced by functions needs them again, by action: ``price_functions={action: function}``
-        (a state holds no code).
+        (a state holds no code). A state of an earlier schema version, or of the original pybandits
+        library, is migrated first, as data (:mod:`pybandits.persistence.migrations`); an original
+        state records no random generator, so the bandit gets a new one.
 
         Raises
         ------
@@ -477,16 +479,12 @@ class BaseMab(PyBanditsBaseModel):
 
     @classmethod
     def _from_state(cls, state: str | bytes | Mapping[str, Any]) -> Self:
-        if _legacy.is_old_state(parsed := _state.parse_json(state)):
-            bandit = _legacy.from_old_state(None, parsed)
-            if cls is not BaseMab and type(bandit) is not cls:
-                raise ValueError(f"state: expected a {cls.__name__} state, got a {type(bandit).__name__} state")
-            return bandit
-        document = _state.check_envelope(parsed)
-        target = _state.bandit_class(document["class"])
+        # migrated (an earlier schema, or the original library's state) and its envelope checked
+        document = _documents.read_document(state)
+        target = bandit_class(document["class"])
         if cls is not BaseMab and target is not cls:
             raise ValueError(f"state: expected a {cls.__name__} state, got a {document['class']} state")
-        rng = _state.rng_from_state(document["rng"])
+        rng = _documents.rng_from_state(document["rng"])
         try:
             bandit = target.model_validate(document["bandit"])
         except ValidationError as error:
@@ -498,6 +496,6 @@ class BaseMab(PyBanditsBaseModel):
         """Bandits are equal when their states are: same class, fields and generator state."""
         if type(self) is not type(other):
             return NotImplemented
-        return _state.to_document(self) == _state.to_document(other)
+        return _documents.to_document(self) == _documents.to_document(other)
 
     __hash__ = None  # mutable

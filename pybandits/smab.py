@@ -51,7 +51,7 @@ from pybandits.model.beta import Beta, BetaMO
 from pybandits.model.family import Bernoulli, Gaussian, RewardFamily
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.model.zooming import Zooming
-from pybandits.state import register_bandit
+from pybandits.persistence.registry import register_bandit
 from pybandits.strategy import (
     BestActionIdentificationBandit,
     ClassicBandit,

@@ -1,7 +1,7 @@
 """Contexts given as pandas DataFrames: columns picked by name, categories mapped to codes.
 
-Also the cold-start checks of ``feature_names`` and ``categorical_features`` (:func:`check_feature_names`,
-:func:`check_categorical`), which declare the columns and vocabularies this module reads with.
+The cold-start checks of ``feature_names`` and ``categorical_features``, which declare the columns
+and vocabularies this module reads with, are the specs' (:mod:`pybandits._specs`).
 
 A contextual bandit's network reads a float array whose categorical columns hold integer codes.
 Users' data holds category values ("FR", "ios"), so a bandit may keep, per categorical column, a
@@ -29,14 +29,11 @@ from typing import Any
 
 import numpy as np
 
-from pybandits._validation import _is_int, describe, float_column, is_positive_int
-from pybandits.model.bnn.network import default_embedding_dim
+from pybandits._validation import describe, float_column
 
 __all__ = [
     "Category",
-    "check_categorical",
     "check_category",
-    "check_feature_names",
     "column_label",
     "context_from_frame",
     "is_frame",
@@ -147,78 +144,3 @@ def _encode(
 def _preview(values: Sequence[Any], limit: int = 5) -> str:
     shown = ", ".join(repr(v) for v in values[:limit])
     return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
-def check_feature_names(feature_names: object, n_features: int) -> list[str] | None:
-    if feature_names is None:
-        return None
-    if isinstance(feature_names, str | bytes) or not isinstance(feature_names, Sequence):
-        raise TypeError(f"feature_names: expected a list of column names, got {describe(feature_names)}")
-    if not all(isinstance(name, str) and name for name in feature_names):
-        raise TypeError(f"feature_names: expected non-empty strings, got {list(feature_names)!r:.200}")
-    if len(feature_names) != n_features:
-        raise ValueError(f"feature_names: expected {n_features} names (n_features), got {len(feature_names)}")
-    if len(set(feature_names)) != len(feature_names):
-        repeated = sorted({name for name in feature_names if feature_names.count(name) > 1})
-        raise ValueError(f"feature_names: expected distinct names, got {repeated} more than once")
-    return list(feature_names)
-
-
-def check_categorical(
-    categorical_features: object,
-    embedding_dims: object,
-    n_features: int,
-    feature_names: list[str] | None,
-    linear: bool,
-) -> tuple[dict[int, tuple[int, int]], dict[int, list[Category]]]:
-    """``{column: (cardinality, dim)}`` and the declared vocabularies, or a clear error naming the argument."""
-    specs: dict[int, tuple[int, int]] = {}
-    vocabularies: dict[int, list[Category]] = {}
-    for name, mapping in (("categorical_features", categorical_features), ("embedding_dims", embedding_dims)):
-        if mapping is not None and not isinstance(mapping, Mapping):
-            raise TypeError(f"{name}: expected a mapping keyed by column index or name, got {describe(mapping)}")
-
-    def column_of(name: str, column: object) -> int:
-        if isinstance(column, str) and not column.isdigit():
-            if feature_names is None or column not in feature_names:
-                known = f"feature_names {feature_names}" if feature_names else "no feature_names"
-                raise ValueError(f"{name}: got column {column!r}, which is not a feature name (the bandit has {known})")
-            return feature_names.index(column)
-        column = int(column) if isinstance(column, str) else column  # TOML/JSON keys are strings
-        if not _is_int(column) or not 0 <= column < n_features:
-            raise ValueError(
-                f"{name}: expected column indices in [0, {n_features}) (n_features counts every column) or "
-                f"feature names, got {column!r}"
-            )
-        return int(column)
-
-    for key, value in dict(categorical_features or {}).items():
-        column = column_of("categorical_features", key)
-        label = column_label(column, feature_names)
-        if column in specs:
-            raise ValueError(f"categorical_features: got {label} twice (by index and by name)")
-        if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-            values = [check_category(v, f"categorical_features {label}") for v in value]
-            if len(set(values)) != len(values):
-                repeated = ", ".join(sorted({repr(v) for v in values if values.count(v) > 1}))
-                raise ValueError(f"categorical_features: expected distinct values for {label}, got {repeated} twice")
-            vocabularies[column], value = values, len(values)
-        if not _is_int(value) or value < 2:
-            raise ValueError(
-                f"categorical_features: expected a cardinality that is an integer >= 2 (or a list of at least two "
-                f"values) for {label}, got {value!r}"
-            )
-        specs[column] = (int(value), default_embedding_dim(int(value), linear))
-    for key, dim in dict(embedding_dims or {}).items():
-        column = column_of("embedding_dims", key)
-        if column not in specs:
-            raise ValueError(
-                f"embedding_dims: expected columns of categorical_features {sorted(specs)}, got "
-                f"{column_label(column, feature_names)}"
-            )
-        if not is_positive_int(dim):
-            raise ValueError(
-                f"embedding_dims: expected an integer >= 1 for {column_label(column, feature_names)}, got {dim!r}"
-            )
-        specs[column] = (specs[column][0], int(dim))
-    return dict(sorted(specs.items())), vocabularies

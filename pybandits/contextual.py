@@ -16,9 +16,9 @@ from pydantic import Field, StrictInt, StrictStr, model_validator
 from pybandits import _cmab_edit, _quantities
 from pybandits import _validation as check
 from pybandits._cmab_cold_start import ContextualColdStart
-from pybandits._context import Category, check_feature_names, column_label, context_from_frame, is_frame
+from pybandits._context import Category, column_label, context_from_frame, is_frame
 from pybandits._rows import rows_as_dicts
-from pybandits._specs import DIST_TYPES
+from pybandits._specs import DIST_TYPES, check_feature_names
 from pybandits.base import ActionId
 from pybandits.kinds import ContextualKind, FitBatch, kind_of
 from pybandits.mab import BaseMab

@@ -1,4 +1,4 @@
-"""Sessions: ``tests`` on Python 3.11 (PyMC 5) and 3.12 (PyMC 6), ``lint`` and ``docs``."""
+"""Sessions: ``tests`` on Python 3.11 (PyMC 5) and 3.12 (PyMC 6), ``lint`` (ruff, import contracts) and ``docs``."""
 
 import nox
 
@@ -16,12 +16,13 @@ def tests(session: nox.Session) -> None:
     session.run("python", "-m", "pytest", *session.posargs)
 
 
-@nox.session
+@nox.session(python="3.11")
 def lint(session: nox.Session) -> None:
-    """Ruff lint and format check."""
-    session.install("ruff==0.17.*")
+    """Ruff lint and format check; the layer contracts of ``pyproject.toml`` (import-linter)."""
+    session.install("-e", ".", "ruff==0.17.*", "import-linter>=2.1")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session(python="3.11")

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.engines.executors import fit_actions
 from pybandits.model.bnn.action import draw_actions
 from pybandits.model.bnn.candidates import candidates, forbidden_mask, outputs_at_candidates, quantity_inputs
-from pybandits.parallel import fit_actions
 
 __all__ = ["draw_with_quantities", "fit_with_quantities"]
 

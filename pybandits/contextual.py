@@ -16,6 +16,12 @@ from pydantic import Field, StrictInt, StrictStr, ValidationError, model_validat
 
 from pybandits import _quantities
 from pybandits import _validation as check
+from pybandits._backbone_cmab import (
+    check_backbone_fields,
+    check_trunk_arguments,
+    linear_head,
+    update_with_backbone,
+)
 from pybandits._context import (
     Category,
     check_categorical,
@@ -28,19 +34,13 @@ from pybandits._progress import progress_bar
 from pybandits._quantitative_cmab import draw_with_quantities, fit_with_quantities
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
+from pybandits.engines.executors import fit_actions
 from pybandits.mab import BaseMab
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads
-from pybandits.model.backbone.bandit import (
-    check_backbone_fields,
-    check_trunk_arguments,
-    linear_head,
-    update_with_backbone,
-)
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, draw_actions
-from pybandits.model.bnn.network import ACTIVATIONS
+from pybandits.model.bnn.forward import ACTIVATIONS
 from pybandits.model.bnn.settings import UPDATE_METHODS
 from pybandits.model.family import Bernoulli, NoisePrior, RewardFamily
-from pybandits.parallel import fit_actions
 
 __all__ = ["DIST_TYPES", "BaseCmab"]
 

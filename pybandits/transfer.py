@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pybandits.cmab import BaseCmab
+from pybandits.engines.backbone import refit_heads
 from pybandits.mab import BaseMab
-from pybandits.model.backbone import Backbone, LinearHead, refit_heads
+from pybandits.model.backbone import Backbone, LinearHead
 from pybandits.smab import BaseSmab
 
 __all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]

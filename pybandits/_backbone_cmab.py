@@ -14,7 +14,7 @@ import numpy as np
 
 from pybandits import _validation as check
 from pybandits._progress import progress_bar
-from pybandits.model.backbone.backbone import refit_heads
+from pybandits.engines.backbone import refit_heads, updated_backbone
 from pybandits.model.backbone.heads import LinearHead, default_head_sigma
 from pybandits.model.bnn.action import Bnn, DistParams
 
@@ -103,7 +103,7 @@ def update_with_backbone(
 
     Runs inside the bandit's rollback block: the fields are replaced only at the end.
     """
-    backbone = mab.backbone.updated(features, played.tolist(), observed, mab.family, mab._rng)
+    backbone = updated_backbone(mab.backbone, features, played.tolist(), observed, mab.family, mab._rng)
     seeds = {action_id: int(mab._rng.integers(2**63)) for action_id in mab.actions}
     delay = _BAR_DELAY if progressbar is None else 0.0
     with progress_bar(len(mab.actions), "fitting heads", progressbar, delay=delay) as bar:

@@ -15,7 +15,7 @@ import pandas as pd
 
 import pybandits
 from pybandits.cmab import CmabBernoulli
-from pybandits.parallel import process_pool
+from pybandits.engines.executors import process_pool
 
 SETTINGS = {"num_steps": 2000, "batch_size": 1024}
 

@@ -75,7 +75,7 @@ def bench_cmab() -> None:
     import pymc
 
     from pybandits.cmab import CmabBernoulli
-    from pybandits.model.bnn import fit
+    from pybandits.engines import cache as fit
 
     print(
         "\n## Contextual bandit (CmabBernoulli, 2 actions, 3 features, no hidden layer, num_steps=200), "

@@ -7,7 +7,7 @@ can be saved to and loaded from a JSON file with :func:`save` and :func:`load`.
 
 from pybandits._quantities import ActionChoice
 from pybandits._version import __version__
-from pybandits.model.bnn.cache import engine_cache_info, set_engine_cache_size
+from pybandits.engines.cache import engine_cache_info, set_engine_cache_size
 from pybandits.state import SCHEMA_VERSION, load, save
 
 __all__ = [

@@ -25,7 +25,8 @@ from pybandits import _validation as check
 from pybandits._context import Category, check_category, column_label
 from pybandits._validation import _is_int, describe, is_positive_int
 from pybandits.model.bnn.action import DistParams
-from pybandits.model.bnn.network import ACTIVATIONS, default_embedding_dim
+from pybandits.model.bnn.forward import ACTIVATIONS
+from pybandits.model.bnn.network import default_embedding_dim
 from pybandits.model.bnn.settings import UPDATE_METHODS
 from pybandits.model.family import NoisePrior, RewardFamily
 

@@ -161,7 +161,7 @@ def _update(args: argparse.Namespace) -> None:
     with contextlib.ExitStack() as stack:
         executor = None
         if isinstance(mab, BaseCmab) and args.workers > 1:
-            from pybandits.parallel import process_pool
+            from pybandits.engines.executors import process_pool
 
             executor = stack.enter_context(process_pool(args.workers))  # workers start while the data is read
         rows = read_logged_rows(

@@ -121,7 +121,7 @@ def test_buffer_keeps_rows_while_there_is_room():
 
 def test_training_graph_uses_the_same_forward_pass_as_prediction():
     """The compiled training loss equals the loss computed from the numpy features."""
-    from pybandits.model.backbone.training import train_trunk
+    from pybandits.engines.trunk import train_trunk
 
     rng = np.random.default_rng(4)
     trunk = Trunk.cold_start(3, [5, 5], "gelu", True, rng, categorical={1: (4, 2)})
@@ -140,7 +140,7 @@ def test_training_graph_uses_the_same_forward_pass_as_prediction():
 
 
 def test_training_lowers_the_loss():
-    from pybandits.model.backbone.training import train_trunk
+    from pybandits.engines.trunk import train_trunk
 
     rng = np.random.default_rng(5)
     context, probabilities = _world(400, 5)
@@ -269,7 +269,7 @@ def test_categorical_columns_are_embedded_by_the_trunk():
 
 
 def test_a_failed_trunk_fit_changes_nothing(monkeypatch):
-    import pybandits.model.backbone.training as training
+    import pybandits.engines.trunk as training
 
     mab = CmabBernoulli.cold_start(
         action_ids=["a", "b"], n_features=4, backbone_hidden_dim_list=[4], backbone_kwargs=FAST, random_seed=0

@@ -8,8 +8,9 @@ from scipy import stats
 
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabBernoulliMO, CmabGaussian
-from pybandits.model.bnn import fit as fitting
-from pybandits.model.bnn.network import Network, forward
+from pybandits.engines import graph as fitting
+from pybandits.model.bnn.forward import forward
+from pybandits.model.bnn.network import Network
 from pybandits.model.priors import LocationScale
 from pybandits.transfer import describe_edit, edit_model_on_the_fly
 

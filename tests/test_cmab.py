@@ -9,8 +9,8 @@ import pytest
 
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
+from pybandits.engines import cache as fitting
 from pybandits.exceptions import ConvergenceWarning, DataWarning, FitError
-from pybandits.model.bnn import fit as fitting
 from pybandits.strategy import ClassicBandit, CostControlBandit
 
 FAST = {"num_steps": 100}

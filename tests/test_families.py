@@ -7,8 +7,8 @@ import pytest
 
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabBernoulliCC, CmabBernoulliMO, CmabGaussian, CmabGaussianCC, CmabGaussianMO
+from pybandits.engines import fit as fitting
 from pybandits.exceptions import FitError
-from pybandits.model.bnn import fit as fitting
 from pybandits.smab import SmabBernoulli, SmabGaussian
 from pybandits.transfer import edit_model_on_the_fly
 
@@ -211,7 +211,7 @@ def test_stochastic_bandits_learn_too(world):
 def test_an_executor_gives_the_sequential_result(world, pool):
     from concurrent.futures import ThreadPoolExecutor
 
-    from pybandits.parallel import process_pool
+    from pybandits.engines.executors import process_pool
 
     results = []
     for executor in (None, ThreadPoolExecutor(2) if pool == "threads" else process_pool(2)):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from pybandits.cmab import CmabBernoulli, CmabGaussian
+from pybandits.engines.fit import fit_models
 from pybandits.model.bnn.action import Bnn
-from pybandits.model.bnn.fit import fit_model
 
 pytest.importorskip("nutpie")
 
@@ -29,7 +29,7 @@ def _fit(sampler: str, seed: int, **settings):
     context, rewards = _logistic_rows()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return fit_model(action, context, rewards, seed)
+        return fit_models([action], [context], [rewards], [seed])[0]
 
 
 def test_nutpie_gives_pm_sample_s_posterior():
@@ -50,7 +50,7 @@ def test_equal_seeds_give_equal_draws_and_others_do_not():
 
 
 def test_sampler_nutpie_is_refused_without_nutpie(monkeypatch):
-    import pybandits.model.bnn.nuts as nuts
+    import pybandits.engines.nuts as nuts
 
     monkeypatch.setattr(nuts, "nutpie_available", lambda: False)
     with pytest.raises(ImportError, match="sampler='nutpie' needs nutpie"):

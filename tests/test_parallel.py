@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from pybandits.cmab import CmabBernoulli
+from pybandits.engines.executors import process_pool
 from pybandits.exceptions import FitError
-from pybandits.parallel import process_pool
 
 SETTINGS = {"num_steps": 60, "actions_per_fit": 1}  # one task per action: the executor gets three
 
@@ -82,7 +82,7 @@ def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch, batch):
     def explode(models, contexts, rewards, seeds):
         raise FitError("injected in a worker")
 
-    from pybandits.model.bnn import batch as batching
+    from pybandits.engines import fit as batching
 
     monkeypatch.setattr(batching, "fit_group", explode)
     with ThreadPoolExecutor(2) as executor, pytest.raises(FitError, match="injected in a worker"):

@@ -8,10 +8,12 @@ from scipy import stats
 
 from pybandits._quantities import ActionChoice
 from pybandits.cmab import CmabBernoulli, CmabBernoulliDP, CmabBernoulliMO
+from pybandits.engines.fit import fit_group
 from pybandits.model.bnn.action import QUANTITATIVE_WARMUP_STEPS, Bnn
-from pybandits.model.bnn.batch import fit_group
 from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
-from pybandits.model.bnn.network import NUMPY_OPS, Network, forward
+from pybandits.model.bnn.forward import forward
+from pybandits.model.bnn.network import Network
+from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import LocationScale
 from pybandits.transfer import edit_model_on_the_fly
 

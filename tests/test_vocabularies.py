@@ -9,8 +9,8 @@ from scipy import stats
 
 import pybandits
 from pybandits.cmab import CmabBernoulli, CmabGaussian
+from pybandits.engines import fit as fitting
 from pybandits.exceptions import FitError
-from pybandits.model.bnn import fit as fitting
 from pybandits.transfer import describe_edit, edit_model_on_the_fly
 
 FAST = {"num_steps": 60}

@@ -24,11 +24,11 @@ import numpy as np
 
 from pybandits._progress import fit_reporter
 from pybandits._specs import NetworkSpec
+from pybandits.engines.executors import fit_actions
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.bnn.action import Bnn, BnnMO, draw_actions
 from pybandits.model.bnn.candidates import candidates, forbidden_mask, outputs_at_candidates, quantity_inputs
-from pybandits.parallel import fit_actions
 
 __all__ = ["PerActionNetworks"]
 

@@ -19,9 +19,10 @@ import numpy as np
 from pybandits import _validation as check
 from pybandits._progress import fit_reporter
 from pybandits._specs import NetworkSpec
+from pybandits.engines.backbone import refit_heads, updated_backbone
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.kinds.per_action import cold_network, inference_changes
-from pybandits.model.backbone import Backbone, LinearHead, draw_heads, refit_heads
+from pybandits.model.backbone import Backbone, LinearHead, draw_heads
 from pybandits.model.backbone.heads import default_head_sigma
 from pybandits.model.bnn.action import Bnn, DistParams, draw_actions
 
@@ -104,7 +105,7 @@ class SharedTrunk(ContextualKind):
         """Buffer, trunk, every head; ``callback`` and the bar count heads, with their buffered rows."""
         played = np.asarray(batch.action_ids)[batch.played]
         observed = batch.observed
-        backbone = mab.backbone.updated(batch.features, played.tolist(), observed, mab.family, mab._rng)
+        backbone = updated_backbone(mab.backbone, batch.features, played.tolist(), observed, mab.family, mab._rng)
         seeds = {action_id: int(mab._rng.integers(2**63)) for action_id in mab.actions}
         with fit_reporter(len(mab.actions), "fitting heads", progressbar, callback) as report:
             heads = refit_heads(mab.actions, backbone, seeds.__getitem__, executor, report)

@@ -25,13 +25,11 @@ import numpy as np
 from pydantic import ConfigDict, Field
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.model.cost import Cost
 from pybandits.model.objectives import PerObjective
 from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
 
 __all__ = ["Beta", "BetaMO", "Cost", "Count", "add_count"]
-
-#: Cost of playing an action, for cost-control bandits: a finite number >= 0.
-Cost = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 #: A Beta parameter: a whole number >= 1, or a fraction >= 1 once soft rewards were observed.
 Count = Annotated[int, Field(ge=1, strict=True)] | Annotated[float, Field(ge=1.0, allow_inf_nan=False)]

@@ -4,7 +4,7 @@ A family owns
 
 - the check of rewards at the public boundary (:meth:`RewardFamily.check_rewards`);
 - the likelihood of a reward given the network's output, written once over an
-  :class:`~pybandits.model.bnn.network.ArrayOps` namespace so that the fitting layer runs it with
+  :class:`~pybandits.model.ops.ArrayOps` namespace so that the fitting engines run it with
   PyTensor and tests run it with numpy (:meth:`RewardFamily.log_likelihood`);
 - the link from the network's output to the expected reward, which is what the strategies receive
   (:meth:`RewardFamily.expected_reward`), and the second number ``predict`` reports per action;
@@ -37,8 +37,8 @@ from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
 from pybandits._validation import reward_array
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import Beta, BetaMO, Count, add_count
-from pybandits.model.bnn.network import ArrayOps
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
+from pybandits.model.ops import ArrayOps
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
 __all__ = ["Bernoulli", "BinaryCounts", "Family", "Gaussian", "Moments", "NoisePrior", "RewardFamily"]
@@ -139,7 +139,7 @@ class RewardFamily(PyBanditsBaseModel, ABC):
 
     Examples
     --------
-    >>> from pybandits.model.bnn.network import NUMPY_OPS
+    >>> from pybandits.model.ops import NUMPY_OPS
     >>> family = Gaussian(reward_loc=0.0, reward_scale=1.0)
     >>> isinstance(family, RewardFamily), family.graph_key
     (True, ('gaussian', (('log_noise_sd', (1,)),)))

@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, NonNegativeInt
 
 from pybandits.base import PyBanditsBaseModel
-from pybandits.model.beta import Cost
+from pybandits.model.cost import Cost
 from pybandits.model.objectives import PerObjective
 from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
 

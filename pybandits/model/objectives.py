@@ -42,6 +42,10 @@ class PerObjective:
                 return values
         return super().__getattr__(name)  # type: ignore[misc]
 
+    def with_objectives(self, objectives: Sequence[Any]) -> Self:
+        """The model with new objectives' models (in order), everything else kept."""
+        return self.model_copy(update={"objectives": list(objectives)})  # type: ignore[attr-defined]
+
     def updated(self, *stats: Sequence[Any]) -> Self:
         """Every objective updated with its entry of each statistic (one sequence per statistic)."""
         for values in stats:

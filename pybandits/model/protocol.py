@@ -2,7 +2,9 @@
 
 Transfer, the command line and the plots call these instead of asking which kind of model they
 hold. Contextual models (:class:`~pybandits.model.bnn.action.Bnn`) implement them with their
-network; the stochastic bandits' conjugate models share :class:`ConjugateActions`.
+network; the stochastic bandits' conjugate models share :class:`ConjugateActions`. Updating is not
+one of them: a conjugate model has ``updated`` (its closed form), a network is fitted by the
+engines (:mod:`pybandits.engines`), which the models do not import.
 """
 
 from __future__ import annotations
@@ -28,9 +30,6 @@ class ActionModel(Protocol):
     @property
     def n_objectives(self) -> int | None:
         """Number of objectives, None for a single-objective model."""
-
-    def updated(self, *args: Any) -> Self:
-        """A new model after observing data (the arguments depend on the kind of bandit)."""
 
     def grown(self, template: Self, action_id: str = "") -> Self:
         """This model's learned state in ``template``'s configuration (transfer)."""

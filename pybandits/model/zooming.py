@@ -56,7 +56,8 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pybandits._validation import check_positive_int, describe, pydantic_error
 from pybandits.base import PyBanditsBaseModel
-from pybandits.model.beta import Beta, Cost
+from pybandits.model.beta import Beta
+from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, Gaussian, RewardFamily
 from pybandits.model.nig import NormalInverseGamma
 

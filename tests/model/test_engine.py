@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 
 from pybandits.cmab import CmabBernoulli, CmabGaussianMO
+from pybandits.engines import advi, rewrites
+from pybandits.engines import fit as fitting
+from pybandits.engines import quiet as quieting
+from pybandits.engines.cache import ENGINES, engine_cache_info, set_engine_cache_size
+from pybandits.engines.fit import fit_group
+from pybandits.engines.plan import plan_fits
 from pybandits.exceptions import FitError
-from pybandits.model.bnn import fit as fitting
 from pybandits.model.bnn.action import Bnn
-from pybandits.model.bnn.batch import fit_group, plan_fits
-from pybandits.model.bnn.cache import ENGINES, engine_cache_info, set_engine_cache_size
 
 WEIGHTS = [
     np.array([1.5, -1.0, 0.5]),
@@ -47,7 +50,9 @@ def test_batched_posteriors_agree_with_one_at_a_time_fits_within_advis_spread():
     prior = _prior()
     data = [_data(index) for index in range(4)]
     seeds = range(6)
-    alone = [[_mu_sigma(prior.updated(*data[i], seed=1000 + s)) for s in seeds] for i in range(4)]
+    alone = [
+        [_mu_sigma(fit_group([prior], [data[i][0]], [data[i][1]], [1000 + s])[0]) for s in seeds] for i in range(4)
+    ]
     together = [
         [
             _mu_sigma(m)
@@ -138,9 +143,8 @@ def test_the_engine_cache_is_bounded_and_least_recently_used_goes_first():
     try:
         set_engine_cache_size(2)
         for width in (2, 3, 2, 4):  # shapes 2 and 3, then 2 again, then a new one: 3 goes
-            Bnn.cold_start(n_features=3, hidden_dim_list=[width], update_kwargs={"num_steps": 5}).updated(
-                context, rewards, seed=0
-            )
+            prior = Bnn.cold_start(n_features=3, hidden_dim_list=[width], update_kwargs={"num_steps": 5})
+            fit_group([prior], [context], [rewards], [0])
         held = [key[0][0][0][1] for key in ENGINES.keys()]  # noqa: SIM118 (a method of the cache)  # the shape of w0 in each key
         assert held == [(3, 2), (3, 4)]
         assert engine_cache_info() == {"size": 2, "max_size": 2}
@@ -184,7 +188,7 @@ def test_a_failed_fit_in_a_thread_leaves_logging_and_warnings_as_they_were(monke
     actions, played, rewards, context = _threaded_world()
     levels = {name: logging.getLogger(name).level for name in ("pymc", "pytensor.tensor.blas")}
     filters = list(warnings.filters)
-    real = fitting._fit_vi
+    real = advi.fit_vi
     calls = []
 
     def fail_sometimes(*args, **kwargs):
@@ -193,7 +197,7 @@ def test_a_failed_fit_in_a_thread_leaves_logging_and_warnings_as_they_were(monke
             raise FitError("injected")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(fitting, "_fit_vi", fail_sometimes)
+    monkeypatch.setattr(advi, "fit_vi", fail_sometimes)
     mab = _fresh_threaded(actions)
     before = mab.get_state()
     with ThreadPoolExecutor(4) as executor, pytest.raises(FitError, match="injected"):
@@ -201,15 +205,15 @@ def test_a_failed_fit_in_a_thread_leaves_logging_and_warnings_as_they_were(monke
     assert mab.get_state() == before
     assert {name: logging.getLogger(name).level for name in levels} == levels
     assert warnings.filters == filters
-    assert not getattr(fitting._FITTING, "active", False)
+    assert not getattr(quieting._FITTING, "active", False)
 
 
 def test_pymc_log_lines_are_muted_only_in_the_thread_that_fits():
-    quiet = fitting._QUIET_FILTERS["pymc"]
+    quiet = quieting._QUIET_FILTERS["pymc"]
     info = logging.LogRecord("pymc.sampling.mcmc", logging.INFO, __file__, 1, "Sequential sampling", None, None)
     warning = logging.LogRecord("pymc", logging.WARNING, __file__, 1, "careful", None, None)
     seen_elsewhere = []
-    with fitting._Quiet():
+    with quieting.Quiet():
         assert not quiet.filter(info) and quiet.filter(warning)
         other = threading.Thread(target=lambda: seen_elsewhere.append(quiet.filter(info)))
         other.start()
@@ -258,7 +262,7 @@ def test_skewed_traffic_pads_at_most_twice_the_rows_and_engines_keep_no_data():
     assert sorted(m for g in groups for m, _ in g.members) == sorted(a for a, _, _ in tasks)
     # after a fit the cached engine holds placeholders, not the user's rows
     context, rewards = _data(0)
-    _prior(num_steps=5).updated(context, rewards, seed=0)
+    fit_group([_prior(num_steps=5)], [context], [rewards], [0])
     engine = ENGINES._entries[ENGINES.keys()[-1]].engine
     assert engine.model.named_vars["context"].get_value().shape[1] == 1
 
@@ -284,10 +288,10 @@ def test_the_compile_rewrites_change_the_speed_not_the_numbers():
     x = pt.dvector("x")
     values = np.array([-800.0, -40.0, -1.0, 0.0, 2.5, 30.0, 800.0])
     for function, inputs in ((pt.softplus, values), (pt.log, np.exp(values / 100))):
-        plain = pytensor.function([x], function(x), mode=fitting._compile_mode())
-        numpy_unary = pytensor.function([x], function(x), mode=fitting._compile_mode(fitting._NUMPY_FROM))
-        assert not any(isinstance(node.op, fitting._NumpyUnary) for node in plain.maker.fgraph.toposort())
-        assert any(isinstance(node.op, fitting._NumpyUnary) for node in numpy_unary.maker.fgraph.toposort())
+        plain = pytensor.function([x], function(x), mode=rewrites.compile_mode())
+        numpy_unary = pytensor.function([x], function(x), mode=rewrites.compile_mode(rewrites._NUMPY_FROM))
+        assert not any(isinstance(node.op, rewrites._NumpyUnary) for node in plain.maker.fgraph.toposort())
+        assert any(isinstance(node.op, rewrites._NumpyUnary) for node in numpy_unary.maker.fgraph.toposort())
         np.testing.assert_allclose(numpy_unary(inputs), plain(inputs), rtol=1e-12, atol=0)
     # the standard Normal noise: the same draws as Generator.normal(0, 1) from the same generator
     rng = pytensor.shared(np.random.default_rng(5))
@@ -295,6 +299,6 @@ def test_the_compile_rewrites_change_the_speed_not_the_numbers():
         _, noise = pt.random.normal(0.0, 1.0, size=(2, 3), rng=rng, return_next_rng=True)  # PyTensor 3
     except TypeError:  # PyTensor 2
         noise = pt.random.normal(0.0, 1.0, size=(2, 3), rng=rng)
-    draw = pytensor.function([], noise, mode=fitting._compile_mode())
-    assert any(isinstance(node.op, fitting._StandardNormalRV) for node in draw.maker.fgraph.toposort())
+    draw = pytensor.function([], noise, mode=rewrites.compile_mode())
+    assert any(isinstance(node.op, rewrites._StandardNormalRV) for node in draw.maker.fgraph.toposort())
     np.testing.assert_array_equal(draw(), np.random.default_rng(5).normal(0.0, 1.0, size=(2, 3)))

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from pybandits.model.bnn.network import NUMPY_OPS
 from pybandits.model.family import Bernoulli, BinaryCounts, Gaussian, Moments, NoisePrior
+from pybandits.model.ops import NUMPY_OPS
 
 
 def test_bernoulli_likelihood_is_the_log_likelihood_of_fractions():

@@ -5,10 +5,12 @@ import itertools
 import numpy as np
 import pytest
 
-from pybandits.model.bnn.network import ACTIVATIONS, NUMPY_OPS, Network, forward
+from pybandits.model.bnn.forward import ACTIVATIONS, forward
+from pybandits.model.bnn.network import Network
 from pybandits.model.family import Bernoulli, Gaussian
+from pybandits.model.ops import NUMPY_OPS
 
-fit = pytest.importorskip("pybandits.model.bnn.fit")
+fit = pytest.importorskip("pybandits.engines.graph")
 pytensor = pytest.importorskip("pytensor")
 pt = pytest.importorskip("pytensor.tensor")
 

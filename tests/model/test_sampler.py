@@ -13,10 +13,13 @@ import pytest
 from scipy import stats
 
 from pybandits.cmab import CmabBernoulli, CmabBernoulliMO, CmabGaussian, CmabGaussianMO
-from pybandits.model.bnn import network as network_module
+from pybandits.model.bnn import sampler as network_module
 from pybandits.model.bnn.action import Bnn, BnnMO, draw_actions
+from pybandits.model.bnn.forward import forward
 from pybandits.model.bnn.growth import grow_network
-from pybandits.model.bnn.network import NUMPY_OPS, Network, forward, sample_networks
+from pybandits.model.bnn.network import Network
+from pybandits.model.bnn.sampler import sample_networks
+from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import LocationScale
 
 ALPHA = 1e-4  # level of every two-sample test: a false alarm is rare, a wrong sampler still fails
@@ -276,7 +279,7 @@ def test_categorical_networks_match_whole_networks_drawn_per_row(student_as_norm
     rows = np.array([[0.5, 0.0, -1.0], [1.0, 2.0, 0.3], [-0.7, 3.0, 1.2], [0.0, 4.0, 0.0]])
     reference = repeated_draws(lambda x: _whole_networks_per_row(net, x, np.random.default_rng(2)), rows)
     if student_as_normal:  # the power of the test: Student-t entries and weights drawn as Normals
-        monkeypatch.setattr(network_module, "_student_factors", lambda rng, nu: np.ones(nu.shape))
+        monkeypatch.setattr(network_module, "student_factors", lambda rng, nu: np.ones(nu.shape))
     got = repeated_draws(lambda x: net.sample_outputs(x, np.random.default_rng(1)), rows)
     pvalues = [stats.ks_2samp(got[row], reference[row]).pvalue for row in range(len(rows))]
     if student_as_normal:

@@ -12,8 +12,8 @@ import pytest
 
 import pybandits
 from pybandits.cmab import CmabBernoulli
+from pybandits.engines.executors import process_pool
 from pybandits.model.bnn.action import Bnn
-from pybandits.parallel import process_pool
 from pybandits.smab import SmabBernoulli
 
 CONTEXT = np.random.default_rng(0).normal(size=(40, 3))

@@ -3,13 +3,13 @@
 :mod:`~pybandits.model.backbone.trunk` (the point-estimate trunk and its features, numpy),
 :mod:`~pybandits.model.backbone.heads` (exact or Laplace linear heads and their exact per-row
 Thompson draws), :mod:`~pybandits.model.backbone.buffer` (the bounded replay buffer),
-:mod:`~pybandits.model.backbone.training` (the trunk's training, PyTensor; imported on update only)
-and :mod:`~pybandits.model.backbone.backbone` (what the bandit keeps, and the update's steps).
+:mod:`~pybandits.model.backbone.backbone` (what the bandit keeps). The trunk's training and the
+update's fitting steps are engines (:mod:`pybandits.engines.trunk`, :mod:`pybandits.engines.backbone`).
 """
 
-from pybandits.model.backbone.backbone import Backbone, BackboneSettings, refit_heads
+from pybandits.model.backbone.backbone import Backbone, BackboneSettings
 from pybandits.model.backbone.buffer import ReplayBuffer
 from pybandits.model.backbone.heads import LinearHead, draw_heads
 from pybandits.model.backbone.trunk import Trunk
 
-__all__ = ["Backbone", "BackboneSettings", "LinearHead", "ReplayBuffer", "Trunk", "draw_heads", "refit_heads"]
+__all__ = ["Backbone", "BackboneSettings", "LinearHead", "ReplayBuffer", "Trunk", "draw_heads"]

@@ -8,11 +8,12 @@ Bayesian heads stay in the bandit's ``actions``: a
 bandit also has ``hidden_dim_list``, a :class:`~pybandits.model.bnn.action.Bnn` on the trunk's
 features.
 
-An update (:meth:`Backbone.updated`, then :func:`refit_heads`):
+An update (:func:`pybandits.engines.backbone.updated_backbone`, then
+:func:`pybandits.engines.backbone.refit_heads`; this module imports no fitting code):
 
 1. offers the batch to the replay buffer (reservoir sampling, bounded);
 2. trains the trunk and the readouts from where they are, by Adam on the buffer
-   (:mod:`pybandits.model.backbone.training`);
+   (:mod:`pybandits.engines.trunk`);
 3. recomputes every action's head from its cold-start prior on its rows in the buffer, through
    the new trunk: linear heads in closed form, network heads by the ADVI or NUTS engine. The heads
    are therefore always the posteriors given the current trunk: nothing learned under an older
@@ -26,8 +27,7 @@ reached 0.38x the regret of uniform play, against 0.14x-0.18x in about 25 ms for
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import numpy as np
@@ -36,11 +36,10 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 from pybandits._validation import describe, is_positive_int, pydantic_problems
 from pybandits.base import ActionId, PyBanditsBaseModel
 from pybandits.model.backbone.buffer import ReplayBuffer
-from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.backbone.trunk import Trunk
 from pybandits.model.priors import FloatArray
 
-__all__ = ["Backbone", "BackboneSettings", "parse_backbone_kwargs", "refit_heads"]
+__all__ = ["Backbone", "BackboneSettings", "parse_backbone_kwargs"]
 
 #: Rows the replay buffer keeps by default.
 DEFAULT_BUFFER_SIZE = 5000
@@ -181,37 +180,6 @@ class Backbone(PyBanditsBaseModel):
         """The backbone with one more (zero) row after the embedding tables of ``columns``: a value never seen."""
         return self.model_copy(update={"trunk": self.trunk.with_prior_rows(columns)})
 
-    def updated(
-        self, context: np.ndarray, actions: Sequence[str], rewards: np.ndarray, family: Any, rng: np.random.Generator
-    ) -> Backbone:
-        """The backbone after a batch: rows offered to the buffer, trunk and readouts trained on the buffer."""
-        from pybandits.model.backbone.training import train_trunk
-
-        buffer = self.buffer.added(context, actions, rewards, rng)
-        order = list(self.readout)
-        index = {action_id: i for i, action_id in enumerate(order)}
-        played = np.array([index[a] for a in buffer.actions], dtype=np.int64)
-        readout = np.column_stack([self.readout[a] for a in order])
-        result = train_trunk(
-            self.trunk,
-            readout,
-            family,
-            buffer.context,
-            played,
-            family.fitting_rewards(buffer.rewards),
-            self.settings,
-            rng,
-        )
-        trunk = Trunk(
-            weights=result.weights,
-            biases=result.biases,
-            tables=result.tables,
-            activation=self.trunk.activation,
-            use_residual_connections=self.trunk.use_residual_connections,
-        )
-        readouts = {a: result.readout[:, i] for i, a in enumerate(order)}
-        return Backbone(trunk=trunk, readout=readouts, buffer=buffer, settings=self.settings)
-
     def grown(self, template: Backbone, kept: Sequence[str], rng: np.random.Generator) -> Backbone:
         """This backbone in ``template``'s configuration (transfer).
 
@@ -253,68 +221,3 @@ class Backbone(PyBanditsBaseModel):
             else:
                 readout[action_id] = initial
         return Backbone(trunk=trunk, readout=readout, buffer=buffer, settings=template.settings)
-
-
-def refit_heads(
-    heads: Mapping[str, Any],
-    backbone: Backbone,
-    seed_for: Callable[[str], int],
-    executor: Executor | None = None,
-    callback: Callable[[str, int], None] | None = None,
-) -> dict[str, Any]:
-    """Every action's head recomputed from its cold-start prior on its buffered rows, through the current trunk.
-
-    Linear heads are computed in closed form; network heads (:class:`~pybandits.model.bnn.action.Bnn`
-    on the trunk's features) are fitted by their engine, on ``executor`` when given. Statistics are
-    kept as they are (the caller counts the batch). ``seed_for(action_id)`` seeds a network head's fit;
-    ``callback(action_id, n_rows)`` runs once per head, with its number of buffered rows.
-    """
-    buffer = backbone.buffer
-    features = backbone.features(buffer.context) if len(buffer) else np.zeros((0, backbone.width))
-    rows_of: dict[str, list[int]] = {}
-    for row, action_id in enumerate(buffer.actions):
-        rows_of.setdefault(action_id, []).append(row)
-    refitted: dict[str, Any] = {}
-    networks: dict[str, Any] = {}
-    tasks = []
-    for action_id, head in heads.items():
-        rows = np.asarray(rows_of.get(action_id, []), dtype=np.int64)
-        if isinstance(head, LinearHead):
-            refitted[action_id] = head.refitted(features[rows], buffer.rewards[rows]) if rows.size else head.at_prior()
-            if callback is not None:
-                callback(action_id, int(rows.size))
-        else:
-            networks[action_id] = _network_at_prior(head)
-            if rows.size:
-                tasks.append((action_id, rows, seed_for(action_id)))
-            elif callback is not None:
-                callback(action_id, 0)
-    if networks:
-        from pybandits.parallel import fit_actions
-
-        rewards = next(iter(networks.values())).family.check_rewards(buffer.rewards, len(buffer))
-        fitted = fit_actions(networks, tasks, features, rewards, executor, callback) if tasks else {}
-        for action_id, network in networks.items():
-            model = fitted.get(action_id, network)
-            refitted[action_id] = model.model_copy(update={"stats": heads[action_id].stats})
-    return {action_id: refitted[action_id] for action_id in heads}
-
-
-def _network_at_prior(model: Any) -> Any:
-    """A network head at its cold-start prior, with the same settings, family, cost and statistics."""
-    from pybandits.model.bnn.action import Bnn
-
-    network = model.network
-    cold = Bnn.cold_start(
-        network.n_features,
-        network.hidden_dim_list,
-        network.activation,
-        network.use_residual_connections,
-        model.dist_type,
-        model.dist_params_init,
-        model.update_method,
-        model.update_kwargs,
-        cost=model.cost,
-        family=model.family,
-    )
-    return cold.model_copy(update={"stats": model.stats})

@@ -47,10 +47,10 @@ from pydantic import ConfigDict, Field, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.exceptions import FitError
-from pybandits.model.beta import Cost
 from pybandits.model.bnn.growth import carried_family
-from pybandits.model.bnn.network import NUMPY_OPS
+from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
+from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray
 from pybandits.model.protocol import StatsAsAttributes
 

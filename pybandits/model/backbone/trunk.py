@@ -1,8 +1,8 @@
 """The shared trunk: hidden layers (and categorical embeddings) learned from every action's rows.
 
 A trunk is a point estimate: plain weight arrays, fitted by maximum a posteriori with weight decay
-(:mod:`pybandits.model.backbone.training`), not a posterior. Its features are computed by the
-library's one forward pass (:func:`~pybandits.model.bnn.network.forward` with ``output=False``),
+(:mod:`pybandits.engines.trunk`), not a posterior. Its features are computed by the
+library's one forward pass (:func:`~pybandits.model.bnn.forward.forward` with ``output=False``),
 with numpy here and with PyTensor in training, so the two cannot drift apart.
 
 For transfer it converts to and from a :class:`~pybandits.model.bnn.network.Network` (with an
@@ -27,8 +27,10 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.model.bnn.forward import Activation, forward
 from pybandits.model.bnn.growth import check_growth, grow_network
-from pybandits.model.bnn.network import NUMPY_OPS, Activation, Embedding, Layer, Network, forward
+from pybandits.model.bnn.network import Embedding, Layer, Network
+from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import FloatArray, LocationScale
 
 __all__ = ["Trunk"]

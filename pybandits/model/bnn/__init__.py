@@ -1,7 +1,11 @@
-"""Bayesian neural network action models: description and prediction (numpy), fitting (PyMC).
+"""Bayesian neural network action models: their description and prediction, in numpy and pydantic.
 
-:mod:`~pybandits.model.bnn.fit` is the only module that imports PyMC; it is imported on the
-first update, never on the prediction path.
+:mod:`~pybandits.model.bnn.network` (the network's description), :mod:`~pybandits.model.bnn.forward`
+(its one forward pass), :mod:`~pybandits.model.bnn.sampler` (Thompson draws of networks),
+:mod:`~pybandits.model.bnn.candidates` (draws at candidate quantities),
+:mod:`~pybandits.model.bnn.growth` (growing a network for transfer), :mod:`~pybandits.model.bnn.settings`
+(how it is fitted) and :mod:`~pybandits.model.bnn.action` (an action's model). Fitting is the
+engines' (:mod:`pybandits.engines`), the only code that imports PyMC; nothing here imports them.
 """
 
 from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, FitDiagnostics

@@ -6,11 +6,13 @@ noise scale), the summary statistics the family keeps (``n_successes`` and ``n_f
 Bernoulli rewards, read as attributes of the action), and the settings it is fitted with.
 
 Updates are sequential Bayesian updates: the network's current distributions are the prior, and
-only the new batch is observed. A fit returns a new model; nothing is changed in place.
+only the new batch is observed. The fitting engines (:mod:`pybandits.engines`) fit a model and
+return a new one (:meth:`Bnn.with_fit`); nothing is changed in place, and this module imports no
+fitting code: a model is a description, in numpy and pydantic.
 
 Every action model (these and the stochastic bandits' conjugate ones) offers the same few methods
-to the rest of the library: ``updated`` (a new model after data), ``grown`` (the learned state in a
-template's configuration, for transfer) and ``summary`` (one line of text).
+to the rest of the library: ``grown`` (the learned state in a template's configuration, for
+transfer) and ``summary`` (one line of text).
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ import numpy as np
 from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 
 from pybandits.base import PyBanditsBaseModel
-from pybandits.model.beta import Cost
 from pybandits.model.bnn.candidates import QuantityEncoding
 from pybandits.model.bnn.diagnostics import FitDiagnostics
+from pybandits.model.bnn.forward import Activation
 from pybandits.model.bnn.growth import carried_family, check_growth, grow_network, with_prior_rows
-from pybandits.model.bnn.network import Activation, Network, sample_networks
+from pybandits.model.bnn.network import Network
+from pybandits.model.bnn.sampler import sample_networks
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
+from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.objectives import PerObjective
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
@@ -245,6 +249,30 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         return {**self.network.parameters, **self.aux}
 
     @property
+    def fit_key(self) -> tuple | None:
+        """What networks fitted together must share (graph and settings); None when fitted alone (NUTS).
+
+        Networks of equal keys may share one batched ADVI fit (:mod:`pybandits.engines.plan`).
+
+        Examples
+        --------
+        >>> Bnn.cold_start(n_features=2).fit_key == Bnn.cold_start(n_features=2).fit_key
+        True
+        >>> Bnn.cold_start(n_features=2, update_method="MCMC").fit_key is None
+        True
+        """
+        settings = self.inference
+        if not isinstance(settings, VISettings):
+            return None
+        return ("VI", self.network.architecture, self.family.graph_key, settings.model_dump_json())
+
+    @property
+    def actions_per_fit(self) -> int:
+        """Most networks of one :attr:`fit_key` fitted together (1 for NUTS)."""
+        settings = self.inference
+        return settings.actions_per_fit if isinstance(settings, VISettings) else 1
+
+    @property
     def loss_history(self) -> np.ndarray | None:
         """ADVI loss at every step of the last fit in this process (None after loading or NUTS)."""
         return self._loss_history
@@ -275,19 +303,11 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         prior = (self.dist_params_init.mu, self.dist_params_init.sigma, nu)
         return self.model_copy(update={"network": with_prior_rows(self.network, columns, *prior)})
 
-    def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> Bnn:
-        """The model after observing ``rewards`` in ``context``: posterior fitted, statistics added.
-
-        The input is assumed validated (finite float context of the right width, rewards checked
-        by the family). A bandit's update fits its played actions together instead
-        (:mod:`pybandits.model.bnn.batch`).
-        """
-        from pybandits.model.bnn.batch import fit_group
-
-        return fit_group([self], [context], [rewards], [seed])[0]
-
     def with_fit(self, result: Any, rewards: np.ndarray) -> Bnn:
-        """The model with a fit's posterior (a :class:`~pybandits.model.bnn.fit.FitResult`) and ``rewards`` counted."""
+        """The model with a fit's posterior (a :class:`~pybandits.engines.result.FitResult`) and ``rewards`` counted.
+
+        The fitting engines' last step (:func:`pybandits.engines.fit.fit_group`).
+        """
         network_parameters = {name: result.parameters[name] for name in self.network.parameters}
         new = self.model_copy(
             update={
@@ -416,13 +436,6 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         """Every objective with a prior row after its tables of ``columns`` (:meth:`Bnn.with_prior_rows`)."""
         return self.model_copy(update={"objectives": [o.with_prior_rows(columns) for o in self.objectives]})
 
-    def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> BnnMO:
-        """Fit every objective's network to its column of ``rewards`` (``(n_rows, n_objectives)``), together."""
-        from pybandits.model.bnn.batch import assemble, plan_fits
-
-        groups = plan_fits({"": self}, [("", np.arange(len(rewards)), seed)], context, rewards)
-        return assemble({"": self}, groups, [group.run() for group in groups])[""]
-
     def grown(self, template: BnnMO, action_id: str = "") -> BnnMO:
         """Every objective's learned state in the template's configuration (see :meth:`Bnn.grown`)."""
         objectives = [
@@ -450,7 +463,7 @@ def draw_actions(
 
     Returns the expected rewards and the families' details (as :meth:`Bnn.draw`), shape
     ``(n_rows, n_models)``, or ``(n_rows, n_models, n_objectives)`` when the models are
-    :class:`BnnMO`. Every network is drawn by :func:`~pybandits.model.bnn.network.sample_networks`
+    :class:`BnnMO`. Every network is drawn by :func:`~pybandits.model.bnn.sampler.sample_networks`
     in one call, which stacks the networks of one architecture into one computation; the
     generator's draws depend only on its state, the models and the context.
 

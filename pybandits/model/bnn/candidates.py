@@ -25,7 +25,7 @@ included; 32 by default, a step of 1/31). ``d > 1``: ``n_candidates`` points dra
 the value ``-inf``.
 
 **One network per row, evaluated at every candidate.** Drawing each candidate's output on its own
-(the local reparameterisation of ordinary actions, :func:`~pybandits.model.bnn.network.sample_networks`)
+(the local reparameterisation of ordinary actions, :func:`~pybandits.model.bnn.sampler.sample_networks`)
 would give every candidate an independent network, and the best candidate would be chosen by noise.
 Here one network is drawn per row, and the work is arranged around what its candidates share:
 
@@ -45,12 +45,12 @@ Here one network is drawn per row, and the work is arranged around what its cand
 So every candidate of a row is evaluated by the same network, and that network is an exact draw
 from the posterior. The work has two steps. First the networks of a block of rows are drawn, in a
 few calls for all the rows at once: the first layer's inputs (embedding vectors drawn by row, by
-:func:`~pybandits.model.bnn.network.first_layer_inputs`), ``a``, ``W_q`` and the other layers'
+:func:`~pybandits.model.bnn.forward.first_layer_inputs`), ``a``, ``W_q`` and the other layers'
 weights. Then they are evaluated at the candidates, chunk by chunk of rows whose activations
 ``(n_candidates, rows, width)`` stay in the cache (:data:`_CHUNK_ELEMENTS`): the first layer is
 one matrix product ``[u(q), 1] @ [W_q; a]`` for all the candidates and rows of the chunk, the
 activation is computed in place, and the hidden layers, activations, residual connections and
-output are :func:`~pybandits.model.bnn.network.forward`'s, with a ``layer`` hook that multiplies by
+output are :func:`~pybandits.model.bnn.forward.forward`'s, with a ``layer`` hook that multiplies by
 the drawn weights.
 
 Examples
@@ -74,7 +74,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from pybandits.model.bnn.network import NUMPY_OPS, Network, _student_factors, first_layer_inputs, forward
+from pybandits.model.bnn.forward import first_layer_inputs, forward
+from pybandits.model.bnn.network import Network
+from pybandits.model.bnn.sampler import normal_units, student_factors, student_variances
+from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import LocationScale
 
 __all__ = ["QuantityEncoding", "candidates", "forbidden_mask", "outputs_at_candidates", "quantity_inputs"]
@@ -157,7 +160,7 @@ class _Tensor:
         """One draw of the tensor per row, ``(n_rows, *shape)``."""
         noise = rng.standard_normal((n_rows, *self.mu.shape))
         if self.nu is not None:  # a Student-t element: its Normal noise times sqrt(nu / chi2(nu))
-            noise *= np.sqrt(_student_factors(rng, np.broadcast_to(self.nu, noise.shape)))
+            noise *= np.sqrt(student_factors(rng, np.broadcast_to(self.nu, noise.shape)))
         noise *= self.sigma
         noise += self.mu
         return noise
@@ -166,7 +169,7 @@ class _Tensor:
         """Every element's variance per row: ``sigma**2``, times a drawn factor for a Student-t element."""
         if self.nu is None:
             return np.broadcast_to(self.sigma**2, (n_rows, *self.sigma.shape))
-        return self.sigma**2 * _student_factors(rng, np.broadcast_to(self.nu, (n_rows, *self.nu.shape)))
+        return student_variances(rng, self.sigma**2, self.nu, n_rows)
 
 
 def _context_part(rng: np.random.Generator, x: np.ndarray, weight: _Tensor, bias: _Tensor) -> np.ndarray:
@@ -184,10 +187,7 @@ def _context_part(rng: np.random.Generator, x: np.ndarray, weight: _Tensor, bias
     else:
         variance = np.einsum("ri,rio->ro", squared, weight.variances(n_rows, rng))
     variance += bias.variances(n_rows, rng)
-    np.sqrt(variance, out=variance)
-    variance *= rng.standard_normal(variance.shape)
-    variance += mean
-    return variance
+    return normal_units(rng, mean, variance)
 
 
 @dataclass(frozen=True)
@@ -257,7 +257,7 @@ def _lookup_rows(rng: np.random.Generator, table: LocationScale, codes: np.ndarr
     picked = np.asarray(codes, dtype=np.intp)
     noise = rng.standard_normal((len(picked), table.shape[1]))
     if table.nu is not None:
-        noise *= np.sqrt(_student_factors(rng, table.nu[picked]))
+        noise *= np.sqrt(student_factors(rng, table.nu[picked]))
     return table.mu[picked] + table.sigma[picked] * noise
 
 

@@ -1,12 +1,14 @@
 """The process's cache of compiled fitting engines: bounded, least recently used first out, thread-safe.
 
-A compiled ADVI engine (:mod:`pybandits.model.bnn.fit`) is keyed by what shapes its graph: the
+A compiled ADVI engine (:mod:`pybandits.engines.advi`) is keyed by what shapes its graph: the
 network's layer shapes, activation and residual rule, the reward family, the graph-shaping ADVI
 settings and the number of action slots of a batched fit. Transfer learning creates new shapes, so
 a long-running process (a notebook, a service retraining every hour) would otherwise collect
 engines without end; the cache keeps the ``max_size`` most recently used ones (default 32, each
 a few megabytes) and drops the least recently used one beyond that. A dropped engine is compiled
-again when its shape comes back (fast: PyTensor keeps the compiled C code on disk).
+again when its shape comes back (fast: PyTensor keeps the compiled C code on disk). NUTS's
+compiled models (:mod:`pybandits.engines.nuts`) and the trunk's training functions
+(:mod:`pybandits.engines.trunk`) live in the same cache.
 
 Every entry carries its own lock. An engine's compiled function and data containers are shared
 state, so fits on one engine take turns, while fits on different engines run at the same time;
@@ -32,7 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
-__all__ = ["ENGINES", "EngineCache", "engine_cache_info", "set_engine_cache_size"]
+__all__ = ["ENGINES", "EngineCache", "cache_size", "clear_cache", "engine_cache_info", "set_engine_cache_size"]
 
 DEFAULT_MAX_SIZE = 32
 
@@ -139,3 +141,26 @@ def engine_cache_info() -> dict[str, int]:
     ['max_size', 'size']
     """
     return {"size": len(ENGINES), "max_size": ENGINES.max_size}
+
+
+def clear_cache() -> None:
+    """Forget every compiled engine of this process (fits running now keep theirs until they end).
+
+    Examples
+    --------
+    >>> clear_cache()
+    >>> cache_size()
+    0
+    """
+    ENGINES.clear()
+
+
+def cache_size() -> int:
+    """Number of compiled engines held by this process.
+
+    Examples
+    --------
+    >>> cache_size() <= engine_cache_info()["max_size"]
+    True
+    """
+    return len(ENGINES)

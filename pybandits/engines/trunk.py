@@ -8,13 +8,26 @@ weight relative to the data shrinks as the buffer fills.
     loss = -mean_rows log p(reward | phi(x) . w_a + c_a) + weight_decay / 2 * |weights|^2
 
 The graph is built once per trunk shape and family with the library's one forward pass
-(:func:`~pybandits.model.bnn.network.forward`, PyTensor operations), compiled to a function
+(:func:`~pybandits.model.bnn.forward.forward`, PyTensor operations), compiled to a function
 returning the loss and its gradients, and kept in the process's engine cache
-(:data:`~pybandits.model.bnn.cache.ENGINES`: bounded, a lock per entry). Adam runs in numpy on
+(:data:`~pybandits.engines.cache.ENGINES`: bounded, a lock per entry). Adam runs in numpy on
 minibatches drawn from the buffer, warm-started from the current trunk and readouts; its moment
 estimates start afresh at every update.
 
-This module imports PyMC's stack (through :mod:`pybandits.model.bnn.fit`); prediction never does.
+This module imports PyMC's stack; a bandit's update imports it (:mod:`pybandits.engines.backbone`),
+prediction never does.
+
+Examples
+--------
+>>> from pybandits.model.backbone import Backbone, Trunk
+>>> from pybandits.model.family import Bernoulli
+>>> rng = np.random.default_rng(0)
+>>> trunk = Trunk.cold_start(2, [3], "tanh", False, rng)
+>>> settings = Backbone.model_fields["settings"].default.model_copy(update={"num_steps": 5})
+>>> result = train_trunk(trunk, np.zeros((4, 1)), Bernoulli(), np.zeros((6, 2)), np.zeros(6, dtype=np.int64),
+...                      np.ones(6), settings, rng)
+>>> result.readout.shape, len(result.losses)
+((4, 1), 5)
 """
 
 from __future__ import annotations
@@ -24,10 +37,16 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.engines.backend import import_pymc
+from pybandits.engines.cache import ENGINES
+from pybandits.engines.graph import PYTENSOR_OPS
+from pybandits.engines.rewrites import compile_mode
 from pybandits.exceptions import FitError
-from pybandits.model.bnn.cache import ENGINES
-from pybandits.model.bnn.fit import PYTENSOR_OPS, _compile_mode, pt, pytensor
-from pybandits.model.bnn.network import forward
+from pybandits.model.bnn.forward import forward
+
+import_pymc()  # PyTensor is imported quietly and configured first
+import pytensor  # noqa: E402
+import pytensor.tensor as pt  # noqa: E402
 
 __all__ = ["TrainingResult", "train_trunk"]
 
@@ -79,7 +98,7 @@ def _build(trunk: Any, family: Any) -> Any:
     return pytensor.function(
         [context, played, rewards, decay, *parameters],
         [loss, *gradients],
-        mode=_compile_mode(),
+        mode=compile_mode(),
         on_unused_input="ignore",
     )
 

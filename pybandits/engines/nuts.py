@@ -1,6 +1,6 @@
-"""NUTS fits: the fitting layer's PyMC model of one action, sampled by nutpie or ``pm.sample``.
+"""The NUTS engine: the PyMC model of one action, sampled by nutpie or ``pm.sample``.
 
-The model is the fitting layer's (:func:`pybandits.model.bnn.fit._build_model`, one network
+The model is the one ADVI fits (:func:`pybandits.engines.graph.build_model`, one network
 without the slot axis, every row observed), so ADVI and NUTS fit the same posterior. The draws'
 means and standard deviations become the posterior; ArviZ's r_hat, bulk ESS and the divergences
 are the fit's diagnostics, and a :class:`~pybandits.exceptions.ConvergenceWarning` points at the
@@ -8,11 +8,16 @@ user's call when they are poor.
 
 **Two samplers.** ``pm.sample`` builds the model's functions for every fit, which costs seconds.
 nutpie (the ``nuts`` extra) compiles the model once per network shape and process, and keeps it in
-the engine cache (:data:`~pybandits.model.bnn.cache.ENGINES`: bounded, a lock per entry). Every fit
+the engine cache (:data:`~pybandits.engines.cache.ENGINES`: bounded, a lock per entry). Every fit
 then swaps in its data and priors, the model's ``pm.Data``, with ``with_data`` and samples. The
 chains run in parallel threads, in Rust. ``MCMCSettings.sampler`` chooses: ``"auto"`` (nutpie when
 installed), ``"nutpie"`` (an ``ImportError`` without it, never a silent switch) or ``"pymc"``.
 Both give the same posterior within Monte Carlo error, and equal results for equal seeds.
+
+Examples
+--------
+>>> isinstance(nutpie_available(), bool)
+True
 """
 
 from __future__ import annotations
@@ -25,18 +30,23 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.engines.backend import import_pymc
+from pybandits.engines.cache import ENGINES
+from pybandits.engines.graph import build_model, set_inputs, stack_priors, stack_rows
+from pybandits.engines.result import FitResult
+from pybandits.engines.rewrites import compile_mode
 from pybandits.exceptions import ConvergenceWarning, FitError
-from pybandits.model.bnn.cache import ENGINES
 from pybandits.model.bnn.diagnostics import FitDiagnostics
-from pybandits.model.bnn.fit import FitResult, _build_model, _compile_mode, _set_inputs, _stack_priors, _stack_rows, pm
 from pybandits.model.bnn.settings import MCMCSettings
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
+
+pm = import_pymc()
 
 __all__ = ["fit_mcmc", "nutpie_available"]
 
 
 def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int) -> FitResult:
-    """Sample ``action``'s posterior given one batch with NUTS; called by :func:`~pybandits.model.bnn.fit.fit_models`.
+    """Sample ``action``'s posterior given one batch with NUTS; called by :func:`~pybandits.engines.fit.fit_models`.
 
     Raises
     ------
@@ -47,14 +57,14 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
 
     # one network, without the slot axis of batched ADVI (plain matrix products: a cheaper gradient)
     priors = {
-        name: {part: value[0] for part, value in arrays.items()} for name, arrays in _stack_priors([action], 1).items()
+        name: {part: value[0] for part, value in arrays.items()} for name, arrays in stack_priors([action], 1).items()
     }
-    inputs = tuple(array[0] for array in _stack_rows([action], [context], [rewards], 1))
+    inputs = tuple(array[0] for array in stack_rows([action], [context], [rewards], 1))
     if _use_nutpie(settings):
         idata = _sample_nutpie(action, priors, inputs, settings, seed)
     else:
-        model = _build_model(action, n_slots=None, batch_size=None)
-        _set_inputs(model, priors, *inputs)
+        model = build_model(action, n_slots=None, batch_size=None)
+        set_inputs(model, priors, *inputs)
         with model:
             idata = pm.sample(
                 draws=settings.draws,
@@ -67,7 +77,7 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
                 progressbar=settings.progressbar,
                 compute_convergence_checks=False,
                 return_inferencedata=True,
-                compile_kwargs={"mode": _compile_mode()},
+                compile_kwargs={"mode": compile_mode()},
             )
     posterior = idata.posterior
     parameters, rhat, ess = {}, {}, {}
@@ -133,13 +143,13 @@ def _compiled_model(action: Any) -> Any:
     """nutpie's compiled model of ``action``'s shape: built and compiled once per process, then cached."""
     import nutpie
 
-    model = _build_model(action, n_slots=None, batch_size=None)
+    model = build_model(action, n_slots=None, batch_size=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's and nutpie's notes about compilation, not the user's concern
         return nutpie.compile_pymc_model(model)
 
 
-#: Data containers of the fitting layer's model that only minibatches read (nutpie's graph drops them).
+#: Data containers of the engines' model that only minibatches read (nutpie's graph drops them).
 _UNUSED_WITHOUT_MINIBATCHES = frozenset({"slot_rows"})
 
 
@@ -185,7 +195,7 @@ def _sample_nutpie(action: Any, priors: dict, inputs: tuple, settings: MCMCSetti
 
 def _user_stacklevel() -> int:
     """The ``stacklevel`` of a warning that points at the first frame outside pybandits (the user's call)."""
-    package = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # pybandits/
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
         frame, level = frame.f_back, level + 1

@@ -2,7 +2,7 @@
 
 An update plays some actions; each played action has one network (or one per objective). The
 networks that share a graph (architecture, reward family, graph-shaping settings) and the same
-inference settings are fitted together by batched ADVI (:mod:`pybandits.model.bnn.fit`), in groups
+inference settings are fitted together by batched ADVI (:mod:`pybandits.engines.advi`), in groups
 of at most ``actions_per_fit`` networks. Within a group key the networks are ordered by their
 number of rows (most first) and cut where a network has less than half the rows of the first of
 its bucket, then split into groups (:func:`group_sizes`): a group pads its networks' rows to the
@@ -17,8 +17,13 @@ one more call per step): 100 networks are fitted as groups of 96 and 4, not as 1
 28 are empty, and 10 networks as one group of 12 slots.
 
 A group is plain data (models, rows, rewards, seeds): the unit of work a process pool or a Dask
-cluster receives. The plan depends only on the bandit, the batch and its seeds, never on whether
+cluster receives (:mod:`pybandits.engines.executors`; :func:`pybandits.engines.fit.run_group`
+fits one). The plan depends only on the bandit, the batch and its seeds, never on whether
 an executor runs it, so a fan-out gives the sequential result.
+
+Planning reads a model through two small protocols, not a model class: :class:`Fittable` (one
+network: which networks it may be fitted with, and how many at most) and :class:`PerObjective`
+(one network per objective). It imports no fitting code.
 
 Examples
 --------
@@ -32,16 +37,53 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from pybandits.model.bnn.action import Bnn, BnnMO
-from pybandits.model.bnn.settings import VISettings
+__all__ = ["FitGroup", "Fittable", "PerObjective", "assemble", "group_sizes", "plan_fits", "slot_count"]
 
-__all__ = ["FitGroup", "assemble", "fit_group", "group_sizes", "plan_fits", "slot_count"]
+
+@runtime_checkable
+class Fittable(Protocol):
+    """What planning needs of one network's model (:class:`~pybandits.model.bnn.action.Bnn` is one).
+
+    Examples
+    --------
+    >>> from pybandits.model.bnn.action import Bnn
+    >>> isinstance(Bnn.cold_start(n_features=2), Fittable)
+    True
+    """
+
+    @property
+    def fit_key(self) -> Hashable | None:
+        """Networks of equal keys may be fitted together; None: this one is fitted alone."""
+
+    @property
+    def actions_per_fit(self) -> int:
+        """Most networks of this key fitted together."""
+
+
+@runtime_checkable
+class PerObjective(Protocol):
+    """A model of one network per objective (:class:`~pybandits.model.bnn.action.BnnMO` is one).
+
+    Examples
+    --------
+    >>> from pybandits.model.bnn.action import Bnn, BnnMO
+    >>> isinstance(BnnMO(objectives=[Bnn.cold_start(n_features=2)] * 2), PerObjective)
+    True
+    >>> isinstance(Bnn.cold_start(n_features=2), PerObjective)
+    False
+    """
+
+    objectives: Sequence[Any]
+
+    def with_objectives(self, objectives: Sequence[Any]) -> Any:
+        """The model with these objectives' models, in order."""
+
 
 #: Slot counts of compiled graphs: powers of two and one and a half times them.
 _SLOT_LADDER = sorted({2**k for k in range(16)} | {3 * 2**k for k in range(15)})
@@ -100,6 +142,7 @@ class FitGroup:
 
     Examples
     --------
+    >>> from pybandits.model.bnn.action import Bnn
     >>> group = FitGroup(members=[("a", None)], models=[Bnn.cold_start(n_features=2)], contexts=[np.zeros((3, 2))],
     ...                  rewards=[np.array([1.0, 0.0, 1.0])], seeds=[7])
     >>> group.members, len(group.models)
@@ -107,54 +150,17 @@ class FitGroup:
     """
 
     members: list[Member]
-    models: list[Bnn]
+    models: list[Any]
     contexts: list[np.ndarray]
     rewards: list[np.ndarray]
     seeds: list[int]
 
-    def run(self) -> list[Bnn]:
-        """The fitted models, in the order of :attr:`members`.
 
-        A failed fit names the actions of the group (the whole group fails with one network).
-        """
-        from pybandits.exceptions import FitError
-
-        try:
-            return fit_group(self.models, self.contexts, self.rewards, self.seeds)
-        except FitError as error:
-            if len(self.members) == 1:
-                raise FitError(f"{error} (action {self.members[0][0]!r})") from None
-            actions = sorted({action_id for action_id, _ in self.members})
-            raise FitError(
-                f"{error} (actions fitted together: {actions}; update_kwargs={{'actions_per_fit': 1}} fits them "
-                "one at a time and names the one that fails)"
-            ) from None
-
-
-def fit_group(
-    models: Sequence[Bnn], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], seeds: Sequence[int]
-) -> list[Bnn]:
-    """Fit networks of one graph and settings together; the new models (posterior fitted, statistics added).
-
-    Examples
-    --------
-    >>> prior = Bnn.cold_start(n_features=2, update_kwargs={"num_steps": 20})
-    >>> rng = np.random.default_rng(0)
-    >>> fitted = fit_group([prior, prior], [rng.normal(size=(30, 2))] * 2, [np.ones(30), np.zeros(30)], [1, 2])
-    >>> [model.n_successes for model in fitted], fitted[0].last_fit.n_networks
-    ([31, 1], 2)
-    """
-    from pybandits.model.bnn.fit import fit_models  # PyMC is imported only when fitting
-
-    results = fit_models(models, contexts, rewards, seeds)
-    return [model.with_fit(result, observed) for model, result, observed in zip(models, results, rewards, strict=True)]
-
-
-def _group_key(model: Bnn, index: int) -> tuple:
-    settings = model.inference
-    if not isinstance(settings, VISettings):
-        return ("MCMC", index)  # NUTS: one network per fit
-    return ("VI", model.network.architecture, model.family.graph_key, settings.model_dump_json())
+def _group_key(model: Fittable, index: int) -> tuple:
+    key = model.fit_key
+    if key is None:
+        return ("alone", index)  # NUTS: one network per fit
+    return ("together", key)
 
 
 def _row_buckets(ordered: list[int], n_rows: list[int]) -> list[list[int]]:
@@ -179,28 +185,29 @@ def _row_buckets(ordered: list[int], n_rows: list[int]) -> list[list[int]]:
 
 
 def plan_fits(
-    models: Mapping[str, Bnn | BnnMO],
+    models: Mapping[str, Fittable | PerObjective],
     tasks: Sequence[tuple[str, np.ndarray, int]],
     features: np.ndarray,
     observed: np.ndarray,
 ) -> list[FitGroup]:
     """The groups that fit every ``(action_id, rows, seed)`` task's networks.
 
-    ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective models,
-    whose objectives are fitted with seeds derived from the action's seed.
+    ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective models
+    (:class:`PerObjective`), whose objectives are fitted with seeds derived from the action's seed.
 
     Examples
     --------
+    >>> from pybandits.model.bnn.action import Bnn
     >>> models = {a: Bnn.cold_start(n_features=2) for a in ("a", "b")}
     >>> groups = plan_fits(models, [("a", np.arange(2), 1), ("b", np.arange(2, 5), 2)], np.zeros((5, 2)), np.zeros(5))
     >>> [group.members for group in groups]  # one graph: most rows first
     [[('b', None), ('a', None)]]
     """
-    units: list[tuple[Member, Bnn, np.ndarray, np.ndarray, int]] = []
+    units: list[tuple[Member, Any, np.ndarray, np.ndarray, int]] = []
     for action_id, rows, seed in tasks:
         model, context = models[action_id], features[rows]
-        if isinstance(model, BnnMO):
-            seeds = np.random.SeedSequence(seed).generate_state(model.n_objectives)
+        if isinstance(model, PerObjective):
+            seeds = np.random.SeedSequence(seed).generate_state(len(model.objectives))
             for index, objective in enumerate(model.objectives):
                 units.append(((action_id, index), objective, context, observed[rows, index], int(seeds[index])))
         else:
@@ -210,8 +217,7 @@ def plan_fits(
         by_key.setdefault(_group_key(model, index), []).append(index)
     groups = []
     for indices in by_key.values():
-        settings = units[indices[0]][1].inference
-        size = settings.actions_per_fit if isinstance(settings, VISettings) else 1
+        size = units[indices[0]][1].actions_per_fit
         ordered = sorted(indices, key=lambda i: -len(units[i][3]))  # stable: ties keep the action order
         for bucket in _row_buckets(ordered, [len(units[i][3]) for i in ordered]):
             start = 0
@@ -231,26 +237,27 @@ def plan_fits(
 
 
 def assemble(
-    models: Mapping[str, Bnn | BnnMO], groups: Sequence[FitGroup], fitted: Sequence[Sequence[Bnn]]
+    models: Mapping[str, Fittable | PerObjective], groups: Sequence[FitGroup], fitted: Sequence[Sequence[Any]]
 ) -> dict[str, Any]:
     """The new model of every action the groups fitted (``fitted[g]`` holds group ``g``'s models).
 
     Examples
     --------
+    >>> from pybandits.model.bnn.action import Bnn
     >>> models = {"a": Bnn.cold_start(n_features=2)}
     >>> groups = plan_fits(models, [("a", np.arange(2), 1)], np.zeros((2, 2)), np.zeros(2))
     >>> list(assemble(models, groups, [[models["a"]]]))
     ['a']
     """
-    by_member: dict[Member, Bnn] = {}
+    by_member: dict[Member, Any] = {}
     for group, new in zip(groups, fitted, strict=True):
         by_member.update(zip(group.members, new, strict=True))
     result: dict[str, Any] = {}
     for action_id in dict.fromkeys(action_id for action_id, _ in by_member):
         model = models[action_id]
-        if isinstance(model, BnnMO):
-            objectives = [by_member[(action_id, index)] for index in range(model.n_objectives)]
-            result[action_id] = model.model_copy(update={"objectives": objectives})
+        if isinstance(model, PerObjective):
+            objectives = [by_member[(action_id, index)] for index in range(len(model.objectives))]
+            result[action_id] = model.with_objectives(objectives)
         else:
             result[action_id] = by_member[(action_id, None)]
     return result

@@ -1,4 +1,4 @@
-"""Fitting only the embedding rows a batch looks up.
+"""Fitting only the embedding rows a batch looks up (a step of every fit, in numpy).
 
 A category absent from a batch has no likelihood term in it: its posterior after the update is
 its prior, exactly. So a fit cuts every embedding table to the rows its batch uses (the same

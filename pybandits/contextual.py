@@ -371,7 +371,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         rows, starting from its current posterior as the prior. With ADVI, the played networks of
         one shape are fitted together in one compiled graph, up to ``actions_per_fit`` of them
         (an ``update_kwargs`` setting; 1 fits one at a time): each network's posterior still
-        depends only on its own rows and prior (:mod:`pybandits.model.bnn.batch`). A Gaussian bandit without a
+        depends only on its own rows and prior (:mod:`pybandits.engines.plan`). A Gaussian bandit without a
         standardisation fits it to this batch's rewards first (per objective). Everything is
         validated before anything changes, and the new posteriors replace the old ones only when
         every fit has succeeded: a rejected input or a failed fit

@@ -181,7 +181,7 @@ class RewardFamily(PyBanditsBaseModel, ABC):
         """Expected reward (in reward units) of network outputs, with numpy.
 
         Increasing in the output: a quantitative action's candidates are ranked by their outputs
-        (:func:`~pybandits._quantitative_cmab.draw_with_quantities`).
+        (:mod:`pybandits.kinds.per_action`).
         """
 
     @abstractmethod

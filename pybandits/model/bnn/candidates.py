@@ -105,7 +105,7 @@ def quantity_inputs(quantities: np.ndarray, encoding: str) -> np.ndarray:
     """The network's inputs for quantities ``(n, d)`` in ``[0, 1]``: ``(n, d)`` (see the module notes).
 
     The one place where a quantity becomes network inputs: fitting appends them to the context
-    (:func:`~pybandits._quantitative_cmab.fit_with_quantities`), prediction evaluates the network
+    (:mod:`pybandits.kinds.per_action`), prediction evaluates the network
     at the candidates' (:func:`outputs_at_candidates`).
 
     Examples

@@ -28,7 +28,7 @@ from pybandits._progress import progress_bar
 from pybandits._quantitative_cmab import draw_with_quantities, fit_with_quantities
 from pybandits._rows import rows_as_dicts
 from pybandits.base import ActionId
-from pybandits.mab import BaseMab
+from pybandits.mab import BaseMab, reads_one_state
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads
 from pybandits.model.backbone.bandit import (
     check_backbone_fields,
@@ -506,6 +506,7 @@ class BaseCmab(BaseMab):
         array = check.check_context(array, self.input_dim, n_rows=n_rows, allow_empty=allow_empty)
         return array, vocabularies
 
+    @reads_one_state
     def predict_arrays(
         self, context: object, forbidden_actions: Any = None, *, return_quantities: bool = False
     ) -> tuple[Any, ...]:
@@ -532,6 +533,7 @@ class BaseCmab(BaseMab):
         chosen = self._select_indices(expected, allowed, prices)
         return (allowed, chosen, expected, quantities) if return_quantities else (allowed, chosen, expected)
 
+    @reads_one_state
     def action_probabilities(
         self, context: object, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
     ) -> tuple[list[str], np.ndarray]:
@@ -582,6 +584,7 @@ class BaseCmab(BaseMab):
             probabilities[start : start + len(block)] = shares
         return list(self.actions), probabilities
 
+    @reads_one_state
     def predict(
         self, context: object, forbidden_actions: Iterable[str] | None = None
     ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -683,19 +686,19 @@ class BaseCmab(BaseMab):
         check.warn_uninformative_features(features, self._numeric_columns)
         order = np.argsort(played, kind="stable")
         bounds = np.searchsorted(played[order], np.arange(len(action_ids) + 1))
-        with self._rollback_on_error():
-            if vocabularies != self.vocabularies:
-                self.vocabularies = vocabularies
-            self._fit_families(observed)
-            if self.backbone is not None:
+        with self._updating() as draft:  # the new state is built on a draft, installed at the end in one go
+            if vocabularies != draft.vocabularies:
+                draft.vocabularies = vocabularies
+            draft._fit_families(observed)
+            if draft.backbone is not None:
                 played_ids = np.asarray(action_ids)[played]
-                update_with_backbone(self, played_ids, observed, features, executor, callback, progressbar)
+                update_with_backbone(draft, played_ids, observed, features, executor, callback, progressbar)
                 return
             tasks = []  # (action id, rows, seed), seeds drawn in action order whatever runs the fits
             for index, action_id in enumerate(action_ids):
                 rows = order[bounds[index] : bounds[index + 1]]
                 if rows.size:
-                    tasks.append((action_id, rows, int(self._rng.integers(2**63))))
+                    tasks.append((action_id, rows, int(draft._rng.integers(2**63))))
             delay = _UPDATE_BAR_DELAY if progressbar is None else 0.0
             with progress_bar(len(tasks), "fitting actions", progressbar, delay=delay) as bar:
 
@@ -704,11 +707,11 @@ class BaseCmab(BaseMab):
                     if callback is not None:
                         callback(action_id, n_rows)
 
-                if self.quantity_dimensions:
-                    fitted = fit_with_quantities(self, tasks, features, observed, played_quantities, executor, report)
+                if draft.quantity_dimensions:
+                    fitted = fit_with_quantities(draft, tasks, features, observed, played_quantities, executor, report)
                 else:
-                    fitted = fit_actions(self.actions, tasks, features, observed, executor, report)
-            self.actions = {**self.actions, **fitted}
+                    fitted = fit_actions(draft.actions, tasks, features, observed, executor, report)
+            draft.actions = {**draft.actions, **fitted}
 
     def _fit_families(self, observed: np.ndarray) -> None:
         """Give every action the families fitted to this batch (a first batch's standardisation)."""

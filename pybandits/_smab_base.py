@@ -17,7 +17,7 @@ from pybandits import _validation as check
 from pybandits._rows import rows_as_dicts
 from pybandits._specs import QuantitySpec
 from pybandits.base import ActionId
-from pybandits.mab import BaseMab
+from pybandits.mab import BaseMab, reads_one_state
 from pybandits.model.beta import Beta, BetaMO
 from pybandits.model.family import Bernoulli, RewardFamily
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
@@ -188,6 +188,7 @@ class BaseSmab(BaseMab):
             raise check.pydantic_error(error, "prior") from None
         return dict(prior)
 
+    @reads_one_state
     def predict(
         self, n_samples: int = 1, forbidden_actions: Iterable[str] | Mapping[str, Any] | None = None
     ) -> tuple[list[Any], list[dict[str, Any]]]:
@@ -247,6 +248,7 @@ class BaseSmab(BaseMab):
             draw_candidates,
         )
 
+    @reads_one_state
     def action_probabilities(
         self, context: None = None, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
     ) -> tuple[list[str], np.ndarray]:
@@ -350,5 +352,6 @@ class BaseSmab(BaseMab):
         for j, model in zip(rows.tolist(), new, strict=True):
             actions[action_ids[j]] = model
         actions.update(new_models)
-        # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
-        self.__dict__["actions"] = actions
+        with self._updating() as draft:
+            # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
+            draft.__dict__["actions"] = actions

@@ -21,7 +21,7 @@ from pybandits._rows import rows_as_dicts
 from pybandits._specs import DIST_TYPES, check_feature_names
 from pybandits.base import ActionId
 from pybandits.kinds import ContextualKind, FitBatch, kind_of
-from pybandits.mab import BaseMab
+from pybandits.mab import BaseMab, reads_one_state
 from pybandits.model.backbone import Backbone, LinearHead
 from pybandits.model.bnn.action import Bnn, BnnMO
 from pybandits.model.family import Bernoulli, RewardFamily
@@ -222,6 +222,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         array = check.check_context(array, self.input_dim, n_rows=n_rows, allow_empty=allow_empty)
         return array, vocabularies
 
+    @reads_one_state
     def predict_arrays(
         self, context: object, forbidden_actions: Any = None, *, return_quantities: bool = False
     ) -> tuple[Any, ...]:
@@ -248,6 +249,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         chosen = self._select_indices(expected, allowed, prices)
         return (allowed, chosen, expected, quantities) if return_quantities else (allowed, chosen, expected)
 
+    @reads_one_state
     def action_probabilities(
         self, context: object, n_draws: int = 1000, forbidden_actions: Iterable[str] | None = None
     ) -> tuple[list[str], np.ndarray]:
@@ -298,6 +300,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
             probabilities[start : start + len(block)] = shares
         return list(self.actions), probabilities
 
+    @reads_one_state
     def predict(
         self, context: object, forbidden_actions: Iterable[str] | None = None
     ) -> tuple[list[str], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -398,13 +401,12 @@ class BaseCmab(ContextualColdStart, BaseMab):
             return
         check.warn_uninformative_features(features, self._numeric_columns)
         batch = FitBatch(action_ids, played, observed, features, played_quantities)
-        with self._rollback_on_error():
-            if vocabularies != self.vocabularies:
-                self.vocabularies = vocabularies
-            self._fit_families(observed)
-            fields = self.kind.fit(self, batch, executor, callback, progressbar)
-            for name, value in fields.items():
-                setattr(self, name, value)
+        with self._updating() as draft:  # the new state is built on a draft, installed at the end in one go
+            if vocabularies != draft.vocabularies:
+                draft.vocabularies = vocabularies
+            draft._fit_families(observed)
+            for name, value in self.kind.fit(draft, batch, executor, callback, progressbar).items():
+                setattr(draft, name, value)
 
     def _fit_families(self, observed: np.ndarray) -> None:
         """Give every action the families fitted to this batch (a first batch's standardisation)."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
@@ -22,7 +23,24 @@ from pybandits.persistence import documents as _documents
 from pybandits.persistence.registry import bandit_class
 from pybandits.strategy import Strategy
 
-__all__ = ["BaseMab"]
+__all__ = ["BaseMab", "reads_one_state"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def reads_one_state(method: _Method) -> _Method:
+    """Run a bandit's reading method (``predict``, ``action_probabilities``) on the state it is called in.
+
+    The method runs on :meth:`BaseMab._view`, taken once when it is called: an update that another
+    thread completes meanwhile installs new fields in the bandit, not in the view, so the method
+    reads every field from one state (the random generator is the bandit's own, shared).
+    """
+
+    @functools.wraps(method)
+    def reading(self: BaseMab, *args: Any, **kwargs: Any) -> Any:
+        return method(self._view(), *args, **kwargs)
+
+    return reading  # type: ignore[return-value]
 
 
 class BaseMab(PyBanditsBaseModel):
@@ -276,13 +294,12 @@ class BaseMab(PyBanditsBaseModel):
         """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration.
 
         ``prices`` (rows, allowed actions): dynamic pricing's prices; the actions' fixed prices when None.
+        Goes through :meth:`Strategy.select`, which refuses sampled rewards that are NaN or infinite.
         """
         costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
-        if not self.strategy.uses_prices:
-            return self.strategy._select(probs, self._rng, costs)
-        if prices is None:
+        if self.strategy.uses_prices and prices is None:
             prices = np.broadcast_to([float(self.action_prices[a]) for a in allowed], probs.shape[:2])  # type: ignore[index]
-        return self.strategy._select(probs, self._rng, costs, prices=prices)
+        return self.strategy.select(probs, self._rng, costs, prices)  # checks (NaN refused); draws as _select
 
     def _choice_probabilities(
         self, probs: np.ndarray, allowed: list[str], n_rows: int, prices: np.ndarray | None = None
@@ -403,27 +420,46 @@ class BaseMab(PyBanditsBaseModel):
             for row, a in enumerate(ids)
         ]
 
-    def _select(self, probs: np.ndarray, allowed: list[str]) -> list[str]:
-        """As :meth:`_select_indices`, returning the chosen action ids."""
-        return np.asarray(allowed, dtype=object)[self._select_indices(probs, allowed)].tolist()
+    # -- reading while another thread updates ------------------------------------------------
+
+    def _view(self) -> Self:
+        """The bandit as it is now, read once: another object on the same fields and random generator.
+
+        An update never changes the field dict a view holds: it installs a new one
+        (:meth:`_updating`), so a view keeps seeing the state it was taken from, whole.
+        """
+        view = object.__new__(type(self))
+        object.__setattr__(view, "__dict__", self.__dict__)
+        object.__setattr__(view, "__pydantic_fields_set__", self.__pydantic_fields_set__)
+        object.__setattr__(view, "__pydantic_extra__", None)
+        object.__setattr__(view, "__pydantic_private__", self.__pydantic_private__)  # the same generator
+        return view
 
     @contextlib.contextmanager
-    def _rollback_on_error(self) -> Iterator[None]:
-        """Undo every change to the fields and the random generator if the block raises.
+    def _updating(self) -> Iterator[Self]:
+        """A draft of the bandit for an update to change; installed in one assignment if the block succeeds.
 
-        Covers interruptions too (``KeyboardInterrupt``): a failed or interrupted update leaves the
-        bandit exactly as it was. Fields are replaced, never changed in place, so a shallow copy
-        of them is the whole state.
+        The draft has its own copy of the field dict (the field values are shared: fields are
+        replaced, never changed in place) and the bandit's random generator. The update assigns
+        the draft's fields; the bandit's are untouched until the block ends, when the draft's field
+        dict becomes the bandit's in one assignment. A reader in another thread (``predict``,
+        ``action_probabilities``, which read a :meth:`_view`) therefore sees the state before the
+        update or the state after it, never a mix and never a missing field. If the block raises
+        (an interruption included, ``KeyboardInterrupt``), the draft is dropped and the generator's
+        state restored: a failed update leaves the bandit exactly as it was. One update at a time:
+        a field assigned by another thread during an update is replaced when the update installs.
         """
-        fields = dict(self.__dict__)
+        draft = self._view()
+        object.__setattr__(draft, "__dict__", dict(self.__dict__))
+        object.__setattr__(draft, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
         generator_state = self._rng.bit_generator.state
         try:
-            yield
+            yield draft
         except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(fields)
             self._rng.bit_generator.state = generator_state
             raise
+        object.__setattr__(self, "__pydantic_fields_set__", draft.__pydantic_fields_set__)
+        object.__setattr__(self, "__dict__", draft.__dict__)  # the swap: one assignment
 
     # -- transfer (pybandits.transfer calls these; contextual bandits add their columns and models) --
 
@@ -492,10 +528,6 @@ class BaseMab(PyBanditsBaseModel):
         bandit._rng = rng
         return bandit
 
-    def __eq__(self, other: object) -> bool:
+    def _equality_key(self) -> Any:
         """Bandits are equal when their states are: same class, fields and generator state."""
-        if type(self) is not type(other):
-            return NotImplemented
-        return _documents.to_document(self) == _documents.to_document(other)
-
-    __hash__ = None  # mutable
+        return _documents.to_document(self)

@@ -39,6 +39,7 @@ from typing import Annotated, ClassVar
 import numpy as np
 from pydantic import ConfigDict, Field
 
+from pybandits import _validation as check
 from pybandits.base import PyBanditsBaseModel
 
 __all__ = [
@@ -126,6 +127,7 @@ class Strategy(PyBanditsBaseModel, ABC):
         probs: Mapping[str, float | Sequence[float]],
         rng: np.random.Generator | None = None,
         costs: Mapping[str, float] | None = None,
+        prices: Mapping[str, float] | None = None,
     ) -> str:
         """Choose one action from one row of sampled probabilities.
 
@@ -138,6 +140,9 @@ class Strategy(PyBanditsBaseModel, ABC):
             Source of randomness for ties; a fresh unseeded generator when omitted.
         costs : Mapping[str, float], optional
             Cost of every action in ``probs``; required by cost-control strategies.
+        prices : Mapping[str, float], optional
+            Price of every action in ``probs``, finite and > 0; required by dynamic pricing
+            (:class:`DynamicPricingBandit`), refused by the other strategies.
 
         Returns
         -------
@@ -154,8 +159,28 @@ class Strategy(PyBanditsBaseModel, ABC):
             if missing:
                 raise ValueError(f"costs: expected a cost for every action in probs, missing {missing}")
             cost_array = np.asarray([costs[a] for a in action_ids], dtype=float)
-        index = self.select(row, rng if rng is not None else np.random.default_rng(), cost_array)
+        price_array = self._price_row(prices, action_ids)
+        index = self.select(row, rng if rng is not None else np.random.default_rng(), cost_array, price_array)
         return action_ids[int(index[0])]
+
+    def _price_row(self, prices: object, action_ids: list[str]) -> np.ndarray | None:
+        """``select_action``'s prices as one row ``(1, n_actions)`` in the order of ``action_ids``."""
+        name = type(self).__name__
+        if not self.uses_prices:
+            if prices is not None:
+                raise TypeError(f"prices: {name} does not use prices, expected None, got {check.describe(prices)}")
+            return None
+        if prices is None:
+            raise ValueError(f"prices: {name} needs a price for every action in probs {action_ids}, got None")
+        if not isinstance(prices, Mapping):
+            raise TypeError(f"prices: expected a mapping of action id to price, got {prices!r}")
+        missing = [a for a in action_ids if a not in prices]
+        if missing:
+            raise ValueError(f"prices: expected a price for every action in probs, missing {missing}")
+        try:
+            return np.asarray([[prices[a] for a in action_ids]], dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"prices: expected numbers, got {[prices[a] for a in action_ids]}") from None
 
     @abstractmethod
     def _select(self, probs: np.ndarray, rng: np.random.Generator, costs: np.ndarray | None) -> np.ndarray:
@@ -358,6 +383,8 @@ class DynamicPricingBandit(Strategy):
     >>> prices = np.array([[1.0, 3.0], [1.0, 3.0]])  # revenues 0.9 vs 1.5, then 0.9 vs 0.6
     >>> DynamicPricingBandit().select(probs, np.random.default_rng(0), prices=prices)
     array([1, 0])
+    >>> DynamicPricingBandit().select_action({"a": 0.9, "b": 0.5}, prices={"a": 1.0, "b": 3.0})
+    'b'
     """
 
     uses_prices: ClassVar[bool] = True

@@ -174,13 +174,3 @@ class LocationScale(PyBanditsBaseModel):
             factor = np.where(self.nu > 2, np.sqrt(self.nu / np.maximum(self.nu - 2, 1e-300)), np.inf)
             factor = np.where(np.isinf(self.nu), 1.0, factor)
         return self.sigma * factor
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, LocationScale):
-            return NotImplemented
-        same_nu = (self.nu is None and other.nu is None) or (
-            self.nu is not None and other.nu is not None and np.array_equal(self.nu, other.nu)
-        )
-        return np.array_equal(self.mu, other.mu) and np.array_equal(self.sigma, other.sigma) and same_nu
-
-    __hash__ = None

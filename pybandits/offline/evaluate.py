@@ -22,6 +22,13 @@ What goes into the estimators:
   the same columns without hidden layers (logistic or linear regression per action); a stochastic
   bandit's is the per-action posterior mean. ``estimated_rewards`` replaces it with your own.
 
+What is valued: the reward; for a dynamic-pricing bandit (``SmabBernoulliDP``, ``CmabBernoulliDP``),
+the revenue it maximises, ``price x reward`` (each logged purchase times its action's price; the
+reward model's purchase probabilities times each action's price). Quantitative actions are refused
+(``ValueError``): weighting a logged (action, quantity) needs both policies' probability *density* at
+the logged quantity, and ``action_probabilities`` give one probability per action, so scoring by
+action id would value another policy. That covers prices that are functions of a quantity.
+
 The interval resamples the logged rows (a nonparametric bootstrap, all replicates at once by matrix
 products); it holds the policy probabilities and the reward model fixed, so it reflects the
 estimators' sampling noise given them. The report also holds the logging policy's own value (the
@@ -97,6 +104,7 @@ def evaluate(
     estimated_rewards : array, optional
         ``(n_rows, n_actions)`` (``(n_rows, n_actions, n_objectives)`` for multi-objective bandits):
         your own reward model's predictions, in the order of ``mab.actions``; no model is fitted.
+        For dynamic pricing, purchase probabilities (they are multiplied by the prices).
     n_folds : int, default 2
         Folds of the cross-fitted reward model.
     hyperparameters : mapping, optional
@@ -111,7 +119,13 @@ def evaluate(
         bandits only), ``value``, ``lower``, ``upper``, ``std``; then ``logged`` (the logging policy's
         mean reward) and, for cost-control bandits, ``cost`` of the evaluated policy and
         ``logged_cost``. ``attrs`` records how the propensities were obtained, the reward model,
-        ``n_rows`` and ``level``.
+        what is valued (``reward``: ``"reward"``, or the revenue for dynamic pricing), ``n_rows``
+        and ``level``.
+
+    Raises
+    ------
+    ValueError
+        For a bandit with quantitative actions (see the module notes), or invalid logs or arguments.
 
     Examples
     --------
@@ -136,6 +150,7 @@ def evaluate(
 
     if not isinstance(mab, BaseMab):
         raise TypeError(f"mab: expected a pybandits bandit (the policy to evaluate), got {check.describe(mab)}")
+    _check_no_quantities(mab)
     names = _check_estimators(estimators)
     n_draws = check.check_positive_int(n_draws, "n_draws")
     n_bootstrap = check.check_positive_int(n_bootstrap, "n_bootstrap")
@@ -176,6 +191,11 @@ def evaluate(
     else:
         model, model_name = None, "none (no model-based estimator)"
 
+    prices = _fixed_prices(mab)
+    if prices is not None:  # dynamic pricing: value the revenue, price x purchase
+        columns = columns * prices[actions][:, None]
+        model = None if model is None else model * prices[None, :, None]
+
     def mean_of(values: np.ndarray) -> EstimatorTerms:
         return EstimatorTerms(numerators=values[None, :], denominators=np.ones((1, n)))
 
@@ -210,12 +230,35 @@ def evaluate(
     if "objective" in report:
         report["objective"] = report["objective"].astype("Int64")  # cost rows have none
     report.attrs.update(
-        {"propensities": source, "reward_model": model_name, "n_rows": n, "level": level, "n_draws": n_draws}
+        {
+            "propensities": source,
+            "reward_model": model_name,
+            "reward": "reward" if prices is None else "revenue: price x reward (purchase)",
+            "n_rows": n,
+            "level": level,
+            "n_draws": n_draws,
+        }
     )
     return report
 
 
 ESTIMATORS_WITH_MODEL = frozenset({"dm", "dr", "sndr", "switch_dr", "dros", "sg_dr"})
+
+
+def _check_no_quantities(mab: Any) -> None:
+    """Refuse quantitative actions: the bandit gives no density of the quantity to weight rows by."""
+    if quantitative := sorted(mab.quantity_dimensions):
+        raise ValueError(
+            f"mab: {type(mab).__name__} has quantitative actions {quantitative}; weighting a logged (action, "
+            "quantity) needs both policies' probability density at the logged quantity, which action_probabilities "
+            "(one probability per action) does not give; offline evaluation supports bandits without quantitative "
+            "actions (simulate quantitative ones: pybandits.simulation)"
+        )
+
+
+def _fixed_prices(mab: Any) -> np.ndarray | None:
+    """A dynamic-pricing bandit's price per action (in its actions' order; numbers, as none is quantitative)."""
+    return np.array([float(mab.action_prices[a]) for a in mab.actions]) if mab.strategy.uses_prices else None
 
 
 def _resample_counts(rng: np.random.Generator, n: int, n_replicates: int) -> np.ndarray:

@@ -268,13 +268,6 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         """One line: the head's size and statistics."""
         return f"linear head on {self.n_inputs} trunk features; {self.stats.describe()}"
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, LinearHead):
-            return NotImplemented
-        return self.model_dump(mode="json") == other.model_dump(mode="json")
-
-    __hash__ = None  # type: ignore[assignment]
-
 
 def draw_heads(
     heads: Sequence[LinearHead], features: np.ndarray, rng: np.random.Generator

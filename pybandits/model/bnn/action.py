@@ -369,13 +369,6 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         """One line: the family's statistics."""
         return f"{self.family.name}: {self.stats.describe()}"
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Bnn):
-            return NotImplemented
-        return self.model_dump(mode="json") == other.model_dump(mode="json")
-
-    __hash__ = None
-
 
 class BnnMO(PerObjective, PyBanditsBaseModel):
     """One action's networks, one per objective, and its cost.
@@ -447,13 +440,6 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
     def summary(self) -> str:
         """One line per objective's statistics, joined."""
         return "; ".join(objective.summary() for objective in self.objectives)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, BnnMO):
-            return NotImplemented
-        return self.model_dump(mode="json") == other.model_dump(mode="json")
-
-    __hash__ = None
 
 
 def draw_actions(

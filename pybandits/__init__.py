@@ -5,10 +5,10 @@ keep a Bayesian neural network per action, fitted with PyMC (:mod:`pybandits.cma
 can be saved to and loaded from a JSON file with :func:`save` and :func:`load`.
 """
 
-from pybandits._quantities import ActionChoice
 from pybandits._version import __version__
+from pybandits.boundary.quantities import ActionChoice
 from pybandits.engines.cache import engine_cache_info, set_engine_cache_size
-from pybandits.state import SCHEMA_VERSION, load, save
+from pybandits.persistence import SCHEMA_VERSION, load, save
 
 __all__ = [
     "SCHEMA_VERSION",

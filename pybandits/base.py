@@ -12,7 +12,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from pybandits import _validation as check
+from pybandits.boundary import validation as check
 
 __all__ = ["ActionId", "PyBanditsBaseModel"]
 

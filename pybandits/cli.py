@@ -21,7 +21,7 @@ Update data is CSV (Parquet with pyarrow) with the header ``action,reward,`` and
 columns in order (rewards as the bandit's family takes them: 0/1 or fractions for Bernoulli
 bandits, real numbers for Gaussian ones); prediction data holds only the feature columns. A bandit
 with ``feature_names`` reads its features by name, in any order, ignoring other columns, and its
-categorical columns hold category values such as ``FR`` or ``ios`` (:mod:`pybandits.tabular`). The
+categorical columns hold category values such as ``FR`` or ``ios`` (:mod:`pybandits.boundary.tabular`). The
 predictions hold the chosen action, with ``--propensity`` the probability that the bandit plays it
 (``propensity``, estimated from ``--draws`` repeated selections, the action then being drawn from
 those probabilities: what off-policy evaluation needs logged), and every action's sampled expected
@@ -54,11 +54,17 @@ from typing import Any
 import numpy as np
 
 import pybandits
-from pybandits._progress import default_enabled
+from pybandits.bandits.base import BaseMab
+from pybandits.boundary.progress import default_enabled
+from pybandits.boundary.tabular import (
+    DataError,
+    quantity_columns,
+    read_contexts,
+    read_logged_rows,
+    write_csv_atomically,
+)
 from pybandits.cmab import BaseCmab
 from pybandits.config import bandit_from_config, is_config
-from pybandits.mab import BaseMab
-from pybandits.tabular import DataError, quantity_columns, read_contexts, read_logged_rows, write_csv_atomically
 
 __all__ = ["main"]
 

@@ -35,10 +35,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from pybandits.contextual import BaseCmab
-from pybandits.model.family import Gaussian, RewardFamily
-from pybandits.persistence.registry import register_bandit
-from pybandits.strategy import (
+from pybandits.bandits.contextual import BaseCmab
+from pybandits.bandits.strategies import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,
@@ -46,6 +44,8 @@ from pybandits.strategy import (
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
 )
+from pybandits.model.family import Gaussian, RewardFamily
+from pybandits.persistence.registry import register_bandit
 
 __all__ = [
     "BaseCmab",
@@ -65,7 +65,7 @@ __all__ = [
 
 @register_bandit
 class CmabBernoulli(BaseCmab):
-    """Contextual Bernoulli bandit with Thompson sampling (:class:`~pybandits.strategy.ClassicBandit`).
+    """Contextual Bernoulli bandit with Thompson sampling (:class:`~pybandits.bandits.strategies.ClassicBandit`).
 
     Examples
     --------
@@ -109,7 +109,7 @@ class CmabBernoulliCC(BaseCmab):
 
 @register_bandit
 class CmabBernoulliDP(BaseCmab):
-    """Contextual Bernoulli bandit for dynamic pricing (:class:`~pybandits.strategy.DynamicPricingBandit`).
+    """Contextual Bernoulli bandit for dynamic pricing (:class:`~pybandits.bandits.strategies.DynamicPricingBandit`).
 
     Every action (an offer at its price) has a price (``action_ids_price``); a reward is a purchase
     (1) or not (0), and the bandit plays the action with the highest sampled revenue

@@ -25,7 +25,7 @@ or, in JSON, ``{"class": "CmabBernoulliCC", "cold_start": {"action_ids_cost": {"
   config is refused with the same ``TypeError``/``ValueError`` (naming the argument) as the
   equivalent Python call.
 - ``strategy``, the one argument that takes an object, is a table with the ``name`` of a class of
-  :mod:`pybandits.strategy` and that strategy's fields (``{ name = "BestActionIdentificationBandit",
+  :mod:`pybandits.bandits.strategies` and that strategy's fields (``{ name = "BestActionIdentificationBandit",
   exploit_p = 0.7 }``). The name is required, and must be the strategy the bandit class plays
   (``CostControlBandit`` for ``CmabBernoulliCC``): a config says what it means, and a name that does
   not fit is refused by ``cold_start``. Leave ``strategy`` out for the class's default strategy.
@@ -60,9 +60,9 @@ from pydantic import ValidationError
 
 from pybandits import cmab as _cmab  # noqa: F401  (registers the contextual bandit classes)
 from pybandits import smab as _smab  # noqa: F401  (registers the stochastic bandit classes)
-from pybandits import strategy as _strategy
-from pybandits._validation import describe, pydantic_error
-from pybandits.mab import BaseMab
+from pybandits.bandits import strategies as _strategy
+from pybandits.bandits.base import BaseMab
+from pybandits.boundary.validation import describe, pydantic_error
 from pybandits.persistence import registry
 
 __all__ = ["CONFIG_SUFFIXES", "bandit_class_names", "bandit_from_config", "is_config", "read_config"]
@@ -74,7 +74,7 @@ _KEYS = ("class", "cold_start")
 
 
 def _strategy_classes() -> dict[str, type[_strategy.Strategy]]:
-    """The concrete strategy classes of :mod:`pybandits.strategy`, by name."""
+    """The concrete strategy classes of :mod:`pybandits.bandits.strategies`, by name."""
     return {
         name: getattr(_strategy, name)
         for name in _strategy.__all__

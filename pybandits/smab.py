@@ -39,10 +39,8 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from pybandits._smab_base import BaseSmab
-from pybandits.model.family import Gaussian, RewardFamily
-from pybandits.persistence.registry import register_bandit
-from pybandits.strategy import (
+from pybandits.bandits.stochastic import BaseSmab
+from pybandits.bandits.strategies import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,
@@ -50,6 +48,8 @@ from pybandits.strategy import (
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
 )
+from pybandits.model.family import Gaussian, RewardFamily
+from pybandits.persistence.registry import register_bandit
 
 __all__ = [
     "BaseSmab",
@@ -69,7 +69,7 @@ __all__ = [
 
 @register_bandit
 class SmabBernoulli(BaseSmab):
-    """Stochastic Bernoulli bandit with Thompson sampling (:class:`~pybandits.strategy.ClassicBandit`).
+    """Stochastic Bernoulli bandit with Thompson sampling (:class:`~pybandits.bandits.strategies.ClassicBandit`).
 
     Examples
     --------
@@ -91,7 +91,7 @@ class SmabBernoulliBAI(BaseSmab):
 
     Examples
     --------
-    >>> from pybandits.strategy import BestActionIdentificationBandit
+    >>> from pybandits.bandits.strategies import BestActionIdentificationBandit
     >>> mab = SmabBernoulliBAI.cold_start(action_ids={"a", "b"}, strategy=BestActionIdentificationBandit(0.7))
     >>> mab.strategy.exploit_p
     0.7
@@ -116,13 +116,13 @@ class SmabBernoulliCC(BaseSmab):
 
 @register_bandit
 class SmabBernoulliDP(BaseSmab):
-    """Stochastic Bernoulli bandit for dynamic pricing (:class:`~pybandits.strategy.DynamicPricingBandit`).
+    """Stochastic Bernoulli bandit for dynamic pricing (:class:`~pybandits.bandits.strategies.DynamicPricingBandit`).
 
     Every action has a price (``action_ids_price``); a reward is a purchase (1) or not (0), and the
     bandit plays the action, and for a quantitative action the quantity, with the highest sampled
     revenue ``price * purchase probability``. A quantitative action's price may be a function of its
     quantity, e.g. a price of ``1 + 9 q`` for ``q`` in [0, 1]; a state records that a function is
-    needed, and :meth:`~pybandits.mab.BaseMab.from_state` (or ``pybandits.load``) takes it again
+    needed, and :meth:`~pybandits.bandits.base.BaseMab.from_state` (or ``pybandits.load``) takes it again
     as ``price_functions``.
 
     Examples

@@ -44,7 +44,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from pybandits.mab import BaseMab
+from pybandits.bandits.base import BaseMab
 
 __all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]
 

@@ -60,7 +60,7 @@ def test_contextual_probabilities_agree_with_the_frequencies_of_predict():
 
 
 def test_blocks_of_rows_give_the_same_shape_and_sums(monkeypatch):
-    import pybandits.contextual as contextual
+    import pybandits.bandits.contextual as contextual
 
     monkeypatch.setattr(contextual, "_TILED_ROWS", 50)  # blocks of one row at 50 draws
     mab = CmabGaussianMO.cold_start(action_ids={"a", "b"}, n_features=2, n_objectives=2, random_seed=0)

@@ -421,7 +421,7 @@ def test_cli_creates_updates_and_describes_a_backbone_bandit(tmp_path, capsys):
 
 
 def test_a_constant_column_is_called_constant_even_when_its_float_spread_is_not_zero():
-    from pybandits._validation import warn_uninformative_features
+    from pybandits.boundary.validation import warn_uninformative_features
     from pybandits.exceptions import DataWarning
 
     context = np.random.default_rng(0).normal(size=(100, 2))

@@ -9,7 +9,7 @@ import pytest
 
 import pybandits
 from pybandits import cmab, smab
-from pybandits import strategy as strategies
+from pybandits.bandits import strategies as strategies
 from pybandits.cli import main
 from pybandits.config import bandit_class_names, bandit_from_config, is_config
 

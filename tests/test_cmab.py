@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import pybandits
+from pybandits.bandits.strategies import ClassicBandit, CostControlBandit
 from pybandits.cmab import CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC
 from pybandits.engines import cache as fitting
 from pybandits.exceptions import ConvergenceWarning, DataWarning, FitError
-from pybandits.strategy import ClassicBandit, CostControlBandit
 
 FAST = {"num_steps": 100}
 

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from pybandits.smab import SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC
-from pybandits.strategy import (
+from pybandits.bandits.strategies import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,
     MultiObjectiveBandit,
 )
+from pybandits.smab import SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC
 
 # -- cold start -------------------------------------------------------------------------------
 

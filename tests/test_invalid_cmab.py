@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from pybandits.bandits.strategies import CostControlBandit
 from pybandits.cmab import CmabBernoulli, CmabBernoulliMO
-from pybandits.strategy import CostControlBandit
 
 
 def cold(**overrides):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pybandits.bandits.strategies import CostControlBandit
 from pybandits.cmab import CmabBernoulli
 from pybandits.model.beta import Beta
 from pybandits.model.priors import LocationScale
 from pybandits.smab import SmabBernoulli, SmabBernoulliDP
-from pybandits.strategy import CostControlBandit
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from pybandits.base import PyBanditsBaseModel
-from pybandits.cmab import CmabBernoulli, CmabGaussianMO
-from pybandits.mab import BaseMab
-from pybandits.model.backbone import ReplayBuffer
-from pybandits.model.bnn.diagnostics import FitDiagnostics
-from pybandits.smab import SmabBernoulli, SmabBernoulliMO, SmabGaussian, SmabGaussianMO
-from pybandits.strategy import (
+from pybandits.bandits.base import BaseMab
+from pybandits.bandits.strategies import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,
@@ -23,6 +18,11 @@ from pybandits.strategy import (
     MultiObjectiveBandit,
     MultiObjectiveCostControlBandit,
 )
+from pybandits.base import PyBanditsBaseModel
+from pybandits.cmab import CmabBernoulli, CmabGaussianMO
+from pybandits.model.backbone import ReplayBuffer
+from pybandits.model.bnn.diagnostics import FitDiagnostics
+from pybandits.smab import SmabBernoulli, SmabBernoulliMO, SmabGaussian, SmabGaussianMO
 
 EVERY_MODEL_CLASS = {
     "Backbone",

@@ -10,7 +10,7 @@ import pytest
 
 import pybandits
 from pybandits import config
-from pybandits.mab import BaseMab
+from pybandits.bandits.base import BaseMab
 from pybandits.persistence import documents, registry
 from pybandits.persistence.migrations import CHAIN, SCHEMA_VERSION, Step, migrate, original, v1_to_v2
 from pybandits.smab import SmabBernoulli

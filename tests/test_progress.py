@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from pybandits import _progress
-from pybandits._progress import default_enabled, in_notebook, progress_bar
+from pybandits.boundary import progress as _progress
+from pybandits.boundary.progress import default_enabled, in_notebook, progress_bar
 
 
 class Terminal(io.StringIO):
@@ -125,7 +125,7 @@ def test_a_delayed_bar_shows_only_work_that_takes_long(monkeypatch):
     import contextlib
     import io
 
-    from pybandits import _progress
+    from pybandits.boundary import progress as _progress
 
     clock = iter([0.0, 0.5, 0.9])
     monkeypatch.setattr(_progress, "_clock", lambda: next(clock))

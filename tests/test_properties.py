@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pybandits.mab import BaseMab
+from pybandits.bandits.base import BaseMab
+from pybandits.bandits.strategies import BestActionIdentificationBandit, CostControlBandit
 from pybandits.smab import SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC
-from pybandits.strategy import BestActionIdentificationBandit, CostControlBandit
 
 action_ids = st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=6, unique=True)
 unit = st.floats(min_value=0.0, max_value=1.0)

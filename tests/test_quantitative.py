@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import pybandits
-from pybandits._quantities import ActionChoice
+from pybandits.boundary.quantities import ActionChoice
 from pybandits.model.zooming import Zooming
 from pybandits.smab import SmabBernoulli, SmabBernoulliCC, SmabBernoulliDP, SmabBernoulliMO, SmabGaussian
 from pybandits.transfer import edit_model_on_the_fly

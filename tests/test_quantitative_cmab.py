@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from pybandits._quantities import ActionChoice
+from pybandits.boundary.quantities import ActionChoice
 from pybandits.cmab import CmabBernoulli, CmabBernoulliDP, CmabBernoulliMO
 from pybandits.engines.fit import fit_group
 from pybandits.model.bnn.action import QUANTITATIVE_WARMUP_STEPS, Bnn

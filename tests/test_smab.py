@@ -1,19 +1,19 @@
 import numpy as np
 import pytest
 
+from pybandits.bandits.strategies import (
+    BestActionIdentificationBandit,
+    ClassicBandit,
+    CostControlBandit,
+    MultiObjectiveBandit,
+    MultiObjectiveCostControlBandit,
+)
 from pybandits.smab import (
     SmabBernoulli,
     SmabBernoulliBAI,
     SmabBernoulliCC,
     SmabBernoulliMO,
     SmabBernoulliMOCC,
-)
-from pybandits.strategy import (
-    BestActionIdentificationBandit,
-    ClassicBandit,
-    CostControlBandit,
-    MultiObjectiveBandit,
-    MultiObjectiveCostControlBandit,
 )
 
 

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import pybandits
-from pybandits.mab import BaseMab
+from pybandits.bandits.base import BaseMab
+from pybandits.bandits.strategies import CostControlBandit
 from pybandits.smab import SmabBernoulli, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC
 from pybandits.state import SCHEMA_VERSION
-from pybandits.strategy import CostControlBandit
 
 
 @pytest.fixture

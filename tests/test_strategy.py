@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pybandits.strategy import (
+from pybandits.bandits.strategies import (
     BestActionIdentificationBandit,
     ClassicBandit,
     CostControlBandit,

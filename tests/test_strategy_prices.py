@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pybandits.mab import BaseMab
+from pybandits.bandits.base import BaseMab
+from pybandits.bandits.strategies import ClassicBandit, CostControlBandit, DynamicPricingBandit
 from pybandits.smab import BaseSmab, SmabBernoulli, SmabBernoulliDP
-from pybandits.strategy import ClassicBandit, CostControlBandit, DynamicPricingBandit
 
 
 def test_dynamic_pricing_select_action_takes_a_price_per_action():

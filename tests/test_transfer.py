@@ -6,9 +6,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from pybandits.bandits.strategies import CostControlBandit
 from pybandits.cmab import CmabBernoulli, CmabBernoulliCC, CmabBernoulliMO
 from pybandits.smab import SmabBernoulli, SmabBernoulliCC, SmabBernoulliMO
-from pybandits.strategy import CostControlBandit
 from pybandits.transfer import EditSummary, describe_edit, edit_model_on_the_fly
 
 FAST = {"num_steps": 100}

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits._progress import progress_bar
+from pybandits.boundary.progress import progress_bar
 from pybandits.engines.backend import import_pymc
 from pybandits.engines.cache import ENGINES
 from pybandits.engines.graph import build_model, graph_key, set_inputs, stack_priors, stack_rows

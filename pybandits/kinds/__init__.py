@@ -28,7 +28,7 @@ def kind_of(mab_or_trunk: Any) -> ContextualKind:
     """The kind of a contextual bandit (or of a cold-start spec): a shared trunk when it has one.
 
     The one place the kind is chosen: from the bandit's ``backbone`` field (a state describes its
-    kind by its fields), or from a :class:`~pybandits._specs.NetworkSpec`'s ``trunk``.
+    kind by its fields), or from a :class:`~pybandits.model.specs.NetworkSpec`'s ``trunk``.
     """
     trunk = getattr(mab_or_trunk, "backbone", None) if hasattr(mab_or_trunk, "backbone") else mab_or_trunk.trunk
     return PER_ACTION_NETWORKS if trunk is None else SHARED_TRUNK

@@ -1,6 +1,6 @@
 """The seam every contextual model kind fills in: build, check, draw, fit and grow a bandit's models.
 
-A contextual bandit (:class:`~pybandits.contextual.BaseCmab`) keeps its models in its fields:
+A contextual bandit (:class:`~pybandits.bandits.contextual.BaseCmab`) keeps its models in its fields:
 ``actions`` (one model per action) and, for a shared trunk, ``backbone``. How those models are
 built, read, drawn, fitted and grown depends on the *kind* of model, and only the kind knows: the
 bandit classes, transfer, the CLI, offline evaluation and simulation ask the bandit's kind
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 if TYPE_CHECKING:
-    from pybandits._specs import NetworkSpec
+    from pybandits.model.specs import NetworkSpec
 
 __all__ = ["ContextualKind", "Draw", "FitBatch"]
 

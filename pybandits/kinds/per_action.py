@@ -8,7 +8,7 @@ networks, not kinds of their own:
 - a *quantitative* action's network takes the quantity after the context (``quantity_dim``). A
   prediction draws one network per row and evaluates it at the action's candidate quantities
   (:mod:`pybandits.model.bnn.candidates`); the bandit base picks the best candidate
-  (:meth:`~pybandits.mab.BaseMab._best_candidates`). An update fits it with the quantities the rows
+  (:meth:`~pybandits.bandits.base.BaseMab._best_candidates`). An update fits it with the quantities the rows
   were played at as extra inputs, through
   :func:`~pybandits.model.bnn.candidates.quantity_inputs`, with the encoding the action records.
 """
@@ -22,13 +22,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pybandits._progress import fit_reporter
-from pybandits._specs import NetworkSpec
+from pybandits.boundary.progress import fit_reporter
 from pybandits.engines.executors import fit_actions
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.bnn.action import Bnn, BnnMO, draw_actions
 from pybandits.model.bnn.candidates import candidates, forbidden_mask, outputs_at_candidates, quantity_inputs
+from pybandits.model.specs import NetworkSpec
 
 __all__ = ["PerActionNetworks"]
 

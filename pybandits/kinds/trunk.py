@@ -16,15 +16,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pybandits import _validation as check
-from pybandits._progress import fit_reporter
-from pybandits._specs import NetworkSpec
+from pybandits.boundary import validation as check
+from pybandits.boundary.progress import fit_reporter
 from pybandits.engines.backbone import refit_heads, updated_backbone
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.kinds.per_action import cold_network, inference_changes
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads
 from pybandits.model.backbone.heads import default_head_sigma
 from pybandits.model.bnn.action import Bnn, DistParams, draw_actions
+from pybandits.model.specs import NetworkSpec
 
 __all__ = ["SharedTrunk"]
 

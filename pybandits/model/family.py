@@ -34,8 +34,8 @@ from typing import Annotated, Any, ClassVar, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
 
-from pybandits._validation import reward_array
 from pybandits.base import PyBanditsBaseModel
+from pybandits.boundary.validation import reward_array
 from pybandits.model.beta import Beta, BetaMO, Count, add_count
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.model.ops import ArrayOps

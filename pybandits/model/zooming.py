@@ -54,8 +54,8 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from pybandits._validation import check_positive_int, describe, pydantic_error
 from pybandits.base import PyBanditsBaseModel
+from pybandits.boundary.validation import check_positive_int, describe, pydantic_error
 from pybandits.model.beta import Beta
 from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, Gaussian, RewardFamily

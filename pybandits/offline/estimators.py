@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pybandits._validation import describe, is_real
+from pybandits.boundary.validation import describe, is_real
 from pybandits.exceptions import DataWarning
 
 __all__ = [

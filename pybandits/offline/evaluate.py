@@ -8,7 +8,7 @@ with a bootstrap percentile interval.
 What goes into the estimators:
 
 - the evaluated policy's probabilities of every action in every logged row, from the bandit's own
-  selection (:meth:`~pybandits.mab.BaseMab.action_probabilities`, ``n_draws`` per row);
+  selection (:meth:`~pybandits.bandits.base.BaseMab.action_probabilities`, ``n_draws`` per row);
 - the logging propensities: the ``propensity`` column when the logs have one; otherwise they are
   *estimated*, and the report says how (``DataFrame.attrs["propensities"]``): for a contextual
   bandit by a logistic regression per action of the logged action on the context (a pybandits model,
@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits import _validation as check
+from pybandits.boundary import validation as check
 from pybandits.exceptions import DataWarning
 from pybandits.offline.estimators import ESTIMATORS, EstimatorTerms, estimator_terms
 
@@ -145,8 +145,8 @@ def evaluate(
     """
     import pandas as pd
 
+    from pybandits.bandits.base import BaseMab
     from pybandits.cmab import BaseCmab
-    from pybandits.mab import BaseMab
 
     if not isinstance(mab, BaseMab):
         raise TypeError(f"mab: expected a pybandits bandit (the policy to evaluate), got {check.describe(mab)}")
@@ -321,7 +321,7 @@ def _read_logs(logs: Any) -> Any:
     if isinstance(logs, pd.DataFrame):
         return logs
     if isinstance(logs, str | os.PathLike):
-        from pybandits.tabular import _read_table
+        from pybandits.boundary.tabular import _read_table
 
         return _read_table(logs)
     raise TypeError(f"logs: expected a pandas DataFrame or a CSV/Parquet path, got {check.describe(logs)}")

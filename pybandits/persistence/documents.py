@@ -31,10 +31,8 @@ This module knows bandits by the :class:`Bandit` protocol and finds their classe
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +40,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pybandits._version import __version__
+from pybandits.boundary.files import atomic_write_text
 from pybandits.persistence import registry
 from pybandits.persistence.migrations import SCHEMA_VERSION, is_old_state, migrate, version_error
 
@@ -248,45 +247,6 @@ def read_document(state: str | bytes | Mapping[str, Any], random_seed: int | Non
     if "rng" not in document and is_old_state(parsed):
         document["rng"] = rng_to_state(np.random.default_rng(random_seed))
     return check_envelope(document)
-
-
-# -- files -------------------------------------------------------------------------------------
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` so that the file is always either the old one or the new one.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> path = os.path.join(tempfile.mkdtemp(), "note.txt")
-    >>> atomic_write_text(path, "one"); atomic_write_text(path, "two")
-    >>> open(path).read(), os.listdir(os.path.dirname(path))
-    ('two', ['note.txt'])
-    """
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable where the platform allows
-        try:
-            directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return
-        try:
-            with contextlib.suppress(OSError):
-                os.fsync(directory)
-        finally:
-            os.close(directory)
 
 
 def save(bandit: Bandit, path: str | os.PathLike) -> None:

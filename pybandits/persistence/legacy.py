@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits._validation import check_random_seed
+from pybandits.boundary.validation import check_random_seed
 from pybandits.persistence import registry
 from pybandits.persistence.documents import parse_json, rng_to_state
 from pybandits.persistence.migrations import is_old_state, migrate

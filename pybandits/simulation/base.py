@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits import _validation as check
+from pybandits.boundary import validation as check
 
 __all__ = ["SimulationResult", "SimulationSummary", "pareto_regret"]
 

@@ -7,8 +7,8 @@ from typing import Self
 
 import numpy as np
 
-from pybandits import _validation as check
-from pybandits._progress import progress_bar
+from pybandits.boundary import validation as check
+from pybandits.boundary.progress import progress_bar
 from pybandits.cmab import BaseCmab
 from pybandits.simulation.base import (
     SimulationResult,

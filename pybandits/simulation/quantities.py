@@ -1,6 +1,6 @@
 """Worlds of quantitative actions and prices: reward surfaces over the quantity, demand curves, the grid.
 
-A quantitative action is played with a quantity ``q`` in ``[0, 1]^d`` (:mod:`pybandits._quantities`).
+A quantitative action is played with a quantity ``q`` in ``[0, 1]^d`` (:mod:`pybandits.boundary.quantities`).
 Its world is a *reward surface*: a function of the quantities, an array ``(n, d)``, giving the
 ``n`` expected rewards (probabilities for Bernoulli bandits). For a dynamic-pricing bandit the
 reward is a purchase, the surface gives purchase probabilities, and the regret is measured in
@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from pybandits import _quantities
-from pybandits import _validation as check
+from pybandits.boundary import quantities as _quantities
+from pybandits.boundary import validation as check
 
 __all__ = ["LogisticDemand", "quantity_grid"]
 

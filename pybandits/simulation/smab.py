@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from pybandits._progress import progress_bar
-from pybandits._validation import describe, is_real
+from pybandits.boundary.progress import progress_bar
+from pybandits.boundary.validation import describe, is_real
 from pybandits.simulation.base import (
     SimulationResult,
     build_result,

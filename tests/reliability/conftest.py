@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from pybandits.mab import BaseMab
+from pybandits.bandits.base import BaseMab
 
 JUNK = st.one_of(
     st.none(),

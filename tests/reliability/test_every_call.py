@@ -18,6 +18,8 @@ import pytest
 
 import pybandits
 from pybandits import state as _state
+from pybandits.bandits.base import BaseMab
+from pybandits.bandits.strategies import ClassicBandit
 from pybandits.cmab import (
     CmabBernoulli,
     CmabBernoulliBAI,
@@ -30,7 +32,6 @@ from pybandits.cmab import (
     CmabGaussianMO,
     CmabGaussianMOCC,
 )
-from pybandits.mab import BaseMab
 from pybandits.simulation import CmabSimulator, SmabSimulator
 from pybandits.smab import (
     SmabBernoulli,
@@ -44,7 +45,6 @@ from pybandits.smab import (
     SmabGaussianMO,
     SmabGaussianMOCC,
 )
-from pybandits.strategy import ClassicBandit
 from pybandits.transfer import describe_edit, edit_model_on_the_fly
 
 

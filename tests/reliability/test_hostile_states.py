@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pybandits
+from pybandits.bandits.base import BaseMab
 from pybandits.cmab import CmabBernoulli, CmabBernoulliMOCC
-from pybandits.mab import BaseMab
 from pybandits.smab import SmabBernoulliCC
 
 STATES = [

@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pybandits
+from pybandits.bandits.base import BaseMab
 from pybandits.cmab import BaseCmab
 from pybandits.exceptions import MigrationWarning
 from pybandits.legacy import from_old_state, is_old_state
-from pybandits.mab import BaseMab
 from pybandits.smab import SmabBernoulli
 
 FIXTURES = sorted((Path(__file__).parent.parent / "data" / "legacy").glob("pybandits-*.json"))

@@ -33,8 +33,8 @@ from typing import Annotated, Any
 import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
-from pybandits._validation import describe, is_positive_int, pydantic_problems
 from pybandits.base import ActionId, PyBanditsBaseModel
+from pybandits.boundary.validation import describe, is_positive_int, pydantic_problems
 from pybandits.model.backbone.buffer import ReplayBuffer
 from pybandits.model.backbone.trunk import Trunk
 from pybandits.model.priors import FloatArray

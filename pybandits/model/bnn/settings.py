@@ -22,8 +22,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from pybandits._validation import describe, pydantic_problems
 from pybandits.base import PyBanditsBaseModel
+from pybandits.boundary.validation import describe, pydantic_problems
 
 __all__ = ["UPDATE_METHODS", "InferenceSettings", "MCMCSettings", "VISettings", "parse_update_kwargs"]
 

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from pybandits import _validation as check
+from pybandits.boundary import validation as check
 
 __all__ = [
     "ActionChoice",

@@ -1,6 +1,6 @@
 """How a contextual bandit evolves into a template (:mod:`pybandits.transfer`): its columns and its models.
 
-:class:`~pybandits.contextual.BaseCmab`'s transfer hooks call these; the model kind
+:class:`~pybandits.bandits.contextual.BaseCmab`'s transfer hooks call these; the model kind
 (:mod:`pybandits.kinds`) grows the models, and this module merges what the bandit itself keeps
 about its context: column names and the vocabularies of categorical columns.
 """

@@ -1,7 +1,7 @@
 """Contexts given as pandas DataFrames: columns picked by name, categories mapped to codes.
 
 The cold-start checks of ``feature_names`` and ``categorical_features``, which declare the columns
-and vocabularies this module reads with, are the specs' (:mod:`pybandits._specs`).
+and vocabularies this module reads with, are the specs' (:mod:`pybandits.model.specs`).
 
 A contextual bandit's network reads a float array whose categorical columns hold integer codes.
 Users' data holds category values ("FR", "ios"), so a bandit may keep, per categorical column, a
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits._validation import describe, float_column
+from pybandits.boundary.validation import describe, float_column
 
 __all__ = [
     "Category",

@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pybandits import _validation as check
-from pybandits._context import Category, check_category, column_label
-from pybandits._validation import _is_int, describe, is_positive_int
+from pybandits.boundary import validation as check
+from pybandits.boundary.context import Category, check_category, column_label
+from pybandits.boundary.validation import _is_int, describe, is_positive_int
 from pybandits.model.bnn.action import DistParams
 from pybandits.model.bnn.forward import ACTIVATIONS
 from pybandits.model.bnn.network import default_embedding_dim

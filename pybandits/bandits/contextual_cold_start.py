@@ -1,6 +1,6 @@
 """A contextual bandit's ``cold_start``: every argument checked into typed specs, then the kind builds the models.
 
-:class:`~pybandits.contextual.BaseCmab` inherits :meth:`ContextualColdStart.cold_start` from here.
+:class:`~pybandits.bandits.contextual.BaseCmab` inherits :meth:`ContextualColdStart.cold_start` from here.
 """
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
-from pybandits import _quantities
-from pybandits._context import Category
-from pybandits._specs import NetworkSpec, QuantitySpec, families_from_arguments
+from pybandits.boundary import quantities as _quantities
+from pybandits.boundary.context import Category
 from pybandits.kinds import kind_of
+from pybandits.model.specs import NetworkSpec, QuantitySpec, families_from_arguments
 
 __all__ = ["ContextualColdStart"]
 
 
 class ContextualColdStart:
-    """The ``cold_start`` of every contextual bandit class (a mixin of :class:`~pybandits.contextual.BaseCmab`)."""
+    """The ``cold_start`` of every contextual bandit (a mixin of :class:`~pybandits.bandits.contextual.BaseCmab`)."""
 
     @classmethod
     def cold_start(
@@ -78,7 +78,7 @@ class ContextualColdStart:
             Inference settings (:class:`~pybandits.model.bnn.settings.VISettings` or
             :class:`~pybandits.model.bnn.settings.MCMCSettings`), e.g. ``{"num_steps": 200}``.
         epsilon, default_action, random_seed
-            See :class:`~pybandits.mab.BaseMab`.
+            See :class:`~pybandits.bandits.base.BaseMab`.
         action_ids_cost : mapping, optional
             ``{action_id: cost}``, costs finite and >= 0: cost-control classes only.
         n_objectives : int, optional
@@ -136,7 +136,7 @@ class ContextualColdStart:
             (a linear model's reward is monotone in the quantity). A prediction draws one network
             per row and plays its best of ``n_candidates`` candidate quantities
             (:mod:`pybandits.model.bnn.candidates`) and returns
-            :class:`~pybandits._quantities.ActionChoice` tuples. ADVI fits these networks after a
+            :class:`~pybandits.boundary.quantities.ActionChoice` tuples. ADVI fits these networks after a
             maximum a posteriori warm-up of 200 steps (``update_kwargs={"warmup_steps": ...}``
             sets it for every action; see :class:`~pybandits.model.bnn.settings.VISettings`).
             Single-objective classes, without a backbone.

@@ -12,15 +12,15 @@ from typing import Any, ClassVar, Self
 import numpy as np
 from pydantic import ValidationError, model_validator
 
-from pybandits import _quantities
-from pybandits import _validation as check
-from pybandits._rows import rows_as_dicts
-from pybandits._specs import QuantitySpec
+from pybandits.bandits.base import BaseMab, reads_one_state
 from pybandits.base import ActionId
-from pybandits.mab import BaseMab, reads_one_state
+from pybandits.boundary import quantities as _quantities
+from pybandits.boundary import validation as check
+from pybandits.boundary.rows import rows_as_dicts
 from pybandits.model.beta import Beta, BetaMO
 from pybandits.model.family import Bernoulli, RewardFamily
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
+from pybandits.model.specs import QuantitySpec
 from pybandits.model.zooming import Zooming
 
 __all__ = ["BaseSmab"]
@@ -103,7 +103,7 @@ class BaseSmab(BaseMab):
         strategy : Strategy, optional
             An instance of the class's strategy (see the module table); its defaults otherwise.
         epsilon, default_action, random_seed
-            See :class:`~pybandits.mab.BaseMab`.
+            See :class:`~pybandits.bandits.base.BaseMab`.
         action_ids_cost : mapping, optional
             ``{action_id: cost}``, costs finite and >= 0: cost-control classes only.
         n_objectives : int, optional
@@ -117,7 +117,7 @@ class BaseSmab(BaseMab):
             (beside ``action_ids``, which may then be empty). Each is a
             :class:`~pybandits.model.zooming.Zooming` model: adaptive segments of its quantity space,
             each with the class's conjugate posterior. ``predict`` then returns
-            :class:`~pybandits._quantities.ActionChoice` tuples; see :mod:`pybandits._quantities`.
+            :class:`~pybandits.boundary.quantities.ActionChoice` tuples; see :mod:`pybandits.boundary.quantities`.
             Single-objective classes only.
         quantitative_kwargs : mapping, optional
             Settings of every quantitative action's model: ``n_max_segments`` (default 16),
@@ -207,7 +207,7 @@ class BaseSmab(BaseMab):
         -------
         actions : list of str, or of ActionChoice
             The chosen action of every decision; for a bandit with quantitative actions an
-            :class:`~pybandits._quantities.ActionChoice` ``(action_id, quantity)``, the quantity
+            :class:`~pybandits.boundary.quantities.ActionChoice` ``(action_id, quantity)``, the quantity
             None for an ordinary action.
         probs or sampled_means : list of dict
             For every decision, the sampled expected reward of every allowed action (the success

@@ -1,0 +1,533 @@
+"""What every bandit shares: its actions, strategy, epsilon-greedy exploration and state.
+
+Concrete bandits (:mod:`pybandits.smab`, :mod:`pybandits.cmab`) are thin: they say which action
+model and which strategy they hold, how to draw sampled expected rewards, and how to update.
+Everything else is here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+
+import numpy as np
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
+
+from pybandits.bandits.strategies import Strategy
+from pybandits.base import ActionId, PyBanditsBaseModel
+from pybandits.boundary import quantities as _quantities
+from pybandits.boundary import validation as check
+from pybandits.persistence import documents as _documents
+from pybandits.persistence.registry import bandit_class
+
+__all__ = ["BaseMab", "reads_one_state"]
+
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def reads_one_state(method: _Method) -> _Method:
+    """Run a bandit's reading method (``predict``, ``action_probabilities``) on the state it is called in.
+
+    The method runs on :meth:`BaseMab._view`, taken once when it is called: an update that another
+    thread completes meanwhile installs new fields in the bandit, not in the view, so the method
+    reads every field from one state (the random generator is the bandit's own, shared).
+    """
+
+    @functools.wraps(method)
+    def reading(self: BaseMab, *args: Any, **kwargs: Any) -> Any:
+        return method(self._view(), *args, **kwargs)
+
+    return reading  # type: ignore[return-value]
+
+
+class BaseMab(PyBanditsBaseModel):
+    """Base class of all bandits.
+
+    Attributes
+    ----------
+    actions : dict
+        Action id to action model (its posterior, and its cost for cost-control bandits).
+    strategy : Strategy
+        The selection rule applied to the sampled expected rewards.
+    epsilon : float, optional
+        Probability, per prediction row, of exploring instead of following the strategy: the
+        ``default_action`` is played if set and allowed, else an allowed action uniformly at random.
+    default_action : str, optional
+        The action explored with probability ``epsilon``; needs ``epsilon``.
+
+    Parameters
+    ----------
+    random_seed : int, optional
+        Seed of the bandit's random generator, which drives every draw (sampling, ties,
+        exploration): the same seed and calls give the same results. Not a field: the generator's
+        current state is what the bandit's state records.
+
+    Notes
+    -----
+    The random generator belongs to the bandit. A copy (``copy.copy``, ``copy.deepcopy``,
+    ``model_copy``) gets its own generator in the same state, so the copy and the original draw
+    the same numbers without sharing a stream; :meth:`reseed` starts a new stream explicitly. A
+    bandit validated from plain data (``model_validate``) has no recorded generator state and gets
+    a fresh one from the operating system's entropy; :meth:`from_state` restores the saved one.
+    A concrete bandit declares its strategy once, as the type of its ``strategy`` field.
+    """
+
+    actions: dict[ActionId, Any]
+    strategy: Strategy
+    epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    default_action: ActionId | None = None
+    #: Dynamic-pricing bandits: every action's price, or ``"function"`` for a quantitative action
+    #: priced by a function of its quantity (code, given at cold start and to :meth:`from_state`).
+    action_prices: dict[ActionId, Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | Literal["function"]] | None = (
+        None
+    )
+
+    _rng: np.random.Generator = PrivateAttr()
+    _price_functions: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    #: The strategy class a concrete bandit plays.
+    strategy_type: ClassVar[type[Strategy]] = Strategy
+    #: ``"stochastic"`` or ``"contextual"``: transfer never exchanges bandits of two kinds.
+    bandit_kind: ClassVar[str] = ""
+
+    def __init__(self, *, random_seed: int | None = None, **data: Any) -> None:
+        super().__init__(**data)
+        self._rng = np.random.default_rng(check.check_random_seed(random_seed))
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        annotation = cls.model_fields["strategy"].annotation
+        if isinstance(annotation, type) and issubclass(annotation, Strategy):
+            cls.strategy_type = annotation  # the strategy is declared once: as the field's type
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self.__pydantic_private__ is None or "_rng" not in self.__pydantic_private__:
+            self._rng = np.random.default_rng()  # plain data carries no generator state
+
+    def __copy__(self) -> Self:
+        new = super().__copy__()
+        new._rng = copy.deepcopy(self._rng)  # same state, own stream
+        return new
+
+    def reseed(self, random_seed: int | None) -> None:
+        """Replace the bandit's random generator by a new one seeded with ``random_seed``.
+
+        Examples
+        --------
+        >>> from pybandits.smab import SmabBernoulli
+        >>> one, two = (SmabBernoulli.cold_start(action_ids={"a", "b"}) for _ in range(2))
+        >>> one.reseed(3); two.reseed(3)
+        >>> one.predict(n_samples=5) == two.predict(n_samples=5)
+        True
+        """
+        self._rng = np.random.default_rng(check.check_random_seed(random_seed))
+
+    # -- consistency -------------------------------------------------------------------------
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if not self.actions:
+            raise ValueError("actions: expected at least one action, got none")
+        if not isinstance(self.strategy, self.strategy_type):
+            raise ValueError(
+                f"strategy: {type(self).__name__} plays {self.strategy_type.__name__}, "
+                f"got {type(self.strategy).__name__}"
+            )
+        check.check_default_action(self.default_action, list(self.actions), self.epsilon)
+        with_cost = [a for a, model in self.actions.items() if model.cost is not None]
+        if self.strategy.uses_costs and len(with_cost) != len(self.actions):
+            missing = sorted(set(self.actions) - set(with_cost))
+            raise ValueError(f"actions: {type(self).__name__} needs a cost for every action, missing for {missing}")
+        if not self.strategy.uses_costs and with_cost:
+            raise ValueError(
+                f"actions: {type(self).__name__} does not use costs, got costs for {sorted(with_cost)}; "
+                "use the cost-control (CC) variant"
+            )
+        if self.strategy.uses_prices != (self.action_prices is not None):
+            raise ValueError(
+                f"action_prices: {type(self).__name__} "
+                + ("needs a price for every action" if self.strategy.uses_prices else "takes no prices")
+                + f", got {self.action_prices}"
+            )
+        if self.action_prices is not None and set(self.action_prices) != set(self.actions):
+            raise ValueError(
+                f"action_prices: expected a price for every action {sorted(self.actions)}, "
+                f"got {sorted(self.action_prices)}"
+            )
+        return self
+
+    @property
+    def quantity_dimensions(self) -> dict[str, int]:
+        """``{action_id: d}`` of the quantitative actions (played with a quantity in ``[0, 1]^d``)."""
+        dimensions = {a: getattr(model, "dimension", None) for a, model in self.actions.items()}
+        return {a: d for a, d in dimensions.items() if isinstance(d, int) and d > 0}
+
+    def with_price_functions(self, price_functions: Mapping[str, Any]) -> Self:
+        """Give the bandit the price functions its state records as needed (see :meth:`from_state`); returns it."""
+        needed = sorted(a for a, price in (self.action_prices or {}).items() if price == "function")
+        if not isinstance(price_functions, Mapping):
+            raise TypeError(
+                f"price_functions: expected a mapping {{action_id: function}}, got {check.describe(price_functions)}"
+            )
+        missing = [a for a in needed if not callable(price_functions.get(a))]
+        unknown = sorted(set(price_functions) - set(needed))
+        if missing or unknown:
+            raise ValueError(
+                f"price_functions: expected a function for each action priced by one, {needed}; missing or not "
+                f"callable {missing}, not priced by a function {unknown}"
+            )
+        self._price_functions = {a: price_functions[a] for a in needed}
+        return self
+
+    @classmethod
+    def _check_actions_and_objectives(
+        cls,
+        action_ids: Iterable[str] | Mapping[str, float] | None,
+        action_ids_cost: Mapping[str, float] | None,
+        n_objectives: int | None,
+        extra: list[str] | tuple[str, ...] = (),
+    ) -> tuple[dict[str, float | None], int | None]:
+        """The actions with their costs (None without), and the number of objectives, as the strategy needs.
+
+        A cost-control bandit takes ``action_ids_cost`` (or a mapping of costs as ``action_ids``);
+        a multi-objective one takes ``n_objectives``; other bandits refuse them. ``extra``: the
+        quantitative actions' ids, declared apart (a cost-control bandit's costs cover them too).
+        """
+        name = cls.__name__
+        if cls.strategy_type.uses_costs:
+            if action_ids_cost is None and isinstance(action_ids, Mapping):
+                action_ids, action_ids_cost = None, action_ids
+            if action_ids is not None:
+                raise TypeError(
+                    f"action_ids_cost: {name} needs a cost per action, expected a mapping of action id to cost, "
+                    f"got action_ids={check.describe(action_ids)}"
+                )
+            if action_ids_cost is None:
+                raise TypeError(f"action_ids_cost: {name} needs a mapping of action id to cost, got None")
+            costs: dict[str, float | None] = dict(check.check_action_costs(action_ids_cost))
+            missing = sorted(set(extra) - set(costs))
+            if missing:
+                raise ValueError(f"action_ids_cost: expected a cost for each quantitative action, missing {missing}")
+        else:
+            if action_ids_cost is not None:
+                raise TypeError(
+                    f"action_ids_cost: {name} does not use costs, expected None, "
+                    f"got {check.describe(action_ids_cost)}; "
+                    "use the cost-control (CC) variant"
+                )
+            ordinary = [] if action_ids is None and extra else action_ids
+            if extra and isinstance(ordinary, Iterable) and not isinstance(ordinary, str | bytes):
+                ordinary = [*ordinary, *extra]
+            costs = dict.fromkeys(check.check_action_ids(ordinary))
+        if cls.strategy_type.multi_objective:
+            n_objectives = check.check_positive_int(n_objectives, "n_objectives")  # None is refused here too
+        elif n_objectives is not None:
+            raise TypeError(
+                f"n_objectives: {name} has one objective, expected None, got {check.describe(n_objectives)}; "
+                "use the multi-objective (MO) variant"
+            )
+        return costs, n_objectives
+
+    @classmethod
+    def _check_price_argument(
+        cls, action_ids_price: Any, costs: Mapping[str, Any], quantitative: Mapping[str, int]
+    ) -> tuple[dict[str, float | str] | None, dict[str, Any]]:
+        """The prices a dynamic-pricing class records and its price functions; others refuse prices."""
+        if not cls.strategy_type.uses_prices:
+            if action_ids_price is not None:
+                raise TypeError(
+                    f"action_ids_price: {cls.__name__} does not price its actions, expected None, got "
+                    f"{check.describe(action_ids_price)}; use a dynamic-pricing (DP) class"
+                )
+            return None, {}
+        if action_ids_price is None:
+            raise TypeError(f"action_ids_price: {cls.__name__} needs a price per action, got None")
+        ordinary = [a for a in costs if a not in quantitative]
+        return _quantities.check_prices(action_ids_price, ordinary, quantitative)
+
+    @classmethod
+    def _check_cold_start(
+        cls,
+        action_ids: list[str],
+        strategy: Strategy | None,
+        epsilon: float | None,
+        default_action: str | None,
+        random_seed: int | None,
+    ) -> tuple[Strategy, float | None, int | None]:
+        """Check the cold-start arguments every bandit takes; the class's strategy by default."""
+        if strategy is None:
+            strategy = cls.strategy_type()
+        elif not isinstance(strategy, cls.strategy_type):
+            raise TypeError(
+                f"strategy: expected a {cls.strategy_type.__name__} for {cls.__name__}, got {type(strategy).__name__}"
+            )
+        epsilon = check.check_probability(epsilon, "epsilon")
+        check.check_default_action(default_action, action_ids, epsilon)
+        return strategy, epsilon, check.check_random_seed(random_seed)
+
+    # -- prediction --------------------------------------------------------------------------
+
+    def _allowed_action_ids(self, forbidden_actions: Iterable[str] | None) -> list[str]:
+        return check.check_forbidden_actions(forbidden_actions, list(self.actions))
+
+    def _select_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
+        """Apply the strategy and epsilon-greedy exploration to sampled expected rewards.
+
+        ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
+        the index into ``allowed`` of the action chosen in every row.
+        """
+        chosen = self._strategy_indices(probs, allowed, prices)
+        if self.epsilon:
+            explore = np.flatnonzero(self._rng.random(len(chosen)) < self.epsilon)
+            if explore.size:
+                if self.default_action in allowed:
+                    chosen[explore] = allowed.index(self.default_action)
+                else:
+                    chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
+        return chosen
+
+    def _strategy_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
+        """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration.
+
+        ``prices`` (rows, allowed actions): dynamic pricing's prices; the actions' fixed prices when None.
+        Goes through :meth:`Strategy.select`, which refuses sampled rewards that are NaN or infinite.
+        """
+        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
+        if self.strategy.uses_prices and prices is None:
+            prices = np.broadcast_to([float(self.action_prices[a]) for a in allowed], probs.shape[:2])  # type: ignore[index]
+        return self.strategy.select(probs, self._rng, costs, prices)  # checks (NaN refused); draws as _select
+
+    def _choice_probabilities(
+        self, probs: np.ndarray, allowed: list[str], n_rows: int, prices: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per row, the probability of playing each action, from ``n_draws`` tiled Thompson draws.
+
+        ``probs`` holds the sampled expected rewards of ``n_draws`` copies of ``n_rows`` rows,
+        copy after copy (``numpy.tile`` of the rows). The strategy's choices are counted; epsilon
+        exploration is mixed in exactly, not drawn. Returns ``(n_rows, n_actions)`` in the order of
+        :attr:`actions`, forbidden actions at 0.
+        """
+        n_allowed = len(allowed)
+        n_draws = len(probs) // n_rows
+        chosen = self._strategy_indices(probs, allowed, prices)
+        rows = np.tile(np.arange(n_rows), n_draws)
+        counts = np.bincount(rows * n_allowed + chosen, minlength=n_rows * n_allowed).reshape(n_rows, n_allowed)
+        shares = counts / n_draws
+        if self.epsilon:
+            explored = np.full(n_allowed, 1.0 / n_allowed)
+            if self.default_action in allowed:
+                explored = np.zeros(n_allowed)
+                explored[allowed.index(self.default_action)] = 1.0
+            shares = (1.0 - self.epsilon) * shares + self.epsilon * explored
+        probabilities = np.zeros((n_rows, len(self.actions)))
+        action_ids = list(self.actions)
+        probabilities[:, [action_ids.index(a) for a in allowed]] = shares
+        return probabilities
+
+    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
+        """The allowed actions, and the forbidden regions of quantitative actions' quantities."""
+        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
+        return self._allowed_action_ids(whole), regions
+
+    def _draw_with_candidates(
+        self,
+        allowed: list[str],
+        n_rows: int,
+        quantitative: list[int],
+        draw_ordinary: Callable[[list[int]], Any],
+        draw_candidates: Callable[[int], tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], tuple[Any, Any]] | None]],
+        *,
+        with_detail: bool = False,
+    ) -> tuple[Any, ...]:
+        """Thompson draws of the allowed actions when some are quantitative: the one place a quantity is chosen.
+
+        ``draw_ordinary(indices)`` draws the ordinary actions at ``indices`` of ``allowed`` (expected
+        rewards, and details when ``with_detail``). ``draw_candidates(j)`` draws quantitative action
+        ``allowed[j]`` at its candidate quantities: its values ``(n_rows, n_candidates)`` (the
+        scores before prices), the candidates ``(n_rows, n_candidates, d)``, and ``finish(best)``
+        giving the chosen candidates' expected rewards (None: the values are the expected rewards)
+        and details. :meth:`_best_candidates` picks each row's candidate; ordinary actions come
+        first, then quantitative ones in ``allowed`` order, so the random stream is the same
+        whoever calls.
+
+        Returns ``(expected, quantities, prices)``, with the details after ``expected`` when
+        ``with_detail``: ``prices`` are None unless the strategy uses prices.
+        """
+        expected = np.empty((n_rows, len(allowed)))
+        detail = np.empty((n_rows, len(allowed))) if with_detail else None
+        prices = np.empty((n_rows, len(allowed))) if self.strategy.uses_prices else None
+        is_quantitative = set(quantitative)
+        ordinary = [j for j in range(len(allowed)) if j not in is_quantitative]
+        if ordinary:
+            drawn = draw_ordinary(ordinary)
+            if detail is not None:
+                expected[:, ordinary], detail[:, ordinary] = drawn
+            else:
+                expected[:, ordinary] = drawn
+            if prices is not None:
+                prices[:, ordinary] = [float(self.action_prices[allowed[j]]) for j in ordinary]  # type: ignore[index]
+        quantities = {}
+        for j in quantitative:
+            values, points, finish = draw_candidates(j)
+            best_values, quantities[allowed[j]], price, best = self._best_candidates(allowed[j], values, points)
+            value, extra = (None, None) if finish is None else finish(best)
+            expected[:, j] = best_values if value is None else value
+            if detail is not None:
+                detail[:, j] = extra
+            if prices is not None:
+                prices[:, j] = price
+        return (expected, detail, quantities, prices) if with_detail else (expected, quantities, prices)
+
+    def _best_candidates(
+        self, action_id: str, values: np.ndarray, quantities: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """A quantitative action's best candidate per row: its sampled reward, quantity, price and index.
+
+        ``values`` ``(n_rows, n_candidates)`` and ``quantities`` ``(n_rows, n_candidates, d)``:
+        the action's Thompson draws at its candidate quantities. The candidate maximising the
+        strategy's score (the reward; ``price * reward`` for dynamic pricing) represents the action
+        in that row, and the strategy then chooses among actions.
+        """
+        n_rows, n_candidates = values.shape
+        prices = None
+        if self.strategy.uses_prices:
+            flat = quantities.reshape(n_rows * n_candidates, -1)
+            price = self.action_prices[action_id]  # type: ignore[index]
+            prices = _quantities.evaluate_prices(action_id, price, self._price_functions.get(action_id), flat)
+            prices = prices.reshape(n_rows, n_candidates)
+        scores = self.strategy.scores(values, prices)
+        best = scores.argmax(axis=1)
+        rows = np.arange(n_rows)
+        if np.isneginf(scores[rows, best]).any():
+            raise ValueError(
+                f"forbidden_actions: the regions forbidden for {action_id!r} leave no quantity to play in some rows; "
+                "forbid the whole action instead"
+            )
+        return values[rows, best], quantities[rows, best], None if prices is None else prices[rows, best], best
+
+    def _choices(self, allowed: list[str], chosen: np.ndarray, quantities: Mapping[str, np.ndarray]) -> list[Any]:
+        """The chosen action per row: its id, or an :class:`~pybandits.boundary.quantities.ActionChoice` when the
+        bandit has quantitative actions (with the quantity, None for an ordinary action)."""
+        ids = np.asarray(allowed, dtype=object)[chosen].tolist()
+        if not self.quantity_dimensions:
+            return ids
+        return [
+            _quantities.ActionChoice(a, tuple(quantities[a][row].tolist()) if a in quantities else None)
+            for row, a in enumerate(ids)
+        ]
+
+    # -- reading while another thread updates ------------------------------------------------
+
+    def _view(self) -> Self:
+        """The bandit as it is now, read once: another object on the same fields and random generator.
+
+        An update never changes the field dict a view holds: it installs a new one
+        (:meth:`_updating`), so a view keeps seeing the state it was taken from, whole.
+        """
+        view = object.__new__(type(self))
+        object.__setattr__(view, "__dict__", self.__dict__)
+        object.__setattr__(view, "__pydantic_fields_set__", self.__pydantic_fields_set__)
+        object.__setattr__(view, "__pydantic_extra__", None)
+        object.__setattr__(view, "__pydantic_private__", self.__pydantic_private__)  # the same generator
+        return view
+
+    @contextlib.contextmanager
+    def _updating(self) -> Iterator[Self]:
+        """A draft of the bandit for an update to change; installed in one assignment if the block succeeds.
+
+        The draft has its own copy of the field dict (the field values are shared: fields are
+        replaced, never changed in place) and the bandit's random generator. The update assigns
+        the draft's fields; the bandit's are untouched until the block ends, when the draft's field
+        dict becomes the bandit's in one assignment. A reader in another thread (``predict``,
+        ``action_probabilities``, which read a :meth:`_view`) therefore sees the state before the
+        update or the state after it, never a mix and never a missing field. If the block raises
+        (an interruption included, ``KeyboardInterrupt``), the draft is dropped and the generator's
+        state restored: a failed update leaves the bandit exactly as it was. One update at a time:
+        a field assigned by another thread during an update is replaced when the update installs.
+        """
+        draft = self._view()
+        object.__setattr__(draft, "__dict__", dict(self.__dict__))
+        object.__setattr__(draft, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
+        generator_state = self._rng.bit_generator.state
+        try:
+            yield draft
+        except BaseException:
+            self._rng.bit_generator.state = generator_state
+            raise
+        object.__setattr__(self, "__pydantic_fields_set__", draft.__pydantic_fields_set__)
+        object.__setattr__(self, "__dict__", draft.__dict__)  # the swap: one assignment
+
+    # -- transfer (pybandits.transfer calls these; contextual bandits add their columns and models) --
+
+    def _check_exchange(self, template: BaseMab) -> None:
+        """Refuse a template this bandit's learned models cannot evolve into (beyond the checks every bandit shares)."""
+
+    def _edit_changes(self, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
+        """Settings of the models that an edit into ``template`` changes, ``{name: (before, after)}``."""
+        return {}
+
+    def _edit_shape(self, template: BaseMab) -> dict[str, Any]:
+        """The shape changes an edit's summary reports (contextual bandits: features, layers, columns)."""
+        return {}
+
+    def _evolved_fields(self, template: BaseMab, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
+        """The evolved bandit's fields that are not the template's: the carried-over ``actions`` at least."""
+        return {"actions": actions}
+
+    # -- state -------------------------------------------------------------------------------
+
+    def get_state(self) -> tuple[str, str]:
+        """The bandit's class name and its state as JSON text.
+
+        The JSON holds the schema version, the class, the bandit's fields and its random
+        generator's state; :meth:`from_state` rebuilds an equal bandit from it.
+        """
+        return type(self).__name__, _documents.dumps(_documents.to_document(self))
+
+    @classmethod
+    def from_state(
+        cls, state: str | bytes | Mapping[str, Any], price_functions: Mapping[str, Any] | None = None
+    ) -> Self:
+        """Rebuild a bandit from :meth:`get_state`'s JSON (text or parsed).
+
+        Called on a concrete class, the state must be of that class; called on ``BaseMab``, the
+        class recorded in the state is used. A dynamic-pricing bandit whose quantitative actions
+        are priced by functions needs them again, by action: ``price_functions={action: function}``
+        (a state holds no code). A state of an earlier schema version, or of the original pybandits
+        library, is migrated first, as data (:mod:`pybandits.persistence.migrations`); an original
+        state records no random generator, so the bandit gets a new one.
+
+        Raises
+        ------
+        ValueError
+            When the state is not valid JSON, is of another schema version or class, does not
+            describe a valid bandit, or needs price functions that are not given.
+        """
+        bandit = cls._from_state(state)
+        needed = [a for a, price in (bandit.action_prices or {}).items() if price == "function"]
+        if needed or price_functions is not None:
+            bandit.with_price_functions(price_functions or {})
+        return bandit
+
+    @classmethod
+    def _from_state(cls, state: str | bytes | Mapping[str, Any]) -> Self:
+        # migrated (an earlier schema, or the original library's state) and its envelope checked
+        document = _documents.read_document(state)
+        target = bandit_class(document["class"])
+        if cls is not BaseMab and target is not cls:
+            raise ValueError(f"state: expected a {cls.__name__} state, got a {document['class']} state")
+        rng = _documents.rng_from_state(document["rng"])
+        try:
+            bandit = target.model_validate(document["bandit"])
+        except ValidationError as error:
+            raise ValueError(f"state: not a valid {target.__name__}: {error}") from None
+        bandit._rng = rng
+        return bandit
+
+    def _equality_key(self) -> Any:
+        """Bandits are equal when their states are: same class, fields and generator state."""
+        return _documents.to_document(self)

@@ -8,7 +8,9 @@ import pytest
 from pybandits.model.beta import Beta
 from pybandits.model.family import Bernoulli, Gaussian
 from pybandits.model.nig import NormalInverseGamma
-from pybandits.model.zooming import Segment, Zooming, _outer, log_bayes_factor
+from pybandits.model.segments import Segment, log_bayes_factor
+from pybandits.model.segments import outer_posterior as _outer
+from pybandits.model.zooming import Zooming
 
 
 def fed(model, expected, n_rows, seed, batch=200, gaussian_sd=None):

@@ -1,0 +1,172 @@
+"""How every bandit chooses: the strategy per row, epsilon-greedy exploration, the best quantity and price.
+
+:class:`Selection` is a part of :class:`~pybandits.bandits.base.BaseMab`: the stochastic and the
+contextual bandits draw their sampled rewards their own way, then choose through these methods,
+written once. :meth:`Selection._draw_with_candidates` is the one place a quantitative action's
+quantity is chosen, for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from pybandits.boundary import quantities as _quantities
+from pybandits.boundary import validation as check
+
+__all__ = ["Selection"]
+
+
+class Selection:
+    """Choosing actions from sampled expected rewards (a part of :class:`~pybandits.bandits.base.BaseMab`)."""
+
+    def _allowed_action_ids(self, forbidden_actions: Iterable[str] | None) -> list[str]:
+        return check.check_forbidden_actions(forbidden_actions, list(self.actions))
+
+    def _select_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
+        """Apply the strategy and epsilon-greedy exploration to sampled expected rewards.
+
+        ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
+        the index into ``allowed`` of the action chosen in every row.
+        """
+        chosen = self._strategy_indices(probs, allowed, prices)
+        if self.epsilon:
+            explore = np.flatnonzero(self._rng.random(len(chosen)) < self.epsilon)
+            if explore.size:
+                if self.default_action in allowed:
+                    chosen[explore] = allowed.index(self.default_action)
+                else:
+                    chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
+        return chosen
+
+    def _strategy_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
+        """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration.
+
+        ``prices`` (rows, allowed actions): dynamic pricing's prices; the actions' fixed prices when None.
+        Goes through :meth:`Strategy.select`, which refuses sampled rewards that are NaN or infinite.
+        """
+        costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
+        if self.strategy.uses_prices and prices is None:
+            prices = np.broadcast_to([float(self.action_prices[a]) for a in allowed], probs.shape[:2])  # type: ignore[index]
+        return self.strategy.select(probs, self._rng, costs, prices)  # checks (NaN refused); draws as _select
+
+    def _choice_probabilities(
+        self, probs: np.ndarray, allowed: list[str], n_rows: int, prices: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Per row, the probability of playing each action, from ``n_draws`` tiled Thompson draws.
+
+        ``probs`` holds the sampled expected rewards of ``n_draws`` copies of ``n_rows`` rows,
+        copy after copy (``numpy.tile`` of the rows). The strategy's choices are counted; epsilon
+        exploration is mixed in exactly, not drawn. Returns ``(n_rows, n_actions)`` in the order of
+        :attr:`actions`, forbidden actions at 0.
+        """
+        n_allowed = len(allowed)
+        n_draws = len(probs) // n_rows
+        chosen = self._strategy_indices(probs, allowed, prices)
+        rows = np.tile(np.arange(n_rows), n_draws)
+        counts = np.bincount(rows * n_allowed + chosen, minlength=n_rows * n_allowed).reshape(n_rows, n_allowed)
+        shares = counts / n_draws
+        if self.epsilon:
+            explored = np.full(n_allowed, 1.0 / n_allowed)
+            if self.default_action in allowed:
+                explored = np.zeros(n_allowed)
+                explored[allowed.index(self.default_action)] = 1.0
+            shares = (1.0 - self.epsilon) * shares + self.epsilon * explored
+        probabilities = np.zeros((n_rows, len(self.actions)))
+        action_ids = list(self.actions)
+        probabilities[:, [action_ids.index(a) for a in allowed]] = shares
+        return probabilities
+
+    def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
+        """The allowed actions, and the forbidden regions of quantitative actions' quantities."""
+        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
+        return self._allowed_action_ids(whole), regions
+
+    def _draw_with_candidates(
+        self,
+        allowed: list[str],
+        n_rows: int,
+        quantitative: list[int],
+        draw_ordinary: Callable[[list[int]], Any],
+        draw_candidates: Callable[[int], tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], tuple[Any, Any]] | None]],
+        *,
+        with_detail: bool = False,
+    ) -> tuple[Any, ...]:
+        """Thompson draws of the allowed actions when some are quantitative: the one place a quantity is chosen.
+
+        ``draw_ordinary(indices)`` draws the ordinary actions at ``indices`` of ``allowed`` (expected
+        rewards, and details when ``with_detail``). ``draw_candidates(j)`` draws quantitative action
+        ``allowed[j]`` at its candidate quantities: its values ``(n_rows, n_candidates)`` (the
+        scores before prices), the candidates ``(n_rows, n_candidates, d)``, and ``finish(best)``
+        giving the chosen candidates' expected rewards (None: the values are the expected rewards)
+        and details. :meth:`_best_candidates` picks each row's candidate; ordinary actions come
+        first, then quantitative ones in ``allowed`` order, so the random stream is the same
+        whoever calls.
+
+        Returns ``(expected, quantities, prices)``, with the details after ``expected`` when
+        ``with_detail``: ``prices`` are None unless the strategy uses prices.
+        """
+        expected = np.empty((n_rows, len(allowed)))
+        detail = np.empty((n_rows, len(allowed))) if with_detail else None
+        prices = np.empty((n_rows, len(allowed))) if self.strategy.uses_prices else None
+        is_quantitative = set(quantitative)
+        ordinary = [j for j in range(len(allowed)) if j not in is_quantitative]
+        if ordinary:
+            drawn = draw_ordinary(ordinary)
+            if detail is not None:
+                expected[:, ordinary], detail[:, ordinary] = drawn
+            else:
+                expected[:, ordinary] = drawn
+            if prices is not None:
+                prices[:, ordinary] = [float(self.action_prices[allowed[j]]) for j in ordinary]  # type: ignore[index]
+        quantities = {}
+        for j in quantitative:
+            values, points, finish = draw_candidates(j)
+            best_values, quantities[allowed[j]], price, best = self._best_candidates(allowed[j], values, points)
+            value, extra = (None, None) if finish is None else finish(best)
+            expected[:, j] = best_values if value is None else value
+            if detail is not None:
+                detail[:, j] = extra
+            if prices is not None:
+                prices[:, j] = price
+        return (expected, detail, quantities, prices) if with_detail else (expected, quantities, prices)
+
+    def _best_candidates(
+        self, action_id: str, values: np.ndarray, quantities: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+        """A quantitative action's best candidate per row: its sampled reward, quantity, price and index.
+
+        ``values`` ``(n_rows, n_candidates)`` and ``quantities`` ``(n_rows, n_candidates, d)``:
+        the action's Thompson draws at its candidate quantities. The candidate maximising the
+        strategy's score (the reward; ``price * reward`` for dynamic pricing) represents the action
+        in that row, and the strategy then chooses among actions.
+        """
+        n_rows, n_candidates = values.shape
+        prices = None
+        if self.strategy.uses_prices:
+            flat = quantities.reshape(n_rows * n_candidates, -1)
+            price = self.action_prices[action_id]  # type: ignore[index]
+            prices = _quantities.evaluate_prices(action_id, price, self._price_functions.get(action_id), flat)
+            prices = prices.reshape(n_rows, n_candidates)
+        scores = self.strategy.scores(values, prices)
+        best = scores.argmax(axis=1)
+        rows = np.arange(n_rows)
+        if np.isneginf(scores[rows, best]).any():
+            raise ValueError(
+                f"forbidden_actions: the regions forbidden for {action_id!r} leave no quantity to play in some rows; "
+                "forbid the whole action instead"
+            )
+        return values[rows, best], quantities[rows, best], None if prices is None else prices[rows, best], best
+
+    def _choices(self, allowed: list[str], chosen: np.ndarray, quantities: Mapping[str, np.ndarray]) -> list[Any]:
+        """The chosen action per row: its id, or an :class:`~pybandits.boundary.quantities.ActionChoice` when the
+        bandit has quantitative actions (with the quantity, None for an ordinary action)."""
+        ids = np.asarray(allowed, dtype=object)[chosen].tolist()
+        if not self.quantity_dimensions:
+            return ids
+        return [
+            _quantities.ActionChoice(a, tuple(quantities[a][row].tolist()) if a in quantities else None)
+            for row, a in enumerate(ids)
+        ]

@@ -17,7 +17,7 @@ transfer) and ``summary`` (one line of text).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -26,10 +26,10 @@ from pydantic import ConfigDict, Field, PrivateAttr, model_validator
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.bnn.candidates import QuantityEncoding
 from pybandits.model.bnn.diagnostics import FitDiagnostics
+from pybandits.model.bnn.draws import draw_networks
 from pybandits.model.bnn.forward import Activation
 from pybandits.model.bnn.growth import carried_family, check_growth, grow_network, with_prior_rows
 from pybandits.model.bnn.network import Network
-from pybandits.model.bnn.sampler import sample_networks
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
 from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
@@ -466,44 +466,9 @@ def draw_actions(
     if any(len(per_model) != n_objectives for per_model in objectives):
         raise ValueError(f"models: expected {n_objectives} objectives for every model")
     flat = [objective for per_model in objectives for objective in per_model]
-    outputs = sample_networks([objective.network for objective in flat], context, rng)
-    # the families' methods are elementwise: one call per group of columns that share a family
-    # (expected rewards) or a family and auxiliary parameters (details), not one per action
-    expected = _per_group(outputs, flat, lambda o, block: o.family.expected_reward(block), with_aux=False)
-    detail = _per_group(outputs, flat, lambda o, block: o.family.prediction_detail(block, o.aux), with_aux=True)
+    expected, detail = draw_networks(flat, context, rng)
     shape = (len(context), len(models), n_objectives) if multi_objective else (len(context), len(models))
     return expected.reshape(shape), detail.reshape(shape)
-
-
-def _per_group(
-    outputs: np.ndarray, objectives: Sequence[Bnn], function: Callable[[Bnn, np.ndarray], np.ndarray], with_aux: bool
-) -> np.ndarray:
-    """``function(objective, outputs[:, columns])`` for every group of columns with equal settings.
-
-    A group is the columns whose objectives have the same family (and, ``with_aux``, the same
-    auxiliary parameters): a bandit's actions share their family, and Bernoulli actions have no
-    auxiliary parameter, so a Bernoulli bandit makes one call for all its actions.
-    """
-    groups: dict[tuple, tuple[list[int], Bnn]] = {}
-    for column, objective in enumerate(objectives):
-        aux = _aux_key(objective.aux) if with_aux else ()
-        groups.setdefault((objective.family, aux), ([], objective))[0].append(column)
-    if len(groups) == 1:
-        ((_, objective),) = groups.values()
-        return function(objective, outputs)
-    result = np.empty_like(outputs)
-    for columns, objective in groups.values():
-        index = columns[0] if len(columns) == 1 else columns
-        result[:, index] = function(objective, outputs[:, index])
-    return result
-
-
-def _aux_key(aux: Mapping[str, LocationScale]) -> tuple:
-    """Auxiliary parameters as a hashable key (equal keys for equal parameters)."""
-    return tuple(
-        (name, dist.shape, dist.mu.tobytes(), dist.sigma.tobytes(), None if dist.nu is None else dist.nu.tobytes())
-        for name, dist in aux.items()
-    )
 
 
 _SHARED_SETTINGS = {

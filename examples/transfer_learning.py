@@ -11,8 +11,8 @@ code for tens of seconds; later runs take a few seconds.
 
 import numpy as np
 
-from pybandits.bandits.strategies import ClassicBandit
 from pybandits.cmab import CmabBernoulli
+from pybandits.strategy import ClassicBandit
 from pybandits.transfer import edit_model_on_the_fly
 
 world = np.random.default_rng(42)

@@ -14,6 +14,10 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
+# Scripts that wrote the recorded data are not tests (they run against other versions of pybandits).
+collect_ignore_glob = ["data/*"]
+
+
 def pytest_addoption(parser):
     parser.addoption("--long", action="store_true", help="also run the soak versions of the fault loops")
 

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pybandits.bandits.base import BaseMab
+from pybandits.model.protocol import ActionModel
 
 __all__ = ["EditSummary", "describe_edit", "edit_model_on_the_fly"]
 
@@ -162,7 +163,7 @@ def _check_kinds(current: object, template: object) -> None:
 # -- merge -------------------------------------------------------------------------------------
 
 
-def _carry_over(action_id: str, learned: Any, template: Any) -> Any:
+def _carry_over(action_id: str, learned: ActionModel, template: ActionModel) -> ActionModel:
     """The template's action model with ``learned``'s posterior and statistics (the model's ``grown``)."""
     return learned.grown(template, action_id)
 

@@ -357,7 +357,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
             The context of every row.
         executor : concurrent.futures.Executor, optional
             Fit the groups of played actions in parallel on this executor, one task per group (see
-            :mod:`pybandits.parallel`); with the same seed the result equals the sequential one.
+            :mod:`pybandits.engines.executors`); with the same seed the result equals the sequential one.
         callback : callable, optional
             ``callback(action_id, n_rows)`` once each action's fit is done.
         progressbar : bool, optional

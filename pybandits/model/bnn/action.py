@@ -273,7 +273,9 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         """
         nu = self.dist_params_init.nu if self.dist_type == "studentt" else None
         prior = (self.dist_params_init.mu, self.dist_params_init.sigma, nu)
-        return self.model_copy(update={"network": with_prior_rows(self.network, columns, *prior)})
+        return self._replaced(
+            network=with_prior_rows(self.network, columns, *prior)
+        )  # a prediction path: not revalidated
 
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> Bnn:
         """The model after observing ``rewards`` in ``context``: posterior fitted, statistics added.
@@ -407,7 +409,7 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
 
     def with_prior_rows(self, columns: Sequence[int]) -> BnnMO:
         """Every objective with a prior row after its tables of ``columns`` (:meth:`Bnn.with_prior_rows`)."""
-        return self.model_copy(update={"objectives": [o.with_prior_rows(columns) for o in self.objectives]})
+        return self._replaced(objectives=[o.with_prior_rows(columns) for o in self.objectives])
 
     def updated(self, context: np.ndarray, rewards: np.ndarray, seed: int) -> BnnMO:
         """Fit every objective's network to its column of ``rewards`` (``(n_rows, n_objectives)``), together."""

@@ -91,6 +91,15 @@ class PyBanditsBaseModel(BaseModel):
         copied.__pydantic_fields_set__.update(update)
         return copied
 
+    def _replaced(self, **fields: Any) -> Self:
+        """A shallow copy with ``fields`` replaced, NOT validated: pydantic's ``model_copy(update=...)``.
+
+        Only for library code on hot paths (prediction, conjugate updates) whose new values are
+        valid by construction, e.g. an embedding table grown by one prior row or counts added to
+        counts; everything else calls :meth:`model_copy`, which validates.
+        """
+        return BaseModel.model_copy(self, update=fields)
+
     def _equality_key(self) -> Any:
         """What two models of the same class must share to be equal: their state as JSON data."""
         return self.model_dump(mode="json")

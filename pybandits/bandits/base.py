@@ -309,7 +309,15 @@ class BaseMab(Selection, PyBanditsBaseModel):
             self._rng.bit_generator.state = generator_state
             raise
         object.__setattr__(self, "__pydantic_fields_set__", draft.__pydantic_fields_set__)
-        object.__setattr__(self, "__dict__", draft.__dict__)  # the swap: one assignment
+        self._install(draft.__dict__)
+
+    def _install(self, fields: dict[str, Any]) -> None:
+        """Make ``fields`` (new values of some fields, already valid) the bandit's, in one assignment.
+
+        The bandit's field dict is replaced, never changed in place: a reader holding the old one
+        (a :meth:`_view`) keeps it whole, and a reader arriving later gets every new value at once.
+        """
+        object.__setattr__(self, "__dict__", {**self.__dict__, **fields})
 
     # -- transfer (pybandits.transfer calls these; contextual bandits add their columns and models) --
 

@@ -45,12 +45,15 @@ class Selection:
         """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration.
 
         ``prices`` (rows, allowed actions): dynamic pricing's prices; the actions' fixed prices when None.
-        Goes through :meth:`Strategy.select`, which refuses sampled rewards that are NaN or infinite.
+        Sampled rewards that are NaN or infinite are refused as :meth:`Strategy.select` refuses them.
         """
+        self.strategy.check_finite(probs)  # as Strategy.select; the shapes are ours
         costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
-        if self.strategy.uses_prices and prices is None:
+        if not self.strategy.uses_prices:
+            return self.strategy._select(probs, self._rng, costs)
+        if prices is None:
             prices = np.broadcast_to([float(self.action_prices[a]) for a in allowed], probs.shape[:2])  # type: ignore[index]
-        return self.strategy.select(probs, self._rng, costs, prices)  # checks (NaN refused); draws as _select
+        return self.strategy._select(probs, self._rng, costs, prices=prices)
 
     def _choice_probabilities(
         self, probs: np.ndarray, allowed: list[str], n_rows: int, prices: np.ndarray | None = None

@@ -352,6 +352,5 @@ class BaseSmab(BaseMab):
         for j, model in zip(rows.tolist(), new, strict=True):
             actions[action_ids[j]] = model
         actions.update(new_models)
-        with self._updating() as draft:
-            # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
-            draft.__dict__["actions"] = actions
+        # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
+        self._install({"actions": actions})

@@ -197,9 +197,14 @@ class Strategy(PyBanditsBaseModel, ABC):
                 f"probs: {type(self).__name__} expects an array of shape {shape_name} with at least "
                 f"one action, got shape {probs.shape}"
             )
-        if not np.all(np.isfinite(probs)):
-            raise ValueError("probs: expected finite sampled expected rewards, got NaN or infinity")
+        self.check_finite(probs)
         return probs
+
+    @staticmethod
+    def check_finite(probs: np.ndarray) -> None:
+        """Refuse sampled expected rewards that are NaN or infinite (the check every selection goes through)."""
+        if not np.isfinite(probs).all():
+            raise ValueError("probs: expected finite sampled expected rewards, got NaN or infinity")
 
     def _check_prices(self, prices: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
         if prices is None:

@@ -139,11 +139,8 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
         """The posterior after ``successes`` more rewards of 1 and ``failures`` more of 0 (fractions allowed)."""
         if successes < 0 or failures < 0:
             raise ValueError(f"successes and failures: expected counts >= 0, got {successes} and {failures}")
-        return self.model_copy(
-            update={
-                "n_successes": add_count(self.n_successes, successes),
-                "n_failures": add_count(self.n_failures, failures),
-            }
+        return self._replaced(  # counts >= 0 added to valid counts: valid by construction, not revalidated
+            n_successes=add_count(self.n_successes, successes), n_failures=add_count(self.n_failures, failures)
         )
 
 

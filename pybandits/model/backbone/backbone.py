@@ -178,7 +178,7 @@ class Backbone(PyBanditsBaseModel):
 
     def with_prior_rows(self, columns: Sequence[int]) -> Backbone:
         """The backbone with one more (zero) row after the embedding tables of ``columns``: a value never seen."""
-        return self.model_copy(update={"trunk": self.trunk.with_prior_rows(columns)})
+        return self._replaced(trunk=self.trunk.with_prior_rows(columns))  # a prediction path: not revalidated
 
     def grown(self, template: Backbone, kept: Sequence[str], rng: np.random.Generator) -> Backbone:
         """This backbone in ``template``'s configuration (transfer).

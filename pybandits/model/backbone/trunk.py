@@ -152,7 +152,7 @@ class Trunk(PyBanditsBaseModel):
             column: np.concatenate([table, np.zeros((1, table.shape[1]))]) if column in columns else table
             for column, table in self.tables.items()
         }
-        return self.model_copy(update={"tables": tables})
+        return self._replaced(tables=tables)  # a prediction path: tables one zero row longer, not revalidated
 
     # -- transfer ----------------------------------------------------------------------------
 

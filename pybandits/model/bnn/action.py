@@ -301,7 +301,9 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         """
         nu = self.dist_params_init.nu if self.dist_type == "studentt" else None
         prior = (self.dist_params_init.mu, self.dist_params_init.sigma, nu)
-        return self.model_copy(update={"network": with_prior_rows(self.network, columns, *prior)})
+        return self._replaced(
+            network=with_prior_rows(self.network, columns, *prior)
+        )  # a prediction path: not revalidated
 
     def with_fit(self, result: Any, rewards: np.ndarray) -> Bnn:
         """The model with a fit's posterior (a :class:`~pybandits.engines.result.FitResult`) and ``rewards`` counted.
@@ -427,7 +429,7 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
 
     def with_prior_rows(self, columns: Sequence[int]) -> BnnMO:
         """Every objective with a prior row after its tables of ``columns`` (:meth:`Bnn.with_prior_rows`)."""
-        return self.model_copy(update={"objectives": [o.with_prior_rows(columns) for o in self.objectives]})
+        return self._replaced(objectives=[o.with_prior_rows(columns) for o in self.objectives])
 
     def grown(self, template: BnnMO, action_id: str = "") -> BnnMO:
         """Every objective's learned state in the template's configuration (see :meth:`Bnn.grown`)."""

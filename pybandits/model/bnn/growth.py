@@ -118,7 +118,7 @@ def with_prior_rows(network: Network, columns: Any, mu: float, sigma: float, nu:
         else e
         for e in network.embeddings
     ]
-    return network.model_copy(update={"embeddings": embeddings})
+    return network._replaced(embeddings=embeddings)  # a prediction path: tables one prior row longer, not revalidated
 
 
 def carried_family(action_id: str, learned: Any, template: Any) -> Any:

@@ -66,7 +66,7 @@ class PerActionNetworks(ContextualKind):
             raise ValueError("actions: linear heads need a backbone (the shared trunk they read), got none")
         kinds = {type(model) for model in mab.actions.values()}
         expected = BnnMO if mab.strategy_type.multi_objective else Bnn
-        if kinds != {expected}:
+        if not all(issubclass(kind, expected) for kind in kinds):
             raise ValueError(
                 f"actions: {type(mab).__name__} expects {expected.__name__} actions of one kind, "
                 f"got {sorted(kind.__name__ for kind in kinds)}"

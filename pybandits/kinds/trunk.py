@@ -74,7 +74,8 @@ class SharedTrunk(ContextualKind):
         if inputs != backbone.width:
             raise ValueError(f"actions: expected heads on the backbone's {backbone.width} features, got {inputs}")
         kinds = {type(model) for model in mab.actions.values()}
-        if len(kinds) > 1 or not kinds <= {Bnn, LinearHead}:
+        heads = {issubclass(kind, LinearHead) for kind in kinds}
+        if len(heads) > 1 or not all(issubclass(kind, Bnn | LinearHead) for kind in kinds):
             raise ValueError(
                 f"actions: {type(mab).__name__} expects Bnn or LinearHead actions of one kind, "
                 f"got {sorted(kind.__name__ for kind in kinds)}"

@@ -43,6 +43,7 @@ from pybandits._version import __version__
 from pybandits.boundary.files import atomic_write_text
 from pybandits.persistence import registry
 from pybandits.persistence.migrations import SCHEMA_VERSION, is_old_state, migrate, version_error
+from pybandits.persistence.migrations.runner import versioned_object
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -205,12 +206,7 @@ def check_envelope(document: Any) -> dict[str, Any]:
     ...
     ValueError: state: expected keys ['bandit', 'class', ...], missing ['bandit', 'pybandits_version', 'rng'], ...
     """
-    if isinstance(document, Mapping):
-        document = dict(document)
-    if not isinstance(document, dict):
-        raise ValueError(f"state: expected a JSON object, got {type(document).__name__}")
-    if "schema_version" not in document:
-        raise ValueError("state: expected a pybandits state with a 'schema_version', got a document without one")
+    document = versioned_object(document)
     version = document["schema_version"]
     if version != SCHEMA_VERSION or isinstance(version, bool):
         raise version_error(version)

@@ -31,7 +31,7 @@ from typing import Any
 from pybandits._version import __version__
 from pybandits.persistence.migrations import original, v1_to_v2
 
-__all__ = ["CHAIN", "SCHEMA_VERSION", "Step", "migrate", "version_error"]
+__all__ = ["CHAIN", "SCHEMA_VERSION", "Step", "migrate", "version_error", "versioned_object"]
 
 #: Version of the state document's layout that this pybandits writes and validates. Version 1
 #: documents (pybandits 0.1, before reward families) are migrated on load: a contextual action's
@@ -85,6 +85,17 @@ def _is_number(version: Any) -> bool:
     return isinstance(version, int | float) and not isinstance(version, bool)
 
 
+def versioned_object(document: Any) -> dict[str, Any]:
+    """``document`` as a dict with a ``schema_version``, or a ``ValueError`` saying what it is instead."""
+    if isinstance(document, Mapping):
+        document = dict(document)
+    if not isinstance(document, dict):
+        raise ValueError(f"state: expected a JSON object, got {type(document).__name__}")
+    if "schema_version" not in document:
+        raise ValueError("state: expected a pybandits state with a 'schema_version', got a document without one")
+    return document
+
+
 def migrate(document: Any, *, chain: Sequence[Step] = CHAIN, current: int = SCHEMA_VERSION) -> dict[str, Any]:
     """``document`` (a parsed state) carried through the chain to schema version ``current``.
 
@@ -126,12 +137,7 @@ def migrate(document: Any, *, chain: Sequence[Step] = CHAIN, current: int = SCHE
         steps[step.source] = step
     if original.is_old_state(document):
         document = original.migrate(document)
-    if isinstance(document, Mapping):
-        document = dict(document)
-    if not isinstance(document, dict):
-        raise ValueError(f"state: expected a JSON object, got {type(document).__name__}")
-    if "schema_version" not in document:
-        raise ValueError("state: expected a pybandits state with a 'schema_version', got a document without one")
+    document = versioned_object(document)
     while True:
         version = document["schema_version"]
         if _is_number(version) and version == current:

@@ -7,11 +7,18 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+import pybandits
+
 # In CI, property tests use a fixed sequence of examples so that a run is reproducible; locally they
 # explore new examples each run.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+# The suite builds more fitting engines (shapes x families x slot counts) than the default cache keeps (32): with
+# the default, an engine dropped by one test file is built again by a later one. Keep them all for the session;
+# the tests of the bound itself set their own size and put this one back.
+pybandits.set_engine_cache_size(256)
 
 
 # Scripts that wrote the recorded data are not tests (they run against other versions of pybandits).

@@ -66,7 +66,8 @@ FAST = {"draws": 100, "tune": 100, "chains": 2, "sampler": "nutpie"}
         {"hidden_dim_list": [3]},
         {"categorical_features": {1: 4}},
         {"quantitative_action_ids": ["dose"], "hidden_dim_list": [3]},
-        {"backbone_hidden_dim_list": [4], "hidden_dim_list": [2], "backbone_kwargs": {"num_steps": 10}},
+        # heads of the quantitative case's "dose" shape (4 inputs, 3 hidden units): one compiled model for both
+        {"backbone_hidden_dim_list": [4], "hidden_dim_list": [3], "backbone_kwargs": {"num_steps": 10}},
     ],
     ids=["hidden", "categorical", "quantitative", "backbone-heads"],
 )

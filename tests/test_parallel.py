@@ -37,9 +37,26 @@ def sequential(batch):
 
 
 @pytest.fixture(scope="module")
-def workers_dir(tmp_path_factory):
-    """Worker compile directories for this test session (set before any worker starts)."""
+def workers_dir(tmp_path_factory, sequential):
+    """Worker compile directories for this test session (set before any worker starts).
+
+    The two slots the workers claim start with a copy of the code this process compiled for
+    ``sequential`` (C modules with PyMC 5, Numba's cache with PyMC 6): a worker loads it from its own
+    slot instead of compiling it again (minutes on a busy two-core machine), and compiles there
+    whatever is missing.
+    """
+    import shutil
+    from pathlib import Path
+
+    import pytensor
+
     folder = tmp_path_factory.mktemp("worker-compiledirs")
+    compiled = Path(pytensor.config.compiledir)  # this process's, from the user's flags
+    numba_cache = Path(pytensor.config.base_compiledir) / "numba"
+    for slot in range(2):
+        shutil.copytree(compiled, folder / f"slot-{slot}" / compiled.name, ignore=shutil.ignore_patterns("lock_dir"))
+        if numba_cache.is_dir():
+            shutil.copytree(numba_cache, folder / f"slot-{slot}" / "numba")
     flags = os.environ.get("PYTENSOR_FLAGS")
     if flags is not None:  # a base_compiledir chosen by the user would (rightly) switch the slots off
         kept = ",".join(f for f in flags.split(",") if not f.strip().startswith("base_compiledir"))
@@ -60,6 +77,7 @@ def test_process_pool_equals_sequential(sequential, workers_dir, batch):
     assert sorted(seen) == [("a", 100), ("b", 100), ("c", 100)]
     slots = sorted(p.name for p in workers_dir.iterdir() if p.is_dir())
     assert slots and all(name.startswith("slot-") for name in slots)  # each worker compiled in its own slot
+    assert (workers_dir / "slot-0.lock").exists()  # claimed by a worker (the copies above are not claims)
 
 
 def test_dask_executor_equals_sequential(sequential, batch):

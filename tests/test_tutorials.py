@@ -55,29 +55,34 @@ def test_seed_tutorial_runs_unchanged():
     assert result.stderr == ""
 
 
-def test_simulation_notebooks_run_quickly(monkeypatch):
-    for name, promise in (
-        ("smab_simulation.ipynb", "x a uniformly random policy"),
-        ("cmab_simulation.ipynb", "hidden_dim_list=[8]"),
-        ("revenue_offers.ipynb", "noise sd"),
-        ("categorical_players.ipynb", "largest change for known countries: 0.0"),
-        ("offline_evaluation.ipynb", "candidate: true value"),
-        ("shared_trunk.ipynb", "trunk features unchanged with the new feature at 0: True"),
-        ("quantities_and_pricing.ipynb", "restored equal: True"),
-    ):
-        code = notebook_code(ROOT / "examples" / name)
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-            cwd=ROOT,
-            env={**os.environ, "PYBANDITS_QUICK": "1", "MPLBACKEND": "Agg"},
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        assert promise in result.stdout
-        assert result.stderr == ""
+#: Each simulation notebook and a line it promises to print.
+SIMULATION_NOTEBOOKS = {
+    "smab_simulation.ipynb": "x a uniformly random policy",
+    "cmab_simulation.ipynb": "hidden_dim_list=[8]",
+    "revenue_offers.ipynb": "noise sd",
+    "categorical_players.ipynb": "largest change for known countries: 0.0",
+    "offline_evaluation.ipynb": "candidate: true value",
+    "shared_trunk.ipynb": "trunk features unchanged with the new feature at 0: True",
+    "quantities_and_pricing.ipynb": "restored equal: True",
+}
+
+
+@pytest.mark.parametrize("name", list(SIMULATION_NOTEBOOKS))  # one test each: ``--durations`` shows what each costs
+def test_simulation_notebooks_run_quickly(name):
+    promise = SIMULATION_NOTEBOOKS[name]
+    code = notebook_code(ROOT / "examples" / name)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYBANDITS_QUICK": "1", "MPLBACKEND": "Agg"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert promise in result.stdout
+    assert result.stderr == ""
 
 
 def test_batch_retraining_example(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Executor
 
 import numpy as np
@@ -70,16 +71,25 @@ def test_predictions_during_updates_see_the_state_before_or_after_each_update():
                 errors.append(error)
                 return
 
+    def await_a_read() -> None:  # the reader reads the state every update starts from (or has failed)
+        target = len(seen) + 1
+        deadline = time.monotonic() + 60
+        while len(seen) < target and not errors and time.monotonic() < deadline:
+            time.sleep(0.001)
+
     reader = threading.Thread(target=read)
     reader.start()
     try:
         for step in range(3):
+            await_a_read()
             mab.update(*_rows(30, f"s{step + 1}", seed=step + 1))  # every update learns a new segment
             states.append(_fields(mab))
             before = _fields(mab)
+            await_a_read()
             with pytest.raises(RuntimeError, match="no worker available"):
                 mab.update(*_rows(30, f"failed{step}", seed=10 + step), executor=_FailingExecutor())
             assert _same(_fields(mab), before)  # a failed update leaves every field as it was
+        await_a_read()
     finally:
         stop.set()
         reader.join(timeout=120)

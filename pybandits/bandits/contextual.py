@@ -410,8 +410,12 @@ class BaseCmab(ContextualColdStart, BaseMab):
                 setattr(draft, name, value)
 
     def _fit_families(self, observed: np.ndarray) -> None:
-        """Give every action the families fitted to this batch (a first batch's standardisation)."""
+        """Give the models the families fitted to the rewards so far (a Gaussian standardisation).
+
+        The kind re-expresses what was learned in the new units (:meth:`ContextualKind.with_families`).
+        """
         columns = [observed] if observed.ndim == 1 else list(observed.T)
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
-            self.actions = {a: model.with_families(fitted) for a, model in self.actions.items()}
+            for name, value in self.kind.with_families(self, fitted).items():
+                setattr(self, name, value)

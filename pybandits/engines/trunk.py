@@ -103,6 +103,19 @@ def _build(trunk: Any, family: Any) -> Any:
     )
 
 
+def _rows_of_step(n_rows: int, batch_size: int, rng: np.random.Generator) -> Any:
+    """The buffered rows one Adam step reads: all of them, or a minibatch drawn with replacement.
+
+    A step of one row reads it twice, which gives the same mean loss and gradients: PyTensor 2.x
+    (PyMC 5) takes the gradient of a single gathered row for a broadcast and refuses it ("Runtime
+    broadcasting not allowed" in ``AdvancedIncSubtensor1``).
+    """
+    if n_rows <= batch_size:
+        return slice(None) if n_rows > 1 else np.zeros(2, dtype=np.int64)
+    rows = rng.integers(0, n_rows, batch_size)
+    return np.repeat(rows, 2) if batch_size == 1 else rows
+
+
 def train_trunk(
     trunk: Any,
     readout: np.ndarray,
@@ -129,11 +142,10 @@ def train_trunk(
     second = [np.zeros_like(p) for p in parameters]
     losses = np.empty(settings.num_steps)
     n_rows = len(played)
-    full = n_rows <= settings.batch_size
     key = ("trunk", trunk.architecture, family.graph_key)
     with ENGINES.hold(key, build=lambda: _build(trunk, family)) as step:
         for t in range(1, settings.num_steps + 1):
-            rows = slice(None) if full else rng.integers(0, n_rows, settings.batch_size)
+            rows = _rows_of_step(n_rows, settings.batch_size, rng)
             loss, *gradients = step(context[rows], played[rows], rewards[rows], settings.weight_decay, *parameters)
             if not np.isfinite(loss):
                 raise FitError(f"the shared trunk's training loss is {loss} at step {t}; try a smaller learning_rate")

@@ -118,6 +118,14 @@ class ContextualKind(ABC):
     ) -> dict[str, Any]:
         """The new model fields after fitting ``batch``; the bandit installs them (nothing is changed here)."""
 
+    def with_families(self, mab: Any, families: Sequence[Any]) -> dict[str, Any]:
+        """The model fields with new reward families (a Gaussian standardisation that moved).
+
+        Every learned posterior is re-expressed in the new families' units, so that it describes
+        the same rewards (:meth:`~pybandits.model.family.Gaussian.output_change`).
+        """
+        return {"actions": {action_id: model.with_families(families) for action_id, model in mab.actions.items()}}
+
     # -- transfer and description ------------------------------------------------------------
 
     @abstractmethod

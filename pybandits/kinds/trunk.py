@@ -115,6 +115,14 @@ class SharedTrunk(ContextualKind):
             heads[action_id] = head.model_copy(update={"stats": head.stats.added(observed[played == action_id])})
         return {"backbone": backbone, "actions": heads}
 
+    def with_families(self, mab: Any, families: Sequence[Any]) -> dict[str, Any]:
+        """The heads and the trunk's training readouts in the new families' units."""
+        fields = super().with_families(mab, families)
+        change = families[0].output_change(mab.family)
+        if change is not None:
+            fields["backbone"] = mab.backbone.with_output_change(*change)
+        return fields
+
     def grown(self, current: Any, template: Any, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
         """The grown trunk, and the actions with every linear head recomputed on the kept buffer through it.
 

@@ -32,7 +32,7 @@ from abc import ABC, abstractmethod
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import ConfigDict, Field, NonNegativeInt, model_serializer, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.boundary.validation import reward_array
@@ -41,12 +41,24 @@ from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.model.ops import ArrayOps
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 
-__all__ = ["Bernoulli", "BinaryCounts", "Family", "Gaussian", "Moments", "NoisePrior", "RewardFamily"]
+__all__ = [
+    "Bernoulli",
+    "BinaryCounts",
+    "Family",
+    "Gaussian",
+    "Moments",
+    "NoisePrior",
+    "RewardFamily",
+    "STANDARDISATION_ROWS",
+]
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
-#: A fitted reward scale is at least this share of the rewards' magnitude (or of 1): a first batch of
-#: (nearly) equal rewards must not fix a scale so small that later rewards standardise to huge values.
+#: A spread below this share of the rewards' magnitude (or of 1) counts as none: the rewards seen are
+#: (nearly) equal, and the scale is their magnitude instead (see :meth:`Gaussian.fitted_to`).
 _MIN_RELATIVE_SCALE = 1e-3
+#: A standardisation fitted to the rewards follows them, batch by batch, until it has seen this many;
+#: then it stays (see :meth:`Gaussian.fitted_to`).
+STANDARDISATION_ROWS = 100
 
 
 # -- summary statistics ------------------------------------------------------------------------
@@ -217,8 +229,16 @@ class RewardFamily(PyBanditsBaseModel, ABC):
         return outputs
 
     def fitted_to(self, rewards: np.ndarray) -> RewardFamily:
-        """The family with whatever it learns from a first batch of rewards (nothing by default)."""
+        """The family with whatever it learns from the rewards of an update (nothing by default)."""
         return self
+
+    def output_change(self, before: RewardFamily) -> tuple[float, float] | None:
+        """How outputs fitted under ``before`` map to this family's units (None: they do not move)."""
+        return None
+
+    def restated_aux(self, aux: dict[str, LocationScale], change: tuple[float, float]) -> dict[str, LocationScale]:
+        """The auxiliary posteriors under an output change (:meth:`output_change`); none by default."""
+        return aux
 
     def describe(self) -> str:
         """The family in a few words (the family's name, and what it learned)."""
@@ -314,18 +334,23 @@ class Gaussian(RewardFamily):
     """Real-valued rewards, Normal around the network's output with a learned noise scale.
 
     Rewards are standardised for fitting: ``(reward - reward_loc) / reward_scale``. The location and
-    scale are given at cold start or, when not given, fitted once to the first batch an update
-    sees: its mean and standard deviation, the latter at least a thousandth of the rewards'
-    magnitude (or of 1), so that a first batch of (nearly) equal rewards gives a usable scale.
-    They stay fixed afterwards, since every learned weight is in their units. The network's output
-    is the standardised mean; each action also learns the log of its noise standard deviation
-    (Normal posterior, prior :class:`NoisePrior`). Everything reported is in reward units.
+    scale are given at cold start (and then never change) or fitted to the rewards the bandit's
+    updates see (:meth:`fitted_to`): their mean and standard deviation, refitted at every update
+    until :data:`STANDARDISATION_ROWS` rewards were seen, so that a first batch of one row or of
+    equal rewards cannot fix a wrong scale for good. Whenever the standardisation moves, the learned
+    posteriors are re-expressed in the new units (:meth:`output_change`): the function they
+    describe is unchanged. The network's output is the standardised mean; each action also learns
+    the log of its noise standard deviation (Normal posterior, prior :class:`NoisePrior`).
+    Everything reported is in reward units.
 
     Attributes
     ----------
     noise_prior : NoisePrior
     reward_loc, reward_scale : float, optional
         The standardisation; None until given or fitted. ``reward_scale`` must be > 0.
+    fitted_on : Moments, optional
+        The rewards a fitted standardisation was computed from; None when it was given (or was
+        fitted before this was recorded), in which case it never changes.
 
     Examples
     --------
@@ -338,6 +363,7 @@ class Gaussian(RewardFamily):
     noise_prior: NoisePrior = NoisePrior()
     reward_loc: float | None = Field(default=None, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)
     reward_scale: float | None = Field(default=None, gt=0.0, le=MAX_MAGNITUDE, allow_inf_nan=False)
+    fitted_on: Moments | None = None
 
     stats_type: ClassVar[type[PyBanditsBaseModel]] = Moments
     conjugate: ClassVar[type[PyBanditsBaseModel]] = NormalInverseGamma
@@ -355,7 +381,20 @@ class Gaussian(RewardFamily):
                 f"reward_loc and reward_scale: expected both or neither, got reward_loc={self.reward_loc} "
                 f"and reward_scale={self.reward_scale}"
             )
+        if self.fitted_on is not None and (self.reward_scale is None or self.fitted_on.n_observations == 0):
+            raise ValueError(
+                f"fitted_on: expected the rewards a set standardisation was fitted to, got {self.fitted_on.describe()} "
+                f"with reward_scale={self.reward_scale}"
+            )
         return self
+
+    @model_serializer(mode="wrap")
+    def _without_fitted_on_when_none(self, handler: Any) -> Any:
+        """States written before ``fitted_on`` existed read and write back unchanged."""
+        data = handler(self)
+        if self.fitted_on is None and isinstance(data, dict):
+            data.pop("fitted_on", None)
+        return data
 
     def describe(self) -> str:
         """``gaussian``, with the standardisation once it is set."""
@@ -418,12 +457,50 @@ class Gaussian(RewardFamily):
         return float(self._loc_scale[1] * np.exp(aux["log_noise_sd"].mu[0]))
 
     def fitted_to(self, rewards: np.ndarray) -> Gaussian:
-        if self.standardised:
+        """The family with its standardisation fitted to the rewards seen so far, ``rewards`` included.
+
+        A given standardisation, and one fitted to :data:`STANDARDISATION_ROWS` rewards or more,
+        stays as it is. Otherwise the location is the mean of every reward seen and the scale their
+        standard deviation or, when they are (nearly) equal or only one, their magnitude (or 1): a
+        scale too large only shrinks the standardised rewards, one too small would blow them up.
+
+        Examples
+        --------
+        >>> one = Gaussian().fitted_to(np.array([10.0]))
+        >>> one.reward_loc, one.reward_scale
+        (10.0, 10.0)
+        >>> more = one.fitted_to(np.array([4.0, 7.0]))
+        >>> more.reward_loc, round(more.reward_scale, 3), more.fitted_on.n_observations
+        (7.0, 2.449, 3)
+        """
+        if self.standardised and (self.fitted_on is None or self.fitted_on.n_observations >= STANDARDISATION_ROWS):
             return self
-        rewards = np.asarray(rewards, dtype=np.float64)
-        loc = float(rewards.mean())
-        scale = max(float(rewards.std()), _MIN_RELATIVE_SCALE * max(1.0, abs(loc)))
-        return self.model_copy(update={"reward_loc": loc, "reward_scale": scale})
+        seen = (self.fitted_on or Moments()).added(np.asarray(rewards, dtype=np.float64))
+        if seen.n_observations == 0:
+            return self
+        loc = seen.reward_mean
+        spread = math.sqrt(seen.m2 / seen.n_observations)
+        magnitude = max(1.0, abs(loc))
+        scale = spread if spread >= _MIN_RELATIVE_SCALE * magnitude else magnitude
+        return self.model_copy(update={"reward_loc": loc, "reward_scale": scale, "fitted_on": seen})
+
+    def output_change(self, before: RewardFamily) -> tuple[float, float] | None:
+        """``(a, b)`` with ``output = a * output_before + b`` when the standardisation moved from ``before``'s.
+
+        None when there is nothing to re-express: the same standardisation, or none before (a
+        model at its cold-start prior is already in standardised units).
+        """
+        if not isinstance(before, Gaussian) or not before.standardised or not self.standardised:
+            return None
+        (loc_before, scale_before), (loc, scale) = before._loc_scale, self._loc_scale
+        if (loc_before, scale_before) == (loc, scale):
+            return None
+        return scale_before / scale, (loc_before - loc) / scale
+
+    def restated_aux(self, aux: dict[str, LocationScale], change: tuple[float, float]) -> dict[str, LocationScale]:
+        """The auxiliary posteriors in the new units: the log noise sd moves by ``log a``."""
+        noise = aux["log_noise_sd"]
+        return {**aux, "log_noise_sd": noise.model_copy(update={"mu": noise.mu + math.log(change[0])})}
 
 
 #: Any reward family, told apart by ``name`` in a state document.

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from pybandits.model.family import Bernoulli, BinaryCounts, Gaussian, Moments, NoisePrior
+from pybandits.model.family import STANDARDISATION_ROWS, Bernoulli, BinaryCounts, Gaussian, Moments, NoisePrior
 from pybandits.model.ops import NUMPY_OPS
 
 
@@ -57,14 +57,32 @@ def test_integers_are_fine_for_gaussian_rewards():
     assert Gaussian().check_rewards([1, 2, 3], 3).tolist() == [1.0, 2.0, 3.0]
 
 
-def test_gaussian_standardisation_is_fitted_once():
+def test_gaussian_standardisation_follows_the_rewards_until_it_has_seen_enough():
     family = Gaussian().fitted_to(np.array([2.0, 4.0, 6.0]))
     assert family.reward_loc == 4.0 and family.reward_scale == pytest.approx(np.std([2.0, 4.0, 6.0]))
-    assert family.fitted_to(np.array([100.0, 200.0])) is family
-    # (nearly) equal rewards: a thousandth of their magnitude (or of 1), never a zero or tiny scale
-    assert Gaussian().fitted_to(np.array([50.0, 50.0])).reward_scale == pytest.approx(0.05)
-    assert Gaussian().fitted_to(np.array([100.0, 100.001])).reward_scale == pytest.approx(0.1, rel=1e-5)
-    assert Gaussian().fitted_to(np.array([0.0])).reward_scale == pytest.approx(1e-3)
+    moved = family.fitted_to(np.array([100.0, 200.0]))  # refitted on all five rewards seen
+    assert moved.reward_loc == pytest.approx(62.4) and moved.reward_scale == pytest.approx(np.std([2, 4, 6, 100, 200]))
+    settled = Gaussian().fitted_to(np.arange(STANDARDISATION_ROWS, dtype=float))
+    assert settled.fitted_to(np.array([1e4, 2e4])) is settled
+    given = Gaussian(reward_loc=1.0, reward_scale=2.0)
+    assert given.fitted_to(np.array([1e4, 2e4])) is given
+
+
+def test_equal_rewards_or_one_reward_give_their_magnitude_never_a_tiny_scale():
+    # a scale too small would blow later rewards up (the scale of one reward was once 1e-3 x it, for good)
+    assert Gaussian().fitted_to(np.array([50.0, 50.0])).reward_scale == 50.0
+    assert Gaussian().fitted_to(np.array([100.0, 100.001])).reward_scale == pytest.approx(100.0005)
+    assert Gaussian().fitted_to(np.array([0.0])).reward_scale == 1.0
+    assert Gaussian().fitted_to(np.array([-7.0])).reward_scale == 7.0
+
+
+def test_an_output_change_maps_old_standardised_outputs_onto_the_same_rewards():
+    before = Gaussian().fitted_to(np.array([10.0]))
+    after = before.fitted_to(np.array([4.0, 1.0]))
+    a, b = after.output_change(before)
+    outputs = np.array([-1.5, 0.0, 2.0])
+    np.testing.assert_allclose(after.expected_reward(a * outputs + b), before.expected_reward(outputs), rtol=1e-12)
+    assert after.output_change(after) is None and before.output_change(Gaussian()) is None
 
 
 @pytest.mark.parametrize(

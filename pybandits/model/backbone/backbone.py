@@ -176,6 +176,11 @@ class Backbone(PyBanditsBaseModel):
         """The trunk's features of the context rows, ``(n_rows, width)``."""
         return self.trunk.features(context)
 
+    def with_output_change(self, a: float, b: float) -> Backbone:
+        """The backbone whose readouts give ``a * output + b``: a moved Gaussian standardisation."""
+        readout = {action_id: np.append(a * r[:-1], a * r[-1] + b) for action_id, r in self.readout.items()}
+        return self.model_copy(update={"readout": readout})
+
     def with_prior_rows(self, columns: Sequence[int]) -> Backbone:
         """The backbone with one more (zero) row after the embedding tables of ``columns``: a value never seen."""
         return self._replaced(trunk=self.trunk.with_prior_rows(columns))  # a prediction path: not revalidated

@@ -207,8 +207,20 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         return self.family.noise_detail(outputs, log_sd)
 
     def with_families(self, families: Sequence[Any]) -> LinearHead:
-        """The head with another family (the bandit's standardisation, for Gaussian rewards)."""
-        return self.model_copy(update={"family": families[0]})
+        """The head with another family (the bandit's standardisation, for Gaussian rewards).
+
+        When the standardisation moves, the posterior is re-expressed exactly in the new units: the
+        coefficients are scaled by ``a`` and the bias moves by ``b`` (their covariance given the
+        noise variance is unchanged), and the noise variance's inverse-gamma scale grows by ``a**2``.
+        """
+        family = families[0]
+        change = family.output_change(self.family)
+        if change is None:
+            return self.model_copy(update={"family": family})
+        a, b = change
+        mean = a * self.mean
+        mean[-1] += b
+        return self.model_copy(update={"family": family, "mean": mean, "noise_rate": a**2 * self.noise_rate})
 
     def draw(self, features: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """One Thompson draw per row of ``features``: expected rewards and the family's detail, ``(n_rows,)``."""

@@ -289,9 +289,25 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         return expected[:, 0], detail[:, 0]
 
     def with_families(self, families: Sequence[Any]) -> Bnn:
-        """The model with another family of the same kind (a fitted standardisation)."""
+        """The model with another family of the same kind (a fitted standardisation).
+
+        When the standardisation moves, the learned posterior is re-expressed in the new units
+        (:meth:`~pybandits.model.family.Gaussian.output_change`): the output layer and the
+        auxiliary parameters change so that every drawn network predicts the same rewards.
+        """
         (family,) = families
-        return self if family == self.family else self.model_copy(update={"family": family})
+        if family == self.family:
+            return self
+        change = family.output_change(self.family)
+        if change is None:
+            return self.model_copy(update={"family": family})
+        return self.model_copy(
+            update={
+                "family": family,
+                "network": self.network.with_output_change(*change),
+                "aux": family.restated_aux(self.aux, change),
+            }
+        )
 
     def with_prior_rows(self, columns: Sequence[int]) -> Bnn:
         """A copy whose embedding tables of ``columns`` end with one more row, at the cold-start prior.

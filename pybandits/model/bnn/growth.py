@@ -132,7 +132,10 @@ def carried_family(action_id: str, learned: Any, template: Any) -> Any:
             f"for action {action_id!r}: the learned weights are in those units; got "
             f"reward_loc={template.reward_loc}, reward_scale={template.reward_scale}"
         )
-    return template.model_copy(update={"reward_loc": loc, "reward_scale": scale})
+    if template.reward_scale is not None:
+        return template  # the same standardisation, given: it stays fixed from now on
+    fitted_on = getattr(learned, "fitted_on", None)  # a fitted one keeps following the rewards as it did
+    return template.model_copy(update={"reward_loc": loc, "reward_scale": scale, "fitted_on": fitted_on})
 
 
 def check_growth(action_id: str, current: Network, template: Network, *, trunk: bool = False) -> None:

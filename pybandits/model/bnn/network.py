@@ -264,6 +264,22 @@ class Network(PyBanditsBaseModel):
             embeddings=embeddings,
         )
 
+    def with_output_change(self, a: float, b: float) -> Network:
+        """The network whose output is ``a * output + b`` (``a > 0``): its output layer scaled and shifted.
+
+        Exact for every drawn network, since the output layer is linear: each weight's and bias's
+        location and scale are multiplied by ``a`` and the bias's location moves by ``b``.
+        """
+        last = len(self.layers) - 1
+        weight, bias = self.layers[last].weight, self.layers[last].bias
+        return self.with_parameters(
+            {
+                **self.parameters,
+                f"w{last}": weight.model_copy(update={"mu": a * weight.mu, "sigma": a * weight.sigma}),
+                f"b{last}": bias.model_copy(update={"mu": a * bias.mu + b, "sigma": a * bias.sigma}),
+            }
+        )
+
     @property
     def lookups(self) -> list[tuple[int, LocationScale]]:
         """``(column, table)`` of every embedding, in column order: what the forward pass looks up."""

@@ -11,7 +11,7 @@ from typing import Any, Self
 from pybandits.boundary import quantities as _quantities
 from pybandits.boundary.context import Category
 from pybandits.kinds import kind_of
-from pybandits.model.specs import NetworkSpec, QuantitySpec, families_from_arguments
+from pybandits.model.specs import NetworkSpec, QuantitySpec, check_models_fit_in_memory, families_from_arguments
 
 __all__ = ["ContextualColdStart"]
 
@@ -189,6 +189,7 @@ class ContextualColdStart:
             n_objectives=n_objectives,
             quantities=quantities,
         )
+        check_models_fit_in_memory(spec, len(costs), n_objectives)
         models = kind_of(spec).cold_start(spec, costs, families, n_objectives, seed)
         mab = cls(
             **models,

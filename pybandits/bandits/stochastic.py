@@ -217,6 +217,8 @@ class BaseSmab(BaseMab):
         """
         n_samples = check.check_positive_int(n_samples, "n_samples")
         allowed, regions = self._allowed_and_regions(forbidden_actions)
+        n_bytes = 8 * 4 * n_samples * len(allowed) * (self.n_objectives or 1)  # draws, choices and their dicts
+        check.check_memory("n_samples", n_samples, n_bytes, f"at least {n_bytes:.3g} bytes of draws and results")
         sampled, quantities, prices = self._draw(allowed, n_samples, regions)
         chosen = self._select_indices(sampled, allowed, prices)
         return self._choices(allowed, chosen, quantities), rows_as_dicts(allowed, sampled)

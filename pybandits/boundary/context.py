@@ -55,10 +55,18 @@ def column_label(column: int, feature_names: Sequence[str] | None) -> str:
 
 
 def check_category(value: object, where: str) -> Category:
-    """A category value as a plain ``str`` or ``int``; anything else is a ``TypeError``."""
+    """A category value as a plain non-empty ``str`` or an ``int``.
+
+    Booleans and floats are a ``TypeError`` (``True`` would otherwise match the level ``1``), an
+    empty or blank string a ``ValueError`` (what a missing cell becomes in a text file).
+    """
     if isinstance(value, np.generic) and not isinstance(value, np.bool_ | np.floating):
         value = value.item()
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(f"{where}: expected non-empty category values, got {value!r}")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
     raise TypeError(f"{where}: expected category values that are strings or integers, got {describe(value)}")
 
@@ -121,11 +129,14 @@ def _encode(
     if column.isna().any():
         row = int(np.flatnonzero(column.isna().to_numpy())[0])
         raise ValueError(f"context: expected a category value in every row of {label}, got a missing one in row {row}")
-    codes = pd.Index(vocabulary, dtype=object).get_indexer(column.astype(object))
+    values = column.astype(object)
+    for value in pd.unique(values):  # every distinct value, learned ones too: True must not pass for 1
+        check_category(value, f"context {label}")
+    codes = pd.Index(vocabulary, dtype=object).get_indexer(values)
     unseen = codes < 0
     if not unseen.any():
         return codes.astype(np.float64), vocabulary
-    new = [check_category(value, f"context {label}") for value in pd.unique(column[unseen].astype(object))]
+    new = list(pd.unique(values[unseen]))
     if not learn:
         codes[unseen] = cardinality
         return codes.astype(np.float64), vocabulary
@@ -137,7 +148,7 @@ def _encode(
             "grow the cardinality with edit_model_on_the_fly to learn them"
         )
     vocabulary = vocabulary + new
-    codes = pd.Index(vocabulary, dtype=object).get_indexer(column.astype(object))
+    codes = pd.Index(vocabulary, dtype=object).get_indexer(values)
     return codes.astype(np.float64), vocabulary
 
 

@@ -8,6 +8,7 @@ starts with the argument's name and says what was expected and what came.
 from __future__ import annotations
 
 import numbers
+import os
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -96,6 +97,33 @@ def check_positive_int(value: int, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
     return int(value)
+
+
+def memory_limit() -> int:
+    """The bytes a setting may make the library hold: this machine's physical memory (1 TiB where unknown)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): a bound no machine reaches today
+        return 2**40
+
+
+def check_memory(name: str, value: object, n_bytes: float, what: str) -> None:
+    """Refuse a setting whose arrays would not fit in memory (``ValueError`` naming it, with the figure)."""
+    limit = memory_limit()
+    if n_bytes > limit:
+        raise ValueError(
+            f"{name}: {value!r} needs {what}: {_bytes(n_bytes)}, more than this machine's memory "
+            f"({_bytes(limit)}); expected a smaller value"
+        )
+
+
+def _bytes(n_bytes: float) -> str:
+    """``n_bytes`` in the largest binary unit below it, e.g. ``7.28 TiB``."""
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if n_bytes < 1024 or unit == "PiB":
+            return f"{n_bytes:.3g} {unit}"
+        n_bytes /= 1024
+    raise AssertionError("unreachable")
 
 
 def check_random_seed(random_seed: int | None) -> int | None:
@@ -315,6 +343,8 @@ def pydantic_problems(error: Exception) -> str:
             problems.append(f"{where}: expected no such setting, got {where}={got}")
         elif item["type"] == "missing":
             problems.append(f"{where}: expected a value, got none")
+        elif item["type"] == "value_error" and not item["loc"]:  # a model's own check: its message names the field
+            problems.append(message.removeprefix("Value error, "))
         else:
             problems.append(f"{where}: expected valid input ({message}), got {got}")
     return "; ".join(problems)

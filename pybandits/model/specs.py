@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,6 +218,43 @@ class NetworkSpec:
             trunk=trunk,
             quantities=quantities,
         )
+
+
+def _dense_size(widths: Sequence[int]) -> int:
+    """Weights and biases of dense layers through ``widths`` (inputs first)."""
+    return sum(n_in * n_out + n_out for n_in, n_out in itertools.pairwise(widths))
+
+
+def check_models_fit_in_memory(spec: NetworkSpec, n_actions: int, n_objectives: int | None) -> None:
+    """Refuse models whose arrays would not fit in this machine's memory, naming the setting that weighs most.
+
+    Every weight, bias and embedding entry is held as a location, a scale and a degrees of freedom
+    (24 bytes), by every action's network (and every objective's), or once by a shared trunk.
+    """
+    copies = n_actions * (n_objectives or 1) if spec.trunk is None else 1
+    inputs = spec.n_features + sum(dim - 1 for _, dim in spec.categorical.values())
+    inputs += max(spec.quantities.dimensions.values(), default=0)
+    widths = spec.hidden_dim_list if spec.trunk is None else spec.trunk.hidden_dim_list
+    layers = [inputs, *widths] if spec.trunk is not None else [inputs, *widths, 1]
+    first = layers[1] if len(layers) > 1 else 1
+    weights: dict[tuple[str, Any], float] = {
+        ("n_features", spec.n_features): 24.0 * copies * spec.n_features * first,
+        ("backbone_hidden_dim_list" if spec.trunk else "hidden_dim_list", tuple(widths)): 24.0
+        * copies
+        * (_dense_size(layers) - spec.n_features * first),
+    }
+    for column, (cardinality, dim) in spec.categorical.items():
+        weights[(f"categorical_features {column_label(column, spec.feature_names)}", cardinality)] = (
+            24.0 * copies * cardinality * dim
+        )
+    if spec.trunk is not None:
+        head = _dense_size([widths[-1], *spec.hidden_dim_list, 1]) + (widths[-1] + 1) ** 2
+        weights[("hidden_dim_list", tuple(spec.hidden_dim_list))] = 24.0 * n_actions * head
+    n_bytes = sum(weights.values())
+    name, value = max(weights, key=weights.__getitem__)
+    value = list(value) if isinstance(value, tuple) else value
+    what = f"{n_bytes / 24:.3g} posterior values in the models of {n_actions} actions"
+    check.check_memory(name, value, n_bytes, what)
 
 
 def families_from_arguments(

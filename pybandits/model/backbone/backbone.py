@@ -34,7 +34,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pybandits.base import ActionId, PyBanditsBaseModel
-from pybandits.boundary.validation import describe, is_positive_int, pydantic_problems
+from pybandits.boundary.validation import check_memory, describe, is_positive_int, pydantic_problems
 from pybandits.model.backbone.buffer import ReplayBuffer
 from pybandits.model.backbone.trunk import Trunk
 from pybandits.model.priors import FloatArray
@@ -73,6 +73,11 @@ class BackboneSettings(PyBanditsBaseModel):
     learning_rate: Annotated[float, Field(gt=0.0, allow_inf_nan=False, strict=True)] = 0.01
     weight_decay: Annotated[float, Field(ge=0.0, allow_inf_nan=False, strict=True)] = 0.01
 
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> BackboneSettings:
+        check_memory("num_steps", self.num_steps, 8 * self.num_steps, "a loss history of that many values")
+        return self
+
 
 def parse_backbone_kwargs(kwargs: Mapping[str, Any] | None) -> tuple[BackboneSettings, int]:
     """The training settings and the buffer size from a user's ``backbone_kwargs``.
@@ -92,6 +97,7 @@ def parse_backbone_kwargs(kwargs: Mapping[str, Any] | None) -> tuple[BackboneSet
     if not is_positive_int(buffer_size):
         raise ValueError(f"backbone_kwargs: expected buffer_size an integer >= 1, got {buffer_size!r}")
     buffer_size = int(buffer_size)
+    check_memory("backbone_kwargs buffer_size", buffer_size, 24 * buffer_size, "at least 24 bytes per buffered row")
     unknown = sorted(set(given) - set(BackboneSettings.model_fields))
     if unknown:
         raise ValueError(

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pybandits.base import PyBanditsBaseModel
-from pybandits.boundary.validation import describe, pydantic_problems
+from pybandits.boundary.validation import check_memory, describe, pydantic_problems
 
 __all__ = ["UPDATE_METHODS", "InferenceSettings", "MCMCSettings", "VISettings", "parse_update_kwargs"]
 
@@ -98,6 +98,11 @@ class VISettings(PyBanditsBaseModel):
     actions_per_fit: Annotated[int, Field(ge=1, le=4096, strict=True)] = 128
     progressbar: bool = False
 
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> VISettings:
+        check_memory("num_steps", self.num_steps, 8 * self.num_steps, "a loss history of that many values per fit")
+        return self
+
     #: The settings that shape the compiled ADVI graph; every other one is swapped in per fit.
     GRAPH_FIELDS: ClassVar[tuple[str, ...]] = ("optimizer", "batch_size", "n_mc_samples")
 
@@ -151,6 +156,12 @@ class MCMCSettings(PyBanditsBaseModel):
     ess_min: Annotated[float, Field(gt=0.0)] = 100.0
     progressbar: bool = False
     sampler: Literal["auto", "nutpie", "pymc"] = "auto"
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> MCMCSettings:
+        n_bytes = 8 * self.draws * self.chains
+        check_memory("draws", self.draws, n_bytes, f"{self.chains} chains of that many draws of every parameter")
+        return self
 
 
 InferenceSettings = Annotated[VISettings | MCMCSettings, Field(discriminator="method")]

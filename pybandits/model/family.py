@@ -32,14 +32,15 @@ from abc import ABC, abstractmethod
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import ConfigDict, Field, NonNegativeInt, model_serializer, model_validator
+from pydantic import ConfigDict, Field, model_serializer, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.boundary.validation import reward_array
-from pybandits.model.beta import Beta, BetaMO, Count, add_count
+from pybandits.model.beta import Beta, BetaMO
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.model.ops import ArrayOps
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
+from pybandits.model.stats import BinaryCounts, Moments
 
 __all__ = [
     "Bernoulli",
@@ -59,88 +60,6 @@ _MIN_RELATIVE_SCALE = 1e-3
 #: A standardisation fitted to the rewards follows them, batch by batch, until it has seen this many;
 #: then it stays (see :meth:`Gaussian.fitted_to`).
 STANDARDISATION_ROWS = 100
-
-
-# -- summary statistics ------------------------------------------------------------------------
-
-
-class BinaryCounts(PyBanditsBaseModel):
-    """What an action with Bernoulli rewards counts: 1 plus the sum of rewards, 1 plus the sum of misses.
-
-    With 0/1 rewards these are whole numbers (the counts of 1s and 0s); soft rewards in [0, 1]
-    add their fraction to ``n_successes`` and the rest to ``n_failures``.
-
-    Examples
-    --------
-    >>> BinaryCounts().added(np.array([1, 0, 1]))
-    BinaryCounts(n_successes=3, n_failures=2)
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    n_successes: Count = 1
-    n_failures: Count = 1
-
-    @property
-    def n_observations(self) -> int | float:
-        """Number of rewards observed."""
-        return self.n_successes + self.n_failures - 2
-
-    def describe(self) -> str:
-        """The counts as text."""
-        return f"n_successes={self.n_successes}, n_failures={self.n_failures}"
-
-    def added(self, rewards: np.ndarray) -> BinaryCounts:
-        """The counts after ``rewards`` (checked by :meth:`Bernoulli.check_rewards`)."""
-        total = float(rewards.sum())
-        return BinaryCounts(
-            n_successes=add_count(self.n_successes, total), n_failures=add_count(self.n_failures, len(rewards) - total)
-        )
-
-
-class Moments(PyBanditsBaseModel):
-    """What an action with real-valued rewards keeps: the count, mean and spread of its rewards.
-
-    ``m2`` is the sum of squared deviations from the mean; merged batch by batch with the
-    parallel form of Welford's update, so it stays exact for rewards far from 0.
-
-    Examples
-    --------
-    >>> stats = Moments().added(np.array([1.0, 3.0])).added(np.array([5.0]))
-    >>> stats.n_observations, stats.reward_mean, stats.reward_sd
-    (3, 3.0, 2.0)
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    n_observations: NonNegativeInt = 0
-    reward_mean: float = Field(default=0.0, allow_inf_nan=False)
-    m2: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
-
-    @property
-    def reward_sd(self) -> float | None:
-        """Sample standard deviation of the rewards seen (None before two rewards)."""
-        return math.sqrt(self.m2 / (self.n_observations - 1)) if self.n_observations > 1 else None
-
-    def describe(self) -> str:
-        """The count, mean and standard deviation of the rewards, as text."""
-        sd = "none" if self.reward_sd is None else f"{self.reward_sd:.6g}"
-        return f"n_observations={self.n_observations}, reward_mean={self.reward_mean:.6g}, reward_sd={sd}"
-
-    def added(self, rewards: np.ndarray) -> Moments:
-        """The moments after ``rewards``."""
-        n_new = len(rewards)
-        if n_new == 0:
-            return self
-        mean_new = float(np.mean(rewards))
-        m2_new = float(np.sum((rewards - mean_new) ** 2))
-        n = self.n_observations + n_new
-        delta = mean_new - self.reward_mean
-        return Moments(
-            n_observations=n,
-            reward_mean=self.reward_mean + delta * n_new / n,
-            m2=self.m2 + m2_new + delta**2 * self.n_observations * n_new / n,
-        )
 
 
 # -- the families ------------------------------------------------------------------------------

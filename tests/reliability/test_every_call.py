@@ -540,6 +540,216 @@ def rows() -> list[Bad]:
     return table
 
 
+def categorical(backbone: bool = False) -> BaseMab:
+    """A bandit with a categorical column ``plan`` whose vocabulary holds 1, 2 and 'vip' (room for 5)."""
+    trunk = {"backbone_hidden_dim_list": [3]} if backbone else {}
+    return CmabBernoulli.cold_start(
+        action_ids=["a", "b"],
+        n_features=2,
+        feature_names=["x", "plan"],
+        categorical_features={"plan": [1, 2, "vip"]},
+        embedding_dims={"plan": 2},
+        random_seed=0,
+        **trunk,
+    )
+
+
+def frame(plan: list[Any]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame({"x": np.linspace(0.0, 1.0, len(plan)), "plan": plan})
+
+
+def model_rows() -> list[Bad]:
+    """Categorical columns, Gaussian rewards, the shared trunk and sizes that cannot fit in memory."""
+    table: list[Bad] = []
+    # -- categorical values: the same refusals in predict and update, learned levels or new ones --
+    cells = [
+        ("bool", [True, "vip"], TypeError, "True (bool)"),
+        ("bool False", [False, 1], TypeError, "False (bool)"),
+        ("float", [1.0, 2.0], TypeError, "1.0 (float)"),
+        ("empty", ["", "vip"], ValueError, "''"),
+        ("blank", ["  ", 1], ValueError, "'  '"),
+        ("missing", [None, 1], ValueError, "missing"),
+    ]
+    for backbone in (False, True):
+        kind = "trunk" if backbone else "networks"
+        for label, plan, error, detail in cells:
+            table += [
+                Bad(
+                    f"categorical {kind}: predict with a {label} cell",
+                    lambda _, b=backbone: categorical(b),
+                    lambda m, p=plan: m.predict(context=frame(p)),
+                    error,
+                    "context 'plan' (column 1)" if label != "missing" else "context",
+                    detail,
+                ),
+                Bad(
+                    f"categorical {kind}: update with a {label} cell",
+                    lambda _, b=backbone: categorical(b),
+                    lambda m, p=plan: m.update(context=frame(p), actions=["a", "b"], rewards=[1, 0]),
+                    error,
+                    "context 'plan' (column 1)" if label != "missing" else "context",
+                    detail,
+                ),
+            ]
+        table.append(
+            Bad(
+                f"categorical {kind}: more new values than the vocabulary has room for",
+                lambda _, b=backbone: categorical(b),
+                lambda m: m.update(context=frame(list("cdefgh")), actions=["a"] * 6, rewards=[1] * 6),
+                ValueError,
+                "context",
+                "room for 2 more",
+            )
+        )
+    table += [
+        Bad(
+            "categorical_features with an empty value",
+            nothing,
+            lambda _: CmabBernoulli.cold_start(action_ids=["a"], n_features=1, categorical_features={0: ["x", ""]}),
+            ValueError,
+            "categorical_features column 0",
+            "''",
+        ),
+        Bad(
+            "categorical_features with a boolean value",
+            nothing,
+            lambda _: CmabBernoulli.cold_start(action_ids=["a"], n_features=1, categorical_features={0: [True, 2]}),
+            TypeError,
+            "categorical_features column 0",
+            "(bool)",
+        ),
+        # -- Gaussian rewards ---------------------------------------------------------------------
+        Bad(
+            "CmabGaussian update with a reward beyond 1e6",
+            lambda _: cold(CmabGaussian),
+            lambda m: m.update(context=np.zeros((2, 2)), actions=["a", "b"], rewards=[1.0, 1e7]),
+            ValueError,
+            "rewards",
+            "1e+06",
+        ),
+        Bad(
+            "CmabGaussian update with a NaN reward",
+            lambda _: cold(CmabGaussian),
+            lambda m: m.update(context=np.zeros((2, 2)), actions=["a", "b"], rewards=[1.0, float("nan")]),
+            ValueError,
+            "rewards",
+        ),
+        Bad(
+            "CmabGaussian noise_prior of the wrong kind",
+            nothing,
+            lambda _: cold(CmabGaussian, noise_prior=0.5),
+            TypeError,
+            "noise_prior",
+        ),
+        # -- the shared trunk -----------------------------------------------------------------------
+        Bad(
+            "trunk: unknown backbone_kwargs key",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3], backbone_kwargs={"steps": 3}),
+            ValueError,
+            "backbone_kwargs",
+            "steps",
+        ),
+        Bad(
+            "trunk: buffer_size 0",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3], backbone_kwargs={"buffer_size": 0}),
+            ValueError,
+            "backbone_kwargs",
+            "buffer_size",
+        ),
+        Bad(
+            "trunk: backbone_kwargs without a trunk",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_kwargs={"num_steps": 3}),
+            ValueError,
+            "backbone_kwargs",
+        ),
+        Bad(
+            "trunk: a multi-objective bandit",
+            nothing,
+            lambda _: cold(CmabBernoulliMO, backbone_hidden_dim_list=[3]),
+            TypeError,
+            "backbone_hidden_dim_list",
+        ),
+        Bad(
+            "trunk: update with a context of the wrong width",
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3]),
+            lambda m: m.update(context=np.zeros((1, 3)), actions=["a"], rewards=[1]),
+            ValueError,
+            "context",
+        ),
+        # -- sizes whose arrays cannot be allocated: refused with the figure, before anything is built --
+        Bad(
+            "num_steps beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, update_kwargs={"num_steps": 10**12}),
+            ValueError,
+            "num_steps",
+            "TiB",
+        ),
+        Bad(
+            "MCMC draws beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, update_method="MCMC", update_kwargs={"draws": 10**12}),
+            ValueError,
+            "draws",
+            "TiB",
+        ),
+        Bad(
+            "trunk num_steps beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3], backbone_kwargs={"num_steps": 10**12}),
+            ValueError,
+            "num_steps",
+            "TiB",
+        ),
+        Bad(
+            "buffer_size beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3], backbone_kwargs={"buffer_size": 10**13}),
+            ValueError,
+            "backbone_kwargs buffer_size",
+            "TiB",
+        ),
+        Bad(
+            "a categorical column beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, categorical_features={0: 10**9}),
+            ValueError,
+            "categorical_features column 0",
+            "GiB",
+        ),
+        Bad(
+            "hidden layers beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, hidden_dim_list=[10**6, 10**6]),
+            ValueError,
+            "hidden_dim_list",
+            "TiB",
+        ),
+        Bad(
+            "n_features beyond memory",
+            nothing,
+            lambda _: cold(CmabBernoulli, n_features=10**11),
+            ValueError,
+            "n_features",
+            "TiB",
+        ),
+        Bad(
+            "SmabBernoulli predict n_samples beyond memory",
+            lambda _: cold(SmabBernoulli),
+            lambda m: m.predict(n_samples=10**12),
+            ValueError,
+            "n_samples",
+            "TiB",
+        ),
+    ]
+    return table
+
+
 def saved(folder: Path, mab: BaseMab, damage: bool = False) -> Path:
     path = folder / "mab.json"
     pybandits.save(mab, path)
@@ -548,7 +758,7 @@ def saved(folder: Path, mab: BaseMab, damage: bool = False) -> Path:
     return path
 
 
-TABLE = rows()
+TABLE = rows() + model_rows()
 
 
 @pytest.mark.parametrize("bad", TABLE, ids=[bad.name for bad in TABLE])

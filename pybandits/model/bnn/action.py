@@ -289,12 +289,8 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
         return expected[:, 0], detail[:, 0]
 
     def with_families(self, families: Sequence[Any]) -> Bnn:
-        """The model with another family of the same kind (a fitted standardisation).
-
-        When the standardisation moves, the learned posterior is re-expressed in the new units
-        (:meth:`~pybandits.model.family.Gaussian.output_change`): the output layer and the
-        auxiliary parameters change so that every drawn network predicts the same rewards.
-        """
+        """The model with another family of the same kind: a moved standardisation re-expresses the
+        output layer and the auxiliary parameters (every drawn network predicts the same rewards)."""
         (family,) = families
         if family == self.family:
             return self

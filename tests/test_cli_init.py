@@ -256,7 +256,7 @@ ERRORS = [
     (
         "c.json",
         '{"class": "SmabBernoulli", "class": "CmabBernoulli", "cold_start": {}}',
-        r"got invalid JSON \(expected every key once in an object, got \['class'\] more than once\)",
+        r"got invalid JSON \(expected every key once in a JSON object, got \['class'\] more than once\)",
     ),
     (
         "c.json",

@@ -304,7 +304,7 @@ def test_a_directory_and_the_config_as_output_are_refused(tmp_path, capsys):
     config = tmp_path / "c.toml"
     config.write_text(GOOD)
     assert main(["init", "--config", str(config), "--out", str(config)]) == 2
-    assert f"--out: expected a file other than the config {config}" in capsys.readouterr().err
+    assert f"--out: expected a file other than --config {config}" in capsys.readouterr().err
     assert config.read_text() == GOOD
     with pytest.raises(SystemExit) as exit_info:
         main(["init", "--config", str(config)])  # argparse: --out missing

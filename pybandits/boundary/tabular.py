@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits.boundary.context import cells_are_categories
+from pybandits.boundary.context import CategoryError, cells_are_categories, encode_column
 from pybandits.boundary.validation import describe, float_column
 
 __all__ = [
@@ -284,6 +284,16 @@ def _features(
     return pd.DataFrame(data, columns=features)
 
 
+def _check_room(path, context: Any, categorical: Mapping[int, int], vocabularies: Mapping[int, Sequence[Any]]) -> None:
+    """Refuse, naming the row, a categorical column whose new values would not fit its vocabulary."""
+    for j, column in enumerate(context.columns):
+        if j in categorical:
+            try:
+                encode_column(context[column], list(vocabularies.get(j, [])), categorical[j], True, repr(column))
+            except CategoryError as error:
+                raise DataError(f"{path}: row {error.row + 2}, column {column!r}: {error.problem}") from None
+
+
 def read_logged_rows(
     path: str | os.PathLike,
     n_features: int,
@@ -292,6 +302,7 @@ def read_logged_rows(
     feature_names: list[str] | None = None,
     categorical: Collection[int] = (),
     quantity_dimensions: Mapping[str, int] | None = None,
+    vocabularies: Mapping[int, Sequence[Any]] | None = None,
 ) -> LoggedRows:
     """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits.
 
@@ -299,7 +310,9 @@ def read_logged_rows(
     one it refuses is reported with its row. With ``feature_names`` the features are read by
     name; ``categorical`` columns are kept as values (the context is then a DataFrame). With
     ``quantity_dimensions`` (``{action_id: d}`` of the quantitative actions) the quantity columns
-    (:func:`quantity_columns`) are read apart from the features, into ``quantities``.
+    (:func:`quantity_columns`) are read apart from the features, into ``quantities``. With the
+    bandit's ``vocabularies`` (and ``categorical`` its ``{column: cardinality}``), the values an
+    update would learn must fit: the row of the first one past a vocabulary's room is reported.
     """
     dimensions = dict(quantity_dimensions or {})
     frame = read_table(
@@ -336,6 +349,8 @@ def read_logged_rows(
             f"got {_cell(frame, 'reward', index)!r}"
         )
     context = _features(path, frame, ["action", "reward"], n_features, feature_names, categorical)
+    if vocabularies is not None and categorical and isinstance(categorical, Mapping):  # a DataFrame context
+        _check_room(path, context, categorical, vocabularies)
     quantities = None if quantity_frame is None else _quantities(path, quantity_frame, actions, dimensions)
     return LoggedRows(
         actions=actions.astype(str),

@@ -35,7 +35,11 @@ quantity in the same columns after ``action`` (``--propensity`` is refused: a qu
 probability to log). A dynamic-pricing bandit whose prices are functions of the quantity (code a
 state does not hold) is updated, edited and described, but ``predict`` and ``evaluate``, which
 need its prices, refuse it: predict with it in Python, ``pybandits.load(path, price_functions=...)``.
-Outputs are written atomically: a failed or killed job leaves an existing output file as it was.
+Categorical cells are read as text and matched to a bandit's levels by text (``1`` in a file is
+the level ``1`` of a bandit trained from Python integers; ``007`` stays ``"007"``).
+Outputs are checked before any work (a folder, a missing folder, an output that would replace an
+input, a ``--plot`` format matplotlib cannot write: nothing is written) and written atomically: a
+failed or killed job leaves an existing output file as it was.
 Exit codes: 0 success, 2 bad arguments or input (the message names the option and the file, and
 the row and column of data), 1 a failed fit or another error.
 """
@@ -55,9 +59,11 @@ import numpy as np
 
 import pybandits
 from pybandits.bandits.base import BaseMab
+from pybandits.boundary.files import atomic_write_bytes, check_writable
 from pybandits.boundary.progress import default_enabled
 from pybandits.boundary.tabular import (
     DataError,
+    LoggedRows,
     quantity_columns,
     read_contexts,
     read_logged_rows,
@@ -83,6 +89,10 @@ def _load(path: str, option: str, expected: str = "a saved bandit", prices: bool
         mab = BaseMab._from_state(Path(path).read_bytes())  # pybandits.load, without asking for price functions
     except FileNotFoundError:
         raise _UsageError(f"{option}: expected {expected}, got no such file {path}") from None
+    except IsADirectoryError:
+        raise _UsageError(f"{option}: expected {expected}, got the folder {path}") from None
+    except OSError as error:
+        raise _UsageError(f"{option}: expected {expected} that can be read, got {path}: {error.strerror}") from None
     except (ValueError, TypeError) as error:
         raise _UsageError(f"{option}: expected {expected}, got {path}: {error}") from None
     functions = sorted(a for a, price in (mab.action_prices or {}).items() if price == "function")
@@ -107,6 +117,24 @@ def _from_config(path: str, option: str) -> BaseMab:
         raise _UsageError(f"{option}: {error}") from None
 
 
+def _check_outputs(args: argparse.Namespace, outputs: Sequence[str], inputs: Sequence[str]) -> None:
+    """Before any work: every output can be written, and replaces none of the ``inputs`` nor another output.
+
+    Options are named as on the command line (``--out``); an output left out (``--plot``) is skipped.
+    """
+    given = {option: getattr(args, option[2:]) for option in outputs if getattr(args, option[2:]) is not None}
+    for option, path in given.items():
+        try:
+            check_writable(path, option)
+        except ValueError as error:
+            raise _UsageError(str(error)) from None
+    others = [(option, getattr(args, option[2:])) for option in inputs] + list(given.items())
+    for option, path in given.items():
+        for other, other_path in others:
+            if other != option and Path(path).resolve() == Path(other_path).resolve():
+                raise _UsageError(f"{option}: expected a file other than {other} {other_path}, got {path}")
+
+
 def _is_json_config(path: str) -> bool:
     """Whether ``path`` holds a JSON config (rather than a state); unreadable files are left to the state loader."""
     try:
@@ -128,11 +156,16 @@ def _n_features(mab: BaseMab) -> int:
     return mab.input_dim if isinstance(mab, BaseCmab) else 0
 
 
-def _schema(mab: BaseMab) -> dict[str, Any]:
-    """How the readers find a contextual bandit's features: by name, and which hold categories."""
+def _schema(mab: BaseMab, learn: bool = False) -> dict[str, Any]:
+    """How the readers find a contextual bandit's features: by name, and which hold categories.
+
+    With ``learn`` (an update), the vocabularies too: the reader refuses, naming the row, values
+    that would not fit them.
+    """
     if not isinstance(mab, BaseCmab):
         return {}
-    return {"feature_names": mab.feature_names, "categorical": set(mab.categorical_features)}
+    schema = {"feature_names": mab.feature_names, "categorical": dict(mab.categorical_features)}
+    return schema | ({"vocabularies": mab.vocabularies} if learn else {})
 
 
 def _progress(quiet: bool) -> Callable[[str, int], None] | None:
@@ -148,8 +181,7 @@ def _progress(quiet: bool) -> Callable[[str, int], None] | None:
 
 
 def _init(args: argparse.Namespace) -> None:
-    if Path(args.out).resolve() == Path(args.config).resolve():
-        raise _UsageError(f"--out: expected a file other than the config {args.config}, got {args.out}")
+    _check_outputs(args, ["--out"], ["--config"])
     if Path(args.out).exists() and not args.force:
         raise _UsageError(
             f"--out: expected a new file (a cold start would replace the bandit saved there), got the existing "
@@ -162,6 +194,7 @@ def _init(args: argparse.Namespace) -> None:
 
 
 def _update(args: argparse.Namespace) -> None:
+    _check_outputs(args, ["--out"], ["--data"])  # --out may be --state: the bandit is updated in place
     mab = _load(args.state, "--state")
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -175,7 +208,7 @@ def _update(args: argparse.Namespace) -> None:
             _n_features(mab),
             list(mab.actions),
             mab.family,
-            **_schema(mab),
+            **_schema(mab, learn=True),
             quantity_dimensions=mab.quantity_dimensions,
         )
         if not args.quiet:
@@ -183,26 +216,35 @@ def _update(args: argparse.Namespace) -> None:
                 f"read {len(rows.actions)} rows from {args.data} in {time.perf_counter() - start:.1f} s",
                 file=sys.stderr,
             )
-        if isinstance(mab, BaseCmab):
-            mab.update(
-                rows.actions,
-                rows.rewards,
-                rows.context,
-                executor=executor,
-                callback=_progress(args.quiet),
-                progressbar=False if args.quiet else default_enabled(),  # a bar over the actions, on a terminal
-                quantities=rows.quantities,
-            )
-        else:
-            mab.update(rows.actions, rows.rewards, quantities=rows.quantities)
+        try:
+            _fit(mab, rows, executor, args.quiet)
+        except (ValueError, TypeError) as error:  # a row the bandit refuses that the reader let through
+            raise _UsageError(f"--data: {args.data}: {error}") from None
     pybandits.save(mab, args.out)
     if not args.quiet:
         print(f"wrote {args.out} ({time.perf_counter() - start:.1f} s in all)", file=sys.stderr)
 
 
+def _fit(mab: BaseMab, rows: LoggedRows, executor: Any, quiet: bool) -> None:
+    """Update ``mab`` with the rows read: a contextual bandit with its context, a progress line per action."""
+    if not isinstance(mab, BaseCmab):
+        mab.update(rows.actions, rows.rewards, quantities=rows.quantities)
+        return
+    mab.update(
+        rows.actions,
+        rows.rewards,
+        rows.context,
+        executor=executor,
+        callback=_progress(quiet),
+        progressbar=False if quiet else default_enabled(),  # a bar over the actions, on a terminal
+        quantities=rows.quantities,
+    )
+
+
 def _predict(args: argparse.Namespace) -> None:
     import pandas as pd
 
+    _check_outputs(args, ["--out"], ["--state", "--data"])
     mab = _load(args.state, "--state", prices=True)
     if not isinstance(mab, BaseCmab):
         raise _UsageError(f"{args.state}: predict takes a contextual bandit's state, got {type(mab).__name__}")
@@ -254,6 +296,7 @@ def _predict_quantities(mab: BaseCmab, context: Any) -> tuple[dict[str, Any], li
 def _edit(args: argparse.Namespace) -> None:
     from pybandits.transfer import edit_model_on_the_fly
 
+    _check_outputs(args, ["--out"], ["--template"])  # --out may be --state: the bandit evolves in place
     current = _load(args.state, "--state")
     template = _template(args.template)
     try:
@@ -298,25 +341,44 @@ def _info(args: argparse.Namespace) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from pybandits.offline import evaluate
 
+    _check_outputs(args, ["--out", "--plot"], ["--state", "--data"])
+    plot_format = _plot_format(args.plot)
     mab = _load(args.state, "--state", prices=True)
     for option, value in (("--draws", args.draws), ("--bootstrap", args.bootstrap)):
         if value < 1:
             raise _UsageError(f"{option}: expected an integer >= 1, got {value}")
-    if not Path(args.data).exists():
-        raise _UsageError(f"--data: expected a CSV or Parquet file, got no such file {args.data}")
     try:
         report = evaluate(mab, args.data, n_draws=args.draws, n_bootstrap=args.bootstrap, random_seed=args.seed)
+    except DataError:
+        raise  # it names the file, the row and the column
     except (ValueError, TypeError) as error:
         raise _UsageError(f"--data: {args.data}: {error}") from None
-    write_csv_atomically(report, args.out)
-    if args.plot:
-        from pybandits.offline.plots import plot_evaluation
+    image = None
+    if args.plot:  # drawn before anything is written
+        from pybandits.offline.plots import image_bytes, plot_evaluation
 
-        plot_evaluation(report).savefig(args.plot, dpi=120)
+        image = image_bytes(plot_evaluation(report), plot_format)
+    write_csv_atomically(report, args.out)
+    if image is not None:
+        atomic_write_bytes(args.plot, image)
     if not args.quiet:
         print(f"propensities: {report.attrs['propensities']}", file=sys.stderr)
         print(f"reward model: {report.attrs['reward_model']}", file=sys.stderr)
         print(report.round(4).to_string(index=False), file=sys.stderr)
+
+
+def _plot_format(path: str | None) -> str | None:
+    """The image format of ``--plot``, checked before the evaluation runs (matplotlib, a known extension)."""
+    if path is None:
+        return None
+    from pybandits.offline.plots import image_format
+
+    try:
+        return image_format(path, "--plot")
+    except ImportError as error:
+        raise _UsageError(f"--plot: expected matplotlib to draw {path}, got none installed: {error}") from None
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -62,6 +62,7 @@ from pybandits import cmab as _cmab  # noqa: F401  (registers the contextual ban
 from pybandits import smab as _smab  # noqa: F401  (registers the stochastic bandit classes)
 from pybandits.bandits import strategies as _strategy
 from pybandits.bandits.base import BaseMab
+from pybandits.boundary.files import unique_keys
 from pybandits.boundary.validation import describe, pydantic_error
 from pybandits.persistence import registry
 
@@ -100,14 +101,6 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
 
 
 # -- reading files -------------------------------------------------------------------------------
-
-
-def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _ in pairs]
-    duplicates = sorted({key for key in keys if keys.count(key) > 1})
-    if duplicates:
-        raise ValueError(f"expected every key once in an object, got {duplicates} more than once")
-    return dict(pairs)
 
 
 def read_config(path: str | os.PathLike) -> dict[str, Any]:
@@ -151,7 +144,7 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         problem = f"{error.reason} at byte {error.start}"
         raise ValueError(f"{name}: expected UTF-8 text, got undecodable bytes ({problem})") from None
     try:
-        document = tomllib.loads(text) if kind == "TOML" else json.loads(text, object_pairs_hook=_refuse_duplicates)
+        document = tomllib.loads(text) if kind == "TOML" else json.loads(text, object_pairs_hook=unique_keys)
     except (tomllib.TOMLDecodeError, ValueError) as error:  # JSONDecodeError is a ValueError
         raise ValueError(f"{name}: expected a {kind} document, got invalid {kind} ({error})") from None
     except RecursionError:

@@ -256,7 +256,7 @@ ERRORS = [
     (
         "c.json",
         '{"class": "SmabBernoulli", "class": "CmabBernoulli", "cold_start": {}}',
-        r"got invalid JSON \(expected every key once in an object, got \['class'\] more than once\)",
+        r"got invalid JSON \(expected every key once in a JSON object, got \['class'\] more than once\)",
     ),
     (
         "c.json",
@@ -304,7 +304,7 @@ def test_a_directory_and_the_config_as_output_are_refused(tmp_path, capsys):
     config = tmp_path / "c.toml"
     config.write_text(GOOD)
     assert main(["init", "--config", str(config), "--out", str(config)]) == 2
-    assert f"--out: expected a file other than the config {config}" in capsys.readouterr().err
+    assert f"--out: expected a file other than --config {config}" in capsys.readouterr().err
     assert config.read_text() == GOOD
     with pytest.raises(SystemExit) as exit_info:
         main(["init", "--config", str(config)])  # argparse: --out missing

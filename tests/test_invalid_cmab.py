@@ -86,6 +86,8 @@ def mab():
         (np.array([[0.0, np.inf, 1.0]]), ValueError, "context: expected finite numbers"),
         ([["a", "b", "c"]], TypeError, "context: expected a 2-D array of numbers"),
         (None, TypeError, "context: expected a 2-D array of numbers"),
+        (np.zeros((2, 3), dtype="M8[s]"), TypeError, r"array of numbers .*got dates or durations \(datetime64\[s\]\)"),
+        (np.zeros((2, 3), dtype="m8[D]"), TypeError, r"array of numbers .*got dates or durations \(timedelta64\[D\]\)"),
     ],
 )
 def test_bad_predict_context_changes_nothing(mab, context, error, message):

@@ -115,6 +115,28 @@ def test_text_that_is_not_a_state_is_refused(text):
         BaseMab.from_state(text)
 
 
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (lambda text: text[:-1] + ', "class": "SmabBernoulli"}', "class"),  # the envelope
+        (lambda text: text.replace('"n_failures": 1,', '"n_failures": 1, "n_failures": 7,', 1), "n_failures"),
+        (
+            lambda text: text.replace('"subsidy_factor":', '"subsidy_factor": 0.9, "subsidy_factor":', 1),
+            "subsidy_factor",
+        ),
+    ],
+)
+def test_a_key_given_twice_is_refused_by_name_not_read_as_the_last(tmp_path, trained, edit, key):
+    text = edit(trained.get_state()[1])
+    assert text != trained.get_state()[1]
+    message = rf"state: expected every key once in a JSON object, got \['{key}'\] more than once"
+    with pytest.raises(ValueError, match=message):
+        BaseMab.from_state(text)
+    (tmp_path / "twice.json").write_text(text)
+    with pytest.raises(ValueError, match=message):
+        pybandits.load(tmp_path / "twice.json")
+
+
 def test_save_and_load(tmp_path, trained):
     path = tmp_path / "mab.json"
     pybandits.save(trained, path)

@@ -239,3 +239,63 @@ def test_transfer_refuses_a_vocabulary_it_cannot_hold_and_renamed_columns():
     )
     with pytest.raises(ValueError, match="column 1 named 'country' in current_mab and 'nation' in new_mab"):
         edit_model_on_the_fly(mab, renamed)
+
+
+def _segments(values) -> pd.DataFrame:
+    return pd.DataFrame({"age": np.linspace(-1, 1, len(values)), "segment": pd.Series(values, dtype=object)})
+
+
+def _segment_bandit(segment):
+    return CmabBernoulli.cold_start(
+        action_ids={"a"},
+        n_features=2,
+        feature_names=["age", "segment"],
+        categorical_features={"segment": segment},
+        update_kwargs=FAST,
+        random_seed=0,
+    )
+
+
+def test_a_category_is_its_text_so_1_and_the_text_1_are_one_level():
+    mab = _segment_bandit(4)
+    mab.update(["a", "a"], [1, 0], _segments([1, 2]))
+    mab.update(["a"] * 3, [1, 0, 1], _segments(["2", "1", "3"]))  # text cells: the levels 1 and 2, and a new one
+    assert mab.vocabularies == {1: [1, 2, "3"]}
+    mab.update(["a"] * 2, [1, 0], _segments([3, "4"]))  # the integer 3 is the level "3"
+    assert mab.vocabularies == {1: [1, 2, "3", "4"]}
+    twin = mab.model_copy(deep=True)
+    mab.reseed(1)
+    twin.reseed(1)
+    np.testing.assert_array_equal(
+        mab.predict_arrays(_segments(["1", "2", "3", "4"]))[2], twin.predict_arrays(_segments([1, 2, 3, 4]))[2]
+    )
+    fresh = _segment_bandit(4)
+    fresh.update(["a"] * 3, [1, 0, 1], _segments([7, "7", 8]))  # one batch: 7 and "7" are one new level
+    assert fresh.vocabularies == {1: [7, 8]}
+
+
+@pytest.mark.parametrize("declared", [[1, "1"], ["x", 2, "2"]])
+def test_a_vocabulary_of_two_levels_with_one_text_is_refused_by_name(declared):
+    with pytest.raises(ValueError, match=r"distinct values for 'segment' \(column 1\).*same text"):
+        _segment_bandit(declared)
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [([True, False], r"True \(bool\) in row 0"), ([1, 2.5], r"2.5 \(float\) in row 1"), ([1, True], r"True \(bool\)")],
+)
+def test_bool_and_float_cells_are_refused_even_when_they_equal_a_level(values, shown):
+    mab = _segment_bandit([0, 1, 2])
+    before = mab.get_state()
+    with pytest.raises(TypeError, match=r"'segment' \(column 1\): expected category values .*" + shown):
+        mab.update(["a"] * len(values), [1] * len(values), _segments(values))
+    with pytest.raises(TypeError, match=shown):
+        mab.predict(_segments(values))
+    assert mab.get_state() == before
+
+
+def test_transfer_merges_vocabularies_by_text():
+    mab = _segment_bandit(3)
+    mab.update(["a", "a"], [1, 0], _segments([1, 2]))
+    template = _segment_bandit(["2", "1", "5"])
+    assert edit_model_on_the_fly(mab, template).vocabularies == {1: [1, 2, "5"]}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pybandits.boundary.context import level_of
+
 __all__ = ["edit_changes", "edit_shape", "evolved_fields", "merged_schema"]
 
 
@@ -18,7 +20,8 @@ def merged_schema(current: Any, template: Any) -> tuple[list[str] | None, dict[i
     Columns keep their positions (transfer grows a network by position), so names both bandits
     give must agree on the learned columns; the template's names are kept, or the current ones
     when the template gives none for as many columns. A vocabulary keeps its learned values and
-    codes and appends the template's values it lacks; the template's cardinality must hold them.
+    codes and appends the template's values it lacks (matched by text, as in updates); the
+    template's cardinality must hold them.
     """
     names_before, names_after = current.feature_names, template.feature_names
     if names_before and names_after:
@@ -34,7 +37,8 @@ def merged_schema(current: Any, template: Any) -> tuple[list[str] | None, dict[i
     vocabularies = {}
     for column, cardinality in template.categorical_features.items():
         learned = current.vocabularies.get(column, [])
-        values = learned + [value for value in template.vocabularies.get(column, []) if value not in learned]
+        known = level_of(learned)  # by text: the template's "1" is a learned 1
+        values = learned + [value for value in template.vocabularies.get(column, []) if known(value) < 0]
         if len(values) > cardinality:
             raise ValueError(
                 f"new_mab: expected a cardinality that holds the vocabulary of column {column} "

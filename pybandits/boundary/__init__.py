@@ -5,7 +5,7 @@
 - :mod:`~pybandits.boundary.context`: contexts as DataFrames, categories mapped to codes;
 - :mod:`~pybandits.boundary.quantities`: quantitative actions, forbidden regions and prices;
 - :mod:`~pybandits.boundary.tabular`: logged rows and contexts read from CSV or Parquet files;
-- :mod:`~pybandits.boundary.files`: atomic file writes;
+- :mod:`~pybandits.boundary.files`: output paths checked, atomic file writes, JSON without a key twice;
 - :mod:`~pybandits.boundary.rows` and :mod:`~pybandits.boundary.progress`: results as rows of
   dicts, progress bars.
 """

@@ -3,20 +3,25 @@
 Update data has the header ``action,reward,`` followed by the feature columns in order (none for a
 stochastic bandit); prediction data has only the feature columns. A bandit with ``feature_names``
 reads its features by name instead, in any order, and other columns are ignored. Categorical
-columns hold category values (strings, or integers): the context is then a DataFrame whose
-categorical columns the bandit maps through its vocabularies. Errors name the file, the row (as a
-line number of the file, the header being line 1) and the column.
+columns hold category values, read as text (``007`` stays ``"007"``, a Parquet integer column
+becomes its digits) and matched to the bandit's levels by text: the context is then a DataFrame
+whose categorical columns the bandit maps through its vocabularies. Dates and durations are not
+numbers. Errors name the file, the row (as a line number of the file, the header being line 1)
+and the column.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pybandits.boundary.context import CategoryError, cells_are_categories, encode_column
+from pybandits.boundary.validation import describe, float_column
 
 __all__ = [
     "DataError",
@@ -24,6 +29,7 @@ __all__ = [
     "quantity_columns",
     "read_contexts",
     "read_logged_rows",
+    "read_table",
     "write_csv_atomically",
 ]
 
@@ -120,27 +126,98 @@ def _quantities(path, frame, actions: np.ndarray, dimensions: Mapping[str, int])
     ]
 
 
-def _read_table(path: str | os.PathLike):
-    import pandas as pd
+def read_table(
+    path: str | os.PathLike,
+    *,
+    skip: Collection[str] = (),
+    feature_names: Sequence[str] | None = None,
+    categorical: Collection[int] = (),
+) -> Any:
+    """A CSV or Parquet file as a DataFrame whose categorical feature columns hold text.
 
+    A category is its text (:mod:`pybandits.boundary.context`): a CSV's categorical cells are read
+    as written (``007`` stays ``"007"``, and ``1`` is ``"1"`` in every file, whatever the rest of
+    the column holds), a Parquet integer column becomes the integers' text, and a cell of another
+    type (a bool, a float, a date) or an empty one is a :class:`DataError` naming its row.
+    The features are ``feature_names`` when given, else the columns not in ``skip``, in order;
+    ``categorical`` holds the positions of the categorical ones among them.
+    """
     path = Path(path)
     if not path.exists():
         raise DataError(f"expected a CSV or Parquet file, got no such file {path}")
-    if path.suffix.lower() in {".parquet", ".pq"}:
-        try:
-            return pd.read_parquet(path)
-        except ImportError:
-            raise DataError(
-                f"{path}: reading Parquet needs pyarrow (the 'parquet' extra): pip install pyarrow"
-            ) from None
+    if path.is_dir():
+        raise DataError(f"expected a CSV or Parquet file, got the folder {path}")
+
+    def names(header: list[str]) -> list[str]:
+        features = list(feature_names) if feature_names is not None else [c for c in header if c not in skip]
+        return [features[j] for j in sorted(categorical) if j < len(features) and features[j] in header]
+
+    try:
+        if path.suffix.lower() in {".parquet", ".pq"}:
+            frame = _read_parquet(path)
+            text = names(list(map(str, frame.columns)))
+        else:
+            text = names(list(map(str, _read_csv(path, nrows=0).columns)))
+            frame = _read_csv(path, text)
+    except OSError as error:
+        raise DataError(f"{path}: expected a readable CSV or Parquet file, got {error.strerror or error}") from None
+    for column in text:
+        frame[column] = _category_text(path, frame, column)
+    return frame
+
+
+def _read_parquet(path: Path) -> Any:
+    """A Parquet file as pandas reads it; a file pyarrow cannot read is a :class:`DataError`."""
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except ImportError:
+        raise DataError(f"{path}: reading Parquet needs pyarrow (the 'parquet' extra): pip install pyarrow") from None
+    except (ValueError, TypeError, KeyError, IndexError, NotImplementedError) as error:  # pyarrow's Arrow*Error
+        raise DataError(f"{path}: expected a Parquet file, got one that cannot be read ({error})") from None
+
+
+def _read_csv(path: Path, text: Collection[str] = (), nrows: int | None = None) -> Any:
+    """A CSV file; ``action`` and the ``text`` columns are read as written, as strings."""
+    import pandas as pd
+
     try:
         # Numbers parse natively (fast); a column holding text comes back as strings and is
         # examined cell by cell only then, to name the offending row.
-        return pd.read_csv(path, dtype={"action": str}, keep_default_na=False, na_filter=False, engine="c")
+        return pd.read_csv(
+            path,
+            dtype=dict.fromkeys(["action", *text], str),
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+            nrows=nrows,
+        )
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty; expected a header line") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
         raise DataError(f"{path}: not a readable CSV file ({error})") from None
+
+
+def _category_text(path, frame, column: str) -> Any:
+    """A categorical column as text (integers as their digits); an empty cell or another type is reported."""
+    import pandas as pd
+
+    values = frame[column]
+    if values.dtype.kind in "iu":
+        return values.astype(str)
+    cells = values.astype(object)
+    empty = cells.isna().to_numpy() | (cells == "").to_numpy()
+    bad = empty.copy()
+    if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "integer", "empty"):
+        bad |= ~cells_are_categories(cells)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        got = "" if empty[index] else f" (text or an integer), got {describe(_cell(frame, column, index))}"
+        raise DataError(
+            f"{path}: row {index + 2}, column {column!r}: expected a category value{got or ', got an empty cell'}"
+        )
+    return cells.map(str)
 
 
 def _cell(frame, column: str, index: int) -> object:
@@ -151,8 +228,6 @@ def _cell(frame, column: str, index: int) -> object:
 
 def _numeric(path, frame, column: str, header_offset: int = 2) -> np.ndarray:
     """A column as float64; the first cell that is not a finite number is reported."""
-    from pybandits.boundary.validation import float_column
-
     values, index = float_column(frame[column])
     if index is not None:
         raise DataError(
@@ -204,16 +279,19 @@ def _features(
     for j, column in enumerate(features):
         if j not in categorical:
             data[column] = _numeric(path, frame, column, header_offset)
-            continue
-        values = frame[column]
-        empty = values.isna().to_numpy() | (values.astype(str) == "").to_numpy()
-        if empty.any():
-            index = int(np.flatnonzero(empty)[0])
-            raise DataError(
-                f"{path}: row {index + header_offset}, column {column!r}: expected a category value, got an empty cell"
-            )
-        data[column] = values.to_numpy()
+        else:
+            data[column] = frame[column].to_numpy()  # text (read_table)
     return pd.DataFrame(data, columns=features)
+
+
+def _check_room(path, context: Any, categorical: Mapping[int, int], vocabularies: Mapping[int, Sequence[Any]]) -> None:
+    """Refuse, naming the row, a categorical column whose new values would not fit its vocabulary."""
+    for j, column in enumerate(context.columns):
+        if j in categorical:
+            try:
+                encode_column(context[column], list(vocabularies.get(j, [])), categorical[j], True, repr(column))
+            except CategoryError as error:
+                raise DataError(f"{path}: row {error.row + 2}, column {column!r}: {error.problem}") from None
 
 
 def read_logged_rows(
@@ -224,6 +302,7 @@ def read_logged_rows(
     feature_names: list[str] | None = None,
     categorical: Collection[int] = (),
     quantity_dimensions: Mapping[str, int] | None = None,
+    vocabularies: Mapping[int, Sequence[Any]] | None = None,
 ) -> LoggedRows:
     """Read ``action,reward,<features>`` rows; ``n_features`` is 0 for stochastic bandits.
 
@@ -231,10 +310,17 @@ def read_logged_rows(
     one it refuses is reported with its row. With ``feature_names`` the features are read by
     name; ``categorical`` columns are kept as values (the context is then a DataFrame). With
     ``quantity_dimensions`` (``{action_id: d}`` of the quantitative actions) the quantity columns
-    (:func:`quantity_columns`) are read apart from the features, into ``quantities``.
+    (:func:`quantity_columns`) are read apart from the features, into ``quantities``. With the
+    bandit's ``vocabularies`` (and ``categorical`` its ``{column: cardinality}``), the values an
+    update would learn must fit: the row of the first one past a vocabulary's room is reported.
     """
-    frame = _read_table(path)
     dimensions = dict(quantity_dimensions or {})
+    frame = read_table(
+        path,
+        skip={"action", "reward", *(quantity_columns(dimensions) if dimensions else [])},
+        feature_names=feature_names,
+        categorical=categorical,
+    )
     quantity_frame = None
     if dimensions:
         names = quantity_columns(dimensions)
@@ -263,6 +349,8 @@ def read_logged_rows(
             f"got {_cell(frame, 'reward', index)!r}"
         )
     context = _features(path, frame, ["action", "reward"], n_features, feature_names, categorical)
+    if vocabularies is not None and categorical and isinstance(categorical, Mapping):  # a DataFrame context
+        _check_room(path, context, categorical, vocabularies)
     quantities = None if quantity_frame is None else _quantities(path, quantity_frame, actions, dimensions)
     return LoggedRows(
         actions=actions.astype(str),
@@ -279,7 +367,7 @@ def read_contexts(
     categorical: Collection[int] = (),
 ) -> Any:
     """Read a table of ``n_features`` feature columns (by name with ``feature_names``)."""
-    frame = _read_table(path)
+    frame = read_table(path, feature_names=feature_names, categorical=categorical)
     if len(frame) == 0:
         raise DataError(f"{path}: expected at least one row of features, got none")
     return _features(path, frame, [], n_features, feature_names, categorical)

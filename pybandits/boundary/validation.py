@@ -247,16 +247,22 @@ def float_column(column: Any) -> tuple[np.ndarray, int | None]:
 
     Numbers convert natively; text is parsed, and a cell that is not a number counts as bad. The
     position is None when every cell is a finite number. Callers name the column in their message.
+    Dates and durations (a Parquet file's datetime or timedelta column) are not numbers: every
+    cell is bad, rather than read as nanoseconds.
 
     Examples
     --------
     >>> import pandas as pd
     >>> float_column(pd.Series(["1.5", "2", "x"]))
     (array([1.5, 2. , nan]), 2)
+    >>> float_column(pd.Series(pd.to_datetime(["2024-01-01"])))
+    (array([nan]), 0)
     """
     import pandas as pd
 
-    if column.dtype.kind in "biuf":
+    if column.dtype.kind in "mM":
+        values = np.full(len(column), np.nan)
+    elif column.dtype.kind in "biuf":
         values = column.to_numpy(dtype=np.float64)
     else:
         values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
@@ -278,6 +284,10 @@ def check_context(
     """
     if isinstance(context, str | bytes) or context is None:
         raise TypeError(f"context: expected a 2-D array of numbers (n_rows, {n_features}), got {describe(context)}")
+    if getattr(getattr(context, "dtype", None), "kind", "") in ("m", "M"):  # not read as nanoseconds
+        raise TypeError(
+            f"context: expected a 2-D array of numbers (n_rows, {n_features}), got dates or durations ({context.dtype})"
+        )
     try:
         array = np.asarray(context, dtype=np.float64)
     except (TypeError, ValueError):

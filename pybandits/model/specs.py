@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pybandits.boundary import validation as check
-from pybandits.boundary.context import Category, check_category, column_label
+from pybandits.boundary.context import Category, check_category, check_distinct_texts, column_label
 from pybandits.boundary.validation import _is_int, describe, is_positive_int
 from pybandits.model.bnn.action import DistParams
 from pybandits.model.bnn.forward import ACTIVATIONS
@@ -376,6 +376,7 @@ def check_categorical(
             if len(set(values)) != len(values):
                 repeated = ", ".join(sorted({repr(v) for v in values if values.count(v) > 1}))
                 raise ValueError(f"categorical_features: expected distinct values for {label}, got {repeated} twice")
+            check_distinct_texts(values, "categorical_features", label)
             vocabularies[column], value = values, len(values)
         if not _is_int(value) or value < 2:
             raise ValueError(

@@ -38,7 +38,6 @@ mean logged reward, estimator ``logged``) and, for cost-control bandits, each po
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -48,6 +47,7 @@ import numpy as np
 from pybandits.boundary import validation as check
 from pybandits.exceptions import DataWarning
 from pybandits.offline.estimators import ESTIMATORS, EstimatorTerms, estimator_terms
+from pybandits.offline.logs import read_logs, reward_columns_of
 
 __all__ = ["DEFAULT_HYPERPARAMETERS", "evaluate"]
 
@@ -161,7 +161,7 @@ def evaluate(
         raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
     settings = _hyperparameters(hyperparameters, names)
     rng = np.random.default_rng(check.check_random_seed(random_seed))
-    frame = _read_logs(logs)
+    frame = read_logs(logs, mab)
     contextual = isinstance(mab, BaseCmab)
     action_ids = list(mab.actions)
     actions, rewards, context, propensities, source = _logged(mab, frame, contextual)
@@ -315,24 +315,12 @@ def _hyperparameters(given: object, names: list[str]) -> dict[str, dict[str, flo
     return settings
 
 
-def _read_logs(logs: Any) -> Any:
-    import pandas as pd
-
-    if isinstance(logs, pd.DataFrame):
-        return logs
-    if isinstance(logs, str | os.PathLike):
-        from pybandits.boundary.tabular import _read_table
-
-        return _read_table(logs)
-    raise TypeError(f"logs: expected a pandas DataFrame or a CSV/Parquet path, got {check.describe(logs)}")
-
-
 def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray, str]:
     """Logged action indices, rewards, context, propensities and how they were obtained."""
     import pandas as pd
 
     action_ids = list(mab.actions)
-    reward_columns = ["reward"] if mab.n_objectives is None else [f"reward_{o}" for o in range(mab.n_objectives)]
+    reward_columns = reward_columns_of(mab)
     missing = [c for c in ["action", *reward_columns] if c not in frame.columns]
     if missing:
         raise ValueError(f"logs: expected the columns action, {', '.join(reward_columns)}, missing {missing}")

@@ -7,11 +7,58 @@ a notebook.
 
 from __future__ import annotations
 
+import io
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_evaluation"]
+__all__ = ["image_bytes", "image_format", "plot_evaluation"]
+
+
+def image_format(path: str | os.PathLike, name: str = "path") -> str:
+    """The image format matplotlib will write ``path`` in, from its extension (PNG without one).
+
+    Checked before an evaluation runs, so that a report is never written when its plot cannot be:
+    an ``ImportError`` without matplotlib, a ``ValueError`` naming ``name`` for an extension
+    matplotlib does not write.
+
+    Examples
+    --------
+    >>> image_format("report.svg"), image_format("report")
+    ('svg', 'png')
+    >>> image_format("report.xyz", "--plot")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: --plot: expected an image format matplotlib writes (...), got the extension '.xyz'
+    """
+    from pybandits.simulation.plots import _figure
+
+    formats = _figure().canvas.get_supported_filetypes()
+    suffix = Path(path).suffix
+    if not suffix:
+        return "png"
+    if suffix[1:].lower() not in formats:
+        raise ValueError(
+            f"{name}: expected an image format matplotlib writes ({', '.join(sorted(formats))}), "
+            f"got the extension {suffix!r}"
+        )
+    return suffix[1:].lower()
+
+
+def image_bytes(figure: Any, image_format: str, dpi: int = 120) -> bytes:
+    """A figure drawn in memory, as the bytes of an image file, for an atomic write.
+
+    Examples
+    --------
+    >>> from pybandits.simulation.plots import _figure
+    >>> image_bytes(_figure(), "png")[:4]
+    b'\x89PNG'
+    """
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=image_format, dpi=dpi)
+    return buffer.getvalue()
 
 
 def plot_evaluation(report: Any) -> Any:

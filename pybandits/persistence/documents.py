@@ -40,7 +40,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pybandits._version import __version__
-from pybandits.boundary.files import atomic_write_text
+from pybandits.boundary.files import atomic_write_text, unique_keys
 from pybandits.persistence import registry
 from pybandits.persistence.migrations import SCHEMA_VERSION, is_old_state, migrate, version_error
 from pybandits.persistence.migrations.runner import versioned_object
@@ -171,6 +171,9 @@ def dumps(document: dict[str, Any]) -> str:
 def parse_json(state: str | bytes | Mapping[str, Any]) -> Any:
     """JSON text parsed (a mapping is returned as it is), with errors that say what was expected.
 
+    A key given twice in an object is refused (:func:`~pybandits.boundary.files.unique_keys`), as
+    config files refuse it, rather than read as its last value.
+
     Examples
     --------
     >>> parse_json('{"a": 1}')
@@ -179,14 +182,20 @@ def parse_json(state: str | bytes | Mapping[str, Any]) -> Any:
     Traceback (most recent call last):
     ...
     ValueError: state: expected a JSON document, got invalid JSON (...)
+    >>> parse_json('{"a": 1, "a": 2}')
+    Traceback (most recent call last):
+    ...
+    ValueError: state: expected every key once in a JSON object, got ['a'] more than once
     """
     if isinstance(state, str | bytes | bytearray):
         try:
-            return json.loads(state)
-        except json.JSONDecodeError as error:
+            return json.loads(state, object_pairs_hook=unique_keys)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ValueError(f"state: expected a JSON document, got invalid JSON ({error})") from None
         except RecursionError:
             raise ValueError("state: expected a JSON document, got one nested too deeply") from None
+        except ValueError as error:  # a key twice in an object
+            raise ValueError(f"state: {error}") from None
     if isinstance(state, Mapping):
         return state
     raise TypeError(f"state: expected JSON text or a mapping, got {type(state).__name__}")

@@ -3,6 +3,7 @@ option (or the data file) and what was expected, and touches no file."""
 
 import os
 
+import pandas as pd
 import pytest
 
 import pybandits
@@ -23,6 +24,29 @@ def job(tmp_path):
     return tmp_path, state, data
 
 
+def _categorical_files(folder):
+    """A bandit with a categorical column of room 2, and data files it must refuse."""
+    mab = CmabBernoulli.cold_start(
+        action_ids=["a", "b"], n_features=2, feature_names=["x", "seg"], categorical_features={"seg": 2}
+    )
+    pybandits.save(mab, folder / "cat.json")
+    (folder / "three_new.csv").write_text("action,reward,x,seg\na,1,0,p\na,1,0,q\nb,0,0,r\n")
+    for name, cells in (("bools", [True, False]), ("floats", [0.5, 1.5])):
+        pd.DataFrame({"action": ["a", "b"], "reward": [1, 0], "x": 0.0, "seg": cells}).to_parquet(
+            folder / f"{name}.parquet"
+        )
+    pd.DataFrame(
+        {"action": ["a", "b"], "reward": [1, 0], "x": pd.to_datetime(["2024-01-01", "2024-01-02"]), "seg": ["p", "q"]}
+    ).to_parquet(folder / "dates.parquet")
+    (folder / "corrupt.parquet").write_bytes(b"PAR1 not a parquet file PAR1")
+    (folder / "folder").mkdir()
+    (folder / "note.txt").write_text("a file")
+    text = mab.get_state()[1]
+    (folder / "twice.json").write_text(text[:-1] + ', "class": "CmabBernoulli"}')
+    logs = "action,reward,x,seg,propensity\na,1,0,p,0.5\nb,0,0,q,0.5\n"
+    (folder / "logs.csv").write_text(logs)
+
+
 CLI_ROWS = [
     (["update", "--state", "{state}", "--data", "{data}", "--out", "{out}", "--workers", "0"], "--workers"),
     (["update", "--state", "{missing}", "--data", "{data}", "--out", "{out}"], "--state"),
@@ -35,6 +59,41 @@ CLI_ROWS = [
     (["init", "--config", "{bad_config}", "--out", "{out}"], "bad.toml"),
     (["init", "--config", "{data}", "--out", "{out}"], "--config"),
     (["init", "--config", "{missing}", "--out", "{out}"], "--config"),
+    # bad cells inside update: the file, row and column are named
+    (["update", "--state", "{cat}", "--data", "{folder}/three_new.csv", "--out", "{out}"], "row 4, column 'seg'"),
+    (["update", "--state", "{cat}", "--data", "{folder}/bools.parquet", "--out", "{out}"], "row 2, column 'seg'"),
+    (["update", "--state", "{cat}", "--data", "{folder}/floats.parquet", "--out", "{out}"], "row 2, column 'seg'"),
+    (["update", "--state", "{cat}", "--data", "{folder}/dates.parquet", "--out", "{out}"], "row 2, column 'x'"),
+    (["update", "--state", "{cat}", "--data", "{folder}/corrupt.parquet", "--out", "{out}"], "corrupt.parquet"),
+    (["predict", "--state", "{cat}", "--data", "{folder}/corrupt.parquet", "--out", "{out}"], "corrupt.parquet"),
+    # bad paths: checked before any work
+    (["update", "--state", "{state}", "--data", "{data}", "--out", "{folder}/folder"], "--out"),
+    (["update", "--state", "{state}", "--data", "{data}", "--out", "{folder}/note.txt/out.json"], "--out"),
+    (["update", "--state", "{state}", "--data", "{data}", "--out", "{folder}/missing/out.json"], "--out"),
+    (["predict", "--state", "{state}", "--data", "{data}", "--out", "{folder}/folder"], "--out"),
+    (["edit", "--state", "{state}", "--template", "{state}", "--out", "{folder}/missing/out.json"], "--out"),
+    (["init", "--config", "{bad_config}", "--out", "{folder}/folder", "--force"], "--out"),
+    (["update", "--state", "{folder}/folder", "--data", "{data}", "--out", "{out}"], "--state"),
+    (["update", "--state", "{state}", "--data", "{folder}/folder", "--out", "{out}"], "--data"),
+    (["info", "--state", "{folder}/folder"], "--state"),
+    (["edit", "--state", "{state}", "--template", "{folder}/folder", "--out", "{out}"], "--template"),
+    (["predict", "--state", "{state}", "--data", "{data}", "--out", "{state}"], "--out"),
+    (
+        ["evaluate", "--state", "{cat}", "--data", "{folder}/logs.csv", "--out", "{out}", "--plot", "{folder}/folder"],
+        "--plot",
+    ),
+    (
+        ["evaluate", "--state", "{cat}", "--data", "{folder}/logs.csv", "--out", "{out}", "--plot", "{folder}/m/r.png"],
+        "--plot",
+    ),
+    (
+        ["evaluate", "--state", "{cat}", "--data", "{folder}/logs.csv", "--out", "{out}", "--plot", "{folder}/r.xyz"],
+        "--plot",
+    ),
+    (["evaluate", "--state", "{cat}", "--data", "{folder}/logs.csv", "--out", "{folder}/folder"], "--out"),
+    # a state document with a key twice
+    (["info", "--state", "{folder}/twice.json"], "twice.json"),
+    (["update", "--state", "{folder}/twice.json", "--data", "{data}", "--out", "{out}"], "['class'] more than once"),
 ]
 
 
@@ -47,7 +106,10 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
     pybandits.save(SmabBernoulli.cold_start(action_ids=["a"]), smab)
     bad_config = folder / "bad.toml"
     bad_config.write_text('class = "CmabBernoulli"\n[cold_start]\naction_ids = ["a", "b"]\nn_features = 0\n')
+    _categorical_files(folder)
     places = {
+        "folder": folder,
+        "cat": folder / "cat.json",
         "state": state,
         "data": data,
         "out": folder / "out.json",
@@ -56,10 +118,11 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
         "smab": smab,
         "bad_config": bad_config,
     }
-    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    before = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     code = cli.main([arg.format(**places) for arg in argv])
     assert code == 2
     err = capsys.readouterr().err
     assert named in err and "expected" in err, err
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in folder.rglob("*") if p.is_dir()) == ["folder"]
     assert not any(name.endswith(".tmp") for name in os.listdir(folder))

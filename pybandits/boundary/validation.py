@@ -112,8 +112,8 @@ def check_memory(name: str, value: object, n_bytes: float, what: str) -> None:
     limit = memory_limit()
     if n_bytes > limit:
         raise ValueError(
-            f"{name}: {value!r} needs {what}: {_bytes(n_bytes)}, more than this machine's memory "
-            f"({_bytes(limit)}); expected a smaller value"
+            f"{name}: expected a value whose arrays fit in this machine's memory ({_bytes(limit)}), got {value!r}, "
+            f"which needs {what}: {_bytes(n_bytes)}"
         )
 
 

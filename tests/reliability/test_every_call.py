@@ -600,7 +600,7 @@ def model_rows() -> list[Bad]:
                 lambda m: m.update(context=frame(list("cdefgh")), actions=["a"] * 6, rewards=[1] * 6),
                 ValueError,
                 "context",
-                "room for 2 more",
+                "room for 0 more",
             )
         )
     table += [

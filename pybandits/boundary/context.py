@@ -267,8 +267,8 @@ def _no_room(new: list[Category], room: int, cardinality: int) -> str:
     """What a column whose new values do not fit its vocabulary holds, and what it could take."""
     return (
         f"holds {len(new)} value{'s' * (len(new) > 1)} not in its vocabulary ({_preview(new)}), but the vocabulary "
-        f"has room for {room} more (cardinality {cardinality}; expected at most {room} new values, got {len(new)}); grow the "
-        "cardinality with edit_model_on_the_fly to learn them"
+        f"has room for {room} more (cardinality {cardinality}; expected at most {room} new values, got {len(new)}); "
+        "grow the cardinality with edit_model_on_the_fly to learn them"
     )
 
 

@@ -164,7 +164,7 @@ def test_multi_objective_bandits_get_a_row_per_objective():
             ValueError,
             r"expected the columns action, reward, missing \['reward'\]",
         ),
-        (lambda f: f.assign(action="z"), {}, ValueError, r"actions the bandit does not have: \['z'\]"),
+        (lambda f: f.assign(action="z"), {}, ValueError, r"actions the bandit does not have: .*, got \['z'\]"),
         (lambda f: f.assign(propensity=0.0), {}, ValueError, r"propensities in \(0, 1\].*got 0.0 in row 0"),
         (lambda f: f.assign(reward=2), {}, ValueError, "reward"),
         (lambda f: f, {"estimators": ["ipw", "magic"]}, ValueError, "estimators: expected names among"),

@@ -68,11 +68,11 @@ def test_forbidden_actions_take_whole_actions_and_regions():
     mab = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["dose"], random_seed=0)
     choices, _ = mab.predict(n_samples=200, forbidden_actions={"a": None, "dose": [([0.0], [0.5])]})
     assert {c.action_id for c in choices} == {"dose"} and all(c.quantity[0] > 0.5 for c in choices)
-    with pytest.raises(ValueError, match="regions forbid quantities of the quantitative actions"):
+    with pytest.raises(ValueError, match="expected regions for the quantitative actions"):
         mab.predict(forbidden_actions={"a": [([0.0], [0.5])]})
     with pytest.raises(ValueError, match="0 <= low < high <= 1"):
         mab.predict(forbidden_actions={"dose": [([0.6], [0.5])]})
-    with pytest.raises(ValueError, match="leave no quantity to play"):
+    with pytest.raises(ValueError, match="expected regions of 'dose' that leave some quantity"):
         mab.predict(forbidden_actions={"a": None, "dose": [([0.0], [1.0])]})
 
 
@@ -125,7 +125,7 @@ def test_dynamic_pricing_with_fixed_prices_maximises_revenue():
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({}, TypeError, "action_ids_price: SmabBernoulliDP needs a price per action, got None"),
+        ({}, TypeError, "action_ids_price: SmabBernoulliDP needs a price per action, expected .*, got None"),
         ({"action_ids_price": {"a": 0.0, "q": 1.0}}, ValueError, "expected a price > 0"),
         ({"action_ids_price": {"a": 1.0}}, ValueError, r"missing \['q'\]"),
         ({"action_ids_price": {"a": _price, "q": 1.0}}, TypeError, "a price function needs a quantitative action"),
@@ -142,20 +142,63 @@ def test_prices_belong_to_pricing_bandits_only():
         SmabBernoulli.cold_start(action_ids=["a"], action_ids_price={"a": 1.0})
 
 
-@pytest.mark.parametrize(
-    ("function", "match"),
-    [
-        (lambda q: 1 / 0, "the price function of 'q' failed: ZeroDivisionError"),
-        (lambda q: -np.ones(len(q)), "gave -1.0 at quantity"),
-        (lambda q: np.ones(3), "should map"),
-    ],
-)
-def test_a_failing_price_function_is_named(function, match):
+BAD_PRICE_FUNCTIONS = [
+    (lambda q: 1 / 0, r" failed: expected \d+ finite prices > 0 .*, got ZeroDivisionError"),
+    (lambda q: -np.ones(len(q)), r": expected .*, got -1.0 at quantity"),
+    (lambda q: np.zeros(len(q)), r": expected .*, got 0.0 at quantity"),
+    (lambda q: np.full(len(q), np.nan), r": expected .*, got nan at quantity"),
+    (lambda q: np.full(len(q), np.inf), r": expected .*, got inf at quantity"),
+    (lambda q: None, r": expected .*, got None \(NoneType\)"),
+    (lambda q: np.ones(3), r": expected .*, got shape \(3,\)"),
+    (lambda q: np.ones(len(q) + 1), r": expected .*, got shape"),
+    (lambda q: ["9.99"] * len(q), r": expected .*, got \['9.99'"),
+    (lambda q: np.ones(len(q), dtype=bool), r": expected .*, got array\(\[ True"),
+    (lambda q: {"price": 1.0}, r": expected .*, got \{'price': 1.0\}"),
+]
+
+
+@pytest.mark.parametrize(("function", "match"), BAD_PRICE_FUNCTIONS)
+@pytest.mark.parametrize("call", ["predict", "action_probabilities"])
+def test_a_failing_price_function_is_named_and_changes_nothing(function, match, call):
+    """Prices are evaluated after the quantities are drawn: a refusal puts the random generator back."""
     mab = SmabBernoulliDP.cold_start(
-        action_ids=["a"], quantitative_action_ids=["q"], action_ids_price={"a": 1.0, "q": function}
+        action_ids=["a"], quantitative_action_ids=["q"], action_ids_price={"a": 1.0, "q": function}, random_seed=0
     )
-    with pytest.raises(ValueError, match=match):
-        mab.predict(n_samples=5)
+    before = mab.get_state()
+    with pytest.raises(ValueError, match=f"action_ids_price: the price function of 'q'{match}"):
+        getattr(mab, call)(**({"n_samples": 5} if call == "predict" else {"n_draws": 5}))
+    assert mab.get_state() == before
+
+
+def test_a_price_function_cannot_change_the_quantities_played():
+    """It gets a read-only copy: writing into it fails (and is refused); keeping it changes nothing later."""
+
+    def writes(q):
+        q[:] = 0.123
+        return 1.0 + q[:, 0]
+
+    mab = SmabBernoulliDP.cold_start(
+        action_ids=["a"], quantitative_action_ids=["q"], action_ids_price={"a": 1e-3, "q": writes}, random_seed=0
+    )
+    before = mab.get_state()
+    with pytest.raises(ValueError, match="action_ids_price: the price function of 'q' failed: .*read-only"):
+        mab.predict(n_samples=3)
+    assert mab.get_state() == before
+    kept = []
+
+    def keeps(q):
+        kept.append(q)
+        return 1.0 + q[:, 0]
+
+    mab = SmabBernoulliDP.cold_start(
+        action_ids=["a"], quantitative_action_ids=["q"], action_ids_price={"a": 1e-3, "q": keeps}, random_seed=0
+    )
+    choices, _ = mab.predict(n_samples=3)
+    played = [choice.quantity for choice in choices]
+    kept[0].flags.writeable = True  # a copy of its own: the function may unlock it, and write
+    kept[0][:] = 0.5
+    assert [choice.quantity for choice in choices] == played and all(q != (0.5,) for q in played)
+    assert not np.shares_memory(kept[0], np.array(played))
 
 
 def test_price_functions_are_asked_for_when_a_state_is_loaded(tmp_path):
@@ -165,7 +208,7 @@ def test_price_functions_are_asked_for_when_a_state_is_loaded(tmp_path):
     _, state = mab.get_state()
     assert '"q": "function"' in state.replace(" ", "").replace('"q":"function"', '"q": "function"')
     with pytest.raises(
-        ValueError, match=r"price_functions: expected a function .* \['q'\]; missing or not callable \['q'\]"
+        ValueError, match=r"price_functions: expected a function .* \['q'\]; got missing or not callable \['q'\]"
     ):
         SmabBernoulliDP.from_state(state)
     restored = SmabBernoulliDP.from_state(state, price_functions={"q": _price})

@@ -104,7 +104,7 @@ def test_forbidden_regions_are_respected():
     context = np.random.default_rng(2).normal(size=(200, 2))
     choices, _, _ = mab.predict(context, forbidden_actions={"a": None, "dose": [([0.0], [0.5])]})
     assert {c.action_id for c in choices} == {"dose"} and all(c.quantity[0] > 0.5 for c in choices)
-    with pytest.raises(ValueError, match="leave no quantity to play"):
+    with pytest.raises(ValueError, match="expected regions of 'dose' that leave some quantity"):
         mab.predict(context, forbidden_actions={"a": None, "dose": [([0.0], [1.0])]})
 
 
@@ -312,6 +312,37 @@ def test_dynamic_pricing_prices_a_quantitative_action_by_a_function():
     with pytest.raises(ValueError, match="price_functions"):
         CmabBernoulliDP.from_state(state)
     assert CmabBernoulliDP.from_state(state, price_functions={"dose": _price}) == mab
+
+
+@pytest.mark.parametrize(
+    "function",
+    [lambda q: 1 / 0, lambda q: -np.ones(len(q)), lambda q: np.full(len(q), np.nan), lambda q: None, lambda q: [1.0]],
+    ids=["raises", "negative", "nan", "none", "wrong length"],
+)
+@pytest.mark.parametrize("call", ["predict", "predict_arrays", "action_probabilities"])
+def test_a_failing_price_function_changes_nothing_random_generator_included(function, call):
+    mab = _bandit(cls=CmabBernoulliDP, action_ids_price={"a": 2.0, "dose": function})
+    before = mab.get_state()
+    with pytest.raises(ValueError, match="action_ids_price: the price function of 'dose'"):
+        getattr(mab, call)(np.zeros((3, 2)), **({"n_draws": 4} if call == "action_probabilities" else {}))
+    assert mab.get_state() == before
+
+
+def test_a_price_function_gets_a_read_only_copy_of_the_candidates():
+    seen = []
+
+    def price(q):
+        seen.append(q)
+        return 1.0 + q[:, 0]
+
+    mab = _bandit(cls=CmabBernoulliDP, action_ids_price={"a": 1e-3, "dose": price})
+    mab.predict(np.zeros((2, 2)))
+    assert seen and not seen[0].flags.writeable
+    seen[0].flags.writeable = True
+    seen[0][:] = 0.5  # its own copy: the next prediction's candidates are the grid still
+    choices, _, _ = mab.predict(np.zeros((2, 2)))
+    assert all(np.isclose(GRID, choice.quantity[0]).any() for choice in choices if choice.action_id == "dose")
+    assert np.allclose(seen[-1][:32, 0], GRID)
 
 
 # -- learning ---------------------------------------------------------------------------------

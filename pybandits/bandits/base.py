@@ -35,11 +35,24 @@ def reads_one_state(method: _Method) -> _Method:
     The method runs on :meth:`BaseMab._view`, taken once when it is called: an update that another
     thread completes meanwhile installs new fields in the bandit, not in the view, so the method
     reads every field from one state (the random generator is the bandit's own, shared).
+
+    A call that fails (a refused argument, a price function that raises or gives a bad price, an
+    interruption) puts the random generator back in the state it was in when the call began: a
+    refused call changes nothing. Arguments are checked before anything is drawn where they can
+    be; what can only fail after the draws (the user's price functions) is undone this way. With
+    several threads drawing from one bandit at once, the draws other threads made during a call
+    that fails are drawn again by later calls.
     """
 
     @functools.wraps(method)
     def reading(self: BaseMab, *args: Any, **kwargs: Any) -> Any:
-        return method(self._view(), *args, **kwargs)
+        generator = self._rng
+        state = generator.bit_generator.state
+        try:
+            return method(self._view(), *args, **kwargs)
+        except BaseException:
+            generator.bit_generator.state = state
+            raise
 
     return reading  # type: ignore[return-value]
 
@@ -178,7 +191,7 @@ class BaseMab(Selection, PyBanditsBaseModel):
         unknown = sorted(set(price_functions) - set(needed))
         if missing or unknown:
             raise ValueError(
-                f"price_functions: expected a function for each action priced by one, {needed}; missing or not "
+                f"price_functions: expected a function for each action priced by one, {needed}; got missing or not "
                 f"callable {missing}, not priced by a function {unknown}"
             )
         self._price_functions = {a: price_functions[a] for a in needed}
@@ -212,7 +225,10 @@ class BaseMab(Selection, PyBanditsBaseModel):
             costs: dict[str, float | None] = dict(check.check_action_costs(action_ids_cost))
             missing = sorted(set(extra) - set(costs))
             if missing:
-                raise ValueError(f"action_ids_cost: expected a cost for each quantitative action, missing {missing}")
+                raise ValueError(
+                    f"action_ids_cost: expected a cost for each quantitative action, missing {missing}; got costs "
+                    f"for {sorted(costs)}"
+                )
         else:
             if action_ids_cost is not None:
                 raise TypeError(
@@ -246,7 +262,10 @@ class BaseMab(Selection, PyBanditsBaseModel):
                 )
             return None, {}
         if action_ids_price is None:
-            raise TypeError(f"action_ids_price: {cls.__name__} needs a price per action, got None")
+            raise TypeError(
+                f"action_ids_price: {cls.__name__} needs a price per action, expected a mapping {{action_id: price}}, "
+                "got None"
+            )
         ordinary = [a for a in costs if a not in quantitative]
         return _quantities.check_prices(action_ids_price, ordinary, quantitative)
 
@@ -310,6 +329,26 @@ class BaseMab(Selection, PyBanditsBaseModel):
             raise
         object.__setattr__(self, "__pydantic_fields_set__", draft.__pydantic_fields_set__)
         self._install(draft.__dict__)
+
+    @contextlib.contextmanager
+    def _unchanged_on_failure(self) -> Iterator[None]:
+        """A block of calls (a simulator's run: predictions and updates) that keeps its changes only if it succeeds.
+
+        If the block raises (an interruption included), the bandit's fields, its random generator
+        (the same object, in the same state) and its price functions are put back as they were.
+        Fields are replaced, never changed in place, so keeping the field dict keeps the state.
+        """
+        fields, fields_set = self.__dict__, set(self.__pydantic_fields_set__)
+        generator, prices = self._rng, self._price_functions
+        state = generator.bit_generator.state
+        try:
+            yield
+        except BaseException:
+            object.__setattr__(self, "__dict__", fields)
+            object.__setattr__(self, "__pydantic_fields_set__", fields_set)
+            self._rng, self._price_functions = generator, prices
+            generator.bit_generator.state = state
+            raise
 
     def _install(self, fields: dict[str, Any]) -> None:
         """Make ``fields`` (new values of some fields, already valid) the bandit's, in one assignment.

@@ -388,7 +388,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         then count heads, with their buffered rows.
         """
         action_ids = list(self.actions)
-        ids, played_quantities = _quantities.split_played(actions, quantities, self.quantity_dimensions)
+        ids, played_quantities = _quantities.split_played(actions, quantities, self.quantity_dimensions, action_ids)
         played = check.check_actions(ids, action_ids)
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         features, vocabularies = self._context(context, learn=True, n_rows=len(played), allow_empty=True)

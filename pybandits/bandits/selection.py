@@ -15,6 +15,7 @@ import numpy as np
 
 from pybandits.boundary import quantities as _quantities
 from pybandits.boundary import validation as check
+from pybandits.model.regions import allowed_in_unit_box
 
 __all__ = ["Selection"]
 
@@ -83,9 +84,22 @@ class Selection:
         return probabilities
 
     def _allowed_and_regions(self, forbidden_actions: object) -> tuple[list[str], dict[str, list]]:
-        """The allowed actions, and the forbidden regions of quantitative actions' quantities."""
-        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), self.quantity_dimensions)
-        return self._allowed_action_ids(whole), regions
+        """The allowed actions, and the forbidden regions of quantitative actions' quantities.
+
+        Checked before anything is drawn: regions that cover an allowed action's whole quantity
+        space are refused here, so that no refusal comes after the random generator has moved.
+        """
+        dimensions, name = self.quantity_dimensions, "forbidden_actions"
+        whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), dimensions)
+        allowed = self._allowed_action_ids(whole)
+        for action_id, boxes in regions.items():
+            if action_id in allowed and boxes and not len(allowed_in_unit_box(boxes, dimensions[action_id], name)[0]):
+                raise ValueError(
+                    f"forbidden_actions: expected regions of {action_id!r} that leave some quantity of "
+                    f"[0, 1]^{dimensions[action_id]} to play, got {len(boxes)} region(s) covering all of it; forbid "
+                    f"the whole action instead ({{{action_id!r}: None}})"
+                )
+        return allowed, regions
 
     def _draw_with_candidates(
         self,
@@ -156,10 +170,10 @@ class Selection:
         scores = self.strategy.scores(values, prices)
         best = scores.argmax(axis=1)
         rows = np.arange(n_rows)
-        if np.isneginf(scores[rows, best]).any():
+        if np.isneginf(scores[rows, best]).any():  # regions covering everything are refused before the draws
             raise ValueError(
-                f"forbidden_actions: the regions forbidden for {action_id!r} leave no quantity to play in some rows; "
-                "forbid the whole action instead"
+                f"forbidden_actions: expected a quantity of {action_id!r} to play in every row, got none allowed in "
+                f"{int(np.isneginf(scores[rows, best]).sum())} row(s); forbid the whole action instead"
             )
         return values[rows, best], quantities[rows, best], None if prices is None else prices[rows, best], best
 

@@ -146,7 +146,7 @@ class BaseSmab(BaseMab):
         family = cls.family_type
         if n_objectives is None:
             actions = {
-                a: Zooming.cold_start(quantitative[a], family, cost=cost, prior=prior or None, **quantities.settings)
+                a: cls._quantitative_model(quantitative[a], cost, prior, quantities.settings)
                 if a in quantitative
                 else family.conjugate(**prior_values, cost=cost)
                 for a, cost in costs.items()
@@ -165,6 +165,16 @@ class BaseSmab(BaseMab):
             action_prices=prices,
         )
         return mab.with_price_functions(functions) if functions else mab
+
+    @classmethod
+    def _quantitative_model(
+        cls, dimension: int, cost: float | None, prior: Mapping[str, float] | None, settings: Mapping[str, Any]
+    ) -> Zooming:
+        """A quantitative action's cold model; a setting it refuses is named as part of ``quantitative_kwargs``."""
+        try:
+            return Zooming.cold_start(dimension, cls.family_type, cost=cost, prior=prior or None, **settings)
+        except ValidationError as error:
+            raise check.pydantic_error(error, "quantitative_kwargs") from None
 
     @classmethod
     def _check_prior(cls, prior: Mapping[str, float] | None) -> dict[str, float]:
@@ -322,7 +332,7 @@ class BaseSmab(BaseMab):
         action's segments take their rows' rewards (and may split, :mod:`pybandits.model.zooming`).
         """
         action_ids = list(self.actions)
-        ids, played_quantities = _quantities.split_played(actions, quantities, self.quantity_dimensions)
+        ids, played_quantities = _quantities.split_played(actions, quantities, self.quantity_dimensions, action_ids)
         played = check.check_actions(ids, action_ids)
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         if played.size == 0:

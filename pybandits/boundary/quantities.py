@@ -38,6 +38,7 @@ __all__ = [
     "check_prices",
     "check_quantitative_ids",
     "evaluate_prices",
+    "read_only_copy",
     "split_forbidden",
     "split_played",
 ]
@@ -82,14 +83,15 @@ def check_quantitative_ids(quantitative_action_ids: object, action_ids: object) 
             "quantitative_action_ids: expected a mapping {action_id: dimension} or a collection of action ids, "
             f"got {check.describe(quantitative_action_ids)}"
         )
-    given = (
-        dict(quantitative_action_ids)
-        if isinstance(quantitative_action_ids, Mapping)
-        else dict.fromkeys(quantitative_action_ids, 1)
-    )
-    for action_id, dimension in given.items():
+    ids = list(quantitative_action_ids)
+    for action_id in ids:
         if not isinstance(action_id, str) or not action_id:
             raise ValueError(f"quantitative_action_ids: expected non-empty string ids, got {action_id!r}")
+    duplicates = sorted({a for a in ids if ids.count(a) > 1})
+    if duplicates:
+        raise ValueError(f"quantitative_action_ids: expected unique action ids, got duplicates {duplicates}")
+    given = dict(quantitative_action_ids) if isinstance(quantitative_action_ids, Mapping) else dict.fromkeys(ids, 1)
+    for action_id, dimension in given.items():
         if not check.is_positive_int(dimension):
             raise ValueError(
                 f"quantitative_action_ids: expected a dimension that is an integer >= 1 for {action_id!r}, "
@@ -134,10 +136,10 @@ def split_forbidden(
         if action_id not in dimensions:
             known = action_id in action_ids
             raise ValueError(
-                f"forbidden_actions: regions forbid quantities of the quantitative actions {sorted(dimensions)}, "
+                f"forbidden_actions: expected regions for the quantitative actions {sorted(dimensions)} only, "
                 f"got regions for {'the ordinary action' if known else 'the unknown action'} {action_id!r}"
             )
-        if isinstance(boxes, str | bytes) or not isinstance(boxes, Iterable):
+        if isinstance(boxes, str | bytes | Mapping) or not isinstance(boxes, Iterable):
             raise TypeError(
                 f"forbidden_actions: expected a list of (low, high) regions for {action_id!r}, "
                 f"got {check.describe(boxes)}"
@@ -164,26 +166,35 @@ def _check_quantity(action_id: str, quantity: object, dimension: int, row: int) 
 
 
 def split_played(
-    actions: Sequence[Any], quantities: Sequence[Any] | None, dimensions: Mapping[str, int]
+    actions: Sequence[Any], quantities: Sequence[Any] | None, dimensions: Mapping[str, int], action_ids: Sequence[str]
 ) -> tuple[list[Any], dict[int, np.ndarray]]:
     """The played action ids, and the quantity of every row of a quantitative action (row -> array).
 
     ``actions`` holds ids or :class:`ActionChoice` tuples (whose quantities are used when
     ``quantities`` is None); ``quantities`` has one entry per row, None for ordinary actions.
+    Rows of an id that is not among ``action_ids`` are left to the ids' own check, which names them.
     """
     if isinstance(actions, str | bytes) or not isinstance(actions, Sequence | np.ndarray):
         return actions, {}  # type: ignore[return-value]  # the ids' own check names the problem
     ids = [item[0] if isinstance(item, tuple) and len(item) == 2 else item for item in actions]
     if quantities is None:
         quantities = [item[1] if isinstance(item, tuple) and len(item) == 2 else None for item in actions]
-    elif isinstance(quantities, str | bytes) or len(quantities) != len(ids):
+    elif isinstance(quantities, str | bytes) or not isinstance(quantities, Sequence | np.ndarray):
+        raise TypeError(
+            f"quantities: expected a sequence with one entry per row ({len(ids)}, None for ordinary actions), got "
+            f"{check.describe(quantities)}"
+        )
+    elif len(quantities) != len(ids):
         raise ValueError(
             f"quantities: expected one entry per row ({len(ids)}, None for ordinary actions), got "
             f"{check.describe(quantities)}"
         )
+    known = set(action_ids)
     played: dict[int, np.ndarray] = {}
     for row, (action_id, quantity) in enumerate(zip(ids, quantities, strict=True)):
-        dimension = dimensions.get(action_id) if isinstance(action_id, str) else None
+        if not isinstance(action_id, str) or action_id not in known:
+            continue
+        dimension = dimensions.get(action_id)
         if dimension is None:
             if quantity is not None:
                 raise ValueError(
@@ -212,7 +223,8 @@ def check_prices(
     missing, unknown = sorted(set(every) - set(action_ids_price)), sorted(set(action_ids_price) - set(every))
     if missing or unknown:
         raise ValueError(
-            f"action_ids_price: expected a price for every action {sorted(every)}, missing {missing}, unknown {unknown}"
+            f"action_ids_price: expected a price for every action {sorted(every)}, got missing {missing}, unknown "
+            f"{unknown}"
         )
     recorded: dict[str, float | str] = {}
     functions: dict[str, PriceFunction] = {}
@@ -222,7 +234,7 @@ def check_prices(
             if action_id not in dimensions:
                 raise TypeError(
                     f"action_ids_price: a price function needs a quantitative action, got one for the ordinary action "
-                    f"{action_id!r}; give it a number"
+                    f"{action_id!r}; expected a number"
                 )
             recorded[action_id], functions[action_id] = PRICE_FUNCTION, price
         elif check.is_real(price) and np.isfinite(price) and price > 0:
@@ -235,28 +247,66 @@ def check_prices(
     return recorded, functions
 
 
+def read_only_copy(array: np.ndarray) -> np.ndarray:
+    """A copy of ``array`` that cannot be written to: what the user's functions (prices, worlds) are given.
+
+    A function that writes into its argument changes its own copy at most, never the library's
+    arrays (the quantities a prediction plays, a simulator's grid or context).
+
+    Examples
+    --------
+    >>> ours = np.zeros((2, 1))
+    >>> theirs = read_only_copy(ours)
+    >>> theirs.flags.writeable, np.shares_memory(ours, theirs)
+    (False, False)
+    """
+    copy = np.array(array, dtype=float, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
 def evaluate_prices(
     action_id: str, price: float | str, function: PriceFunction | None, quantities: np.ndarray
 ) -> np.ndarray:
-    """Prices of ``quantities`` (``(n, d)``) of one action: its number, or its function's values, checked."""
+    """Prices of ``quantities`` (``(n, d)``) of one action: its number, or its function's values, checked.
+
+    The function gets a read-only copy of the quantities (:func:`read_only_copy`); what it returns
+    is copied too.
+    """
     if price != PRICE_FUNCTION:
         return np.full(len(quantities), float(price))
     if function is None:
-        raise ValueError(f"action_ids_price: the price of {action_id!r} is a function, and none was given")
-    try:
-        values = np.asarray(function(quantities), dtype=float).reshape(-1)
-    except Exception as error:  # the user's code: any failure is reported with the action
-        raise ValueError(f"action_ids_price: the price function of {action_id!r} failed: {error!r:.200}") from None
-    if values.shape != (len(quantities),):
         raise ValueError(
-            f"action_ids_price: the price function of {action_id!r} should map {len(quantities)} quantities to as many "
-            f"prices, got shape {values.shape}"
+            f"action_ids_price: the price of {action_id!r} is a function, and none was given: expected its function "
+            "(from_state or load with price_functions={...}), got none"
         )
+    expected = f"{len(quantities)} finite prices > 0 for {len(quantities)} quantities"
+    try:
+        returned = function(read_only_copy(quantities))
+    except Exception as error:  # the user's code: any failure is reported with the action
+        raise ValueError(
+            f"action_ids_price: the price function of {action_id!r} failed: expected {expected}, got {error!r:.200}"
+        ) from None
+    values = _prices_returned(returned)
+    if values is None or values.shape != (len(quantities),):
+        got = check.describe(returned) if values is None else f"shape {values.shape}"
+        raise ValueError(f"action_ids_price: the price function of {action_id!r}: expected {expected}, got {got}")
     bad = ~(np.isfinite(values) & (values > 0))
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"action_ids_price: the price function of {action_id!r} gave {float(values[row])!r} at quantity "
-            f"{quantities[row].tolist()}; expected a finite price > 0"
+            f"action_ids_price: the price function of {action_id!r}: expected {expected}, got "
+            f"{float(values[row])!r} at quantity {quantities[row].tolist()}"
         )
     return values
+
+
+def _prices_returned(returned: object) -> np.ndarray | None:
+    """What a price function returned as a flat float array (a copy), or None when it is not numbers."""
+    try:
+        array = np.asarray(returned)
+    except (TypeError, ValueError):
+        return None
+    if array.dtype.kind not in "iuf":  # None, strings, booleans, objects
+        return None
+    return np.array(array, dtype=float).reshape(-1)

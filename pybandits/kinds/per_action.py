@@ -27,7 +27,8 @@ from pybandits.engines.executors import fit_actions
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.bnn.action import Bnn, BnnMO, draw_actions
-from pybandits.model.bnn.candidates import candidates, forbidden_mask, outputs_at_candidates, quantity_inputs
+from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
+from pybandits.model.regions import allowed_in_unit_box
 from pybandits.model.specs import NetworkSpec
 
 __all__ = ["PerActionNetworks"]
@@ -167,15 +168,15 @@ def _draw_with_quantities(
 
     def draw_candidates(j: int) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], tuple[Any, Any]]]:
         model = models[j]
-        points = candidates(model.quantity_dim, model.n_candidates, mab._rng)
+        boxes = regions.get(allowed[j])
+        allowed_part = allowed_in_unit_box(boxes, model.quantity_dim, "forbidden_actions") if boxes else None
+        points = candidates(model.quantity_dim, model.n_candidates, mab._rng, allowed_part)
         inputs = quantity_inputs(points, model.quantity_encoding)
         outputs = outputs_at_candidates(model.network, rows, inputs, mab._rng)
         # Without prices a candidate's score is its expected reward, which every family makes increasing
         # in the network's output: candidates are ranked by their outputs, and the expected reward is
         # computed for the best one alone. With prices the score needs every candidate's expected reward.
         values = outputs if not mab.strategy.uses_prices else model.family.expected_reward(outputs)
-        if regions.get(allowed[j]):
-            values[:, forbidden_mask(points, regions[allowed[j]])] = -np.inf  # never the best: outputs stay usable
 
         def finish(best: np.ndarray) -> tuple[Any, Any]:
             best_outputs = outputs[np.arange(n_rows), best]

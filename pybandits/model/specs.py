@@ -76,7 +76,7 @@ class QuantitySpec:
         if n_objectives is not None:
             raise TypeError(
                 f"quantitative_action_ids: {class_name} is multi-objective, and a quantitative action has one "
-                "objective; expected None"
+                f"objective; expected None, got {sorted(quantitative)}"
             )
         if quantitative_kwargs is not None and not isinstance(quantitative_kwargs, Mapping):
             raise TypeError(f"quantitative_kwargs: expected a mapping, got {check.describe(quantitative_kwargs)}")
@@ -199,7 +199,8 @@ class NetworkSpec:
         if quantities.dimensions and (trunk is not None or not hidden):
             raise ValueError(
                 "quantitative_action_ids: a quantitative action needs a network of its own with hidden_dim_list "
-                "(a linear model's reward is monotone in the quantity) and no backbone; got "
+                "(a linear model's reward is monotone in the quantity) and no backbone; expected hidden layers and "
+                "no backbone, got "
                 f"hidden_dim_list={hidden}, backbone_hidden_dim_list={None if trunk is None else trunk.hidden_dim_list}"
             )
         return cls(

@@ -56,6 +56,7 @@ from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.boundary.validation import check_positive_int, describe, pydantic_error
+from pybandits.model import regions
 from pybandits.model.beta import Beta
 from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, Gaussian, RewardFamily
@@ -63,8 +64,6 @@ from pybandits.model.segments import Posterior, Segment, log_bayes_factor
 
 __all__ = ["Segment", "Zooming", "log_bayes_factor"]
 
-#: Draws of a candidate per sample and segment before the segment is given up (value -inf).
-N_TRIES = 10
 _FAMILIES: dict[str, type[RewardFamily]] = {"bernoulli": Bernoulli, "gaussian": Gaussian}
 
 
@@ -220,47 +219,60 @@ class Zooming(PyBanditsBaseModel):
         n_samples : int
         rng : numpy.random.Generator
         forbidden : list of (low, high), optional
-            Closed boxes of quantities that may not be played. A candidate inside one is drawn again,
-            up to ``N_TRIES`` draws in all; a segment left without an allowed candidate has value
-            ``-inf`` for that sample (always, for a segment the boxes cover).
+            Closed boxes of quantities that may not be played. A segment's candidate is then uniform
+            on its allowed part (the segment minus the boxes, :mod:`pybandits.model.regions`),
+            exactly: never in a box, never refused while some quantity of the segment is allowed.
+            A segment the boxes cover has the value ``-inf`` in every sample.
 
         Returns
         -------
         values : numpy.ndarray
             Shape ``(n_samples, n_segments)``: expected rewards drawn from the segments' posteriors.
         quantities : numpy.ndarray
-            Shape ``(n_samples, n_segments, d)``: candidates uniform in their segment (where the value
-            is ``-inf``, the last, forbidden, draw).
+            Shape ``(n_samples, n_segments, d)``: candidates uniform in their segment (in its allowed
+            part). A covered segment's candidate, with the value ``-inf``, is an allowed quantity of
+            another segment: no candidate is ever forbidden (a price function never sees one).
 
         Examples
         --------
         >>> values, q = Zooming.cold_start().draw(4, np.random.default_rng(0), forbidden=[([0.0], [0.6])])
-        >>> bool(np.all((q > 0.6) | (values == -np.inf))), values.shape, q.shape
-        (True, (4, 1), (4, 1, 1))
+        >>> bool(np.all(q > 0.6)), bool(np.isfinite(values).all()), values.shape, q.shape
+        (True, True, (4, 1), (4, 1, 1))
         """
         n_samples = check_positive_int(n_samples, "n_samples")
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng: expected a numpy.random.Generator, got {describe(rng)}")
         box_low, box_high = self._check_forbidden(forbidden)
+        allowed = None
+        if len(box_low):  # checked before any draw: a refusal leaves the generator as it was
+            allowed = regions.allowed_boxes(np.zeros(self.dimension), np.ones(self.dimension), box_low, box_high)
         conjugate = type(self.prior)
         names = conjugate.draw_parameters
         values = conjugate.draw(
             {k: np.array([getattr(s.posterior, k) for s in self.segments], float) for k in names}, n_samples, rng
         )
         low, high = self._corners()
-        quantities = low + (high - low) * rng.random((n_samples, *low.shape))
-        if len(box_low):
+        if allowed is None:
+            return values, low + (high - low) * rng.random((n_samples, *low.shape))
+        return self._allowed_candidates(values, allowed, n_samples, rng)
 
-            def blocked(q: np.ndarray) -> np.ndarray:
-                return np.any(np.all((q[..., None, :] >= box_low) & (q[..., None, :] <= box_high), axis=-1), axis=-1)
-
-            redo = blocked(quantities)
-            for _ in range(N_TRIES - 1):
-                columns = np.nonzero(redo)[1]
-                quantities[redo] = low[columns] + (high - low)[columns] * rng.random((len(columns), self.dimension))
-                redo[redo] = blocked(quantities[redo])
-            values = np.where(redo, -np.inf, values)
-        return values, quantities
+    def _allowed_candidates(
+        self, values: np.ndarray, allowed: tuple[np.ndarray, np.ndarray], n_samples: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Candidates uniform on each segment's allowed part (``allowed``: the disjoint boxes the regions leave)."""
+        low, high = self._corners()
+        choose = rng.random((n_samples, len(low)))
+        place = rng.random((n_samples, *low.shape))
+        if not len(allowed[0]):  # the boxes cover every segment
+            return np.full_like(values, -np.inf), np.broadcast_to(low, place.shape).copy()
+        quantities = np.broadcast_to(allowed[0][0], place.shape).copy()  # an allowed quantity, even where covered
+        covered = np.zeros(len(low), dtype=bool)
+        for j in range(len(low)):
+            pieces = regions.clipped(*allowed, *regions.closed_segment(low[j], high[j]))
+            covered[j] = not len(pieces[0])
+            if not covered[j]:
+                quantities[:, j] = regions.uniform_in(*pieces, choose[:, j], place[:, j])
+        return np.where(covered, -np.inf, values), quantities
 
     def updated(self, quantities: Any, rewards: Any) -> Zooming:
         """The model after the rewards of the played ``quantities`` (shape ``(n, d)``, or ``(n,)`` when d is 1).

@@ -46,20 +46,11 @@ import numpy as np
 
 from pybandits.boundary import validation as check
 from pybandits.exceptions import DataWarning
-from pybandits.offline.estimators import ESTIMATORS, EstimatorTerms, estimator_terms
-from pybandits.offline.logs import read_logs, reward_columns_of
+from pybandits.offline import inputs
+from pybandits.offline.estimators import EstimatorTerms, estimator_terms
+from pybandits.offline.inputs import DEFAULT_HYPERPARAMETERS
 
 __all__ = ["DEFAULT_HYPERPARAMETERS", "evaluate"]
-
-#: ``lambda_`` of the estimators that need one, unless ``hyperparameters`` says otherwise: switch_dr
-#: keeps the correction of rows whose weight is at most 10 and dros shrinks weights above about 3
-#: (``lambda_ = 10``); the sub-Gaussian estimators use ``lambda_ = 0.1``.
-DEFAULT_HYPERPARAMETERS: dict[str, dict[str, float]] = {
-    "switch_dr": {"lambda_": 10.0},
-    "dros": {"lambda_": 10.0},
-    "sg_ipw": {"lambda_": 0.1},
-    "sg_dr": {"lambda_": 0.1},
-}
 
 #: Bootstrap replicates computed at once (a (chunk, n_rows) matrix of counts).
 _BOOTSTRAP_CHUNK = 100
@@ -150,22 +141,28 @@ def evaluate(
 
     if not isinstance(mab, BaseMab):
         raise TypeError(f"mab: expected a pybandits bandit (the policy to evaluate), got {check.describe(mab)}")
-    _check_no_quantities(mab)
-    names = _check_estimators(estimators)
+    inputs.check_no_quantities(mab)
+    names = inputs.check_estimators(estimators)
     n_draws = check.check_positive_int(n_draws, "n_draws")
     n_bootstrap = check.check_positive_int(n_bootstrap, "n_bootstrap")
     n_folds = check.check_positive_int(n_folds, "n_folds")
     if n_folds < 2:
         raise ValueError(f"n_folds: expected at least 2 folds (cross-fitting), got {n_folds}")
-    if not (isinstance(level, float | int) and 0 < level < 1):
+    if not check.is_real(level):
+        raise TypeError(f"level: expected a number in (0, 1), got {check.describe(level)}")
+    if not 0 < level < 1:
         raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
-    settings = _hyperparameters(hyperparameters, names)
+    settings = inputs.hyperparameters(hyperparameters, names)
     rng = np.random.default_rng(check.check_random_seed(random_seed))
-    frame = read_logs(logs, mab)
     contextual = isinstance(mab, BaseCmab)
+    inputs.check_reward_model_kwargs(mab, contextual, reward_model_kwargs)
+    frame = inputs.read_logs(logs, mab)
     action_ids = list(mab.actions)
-    actions, rewards, context, propensities, source = _logged(mab, frame, contextual)
+    actions, rewards, context, propensities, source = inputs.logged(mab, frame, contextual)
     n = len(actions)
+    given_model = None
+    if estimated_rewards is not None:
+        given_model = inputs.check_estimated_rewards(estimated_rewards, n, len(action_ids), mab.n_objectives)
     if propensities is None:
         propensities, source = _estimated_propensities(mab, actions, context[1] if contextual else None, rng)
 
@@ -179,9 +176,8 @@ def evaluate(
 
     columns = rewards[:, None] if rewards.ndim == 1 else rewards
     needs_model = any(ESTIMATORS_WITH_MODEL.intersection(names))
-    if estimated_rewards is not None:
-        model = _check_estimated_rewards(estimated_rewards, n, len(action_ids), mab.n_objectives)
-        model_name = "given (estimated_rewards)"
+    if given_model is not None:
+        model, model_name = given_model, "given (estimated_rewards)"
     elif needs_model:
         codes = context[1] if contextual else None
         model = _cross_fitted(mab, actions, columns, codes, n_folds, rng, reward_model_kwargs, contextual)
@@ -245,17 +241,6 @@ def evaluate(
 ESTIMATORS_WITH_MODEL = frozenset({"dm", "dr", "sndr", "switch_dr", "dros", "sg_dr"})
 
 
-def _check_no_quantities(mab: Any) -> None:
-    """Refuse quantitative actions: the bandit gives no density of the quantity to weight rows by."""
-    if quantitative := sorted(mab.quantity_dimensions):
-        raise ValueError(
-            f"mab: {type(mab).__name__} has quantitative actions {quantitative}; weighting a logged (action, "
-            "quantity) needs both policies' probability density at the logged quantity, which action_probabilities "
-            "(one probability per action) does not give; offline evaluation supports bandits without quantitative "
-            "actions (simulate quantitative ones: pybandits.simulation)"
-        )
-
-
 def _fixed_prices(mab: Any) -> np.ndarray | None:
     """A dynamic-pricing bandit's price per action (in its actions' order; numbers, as none is quantitative)."""
     return np.array([float(mab.action_prices[a]) for a in mab.actions]) if mab.strategy.uses_prices else None
@@ -287,81 +272,6 @@ def _summary(name: str, terms: Any, replicates: np.ndarray, level: float) -> dic
         "upper": float(upper),
         "std": float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
     }
-
-
-def _check_estimators(estimators: object) -> list[str]:
-    if estimators is None:
-        return list(ESTIMATORS)
-    if isinstance(estimators, str) or not isinstance(estimators, Sequence):
-        raise TypeError(f"estimators: expected a list of estimator names, got {check.describe(estimators)}")
-    unknown = [name for name in estimators if name not in ESTIMATORS]
-    if unknown or not estimators:
-        raise ValueError(f"estimators: expected names among {list(ESTIMATORS)}, got {list(estimators)}")
-    return list(dict.fromkeys(estimators))
-
-
-def _hyperparameters(given: object, names: list[str]) -> dict[str, dict[str, float]]:
-    if given is not None and not isinstance(given, Mapping):
-        raise TypeError(f"hyperparameters: expected {{estimator: {{name: value}}}}, got {check.describe(given)}")
-    unknown = sorted(set(given or {}) - set(ESTIMATORS))
-    if unknown:
-        raise ValueError(f"hyperparameters: expected estimator names among {list(ESTIMATORS)}, got {unknown}")
-    settings = {name: dict(DEFAULT_HYPERPARAMETERS.get(name, {})) for name in names}
-    for name, values in (given or {}).items():
-        if not isinstance(values, Mapping):
-            raise TypeError(f"hyperparameters: expected {{name: value}} for {name}, got {check.describe(values)}")
-        if name in settings:
-            settings[name].update(values)
-    return settings
-
-
-def _logged(mab: Any, frame: Any, contextual: bool) -> tuple[np.ndarray, np.ndarray, Any, np.ndarray, str]:
-    """Logged action indices, rewards, context, propensities and how they were obtained."""
-    import pandas as pd
-
-    action_ids = list(mab.actions)
-    reward_columns = reward_columns_of(mab)
-    missing = [c for c in ["action", *reward_columns] if c not in frame.columns]
-    if missing:
-        raise ValueError(f"logs: expected the columns action, {', '.join(reward_columns)}, missing {missing}")
-    if len(frame) == 0:
-        raise ValueError("logs: expected at least one logged row, got none")
-    logged = frame["action"].astype(str).to_numpy()
-    unknown = sorted(set(logged) - set(action_ids))
-    if unknown:
-        raise ValueError(
-            f"logs: column action holds actions the bandit does not have: {unknown[:5]} (its actions: {action_ids})"
-        )
-    actions = pd.Index(action_ids).get_indexer(logged)
-    raw = np.column_stack([_numeric_column(frame, column) for column in reward_columns])
-    rewards = mab.family.check_rewards(raw[:, 0] if mab.n_objectives is None else raw, len(frame), mab.n_objectives)
-    if "propensity" in frame.columns:
-        propensities = _numeric_column(frame, "propensity")
-        bad = ~((propensities > 0) & (propensities <= 1))
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"logs: expected propensities in (0, 1] (the logging policy's probability of the logged action), "
-                f"got {float(propensities[row])!r} in row {row}"
-            )
-        source = "given (column propensity)"
-    else:
-        propensities, source = None, "estimated"
-    context = None
-    if contextual:
-        features = frame.drop(columns=[c for c in ["action", *reward_columns, "propensity"] if c in frame.columns])
-        context = (features, mab._context(features, learn=False)[0])  # as given, and as codes (the reward model's)
-    return actions, rewards, context, propensities, source
-
-
-def _numeric_column(frame: Any, column: str) -> np.ndarray:
-    """A column as float64; the first cell that is not a finite number is named with its row."""
-    values, row = check.float_column(frame[column])
-    if row is not None:
-        raise ValueError(
-            f"logs: expected finite numbers in column {column!r}, got {frame[column].iloc[row]!r} in row {row}"
-        )
-    return values
 
 
 #: Largest (logged rows x actions) for which the logging policy is estimated from the context.
@@ -406,18 +316,6 @@ def _estimated_propensities(
         probabilities[np.arange(n), actions],
         "estimated: a logistic regression per action of the logged action on the context, normalised per row",
     )
-
-
-def _check_estimated_rewards(value: object, n: int, n_actions: int, n_objectives: int | None) -> np.ndarray:
-    array = np.asarray(value, dtype=float)
-    expected = (n, n_actions) if n_objectives is None else (n, n_actions, n_objectives)
-    if array.shape != expected:
-        raise ValueError(f"estimated_rewards: expected an array of shape {expected}, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(
-            f"estimated_rewards: expected finite numbers, got {int((~np.isfinite(array)).sum())} NaN or inf"
-        )
-    return array[..., None] if n_objectives is None else array
 
 
 def _cross_fitted(

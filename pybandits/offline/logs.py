@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from pybandits.boundary.validation import describe, is_real
 
-__all__ = ["Log", "check_lambda", "check_log", "read_logs", "reward_columns_of"]
+__all__ = ["Log", "check_lambda", "check_log", "reward_columns_of"]
 
 #: How far a row of probabilities may sum from 1.
 ROW_SUM_TOLERANCE = 1e-6
@@ -24,24 +23,6 @@ ROW_SUM_TOLERANCE = 1e-6
 def reward_columns_of(mab: Any) -> list[str]:
     """The reward columns of the logs: ``reward``, or ``reward_0``... for a multi-objective bandit."""
     return ["reward"] if mab.n_objectives is None else [f"reward_{o}" for o in range(mab.n_objectives)]
-
-
-def read_logs(logs: Any, mab: Any) -> Any:
-    """The logs as a DataFrame; a file's categorical columns are read as text, as ``pybandits update`` reads them."""
-    import pandas as pd
-
-    if isinstance(logs, pd.DataFrame):
-        return logs
-    if isinstance(logs, str | os.PathLike):
-        from pybandits.boundary.tabular import read_table
-
-        return read_table(
-            logs,
-            skip={"action", *reward_columns_of(mab), "propensity"},
-            feature_names=getattr(mab, "feature_names", None),
-            categorical=getattr(mab, "categorical_features", {}),
-        )
-    raise TypeError(f"logs: expected a pandas DataFrame or a CSV/Parquet path, got {describe(logs)}")
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +13,7 @@ from pybandits.boundary.validation import describe
 from pybandits.exceptions import DataWarning
 from pybandits.offline.logs import Log, check_lambda, check_log
 
-__all__ = ["ESTIMATORS", "EstimatorTerms", "estimate", "estimator_terms"]
+__all__ = ["ESTIMATORS", "EstimatorTerms", "check_hyperparameters", "estimate", "estimator_terms"]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -258,19 +258,26 @@ def estimator_terms(
     if name not in _SPECS:
         raise ValueError(f"name: expected one of {list(ESTIMATORS)}, got {describe(name)}")
     spec = _SPECS[name]
-    expected = set() if spec.lambda_upper is None else {"lambda_"}
-    unknown = sorted(set(hyperparameters) - expected)
-    if unknown:
-        accepted = "no hyperparameters" if not expected else "only lambda_"
-        raise TypeError(f"{name}: takes {accepted}, got {unknown}")
-    if expected and "lambda_" not in hyperparameters:
-        raise TypeError(f"lambda_: {name} needs the hyperparameter lambda_ (a keyword argument), got none")
-    if spec.lambda_upper is not None:
-        hyperparameters = {"lambda_": check_lambda(hyperparameters["lambda_"], upper=spec.lambda_upper)}
+    hyperparameters = check_hyperparameters(name, hyperparameters)
     log = check_log(
         name, rewards, actions, propensities, policy_probabilities, estimated_rewards, needs_model=spec.needs_model
     )
     return spec.terms(log, **hyperparameters)
+
+
+def check_hyperparameters(name: str, hyperparameters: Mapping[str, object]) -> dict[str, float]:
+    """Estimator ``name``'s hyperparameters, checked: ``lambda_`` for those that take one, nothing for the others."""
+    spec = _SPECS[name]
+    expected = set() if spec.lambda_upper is None else {"lambda_"}
+    unknown = sorted(set(hyperparameters) - expected)
+    if unknown:
+        accepted = "no hyperparameters" if not expected else "only lambda_"
+        raise TypeError(f"{name}: takes {accepted} (expected {sorted(expected)}), got {unknown}")
+    if expected and "lambda_" not in hyperparameters:
+        raise TypeError(f"lambda_: {name} needs the hyperparameter lambda_ (a keyword argument), expected it, got none")
+    if spec.lambda_upper is None:
+        return {}
+    return {"lambda_": check_lambda(hyperparameters["lambda_"], upper=spec.lambda_upper)}
 
 
 def estimate(name: str, *arrays: object, **hyperparameters: float) -> float:

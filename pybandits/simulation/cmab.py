@@ -9,6 +9,7 @@ import numpy as np
 
 from pybandits.boundary import validation as check
 from pybandits.boundary.progress import progress_bar
+from pybandits.boundary.quantities import read_only_copy
 from pybandits.cmab import BaseCmab
 from pybandits.simulation.base import (
     SimulationResult,
@@ -216,6 +217,17 @@ class SharedRepresentationReward:
 DEFAULT_WORLDS: dict[str, type[LinearReward]] = {"bernoulli": LogisticReward, "gaussian": LinearReward}
 
 
+def _world_outputs(reward_fn: RewardFunction, context: np.ndarray) -> object:
+    """``reward_fn`` at a read-only copy of the context (the rows played stay as drawn); its failures named."""
+    try:
+        return reward_fn(read_only_copy(context))
+    except Exception as error:  # the user's code: any failure is reported with the argument
+        raise ValueError(
+            f"reward_fn: failed on a context of shape {context.shape}: expected a mapping of every action's expected "
+            f"rewards, got {error!r:.200}"
+        ) from None
+
+
 class CmabSimulator:
     """Play a contextual bandit against a world whose expected rewards depend on the context.
 
@@ -235,6 +247,7 @@ class CmabSimulator:
         ``surface(quantities) -> (n_rows,)`` of an array ``(n_rows, d)`` whose row ``i`` is a
         quantity for context row ``i`` (an array ``(n_rows,)`` instead is a surface constant in the
         quantity). A bandit with quantitative actions needs a ``reward_fn``: there is no default.
+        It gets a read-only copy of each round's context (the rows the bandit plays and learns from).
     n_updates : int, default 10
         Rounds of predict, reward and update.
     batch_size : int, default 100
@@ -348,7 +361,7 @@ class CmabSimulator:
         return context
 
     def _truth(self, reward_fn: RewardFunction, context: np.ndarray) -> np.ndarray:
-        probs = reward_fn(context)
+        probs = _world_outputs(reward_fn, context)
         ids = list(self.mab.actions)
         if not isinstance(probs, Mapping) or set(probs) != set(ids):
             got = sorted(probs) if isinstance(probs, Mapping) else type(probs).__name__
@@ -366,7 +379,7 @@ class CmabSimulator:
     def _quantity_round(self, reward_fn: RewardFunction, context: np.ndarray, world: np.random.Generator) -> dict:
         """One round of a world with quantitative actions or prices: predict, reward, update; its record."""
         seen = context[:, : self.mab.input_dim]
-        outputs = reward_fn(context)
+        outputs = _world_outputs(reward_fn, context)
         ids = list(self.mab.actions)
         if not isinstance(outputs, Mapping) or set(outputs) != set(ids):
             got = sorted(outputs) if isinstance(outputs, Mapping) else type(outputs).__name__
@@ -385,7 +398,15 @@ class CmabSimulator:
         }
 
     def run(self) -> SimulationResult:
-        """Play ``n_updates`` rounds; return the per-decision data and a summary."""
+        """Play ``n_updates`` rounds; return the per-decision data and a summary.
+
+        The bandit learns in place. A run that fails (a world that raises or gives bad values in some
+        round, an interruption) leaves the bandit as it was before the run, random generator included.
+        """
+        with self.mab._unchanged_on_failure():
+            return self._play()
+
+    def _play(self) -> SimulationResult:
         world = reseed(self.mab, self.random_seed)
         quantity_world = uses_quantity_world(self.mab)
         ids = list(self.mab.actions)

@@ -159,14 +159,18 @@ def check_world_values(values: Any, n_rows: int, family: Any, what: str) -> np.n
 def evaluate_surface(surface: Any, quantities: np.ndarray, family: Any, what: str, action_id: str) -> np.ndarray:
     """A reward surface's expected rewards at ``quantities`` ``(n, d)``: a number is a constant surface.
 
+    The surface gets a read-only copy of the quantities (a simulator's grid stays as it is).
     Failures name the action: ``what`` is the argument (``probs_reward``, ``reward_fn``).
     """
     if not callable(surface):
         return check_world_values(np.full(len(quantities), surface, dtype=float), len(quantities), family, what)
     try:
-        values = np.asarray(surface(quantities), dtype=float)
+        values = np.asarray(surface(_quantities.read_only_copy(quantities)), dtype=float)  # ours stay ours
     except Exception as error:  # the user's code: any failure is reported with the action
-        raise ValueError(f"{what}: the reward surface of {action_id!r} failed: {error!r:.200}") from None
+        raise ValueError(
+            f"{what}: the reward surface of {action_id!r} failed: expected {len(quantities)} expected rewards, got "
+            f"{error!r:.200}"
+        ) from None
     if values.shape != (len(quantities),):
         raise ValueError(
             f"{what}: the reward surface of {action_id!r} should map quantities of shape {quantities.shape} to "
@@ -244,7 +248,7 @@ class QuantityWorld:
         if callable(output) and action_id not in self.dimensions:
             raise TypeError(
                 f"{self.what}: a reward surface (a function of the quantity) needs a quantitative action, got one for "
-                f"the ordinary action {action_id!r}; give it "
+                f"the ordinary action {action_id!r}; expected "
                 + (f"an array of {n_rows} expected rewards" if self.row_bound else "a number")
             )
         if not callable(output):

@@ -166,7 +166,15 @@ class SmabSimulator:
         return surfaces
 
     def run(self) -> SimulationResult:
-        """Play ``n_updates`` rounds; return the per-decision data and a summary."""
+        """Play ``n_updates`` rounds; return the per-decision data and a summary.
+
+        The bandit learns in place. A run that fails (a world that raises or gives bad values in some
+        round, an interruption) leaves the bandit as it was before the run, random generator included.
+        """
+        with self.mab._unchanged_on_failure():
+            return self._play()
+
+    def _play(self) -> SimulationResult:
         if uses_quantity_world(self.mab):
             return self._run_quantity_world()
         world = reseed(self.mab, self.random_seed)

@@ -130,7 +130,7 @@ def test_a_number_for_a_quantitative_action_is_a_constant_surface():
         ({"a": lambda q: q[:, 0], "q": 0.5}, TypeError, "needs a quantitative action, got one for the ordinary .* 'a'"),
         ({"a": 0.5, "q": lambda q: np.ones(3)}, ValueError, r"surface of 'q' should map .* \(1001, 1\) .* \(3,\)"),
         ({"a": 0.5, "q": lambda q: 2 * q[:, 0]}, ValueError, r"surface of 'q' gave 1.002 at quantity \[0.501\]"),
-        ({"a": 0.5, "q": lambda q: 1 / 0}, ValueError, "reward surface of 'q' failed: ZeroDivisionError"),
+        ({"a": 0.5, "q": lambda q: 1 / 0}, ValueError, "reward surface of 'q' failed: .*, got ZeroDivisionError"),
         ({"a": 0.5, "q": "high"}, TypeError, r"expected a number for 'q' \(or a reward surface"),
         ({"a": 1.5, "q": 0.5}, ValueError, r"probs_reward: 'a': expected a probability in \[0, 1\], got 1.5"),
         ({"q": 0.5}, ValueError, "expected an expected reward for exactly the actions"),
@@ -214,6 +214,49 @@ def test_cmab_quantitative_worlds_refuse_bad_input():
 
     with pytest.raises(ValueError, match=r"reward surface of 'bonus' should map quantities of shape \(5, 1\)"):
         CmabSimulator(mab, short, n_updates=1, batch_size=5).run()
+
+
+def test_a_reward_surface_gets_a_read_only_copy_of_the_grid():
+    kept = []
+
+    def surface(quantities):
+        kept.append(quantities)
+        return _peaked(quantities)
+
+    mab = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"], random_seed=0)
+    simulator = SmabSimulator(mab, {"a": 0.5, "q": surface}, n_updates=1, batch_size=5, random_seed=0)
+    assert kept and not any(q.flags.writeable for q in kept)
+    kept[0].flags.writeable = True  # a copy of its own: the simulator's grid stays the documented one
+    kept[0][:] = 0.0
+    assert np.array_equal(simulator._world.grids["q"], quantity_grid(1))
+
+    def writes(quantities):
+        quantities[:] = 0.7
+        return _peaked(quantities)
+
+    with pytest.raises(ValueError, match="probs_reward: the reward surface of 'q' failed: .*read-only"):
+        SmabSimulator(mab, {"a": 0.5, "q": writes})
+
+
+def test_a_reward_function_gets_a_read_only_copy_of_the_context():
+    kept = []
+
+    def world(context):
+        kept.append(context)
+        return _context_world(context)
+
+    mab = _cmab(action_ids=["a"], quantitative_action_ids=["bonus"])
+    CmabSimulator(mab, world, n_updates=1, batch_size=10, random_seed=0).run()
+    assert kept and not any(context.flags.writeable for context in kept)
+
+    def writes(context):
+        context[:, 0] = 0.0  # would change the rows the bandit plays and learns from
+        return _context_world(context)
+
+    with pytest.raises(ValueError, match=r"reward_fn: failed on a context of shape \(5, 1\): .*read-only"):
+        CmabSimulator(
+            _cmab(action_ids=["a"], quantitative_action_ids=["bonus"]), writes, n_updates=1, batch_size=5
+        ).run()
 
 
 def test_plots_of_a_quantity_world(tmp_path):

@@ -21,8 +21,11 @@ model (:attr:`~pybandits.model.bnn.action.Bnn.quantity_encoding`) and computed b
 
 **Candidates.** ``d = 1``: ``n_candidates`` evenly spaced quantities from 0 to 1 (both ends
 included; 32 by default, a step of 1/31). ``d > 1``: ``n_candidates`` points drawn uniformly in
-``[0, 1]^d`` per call, shared by the call's rows. Candidates inside a forbidden region are given
-the value ``-inf``.
+``[0, 1]^d`` per call, shared by the call's rows. With forbidden regions the candidates are spread
+over what the regions leave (:mod:`pybandits.model.regions`, disjoint boxes computed exactly):
+``d = 1``, ``n_candidates`` quantities evenly spaced along the allowed intervals' length, from the
+lowest allowed quantity to the highest; ``d > 1``, ``n_candidates`` points uniform on the allowed
+part. Every candidate is allowed, so a prediction is refused only when the regions leave nothing.
 
 **One network per row, evaluated at every candidate.** Drawing each candidate's output on its own
 (the local reparameterisation of ordinary actions, :func:`~pybandits.model.bnn.sampler.sample_networks`)
@@ -67,20 +70,20 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal
 
 import numpy as np
 
+from pybandits.model import regions
 from pybandits.model.bnn.forward import first_layer_inputs, forward
 from pybandits.model.bnn.network import Network
 from pybandits.model.bnn.sampler import normal_units, student_factors, student_variances
 from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import LocationScale
 
-__all__ = ["QuantityEncoding", "candidates", "forbidden_mask", "outputs_at_candidates", "quantity_inputs"]
+__all__ = ["QuantityEncoding", "candidates", "outputs_at_candidates", "quantity_inputs"]
 
 #: How a quantitative network sees its quantity (see the module notes).
 QuantityEncoding = Literal["raw", "standardised"]
@@ -123,19 +126,25 @@ def quantity_inputs(quantities: np.ndarray, encoding: str) -> np.ndarray:
     raise ValueError(f"quantity_encoding: expected 'standardised' or 'raw', got {encoding!r}")
 
 
-def candidates(dimension: int, n_candidates: int, rng: np.random.Generator) -> np.ndarray:
-    """The candidate quantities of one call, ``(n_candidates, dimension)`` (see the module notes)."""
+def candidates(
+    dimension: int,
+    n_candidates: int,
+    rng: np.random.Generator,
+    allowed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The candidate quantities of one call, ``(n_candidates, dimension)`` (see the module notes).
+
+    ``allowed``: the disjoint boxes forbidden regions leave of ``[0, 1]^d``
+    (:func:`~pybandits.model.regions.allowed_boxes`); the candidates are then spread over them
+    (evenly along their length when ``d = 1``, uniform in them otherwise), all allowed.
+    """
+    if allowed is not None:
+        if dimension == 1:
+            return regions.spread_in(*allowed, n_candidates)
+        return regions.uniform_in(*allowed, rng.random(n_candidates), rng.random((n_candidates, dimension)))
     if dimension == 1:
         return np.linspace(0.0, 1.0, n_candidates)[:, None]
     return rng.random((n_candidates, dimension))
-
-
-def forbidden_mask(points: np.ndarray, regions: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
-    """Which candidates (``(n, d)``) lie in a forbidden box ``(low, high)`` (closed boxes)."""
-    blocked = np.zeros(len(points), dtype=bool)
-    for low, high in regions:
-        blocked |= np.all((points >= low) & (points <= high), axis=1)
-    return blocked
 
 
 # -- drawing -------------------------------------------------------------------------------------

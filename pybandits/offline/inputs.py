@@ -111,7 +111,7 @@ def read_logs(logs: Any, mab: Any) -> Any:
     import pandas as pd
 
     if isinstance(logs, str | os.PathLike):
-        from pybandits.boundary.tabular import read_table
+        from pybandits.boundary.tabular import DataError, read_table
 
         try:
             logs = read_table(
@@ -120,7 +120,9 @@ def read_logs(logs: Any, mab: Any) -> Any:
                 feature_names=getattr(mab, "feature_names", None),
                 categorical=getattr(mab, "categorical_features", {}),
             )
-        except OSError as error:  # a missing file, a folder
+        except DataError as error:  # a missing file, a folder, cells that cannot be read: named by the reader
+            raise ValueError(f"logs: {error}") from None
+        except OSError as error:  # a file that cannot be opened
             raise ValueError(f"logs: expected a readable CSV or Parquet file, got {logs!s}: {error}") from None
     if not isinstance(logs, pd.DataFrame):
         raise TypeError(f"logs: expected a pandas DataFrame or a CSV/Parquet path, got {check.describe(logs)}")

@@ -91,6 +91,8 @@ class QuantitySpec:
         value = self.settings.get("n_candidates", DEFAULT_N_CANDIDATES)
         if not check._is_int(value) or value < 2:
             raise ValueError(f"quantitative_kwargs: expected n_candidates an integer >= 2, got {value!r}")
+        n_bytes = 64 * int(value)  # a row's candidates, their network inputs and outputs: at least 64 bytes each
+        check.check_memory("quantitative_kwargs n_candidates", value, n_bytes, "at least 64 bytes per candidate")
         return int(value)
 
 

@@ -739,6 +739,20 @@ def model_rows() -> list[Bad]:
             "TiB",
         ),
         Bad(
+            "n_candidates beyond memory",
+            nothing,
+            lambda _: cold(
+                CmabBernoulli,
+                hidden_dim_list=[2],
+                action_ids=["a"],
+                quantitative_action_ids={"q": 1},
+                quantitative_kwargs={"n_candidates": 10**12},
+            ),
+            ValueError,
+            "quantitative_kwargs n_candidates",
+            "TiB",
+        ),
+        Bad(
             "SmabBernoulli predict n_samples beyond memory",
             lambda _: cold(SmabBernoulli),
             lambda m: m.predict(n_samples=10**12),

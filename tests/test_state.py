@@ -202,3 +202,17 @@ def test_load_finds_a_contextual_bandit_without_importing_its_module_first(tmp_p
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "CmabBernoulliMOCC"
+
+
+def test_saving_over_a_pipe_is_refused_and_a_symbolic_link_is_written_through(tmp_path):
+    mab = SmabBernoulli.cold_start(action_ids=["a"], random_seed=0)
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # like /dev/null: replacing it by a file would destroy it
+    with pytest.raises(ValueError, match="path: expected a regular file"):
+        pybandits.save(mab, pipe)
+    assert pipe.is_fifo()
+    target, link = tmp_path / "mab.json", tmp_path / "latest.json"
+    target.write_text("{}")
+    link.symlink_to(target)
+    pybandits.save(mab, link)
+    assert link.is_symlink() and pybandits.load(target) == mab

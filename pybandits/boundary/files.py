@@ -28,9 +28,10 @@ def check_writable(path: str | os.PathLike, name: str) -> None:
     ...
     ValueError: --out: expected a file, got the folder ...
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path))  # a symbolic link is written through, to the file it names
     if target.is_dir():
         raise ValueError(f"{name}: expected a file, got the folder {os.fspath(path)}")
+    _check_regular(target, name, path)
     folder = target.parent
     existing = next((parent for parent in [folder, *folder.parents] if parent.exists()), folder)
     if existing.exists() and not existing.is_dir():
@@ -41,8 +42,23 @@ def check_writable(path: str | os.PathLike, name: str) -> None:
         raise ValueError(
             f"{name}: expected a file in an existing folder, got {os.fspath(path)}: no such folder {folder}"
         )
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise ValueError(f"{name}: expected a file in a folder that can be written, got {os.fspath(path)}")
+    try:  # a real probe: permissions alone say yes to root, and to folders such as /proc that take no files
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+    except OSError as error:
+        raise ValueError(
+            f"{name}: expected a file in a folder that can be written, got {os.fspath(path)} ({error.strerror})"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _check_regular(target: Path, name: str, path: str | os.PathLike) -> None:
+    """Refuse an existing path that is not a regular file (a device, a pipe, a socket): it would be replaced."""
+    if target.exists() and not target.is_file():
+        raise ValueError(
+            f"{name}: expected a regular file (or a new one), got {os.fspath(path)}, which is a device, pipe or "
+            "socket that writing would replace"
+        )
 
 
 def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -84,8 +100,15 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that the file is always either the old one or the new one."""
-    path = Path(path)
+    """Write ``data`` to ``path`` so that the file is always either the old one or the new one.
+
+    A symbolic link is written through (the file it names is replaced; the link stays). An existing
+    path that is not a regular file (a device such as ``/dev/null``, a pipe) is refused with a
+    ``ValueError``: replacing it by a file would destroy it.
+    """
+    given = path
+    path = Path(os.path.realpath(path))
+    _check_regular(path, "path", given)
     folder = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:

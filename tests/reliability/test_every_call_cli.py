@@ -41,6 +41,7 @@ def _categorical_files(folder):
     (folder / "corrupt.parquet").write_bytes(b"PAR1 not a parquet file PAR1")
     (folder / "folder").mkdir()
     (folder / "note.txt").write_text("a file")
+    os.mkfifo(folder / "pipe")  # like /dev/null: writing must not replace it by a file
     text = mab.get_state()[1]
     (folder / "twice.json").write_text(text[:-1] + ', "class": "CmabBernoulli"}')
     logs = "action,reward,x,seg,propensity\na,1,0,p,0.5\nb,0,0,q,0.5\n"
@@ -78,6 +79,8 @@ CLI_ROWS = [
     (["info", "--state", "{folder}/folder"], "--state"),
     (["edit", "--state", "{state}", "--template", "{folder}/folder", "--out", "{out}"], "--template"),
     (["predict", "--state", "{state}", "--data", "{data}", "--out", "{state}"], "--out"),
+    (["update", "--state", "{state}", "--data", "{data}", "--out", "{folder}/pipe"], "--out"),
+    (["predict", "--state", "{state}", "--data", "{data}", "--out", "{folder}/pipe"], "--out"),
     (
         ["evaluate", "--state", "{cat}", "--data", "{folder}/logs.csv", "--out", "{out}", "--plot", "{folder}/folder"],
         "--plot",
@@ -125,4 +128,5 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
     assert named in err and "expected" in err, err
     assert {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
     assert sorted(p.name for p in folder.rglob("*") if p.is_dir()) == ["folder"]
-    assert not any(name.endswith(".tmp") for name in os.listdir(folder))
+    assert not any(name.endswith((".tmp", ".probe")) for name in os.listdir(folder))
+    assert (folder / "pipe").is_fifo()

@@ -175,7 +175,22 @@ class BaseCmab(ContextualColdStart, BaseMab):
         quantitative actions' quantities; prices (dynamic pricing with quantitative actions)."""
         context, _ = self._context(context, learn=False)
         allowed, regions = self._allowed_and_regions(forbidden_actions)
+        self._check_draw_memory("context", f"{len(context)} rows", len(context))
         return (allowed, *self._sampler(context, allowed, regions)(context))
+
+    def _check_draw_memory(self, name: str, value: object, n_rows: int) -> None:
+        """Refuse, naming ``name``, a draw of ``n_rows`` rows at once whose arrays cannot fit in memory.
+
+        Per row: its features and every action's draws; a quantitative action evaluates its
+        ``n_candidates`` candidate quantities through the first layer of its network.
+        """
+        per_row = self.input_dim + 4 * len(self.actions) * (self.n_objectives or 1)
+        for model in self.actions.values():
+            if getattr(model, "quantity_dim", 0):
+                width = max([*model.hidden_dim_list, 1])
+                per_row += model.n_candidates * (self.input_dim + model.quantity_dim + 2 * width)
+        what = f"{n_rows} rows drawn at once, {8 * per_row} bytes each (n_candidates included)"
+        check.check_memory(name, value, 8.0 * per_row * n_rows, what)
 
     def _sampler(self, context: np.ndarray, allowed: list[str], regions: Mapping[str, list] | None = None) -> Callable:
         """``draw(rows)``: the allowed actions' Thompson draws for rows of a converted context.
@@ -294,6 +309,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         draw = self._sampler(context, allowed, regions)
         probabilities = np.empty((len(context), len(self.actions)))
         chunk = max(1, _TILED_ROWS // n_draws)  # rows per block, so that a block's draws stay in memory
+        self._check_draw_memory("n_draws", n_draws, min(chunk, max(1, len(context))) * n_draws)
         for start in range(0, len(context), chunk):
             block = context[start : start + chunk]
             expected, _, _, prices = draw(np.tile(block, (n_draws, 1)))

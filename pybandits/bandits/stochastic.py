@@ -227,8 +227,8 @@ class BaseSmab(BaseMab):
         """
         n_samples = check.check_positive_int(n_samples, "n_samples")
         allowed, regions = self._allowed_and_regions(forbidden_actions)
-        n_bytes = 8 * 4 * n_samples * len(allowed) * (self.n_objectives or 1)  # draws, choices and their dicts
-        check.check_memory("n_samples", n_samples, n_bytes, f"at least {n_bytes:.3g} bytes of draws and results")
+        per_sample = 300 + 120 * len(allowed) * (self.n_objectives or 1)  # draws, and a dict of Python floats per row
+        check.check_memory("n_samples", n_samples, per_sample * n_samples, f"about {per_sample} bytes per sample")
         sampled, quantities, prices = self._draw(allowed, n_samples, regions)
         chosen = self._select_indices(sampled, allowed, prices)
         return self._choices(allowed, chosen, quantities), rows_as_dicts(allowed, sampled)
@@ -301,6 +301,8 @@ class BaseSmab(BaseMab):
             )
         n_draws = check.check_positive_int(n_draws, "n_draws")
         allowed, regions = self._allowed_and_regions(forbidden_actions)
+        per_draw = 32 * len(allowed) * (self.n_objectives or 1)  # draws, prices and choices as arrays
+        check.check_memory("n_draws", n_draws, per_draw * n_draws, f"about {per_draw} bytes per draw")
         sampled, _, prices = self._draw(allowed, n_draws, regions)
         return list(self.actions), self._choice_probabilities(sampled, allowed, 1, prices)
 

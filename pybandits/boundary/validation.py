@@ -99,12 +99,26 @@ def check_positive_int(value: int, name: str) -> int:
     return int(value)
 
 
+#: Where a Linux container's memory limit is written (cgroup v2, then v1).
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
 def memory_limit() -> int:
-    """The bytes a setting may make the library hold: this machine's physical memory (1 TiB where unknown)."""
+    """The bytes a setting may make the library hold: this machine's physical memory, or a container's
+    smaller limit (1 TiB where neither is known)."""
     try:
-        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        limit = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows): a bound no machine reaches today
-        return 2**40
+        limit = 2**40
+    for path in _CGROUP_LIMITS:
+        try:
+            with open(path) as handle:
+                text = handle.read().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            limit = min(limit, int(text))
+    return limit
 
 
 def check_memory(name: str, value: object, n_bytes: float, what: str) -> None:

@@ -28,7 +28,7 @@ from pybandits.boundary.validation import _is_int, describe, is_positive_int
 from pybandits.model.bnn.action import DistParams
 from pybandits.model.bnn.forward import ACTIVATIONS
 from pybandits.model.bnn.network import default_embedding_dim
-from pybandits.model.bnn.settings import UPDATE_METHODS
+from pybandits.model.bnn.settings import UPDATE_METHODS, parse_update_kwargs
 from pybandits.model.family import NoisePrior, RewardFamily
 
 __all__ = [
@@ -247,9 +247,9 @@ def check_models_fit_in_memory(spec: NetworkSpec, n_actions: int, n_objectives: 
         * (_dense_size(layers) - spec.n_features * first),
     }
     for column, (cardinality, dim) in spec.categorical.items():
-        weights[(f"categorical_features {column_label(column, spec.feature_names)}", cardinality)] = (
-            24.0 * copies * cardinality * dim
-        )
+        label = column_label(column, spec.feature_names)
+        key = (f"embedding_dims {label}", dim) if dim > cardinality else (f"categorical_features {label}", cardinality)
+        weights[key] = 24.0 * copies * cardinality * dim
     if spec.trunk is not None:
         head = _dense_size([widths[-1], *spec.hidden_dim_list, 1]) + (widths[-1] + 1) ** 2
         weights[("hidden_dim_list", tuple(spec.hidden_dim_list))] = 24.0 * n_actions * head
@@ -258,6 +258,17 @@ def check_models_fit_in_memory(spec: NetworkSpec, n_actions: int, n_objectives: 
     value = list(value) if isinstance(value, tuple) else value
     what = f"{n_bytes / 24:.3g} posterior values in the models of {n_actions} actions"
     check.check_memory(name, value, n_bytes, what)
+    if spec.update_method == "MCMC":  # a fit keeps every draw of every parameter of one network
+        settings = parse_update_kwargs("MCMC", spec.update_kwargs)
+        per_network = n_bytes / 24 / copies if spec.trunk is None else head  # an action's network, or its head
+        setting = "chains" if settings.chains > settings.draws else "draws"
+        draws_bytes = 8.0 * settings.draws * settings.chains * per_network
+        check.check_memory(
+            f"update_kwargs {setting}",
+            getattr(settings, setting),
+            draws_bytes,
+            f"{settings.chains} chains of {settings.draws} draws of the {per_network:.3g} parameters of a network",
+        )
 
 
 def families_from_arguments(

@@ -160,7 +160,9 @@ class MCMCSettings(PyBanditsBaseModel):
     @model_validator(mode="after")
     def _fits_in_memory(self) -> MCMCSettings:
         n_bytes = 8 * self.draws * self.chains
-        check_memory("draws", self.draws, n_bytes, f"{self.chains} chains of that many draws of every parameter")
+        what = f"{self.chains} chains of {self.draws} draws of every parameter"
+        setting = "chains" if self.chains > self.draws else "draws"
+        check_memory(setting, getattr(self, setting), n_bytes, what)
         return self
 
 

@@ -235,3 +235,47 @@ def test_a_state_with_a_key_twice_exits_2_naming_the_key(tmp_path, capsys):
     (tmp_path / "twice.json").write_text(text[:-1] + ', "class": "CmabBernoulli"}')
     assert main(["info", "--state", str(tmp_path / "twice.json")]) == 2
     assert "expected every key once in a JSON object, got ['class'] more than once" in capsys.readouterr().err
+
+
+# -- cells a text file holds that are not categories, and blanks around codes ---------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "shown"),
+    [
+        (["1.0", "2.0"], "'1.0'"),
+        (["True", "False"], "'True'"),
+        (["vip", "false"], "'false'"),
+        (["-3.00", "x"], "'-3.00'"),
+    ],
+)
+def test_boolean_and_decimal_cells_of_a_csv_are_refused_like_typed_ones(tmp_path, capsys, cells, shown):
+    trained = _bandit()
+    trained.update(context=pd.DataFrame({"age": [0.1, 0.2], "segment": [1, 2]}), actions=["a", "b"], rewards=[1, 0])
+    pybandits.save(trained, tmp_path / "state.json")
+    (tmp_path / "data.csv").write_text("action,reward,age,segment\n" + "".join(f"a,1,0.1,{c}\n" for c in cells))
+    before = _files(tmp_path)
+    assert _update(tmp_path, "data.csv") == 2
+    err = capsys.readouterr().err
+    assert "column 'segment'" in err and shown in err, err
+    assert _files(tmp_path) == before
+
+
+def test_blanks_around_a_code_in_a_csv_are_not_part_of_it(tmp_path):
+    trained = _bandit()
+    trained.update(context=pd.DataFrame({"age": [0.1, 0.2], "segment": [1, 2]}), actions=["a", "b"], rewards=[1, 0])
+    pybandits.save(trained, tmp_path / "state.json")
+    (tmp_path / "data.csv").write_text("action,reward,age,segment\na,1,0.1, 1\nb,0,0.2,2 \n")
+    assert _update(tmp_path, "data.csv") == 0
+    assert pybandits.load(tmp_path / "out.json").vocabularies == {1: [1, 2]}
+
+
+def test_a_missing_cell_of_a_nullable_integer_column_exits_2_naming_it(tmp_path, capsys):
+    pybandits.save(_bandit(), tmp_path / "state.json")
+    frame = pd.DataFrame(
+        {"action": ["a", "b"], "reward": [1, 0], "age": [0.1, 0.2], "segment": pd.array([1, None], dtype="Int64")}
+    )
+    frame.to_parquet(tmp_path / "data.parquet")
+    assert _update(tmp_path, "data.parquet") == 2
+    err = capsys.readouterr().err
+    assert "data.parquet" in err and "column 'segment'" in err and "empty cell" in err, err

@@ -13,6 +13,7 @@ and the column.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -199,24 +200,39 @@ def _read_csv(path: Path, text: Collection[str] = (), nrows: int | None = None) 
         raise DataError(f"{path}: not a readable CSV file ({error})") from None
 
 
+#: Text cells a categorical column of a file refuses: booleans (as Parquet and DataFrames refuse them)
+#: and integers written as decimals (``1.0``: a code exported as a float, which would not match ``1``).
+_NOT_CATEGORY_TEXT = re.compile(r"(?i:true|false)|[+-]?\d+\.0*")
+
+
 def _category_text(path, frame, column: str) -> Any:
-    """A categorical column as text (integers as their digits); an empty cell or another type is reported."""
+    """A categorical column as text (integers as their digits, surrounding blanks removed).
+
+    An empty cell, a boolean (typed, or the text ``True``/``False``), a float (typed, or an
+    integer written as a decimal, ``1.0``) or another type is reported with its row.
+    """
     import pandas as pd
 
     values = frame[column]
-    if values.dtype.kind in "iu":
+    missing = values.isna().to_numpy()
+    if values.dtype.kind in "iu" and not missing.any():
         return values.astype(str)
-    cells = values.astype(object)
-    empty = cells.isna().to_numpy() | (cells == "").to_numpy()
+    cells = values.astype(object).map(lambda cell: cell.strip() if isinstance(cell, str) else cell)
+    empty = missing | (cells == "").to_numpy()
     bad = empty.copy()
     if pd.api.types.infer_dtype(cells, skipna=True) not in ("string", "integer", "empty"):
         bad |= ~cells_are_categories(cells)
+    texts = cells.map(lambda cell: isinstance(cell, str) and _NOT_CATEGORY_TEXT.fullmatch(cell) is not None)
+    bad |= texts.to_numpy(dtype=bool)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        got = "" if empty[index] else f" (text or an integer), got {describe(_cell(frame, column, index))}"
-        raise DataError(
-            f"{path}: row {index + 2}, column {column!r}: expected a category value{got or ', got an empty cell'}"
-        )
+        if empty[index]:
+            got = ", got an empty cell"
+        else:
+            got = f" (text or an integer), got {describe(_cell(frame, column, index))}"
+            if texts.iloc[index]:
+                got += ": a boolean or a decimal number; give the category a name, or write integer codes as integers"
+        raise DataError(f"{path}: row {index + 2}, column {column!r}: expected a category value{got}")
     return cells.map(str)
 
 

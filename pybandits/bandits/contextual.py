@@ -185,10 +185,10 @@ class BaseCmab(ContextualColdStart, BaseMab):
         ``n_candidates`` candidate quantities through the first layer of its network.
         """
         per_row = self.input_dim + 4 * len(self.actions) * (self.n_objectives or 1)
-        for model in self.actions.values():
-            if getattr(model, "quantity_dim", 0):
-                width = max([*model.hidden_dim_list, 1])
-                per_row += model.n_candidates * (self.input_dim + model.quantity_dim + 2 * width)
+        for action_id, dimension in self.quantity_dimensions.items():
+            model = self.actions[action_id]
+            width = max([*model.hidden_dim_list, 1])
+            per_row += model.n_candidates * (self.input_dim + dimension + 2 * width)
         what = f"{n_rows} rows drawn at once, {8 * per_row} bytes each (n_candidates included)"
         check.check_memory(name, value, 8.0 * per_row * n_rows, what)
 

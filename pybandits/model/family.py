@@ -293,6 +293,20 @@ class Gaussian(RewardFamily):
     expected_label: ClassVar[str] = "mean reward"
     linear_conjugate: ClassVar[bool] = True
 
+    @model_validator(mode="before")
+    @classmethod
+    def _floor_of_earlier_versions_refits(cls, data: Any) -> Any:
+        """A scale of exactly a thousandth of ``|reward_loc|`` (or of 1), without ``fitted_on``, refits.
+
+        Earlier versions set that scale, for good, from a first batch of one row or of equal rewards
+        (a defect); read as fitted on that one reward, it follows the rewards from the next update on.
+        """
+        if isinstance(data, dict) and "fitted_on" not in data and data.get("reward_scale") is not None:
+            loc, scale = data.get("reward_loc"), data["reward_scale"]
+            if isinstance(loc, int | float) and scale == _MIN_RELATIVE_SCALE * max(1.0, abs(loc)):
+                data = {**data, "fitted_on": {"n_observations": 1, "reward_mean": loc, "m2": 0.0}}
+        return data
+
     @model_validator(mode="after")
     def _both_or_neither(self) -> Gaussian:
         if (self.reward_loc is None) != (self.reward_scale is None):
@@ -304,6 +318,11 @@ class Gaussian(RewardFamily):
             raise ValueError(
                 f"fitted_on: expected the rewards a set standardisation was fitted to, got {self.fitted_on.describe()} "
                 f"with reward_scale={self.reward_scale}"
+            )
+        if self.fitted_on is not None and self.fitted_on.reward_mean != self.reward_loc:
+            raise ValueError(
+                f"fitted_on: expected rewards whose mean is reward_loc={self.reward_loc}, got a mean of "
+                f"{self.fitted_on.reward_mean}"
             )
         return self
 
@@ -378,10 +397,11 @@ class Gaussian(RewardFamily):
     def fitted_to(self, rewards: np.ndarray) -> Gaussian:
         """The family with its standardisation fitted to the rewards seen so far, ``rewards`` included.
 
-        A given standardisation, and one fitted to :data:`STANDARDISATION_ROWS` rewards or more,
-        stays as it is. Otherwise the location is the mean of every reward seen and the scale their
-        standard deviation or, when they are (nearly) equal or only one, their magnitude (or 1): a
-        scale too large only shrinks the standardised rewards, one too small would blow them up.
+        A given standardisation, and one fitted to :data:`STANDARDISATION_ROWS` rewards or more
+        that were not all equal, stays as it is. Otherwise the location is the mean of every reward
+        seen and the scale their standard deviation or, when they are (nearly) equal or only one,
+        their magnitude (or 1): a scale too large only shrinks the standardised rewards, one too
+        small would blow them up.
 
         Examples
         --------
@@ -392,7 +412,7 @@ class Gaussian(RewardFamily):
         >>> more.reward_loc, round(more.reward_scale, 3), more.fitted_on.n_observations
         (7.0, 2.449, 3)
         """
-        if self.standardised and (self.fitted_on is None or self.fitted_on.n_observations >= STANDARDISATION_ROWS):
+        if self.standardised and (self.fitted_on is None or self._settled):
             return self
         seen = (self.fitted_on or Moments()).added(np.asarray(rewards, dtype=np.float64))
         if seen.n_observations == 0:
@@ -402,6 +422,14 @@ class Gaussian(RewardFamily):
         magnitude = max(1.0, abs(loc))
         scale = spread if spread >= _MIN_RELATIVE_SCALE * magnitude else magnitude
         return self.model_copy(update={"reward_loc": loc, "reward_scale": scale, "fitted_on": seen})
+
+    @property
+    def _settled(self) -> bool:
+        """Whether a fitted standardisation has seen enough rewards, and rewards that were not all equal."""
+        seen = self.fitted_on
+        if seen is None or seen.n_observations < STANDARDISATION_ROWS:
+            return False
+        return math.sqrt(seen.m2 / seen.n_observations) >= _MIN_RELATIVE_SCALE * max(1.0, abs(seen.reward_mean))
 
     def output_change(self, before: RewardFamily) -> tuple[float, float] | None:
         """``(a, b)`` with ``output = a * output_before + b`` when the standardisation moved from ``before``'s.

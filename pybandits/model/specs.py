@@ -316,6 +316,8 @@ def _family(class_name: str, family_type: type[RewardFamily], **settings: Any) -
     if ("reward_loc" in given) != ("reward_scale" in given):
         missing, present = ("reward_scale", "reward_loc") if "reward_loc" in given else ("reward_loc", "reward_scale")
         raise ValueError(f"{missing}: expected it with {present} (both or neither), got {present} alone")
+    if "reward_scale" in given:
+        given["fitted_on"] = None  # given, so it never moves (not even at the scale earlier versions fixed by mistake)
     try:
         return family_type(**given)
     except ValidationError as error:

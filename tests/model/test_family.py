@@ -110,3 +110,25 @@ def test_statistics_merge_exactly():
     counts = BinaryCounts().added(np.array([1, 0, 1], dtype=np.int8)).added(np.array([0.5, 0.25]))
     assert counts.n_successes == 3.75 and counts.n_failures == 3.25
     assert isinstance(BinaryCounts().added(np.array([1, 1], dtype=np.int8)).n_successes, int)
+
+
+def test_a_scale_earlier_versions_fixed_from_one_reward_follows_the_rewards_again():
+    # the defect's signature: a thousandth of |reward_loc| (or of 1), and no record of what it was fitted on
+    frozen = Gaussian.model_validate({"name": "gaussian", "reward_loc": 7.0, "reward_scale": 0.007})
+    assert frozen.fitted_on.n_observations == 1
+    refitted = frozen.fitted_to(np.array([10.0, 4.0, 13.0]))
+    assert refitted.reward_loc == pytest.approx(8.5) and refitted.reward_scale == pytest.approx(np.std([7, 10, 4, 13]))
+    kept = Gaussian.model_validate({"name": "gaussian", "reward_loc": 7.0, "reward_scale": 2.0})
+    assert kept.fitted_on is None and kept.fitted_to(np.array([100.0])) is kept
+
+
+def test_equal_rewards_do_not_settle_the_standardisation():
+    equal = Gaussian().fitted_to(np.zeros(STANDARDISATION_ROWS + 20))
+    assert (equal.reward_loc, equal.reward_scale) == (0.0, 1.0)
+    moved = equal.fitted_to(np.array([500.0, 1000.0]))
+    assert moved.reward_scale > 50.0  # the spread of the rewards since, not the 1 of the equal ones
+
+
+def test_a_record_of_rewards_that_disagrees_with_reward_loc_is_refused():
+    with pytest.raises(ValueError, match="fitted_on: expected rewards whose mean is reward_loc=1.0"):
+        Gaussian(reward_loc=1.0, reward_scale=2.0, fitted_on=Moments(n_observations=3, reward_mean=4.0, m2=1.0))

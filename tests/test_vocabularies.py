@@ -299,3 +299,11 @@ def test_transfer_merges_vocabularies_by_text():
     mab.update(["a", "a"], [1, 0], _segments([1, 2]))
     template = _segment_bandit(["2", "1", "5"])
     assert edit_model_on_the_fly(mab, template).vocabularies == {1: [1, 2, "5"]}
+
+
+def test_a_state_whose_vocabulary_holds_an_empty_value_is_refused():
+    from pybandits.bandits.base import BaseMab
+
+    text = CmabBernoulli.cold_start(action_ids=["a"], n_features=1, categorical_features={0: ["x", "y"]}).get_state()[1]
+    with pytest.raises(ValueError, match="vocabularies column 0: expected non-empty category values"):
+        BaseMab.from_state(text.replace('"y"', '""'))

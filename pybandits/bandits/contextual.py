@@ -19,7 +19,7 @@ from pybandits.bandits.contextual_cold_start import ContextualColdStart
 from pybandits.base import ActionId
 from pybandits.boundary import quantities as _quantities
 from pybandits.boundary import validation as check
-from pybandits.boundary.context import Category, column_label, context_from_frame, is_frame
+from pybandits.boundary.context import Category, check_category, column_label, context_from_frame, is_frame
 from pybandits.boundary.rows import rows_as_dicts
 from pybandits.kinds import ContextualKind, FitBatch, kind_of
 from pybandits.model.backbone import Backbone, LinearHead
@@ -106,6 +106,8 @@ class BaseCmab(ContextualColdStart, BaseMab):
                 )
             if len(set(values)) != len(values):
                 raise ValueError(f"vocabularies: expected distinct values for {column_label(column, names)}")
+            for value in values:  # the values a context may hold: no empty or blank text
+                check_category(value, f"vocabularies {column_label(column, names)}")
 
     @property
     def input_dim(self) -> int:

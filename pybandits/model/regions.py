@@ -11,7 +11,7 @@ box's extent on that axis (what remains at the end is inside the forbidden box).
 forbidden box from every piece in turn gives the decomposition. Boxes are closed and hold floats:
 the part left above a forbidden box ending at ``b`` starts at the next float after ``b``, the part
 below one starting at ``a`` ends at the float before ``a``. In one dimension ``n`` forbidden boxes
-leave at most ``n + 1`` intervals; in ``d`` dimensions the count can grow like ``n^d`` for boxes in
+leave at most ``n + 1`` intervals, found by sorting them (``O(n log n)``); in ``d`` dimensions the count can grow like ``n^d`` for boxes in
 a grid, and more than :data:`MAX_BOXES` pieces are refused rather than filling the memory.
 
 **Drawing.** :func:`uniform_in` draws points uniform on a union of disjoint boxes: a box with
@@ -87,6 +87,13 @@ def allowed_boxes(
     """
     lows = np.asarray(low, dtype=float).reshape(1, -1).copy()
     highs = np.asarray(high, dtype=float).reshape(1, -1).copy()
+    if lows.shape[1] == 1:
+        return _allowed_intervals(
+            lows[0, 0],
+            highs[0, 0],
+            np.asarray(forbidden_low, dtype=float).reshape(-1),
+            np.asarray(forbidden_high, dtype=float).reshape(-1),
+        )
     for a, b in zip(np.asarray(forbidden_low, dtype=float), np.asarray(forbidden_high, dtype=float), strict=True):
         lows, highs = _minus(lows, highs, a, b)
         if len(lows) > MAX_BOXES:
@@ -98,6 +105,21 @@ def allowed_boxes(
         if not len(lows):
             break
     return lows, highs
+
+
+def _allowed_intervals(low: float, high: float, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One dimension in ``O(n log n)``: the gaps of the union of the closed intervals ``[a, b]`` in ``[low, high]``.
+
+    The same floats as subtracting the intervals one by one (:func:`_minus`), in increasing order.
+    """
+    keep = (a <= high) & (b >= low) & (a <= b)
+    order = np.argsort(a[keep], kind="stable")
+    starts, ends = a[keep][order], np.maximum.accumulate(b[keep][order])
+    # gaps: below the first start, between the furthest end so far and the next start, above the last end
+    gap_lows = np.maximum(np.concatenate([[low], np.nextafter(ends, np.inf)]), low)
+    gap_highs = np.minimum(np.concatenate([np.nextafter(starts, -np.inf), [high]]), high)
+    valid = gap_lows <= gap_highs
+    return gap_lows[valid, None], gap_highs[valid, None]
 
 
 def allowed_in_unit_box(

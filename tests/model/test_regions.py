@@ -105,3 +105,18 @@ def test_too_many_pieces_are_refused_by_name():
             regions.allowed_boxes(np.zeros(3), np.ones(3), centres - 0.01, centres + 0.01, name="forbidden_actions")
         finally:
             regions.MAX_BOXES = original
+
+
+def test_one_dimension_takes_a_sorted_merge_with_the_same_floats_as_box_subtraction():
+    rng = np.random.default_rng(7)
+    for trial in range(2000):
+        n = int(rng.integers(0, 8))
+        ends = rng.choice([0.0, 0.2, 0.5, 1.0], n) if trial % 2 else rng.random(n)  # shared ends, touching boxes
+        a, b = ends, np.minimum(ends + rng.choice([0.0, 0.1, 0.4], n), 1.0)
+        lows, highs = np.zeros((1, 1)), np.ones((1, 1))
+        for low, high in zip(a, b, strict=True):
+            lows, highs = regions._minus(lows, highs, np.array([low]), np.array([high]))
+        order = np.argsort(lows[:, 0])
+        fast = regions.allowed_boxes(np.zeros(1), np.ones(1), a[:, None], b[:, None])
+        np.testing.assert_array_equal(fast[0], lows[order])
+        np.testing.assert_array_equal(fast[1], highs[order])

@@ -11,8 +11,9 @@ box's extent on that axis (what remains at the end is inside the forbidden box).
 forbidden box from every piece in turn gives the decomposition. Boxes are closed and hold floats:
 the part left above a forbidden box ending at ``b`` starts at the next float after ``b``, the part
 below one starting at ``a`` ends at the float before ``a``. In one dimension ``n`` forbidden boxes
-leave at most ``n + 1`` intervals, found by sorting them (``O(n log n)``); in ``d`` dimensions the count can grow like ``n^d`` for boxes in
-a grid, and more than :data:`MAX_BOXES` pieces are refused rather than filling the memory.
+leave at most ``n + 1`` intervals, found by sorting them (``O(n log n)``); in ``d`` dimensions the
+count can grow like ``n^d`` for boxes in a grid, and more than :data:`MAX_BOXES` pieces are refused
+rather than filling the memory.
 
 **Drawing.** :func:`uniform_in` draws points uniform on a union of disjoint boxes: a box with
 probability proportional to its volume, then a point uniform in it (a box ``[lo, hi]`` of floats

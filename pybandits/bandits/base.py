@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import numpy as np
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_serializer, model_validator
 
 from pybandits.bandits.selection import Selection
 from pybandits.bandits.strategies import Strategy
@@ -71,6 +71,10 @@ class BaseMab(Selection, PyBanditsBaseModel):
         ``default_action`` is played if set and allowed, else an allowed action uniformly at random.
     default_action : str, optional
         The action explored with probability ``epsilon``; needs ``epsilon``.
+    decay_factor : float, optional
+        Forgetting, in (0, 1]: every row the bandit learns from makes every earlier row weigh
+        ``decay_factor`` times less in every action's belief, which is pulled back toward its
+        cold-start prior (:mod:`pybandits.model.forgetting`). None (or 1) forgets nothing.
 
     Parameters
     ----------
@@ -93,6 +97,7 @@ class BaseMab(Selection, PyBanditsBaseModel):
     strategy: Strategy
     epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     default_action: ActionId | None = None
+    decay_factor: float | None = Field(default=None, gt=0.0, le=1.0, allow_inf_nan=False)
     #: Dynamic-pricing bandits: every action's price, or ``"function"`` for a quantitative action
     #: priced by a function of its quantity (code, given at cold start and to :meth:`from_state`).
     action_prices: dict[ActionId, Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | Literal["function"]] | None = (
@@ -101,6 +106,10 @@ class BaseMab(Selection, PyBanditsBaseModel):
 
     _rng: np.random.Generator = PrivateAttr()
     _price_functions: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    #: Settings written in a state only when they are set: a bandit that does not use them has the
+    #: state it had before they existed, which earlier versions of the library read too.
+    optional_settings: ClassVar[tuple[str, ...]] = ("decay_factor", "prior")
 
     #: The strategy class a concrete bandit plays.
     strategy_type: ClassVar[type[Strategy]] = Strategy
@@ -117,6 +126,15 @@ class BaseMab(Selection, PyBanditsBaseModel):
         annotation = cls.model_fields["strategy"].annotation
         if isinstance(annotation, type) and issubclass(annotation, Strategy):
             cls.strategy_type = annotation  # the strategy is declared once: as the field's type
+
+    @model_serializer(mode="wrap")
+    def _without_unset_settings(self, handler: Any) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self.optional_settings:
+                if data.get(name, 0) is None:
+                    del data[name]
+        return data
 
     def model_post_init(self, context: Any, /) -> None:
         if self.__pydantic_private__ is None or "_rng" not in self.__pydantic_private__:
@@ -288,6 +306,11 @@ class BaseMab(Selection, PyBanditsBaseModel):
         epsilon = check.check_probability(epsilon, "epsilon")
         check.check_default_action(default_action, action_ids, epsilon)
         return strategy, epsilon, check.check_random_seed(random_seed)
+
+    @property
+    def _forgets(self) -> bool:
+        """Whether the bandit forgets (a decay factor below 1)."""
+        return self.decay_factor is not None and self.decay_factor < 1.0
 
     # -- reading while another thread updates ------------------------------------------------
 

@@ -19,6 +19,7 @@ from pybandits.boundary import validation as check
 from pybandits.boundary.rows import rows_as_dicts
 from pybandits.model.beta import Beta, BetaMO
 from pybandits.model.family import Bernoulli, RewardFamily
+from pybandits.model.forgetting import carried_weight, row_weights
 from pybandits.model.nig import NormalInverseGamma, NormalInverseGammaMO
 from pybandits.model.specs import QuantitySpec
 from pybandits.model.zooming import Zooming
@@ -38,6 +39,9 @@ class BaseSmab(BaseMab):
     """
 
     actions: dict[ActionId, Beta | BetaMO | NormalInverseGamma | NormalInverseGammaMO | Zooming]
+    #: Gaussian classes: the Normal-Inverse-Gamma prior given at cold start (None: the defaults), to
+    #: which forgetting returns; Bernoulli classes' prior is Beta(1, 1).
+    prior: dict[str, float] | None = None
 
     #: The reward family of the class's actions.
     family_type: ClassVar[type[RewardFamily]] = Bernoulli
@@ -67,6 +71,20 @@ class BaseSmab(BaseMab):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _check_prior_field(self) -> BaseSmab:
+        if self.prior is not None:
+            try:
+                type(self)._check_prior(self.prior)
+            except TypeError as error:
+                raise ValueError(str(error)) from None
+        return self
+
+    @property
+    def conjugate_prior(self) -> Beta | NormalInverseGamma:
+        """The cold-start belief of an ordinary action (of each objective, for multi-objective bandits)."""
+        return self.family_type.conjugate(**(self.prior or {}))
+
     @property
     def n_objectives(self) -> int | None:
         """Number of objectives of a multi-objective bandit, None for a single-objective one."""
@@ -92,6 +110,7 @@ class BaseSmab(BaseMab):
         quantitative_action_ids: Mapping[str, int] | Iterable[str] | None = None,
         quantitative_kwargs: Mapping[str, Any] | None = None,
         action_ids_price: Mapping[str, Any] | None = None,
+        decay_factor: float | None = None,
     ) -> Self:
         """A bandit whose every action starts at the prior.
 
@@ -127,6 +146,9 @@ class BaseSmab(BaseMab):
             Dynamic-pricing classes only (:class:`SmabBernoulliDP`): ``{action_id: price}``, a
             number > 0, or for a quantitative action a function of its quantities (array
             ``(n, d)`` to ``n`` prices > 0).
+        decay_factor : float, optional
+            Forgetting, in (0, 1]: see :class:`~pybandits.bandits.base.BaseMab` and
+            :mod:`pybandits.model.forgetting`.
         """
         quantitative = _quantities.check_quantitative_ids(quantitative_action_ids, action_ids)
         if quantitative and action_ids is None and action_ids_cost is None:
@@ -142,6 +164,7 @@ class BaseSmab(BaseMab):
             allowed={"n_max_segments", *Zooming.split_settings},
         )
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
+        decay_factor = check.check_decay_factor(decay_factor)
         prior_values = cls._check_prior(prior)
         family = cls.family_type
         if n_objectives is None:
@@ -163,6 +186,8 @@ class BaseSmab(BaseMab):
             default_action=default_action,
             random_seed=seed,
             action_prices=prices,
+            decay_factor=decay_factor,
+            prior=prior_values or None,
         )
         return mab.with_price_functions(functions) if functions else mab
 
@@ -339,29 +364,46 @@ class BaseSmab(BaseMab):
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         if played.size == 0:
             return
+        # forgetting: what was learned keeps gamma**n, row i of the n new rows gamma**(n - 1 - i)
+        weights = row_weights(self.decay_factor, len(played)) if self._forgets else None
+        kept = carried_weight(self.decay_factor, len(played)) if self._forgets else 1.0
         quantitative_rows = np.fromiter(played_quantities, dtype=np.int64, count=len(played_quantities))
+        played_ids = np.asarray(ids, dtype=object)
         new_models = {}
-        for action_id in np.unique(np.asarray(ids, dtype=object)[quantitative_rows]).tolist():
-            rows = quantitative_rows[np.asarray(ids, dtype=object)[quantitative_rows] == action_id]
-            stacked = np.stack([played_quantities[row] for row in rows.tolist()])
-            new_models[action_id] = self.actions[action_id].updated(stacked, observed[rows])
+        for action_id in self.quantity_dimensions:
+            model = self.actions[action_id].forgotten(kept)
+            rows = quantitative_rows[played_ids[quantitative_rows] == action_id]
+            if rows.size:
+                stacked = np.stack([played_quantities[row] for row in rows.tolist()])
+                model = model.updated(stacked, observed[rows], None if weights is None else weights[rows])
+            if rows.size or kept < 1.0:
+                new_models[action_id] = model
         ordinary = np.ones(len(played), dtype=bool)
         ordinary[quantitative_rows] = False
         played, observed = played[ordinary], observed[ordinary]
+        weights = None if weights is None else weights[ordinary]
         n_actions = len(action_ids)
         conjugate = self.family_type.conjugate
         n_played = np.bincount(played, minlength=n_actions)
-        rows = np.flatnonzero(n_played)
         models = list(self.actions.values())
+        if kept < 1.0:  # every ordinary action forgets, played or not
+            dimensions, prior = self.quantity_dimensions, self.conjugate_prior
+            rows = np.array([j for j, a in enumerate(action_ids) if a not in dimensions], dtype=np.int64)
+            models = [m if a in dimensions else m.forgotten(prior, kept) for a, m in zip(action_ids, models, strict=True)]
+        else:
+            rows = np.flatnonzero(n_played)
         if rows.size == 0:
             new = []
         elif self.n_objectives is None:
-            stats = conjugate.batch_stats(played, observed, n_actions)
-            new = conjugate.updated_many([models[j] for j in rows], *(s[rows] for s in stats))
+            stats = conjugate.batch_stats(played, observed, n_actions, weights)
+            updated = conjugate.updated_many([models[j] for j in rows], *(s[rows] for s in stats))
+            new = [model if n_played[j] else models[j] for model, j in zip(updated, rows.tolist(), strict=True)]
         else:
-            per_objective = [conjugate.batch_stats(played, observed[:, o], n_actions) for o in range(self.n_objectives)]
+            per_objective = [
+                conjugate.batch_stats(played, observed[:, o], n_actions, weights) for o in range(self.n_objectives)
+            ]
             stats = tuple(np.stack(values, axis=1) for values in zip(*per_objective, strict=True))
-            new = [models[j].updated(*(s[j] for s in stats)) for j in rows]
+            new = [models[j].updated(*(s[j] for s in stats)) if n_played[j] else models[j] for j in rows]
         actions = dict(self.actions)
         for j, model in zip(rows.tolist(), new, strict=True):
             actions[action_ids[j]] = model

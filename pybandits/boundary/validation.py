@@ -85,6 +85,20 @@ def check_probability(value: float | None, name: str, allow_none: bool = True) -
     return float(value)
 
 
+def check_decay_factor(value: float | None) -> float | None:
+    """Return a ``decay_factor`` as a float in (0, 1], or None (no forgetting)."""
+    if value is None:
+        return None
+    if not is_real(value):
+        raise TypeError(f"decay_factor: expected a real number in (0, 1] or None, got {describe(value)}")
+    if not 0.0 < value <= 1.0:
+        raise ValueError(
+            f"decay_factor: expected a number in (0, 1] (the weight a row keeps per later row; 1 or None forgets "
+            f"nothing), got {value!r}"
+        )
+    return float(value)
+
+
 def is_positive_int(value: object) -> bool:
     """Whether ``value`` is an integer >= 1 (not a bool), for checks that word their own message."""
     return _is_int(value) and value >= 1  # type: ignore[operator]

@@ -107,13 +107,43 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
         return rng.beta(alpha, beta, size=(n_samples, *alpha.shape))
 
     @staticmethod
-    def batch_stats(played: np.ndarray, rewards: np.ndarray, n_actions: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per action, the sum of its rewards and of their complements (whole numbers for 0/1 rewards)."""
+    def batch_stats(
+        played: np.ndarray, rewards: np.ndarray, n_actions: int, weights: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per action, the sum of its rewards and of their complements (whole numbers for 0/1 rewards).
+
+        ``weights``: every row's weight (forgetting, :mod:`pybandits.model.forgetting`): the sums of
+        ``weight * reward`` and ``weight * (1 - reward)``.
+        """
+        if weights is not None:
+            successes = np.bincount(played, weights=weights * rewards, minlength=n_actions)
+            return successes, np.bincount(played, weights=weights * (1.0 - rewards), minlength=n_actions)
         count = np.bincount(played, minlength=n_actions)
         successes = np.bincount(played, weights=rewards, minlength=n_actions)
         if rewards.dtype.kind in "biu":
             successes = successes.astype(np.int64)
         return successes, count - successes
+
+    @classmethod
+    def forgotten_many(cls, models: list[Beta], prior: Beta, weight: float) -> list[Beta]:
+        """Every model's posterior raised to ``weight``, times the prior raised to ``1 - weight``.
+
+        For Beta posteriors this is exact: the counts above the prior's shrink by ``weight``,
+        ``n <- n0 + weight (n - n0)`` (:mod:`pybandits.model.forgetting`).
+
+        Examples
+        --------
+        >>> Beta.forgotten_many([Beta(n_successes=11, n_failures=3)], Beta(), 0.5)
+        [Beta(n_successes=6, n_failures=2, cost=None)]
+        """
+        a0, b0 = float(prior.n_successes), float(prior.n_failures)
+        return [
+            model._replaced(
+                n_successes=add_count(a0, weight * (model.n_successes - a0)),
+                n_failures=add_count(b0, weight * (model.n_failures - b0)),
+            )
+            for model in models
+        ]
 
     @property
     def mean(self) -> float:

@@ -35,6 +35,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, NonNegativeInt
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.model.beta import add_count
 from pybandits.model.cost import Cost
 from pybandits.model.objectives import PerObjective
 from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
@@ -56,8 +57,8 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
         Pseudo-count of the location: the prior counts as ``kappa`` rewards.
     alpha, beta : float, default 1
         Shape and scale of the noise variance's inverse-gamma distribution.
-    n_observations : int
-        Rewards observed.
+    n_observations : int or float
+        Rewards observed (their total weight once forgetting discounted them: a fraction).
     cost : float, optional
         Cost of playing the action, for cost-control bandits.
 
@@ -75,7 +76,7 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
     kappa: _Positive = 1.0
     alpha: _Positive = 1.0
     beta: _Positive = 1.0
-    n_observations: NonNegativeInt = 0
+    n_observations: NonNegativeInt | Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = 0
     cost: Cost | None = None
 
     draw_parameters: ClassVar[tuple[str, ...]] = ("mu", "kappa", "alpha", "beta")
@@ -128,14 +129,57 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
 
     @staticmethod
     def batch_stats(
-        played: np.ndarray, rewards: np.ndarray, n_actions: int
+        played: np.ndarray, rewards: np.ndarray, n_actions: int, weights: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per action: the number of rewards, their mean and their sum of squared deviations."""
-        count = np.bincount(played, minlength=n_actions)
-        total = np.bincount(played, weights=rewards, minlength=n_actions)
+        """Per action: the number of rewards, their mean and their sum of squared deviations.
+
+        ``weights``: every row's weight (forgetting, :mod:`pybandits.model.forgetting`): the
+        weights' sum, the weighted mean and the weighted sum of squared deviations, with which the
+        update below is the posterior of the likelihood raised to each row's weight.
+        """
+        if weights is None:
+            count = np.bincount(played, minlength=n_actions)
+            total = np.bincount(played, weights=rewards, minlength=n_actions)
+        else:
+            count = np.bincount(played, weights=weights, minlength=n_actions)
+            total = np.bincount(played, weights=weights * rewards, minlength=n_actions)
         mean = np.divide(total, count, out=np.zeros(n_actions), where=count > 0)
-        squares = np.bincount(played, weights=(rewards - mean[played]) ** 2, minlength=n_actions)
+        deviations = (rewards - mean[played]) ** 2
+        squares = np.bincount(played, weights=deviations if weights is None else weights * deviations, minlength=n_actions)
         return count, mean, squares
+
+    @classmethod
+    def forgotten_many(
+        cls, models: list[NormalInverseGamma], prior: NormalInverseGamma, weight: float
+    ) -> list[NormalInverseGamma]:
+        """Every model's posterior raised to ``weight``, times ``prior`` raised to ``1 - weight``: exact.
+
+        The Normal-Inverse-Gamma family is closed under this geometric mixture (its natural
+        parameters mix linearly, :mod:`pybandits.model.forgetting`):
+
+        - ``kappa' = w kappa + (1 - w) kappa0``, ``kappa' mu' = w kappa mu + (1 - w) kappa0 mu0``
+        - ``alpha' = w alpha + (1 - w) alpha0``
+        - ``beta' = w beta + (1 - w) beta0 + w (1 - w) kappa kappa0 (mu - mu0)^2 / (2 kappa')``
+
+        Examples
+        --------
+        >>> prior = NormalInverseGamma()
+        >>> model = NormalInverseGamma(mu=2.0, kappa=5.0, alpha=3.0, beta=4.0, n_observations=4)
+        >>> NormalInverseGamma.forgotten_many([model], prior, 0.5)[0].kappa
+        3.0
+        """
+        w, v = weight, 1.0 - weight
+        mu0, kappa0, alpha0, beta0 = prior.mu, prior.kappa, prior.alpha, prior.beta
+        new = []
+        for model in models:
+            kappa = w * model.kappa + v * kappa0
+            mu = (w * model.kappa * model.mu + v * kappa0 * mu0) / kappa
+            alpha = w * model.alpha + v * alpha0
+            spread = w * v * model.kappa * kappa0 * (model.mu - mu0) ** 2 / (2.0 * kappa)
+            beta = w * model.beta + v * beta0 + spread
+            count = add_count(0, w * model.n_observations)
+            new.append(model._replaced(mu=mu, kappa=kappa, alpha=alpha, beta=beta, n_observations=count))
+        return new
 
     @classmethod
     def updated_many(
@@ -158,7 +202,7 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
                 raise ValueError(
                     f"rewards: the posterior's {name} leaves the finite range; express rewards in larger units"
                 )
-        counts = [m.n_observations + int(k) for m, k in zip(models, n, strict=True)]
+        counts = [add_count(m.n_observations, k) for m, k in zip(models, n.tolist(), strict=True)]
         return [
             cls.model_construct(mu=m_, kappa=k_, alpha=a_, beta=b_, n_observations=c_, cost=model.cost)
             for model, m_, k_, a_, b_, c_ in zip(

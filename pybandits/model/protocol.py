@@ -83,6 +83,16 @@ class ConjugateActions:
             )
         return self.model_copy(update={"cost": template.cost})  # type: ignore[attr-defined]
 
+    def forgotten(self, prior: Any, weight: float) -> Self:
+        """The posterior raised to ``weight`` times ``prior`` (a single-objective model) to ``1 - weight``.
+
+        Per objective for a multi-objective model (:mod:`pybandits.model.forgetting`).
+        """
+        objectives = getattr(self, "__dict__", {}).get("objectives")
+        if objectives is not None:
+            return self.with_objectives(type(prior).forgotten_many(objectives, prior, weight))  # type: ignore[attr-defined]
+        return type(self).forgotten_many([self], prior, weight)[0]  # type: ignore[attr-defined]
+
     def summary(self) -> str:
         """The posterior's parameters (per objective, joined by ``;``)."""
         objectives = getattr(self, "__dict__", {}).get("objectives")

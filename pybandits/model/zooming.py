@@ -274,11 +274,30 @@ class Zooming(PyBanditsBaseModel):
                 quantities[:, j] = regions.uniform_in(*pieces, choose[:, j], place[:, j])
         return np.where(covered, -np.inf, values), quantities
 
-    def updated(self, quantities: Any, rewards: Any) -> Zooming:
+    def forgotten(self, weight: float) -> Zooming:
+        """Every segment's posterior and contrasts raised to ``weight``, times the prior to ``1 - weight``.
+
+        Forgetting (:mod:`pybandits.model.forgetting`); the partition is kept.
+        """
+        if weight == 1.0:
+            return self
+        conjugate, n_halves = type(self.prior), len(self.segments[0].halves)
+        flat = [m for s in self.segments for m in (s.posterior, *s.halves, *s.middles)]
+        forgotten = iter(conjugate.forgotten_many(flat, self.prior, weight))
+        segments = []
+        for s in self.segments:
+            posterior = next(forgotten)
+            halves = [next(forgotten) for _ in range(n_halves)]
+            middles = [next(forgotten) for _ in s.middles]
+            segments.append(s._replaced(posterior=posterior, halves=halves, middles=middles))
+        return self._replaced(segments=segments)
+
+    def updated(self, quantities: Any, rewards: Any, weights: np.ndarray | None = None) -> Zooming:
         """The model after the rewards of the played ``quantities`` (shape ``(n, d)``, or ``(n,)`` when d is 1).
 
         Every reward goes to its segment's posterior and contrasts; then the segments the split rule
         picks split (module notes). Rewards: 0/1 or fractions in [0, 1] (Beta), real (Normal-Inverse-Gamma).
+        ``weights``: each row's weight under forgetting (:mod:`pybandits.model.forgetting`).
         """
         q = self._check_quantities(quantities)
         if hasattr(rewards, "__len__") and not isinstance(rewards, str | bytes) and len(rewards) != len(q):
@@ -291,16 +310,19 @@ class Zooming(PyBanditsBaseModel):
         position = (q - low[where]) / (high - low)[where]  # in [0, 1) per axis
         central = (position >= 0.25) & (position < 0.75)
         contrast = where[:, None] * d + np.arange(d)  # a segment's contrasts along each axis
-        posteriors = self._updated_models([s.posterior for s in self.segments], where, observed)
+        per_axis = None if weights is None else np.broadcast_to(weights[:, None], q.shape)
+        posteriors = self._updated_models([s.posterior for s in self.segments], where, observed, weights)
         halves = self._updated_models(
             [h for s in self.segments for h in s.halves],
             (2 * contrast + (position >= 0.5)).ravel(),
             np.repeat(observed, d),
+            None if weights is None else np.repeat(weights, d),
         )
         middles = self._updated_models(
             [m for s in self.segments for m in s.middles],
             contrast[central],
             np.broadcast_to(observed[:, None], q.shape)[central],
+            None if per_axis is None else per_axis[central],
         )
         segments = [
             s.model_copy(
@@ -314,9 +336,11 @@ class Zooming(PyBanditsBaseModel):
         ]
         return self.model_copy(update={"segments": self._split(segments)})
 
-    def _updated_models(self, models: list[Posterior], played: np.ndarray, rewards: np.ndarray) -> list[Posterior]:
+    def _updated_models(
+        self, models: list[Posterior], played: np.ndarray, rewards: np.ndarray, weights: np.ndarray | None = None
+    ) -> list[Posterior]:
         conjugate, new = type(self.prior), list(models)
-        stats = conjugate.batch_stats(played, rewards, len(models))
+        stats = conjugate.batch_stats(played, rewards, len(models), weights)
         rows = np.flatnonzero(np.bincount(played, minlength=len(models))).tolist()
         for j, model in zip(
             rows, conjugate.updated_many([models[j] for j in rows], *(s[rows] for s in stats)), strict=True

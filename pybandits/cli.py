@@ -313,6 +313,10 @@ def _info(args: argparse.Namespace) -> None:
     print(f"class      {type(mab).__name__}")
     print(f"strategy   {mab.strategy!r}")
     print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}")
+    if mab.decay_factor is not None:
+        print(
+            f"forgetting decay_factor {mab.decay_factor} (memory about {1 / max(1e-12, 1 - mab.decay_factor):.4g} rows)"
+        )
     if isinstance(mab, BaseCmab):
         for line in mab.kind.describe(mab):
             print(line)

@@ -419,7 +419,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         if played.size == 0:
             return
         check.warn_uninformative_features(features, self._numeric_columns)
-        batch = FitBatch(action_ids, played, observed, features, played_quantities)
+        batch = FitBatch(action_ids, played, observed, features, played_quantities, self.decay_factor)
         with self._updating() as draft:  # the new state is built on a draft, installed at the end in one go
             if vocabularies != draft.vocabularies:
                 draft.vocabularies = vocabularies

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
 from pybandits.boundary import quantities as _quantities
+from pybandits.boundary import validation as check
 from pybandits.boundary.context import Category
 from pybandits.kinds import kind_of
 from pybandits.model.specs import NetworkSpec, QuantitySpec, check_models_fit_in_memory, families_from_arguments
@@ -49,6 +50,7 @@ class ContextualColdStart:
         action_ids_price: Mapping[str, Any] | None = None,
         quantitative_action_ids: Mapping[str, int] | Iterable[str] | None = None,
         quantitative_kwargs: Mapping[str, Any] | None = None,
+        decay_factor: float | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -79,6 +81,11 @@ class ContextualColdStart:
             :class:`~pybandits.model.bnn.settings.MCMCSettings`), e.g. ``{"num_steps": 200}``.
         epsilon, default_action, random_seed
             See :class:`~pybandits.bandits.base.BaseMab`.
+        decay_factor : float, optional
+            Forgetting, in (0, 1] (:mod:`pybandits.model.forgetting`): every row learned makes
+            every earlier row weigh ``decay_factor`` times less; every action's network moves
+            toward its cold-start prior (precisions and precision-weighted means), a shared trunk's
+            heads weigh their buffered rows by age. None forgets nothing.
         action_ids_cost : mapping, optional
             ``{action_id: cost}``, costs finite and >= 0: cost-control classes only.
         n_objectives : int, optional
@@ -170,6 +177,7 @@ class ContextualColdStart:
             reward_scale=reward_scale,
         )
         strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
+        decay_factor = check.check_decay_factor(decay_factor)
         prices, price_functions = cls._check_price_argument(action_ids_price, costs, quantitative)
         spec = NetworkSpec.from_arguments(
             cls.__name__,
@@ -196,6 +204,7 @@ class ContextualColdStart:
             strategy=strategy,
             epsilon=epsilon,
             default_action=default_action,
+            decay_factor=decay_factor,
             random_seed=seed,
             feature_names=spec.feature_names,
             vocabularies=spec.vocabularies,

@@ -389,7 +389,9 @@ class BaseSmab(BaseMab):
         if kept < 1.0:  # every ordinary action forgets, played or not
             dimensions, prior = self.quantity_dimensions, self.conjugate_prior
             rows = np.array([j for j, a in enumerate(action_ids) if a not in dimensions], dtype=np.int64)
-            models = [m if a in dimensions else m.forgotten(prior, kept) for a, m in zip(action_ids, models, strict=True)]
+            models = [
+                m if a in dimensions else m.forgotten(prior, kept) for a, m in zip(action_ids, models, strict=True)
+            ]
         else:
             rows = np.flatnonzero(n_played)
         if rows.size == 0:

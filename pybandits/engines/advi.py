@@ -111,9 +111,10 @@ class _VIEngine:
         rewards: Sequence[np.ndarray],
         settings: VISettings,
         seeds: Sequence[int],
+        weights: Sequence[np.ndarray] | None = None,
     ) -> list[FitResult]:
         priors = stack_priors(actions, self.n_slots)
-        set_inputs(self.model, priors, *stack_rows(actions, contexts, rewards, self.n_slots))
+        set_inputs(self.model, priors, *stack_rows(actions, contexts, rewards, self.n_slots, weights))
         self.learning_rate.set_value(np.asarray(settings.learning_rate, dtype=np.float64))
         for variable, initial in self.optimizer_state:
             variable.set_value(initial.copy())
@@ -227,6 +228,7 @@ def fit_vi(
     rewards: Sequence[np.ndarray],
     settings: VISettings,
     seeds: Sequence[int],
+    weights: Sequence[np.ndarray] | None = None,
 ) -> list[FitResult]:
     """Fit the networks of ``actions`` (one graph key and settings) together: one result per action.
 
@@ -246,4 +248,4 @@ def fit_vi(
         return _VIEngine(actions[0], settings, n_slots)
 
     with ENGINES.hold(key, build) as engine:
-        return engine.run(actions, contexts, rewards, settings, seeds)
+        return engine.run(actions, contexts, rewards, settings, seeds, weights)

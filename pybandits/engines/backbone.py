@@ -47,10 +47,13 @@ def updated_backbone(
     rewards: np.ndarray,
     family: Any,
     rng: np.random.Generator,
+    decay_factor: float | None = None,
 ) -> Backbone:
     """The backbone after a batch: rows offered to the buffer, trunk and readouts trained on the buffer.
 
-    ``rng`` draws the buffer's reservoir sample, then the training's minibatches.
+    ``rng`` draws the buffer's reservoir sample, then the training's minibatches. Under forgetting
+    (``decay_factor``) the buffer is a priority sample that prefers recent rows
+    (:class:`~pybandits.model.backbone.buffer.ReplayBuffer`); the trunk trains on it unweighted.
 
     Examples
     --------
@@ -63,7 +66,7 @@ def updated_backbone(
     """
     from pybandits.engines import trunk as training  # PyTensor: imported by the first update
 
-    buffer = backbone.buffer.added(context, actions, rewards, rng)
+    buffer = backbone.buffer.added(context, actions, rewards, rng, decay_factor)
     order = list(backbone.readout)
     index = {action_id: i for i, action_id in enumerate(order)}
     played = np.array([index[a] for a in buffer.actions], dtype=np.int64)
@@ -95,8 +98,12 @@ def refit_heads(
     seed_for: Callable[[str], int],
     executor: Executor | None = None,
     callback: Callable[[str, int], None] | None = None,
+    decay_factor: float | None = None,
 ) -> dict[str, Any]:
     """Every action's head recomputed from its cold-start prior on its buffered rows, through the current trunk.
+
+    Under forgetting (``decay_factor``) each buffered row's likelihood counts with its weight
+    (:meth:`~pybandits.model.backbone.buffer.ReplayBuffer.row_weights`): older rows weigh less.
 
     Linear heads are computed in closed form; network heads (:class:`~pybandits.model.bnn.action.Bnn`
     on the trunk's features) are fitted by their engine, on ``executor`` when given. Statistics are
@@ -110,6 +117,7 @@ def refit_heads(
     True
     """
     buffer = backbone.buffer
+    weights = buffer.row_weights(decay_factor)
     features = backbone.features(buffer.context) if len(buffer) else np.zeros((0, backbone.width))
     rows_of: dict[str, list[int]] = {}
     for row, action_id in enumerate(buffer.actions):
@@ -120,7 +128,11 @@ def refit_heads(
     for action_id, head in heads.items():
         rows = np.asarray(rows_of.get(action_id, []), dtype=np.int64)
         if isinstance(head, LinearHead):
-            refitted[action_id] = head.refitted(features[rows], buffer.rewards[rows]) if rows.size else head.at_prior()
+            if rows.size:
+                row_weights = None if weights is None else weights[rows]
+                refitted[action_id] = head.refitted(features[rows], buffer.rewards[rows], row_weights)
+            else:
+                refitted[action_id] = head.at_prior()
             if callback is not None:
                 callback(action_id, int(rows.size))
         else:
@@ -131,7 +143,7 @@ def refit_heads(
                 callback(action_id, 0)
     if networks:
         rewards = next(iter(networks.values())).family.check_rewards(buffer.rewards, len(buffer))
-        fitted = fit_actions(networks, tasks, features, rewards, executor, callback) if tasks else {}
+        fitted = fit_actions(networks, tasks, features, rewards, executor, callback, weights) if tasks else {}
         for action_id, network in networks.items():
             model = fitted.get(action_id, network)
             refitted[action_id] = model.model_copy(update={"stats": heads[action_id].stats})

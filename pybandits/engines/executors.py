@@ -62,8 +62,11 @@ def fit_actions(
     observed: np.ndarray,
     executor: Executor | None,
     callback: Callable[[str, int], None] | None,
+    weights: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Fit every ``(action_id, rows, seed)`` task, here or on ``executor``; all succeed or it raises.
+
+    ``weights``: every row's likelihood weight (forgetting, :mod:`pybandits.model.forgetting`).
 
     The networks are fitted in the groups of :func:`~pybandits.engines.plan.plan_fits` (one
     task per group). ``callback(action_id, n_rows)`` runs once an action's every network is
@@ -81,7 +84,7 @@ def fit_actions(
     >>> fitted["a"].n_successes, fitted["b"].n_successes
     (4, 3)
     """
-    groups = plan_fits(models, tasks, features, observed)
+    groups = plan_fits(models, tasks, features, observed, weights)
     n_rows = {action_id: len(rows) for action_id, rows, _ in tasks}
     pending = {action_id: 0 for action_id in n_rows}
     for group in groups:

@@ -39,7 +39,11 @@ __all__ = ["FitResult", "fit_group", "fit_models", "run_group"]
 
 
 def fit_models(
-    actions: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], seeds: Sequence[int]
+    actions: Sequence[Any],
+    contexts: Sequence[np.ndarray],
+    rewards: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    weights: Sequence[np.ndarray] | None = None,
 ) -> list[FitResult]:
     """Fit the posterior of every action (its distributions are the prior) to its batch.
 
@@ -58,6 +62,9 @@ def fit_models(
         Per action, ``(n_rows,)``, checked by the family, in reward units.
     seeds : sequence of int
         Per action; an ADVI fit draws from all of them together.
+    weights : sequence of numpy.ndarray, optional
+        Per action, ``(n_rows,)`` weights in (0, 1] of the rows' likelihoods (forgetting,
+        :mod:`pybandits.model.forgetting`); None weighs every row 1.
 
     Raises
     ------
@@ -73,6 +80,8 @@ def fit_models(
         )
     contexts = [np.ascontiguousarray(context, dtype=np.float64) for context in contexts]
     rewards = [np.ascontiguousarray(observed, dtype=np.float64) for observed in rewards]
+    if weights is None:
+        weights = [np.ones(len(observed)) for observed in rewards]
     settings = actions[0].inference
     # the engines import PyMC: on the first fit, never with the bandits
     from pybandits.engines import advi, nuts
@@ -85,11 +94,13 @@ def fit_models(
     actions, contexts, restore = observed_rows(actions, contexts)  # embeddings: the rows the batch uses
     with Quiet():
         if isinstance(settings, VISettings):
-            results = advi.fit_vi(actions, contexts, rewards, settings, seeds)
+            results = advi.fit_vi(actions, contexts, rewards, settings, seeds, weights)
         else:
             results = [
-                nuts.fit_mcmc(action, context, observed, action.inference, int(seed))
-                for action, context, observed, seed in zip(actions, contexts, rewards, seeds, strict=True)
+                nuts.fit_mcmc(action, context, observed, action.inference, int(seed), row_weights)
+                for action, context, observed, seed, row_weights in zip(
+                    actions, contexts, rewards, seeds, weights, strict=True
+                )
             ]
     for index, result in enumerate(results):
         result.parameters = restore(index, result.parameters)
@@ -97,7 +108,11 @@ def fit_models(
 
 
 def fit_group(
-    models: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], seeds: Sequence[int]
+    models: Sequence[Any],
+    contexts: Sequence[np.ndarray],
+    rewards: Sequence[np.ndarray],
+    seeds: Sequence[int],
+    weights: Sequence[np.ndarray] | None = None,
 ) -> list[Any]:
     """Fit networks of one graph and settings together; the new models (posterior fitted, statistics added).
 
@@ -110,7 +125,7 @@ def fit_group(
     >>> [model.n_successes for model in fitted], fitted[0].last_fit.n_networks
     ([31, 1], 2)
     """
-    results = fit_models(models, contexts, rewards, seeds)
+    results = fit_models(models, contexts, rewards, seeds, weights)
     return [model.with_fit(result, observed) for model, result, observed in zip(models, results, rewards, strict=True)]
 
 
@@ -129,7 +144,7 @@ def run_group(group: FitGroup) -> list[Any]:
     4
     """
     try:
-        return fit_group(group.models, group.contexts, group.rewards, group.seeds)
+        return fit_group(group.models, group.contexts, group.rewards, group.seeds, group.weights)
     except FitError as error:
         if len(group.members) == 1:
             raise FitError(f"{error} (action {group.members[0][0]!r})") from None

@@ -75,6 +75,7 @@ def build_model(action: Any, n_slots: int | None, batch_size: int | None) -> Any
         rewards = pm.Data("rewards", np.zeros((*lead, 1)))
         mask = pm.Data("mask", np.zeros((*lead, 1)))
         slot_rows = pm.Data("slot_rows", np.zeros(n_slots or 1))  # real rows of every slot (0: a padding slot)
+        # mask: a real row's likelihood weight (1, or less under forgetting), 0 for a padding row
         tensors = {}
         for name, dist in action.parameters.items():
             shape = (*lead, *dist.shape)
@@ -92,8 +93,7 @@ def build_model(action: Any, n_slots: int | None, batch_size: int | None) -> Any
             uniform = _uniform((n_slots, batch_size))
             rows = pt.cast(pt.floor(uniform * slot_rows[:, None]), "int64")  # in [0, rows of the slot)
             slots = pt.arange(n_slots)[:, None]
-            context, rewards = context[slots, rows], rewards[slots, rows]
-            mask = pt.switch(slot_rows[:, None] > 0, 1.0, 0.0) * pt.ones_like(rewards)
+            context, rewards, mask = context[slots, rows], rewards[slots, rows], mask[slots, rows]
             scale = slot_rows[:, None] / batch_size
         n_layers = len(network.layers)
         weights = [tensors[f"w{index}"] for index in range(n_layers)]  # (slots, n_in, n_out)
@@ -117,7 +117,7 @@ def build_model(action: Any, n_slots: int | None, batch_size: int | None) -> Any
             lookup=lookup,
         )
         # a switch, not a product: a padding row's likelihood never reaches the loss, even if it overflows
-        log_likelihood = pt.switch(mask > 0, family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux), 0.0)
+        log_likelihood = pt.switch(mask > 0, mask * family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux), 0.0)
         pm.Potential("likelihood", (scale * log_likelihood).sum())
     return model
 
@@ -161,9 +161,16 @@ def stack_priors(actions: Sequence[Any], n_slots: int) -> dict[str, dict[str, np
 
 
 def stack_rows(
-    actions: Sequence[Any], contexts: Sequence[np.ndarray], rewards: Sequence[np.ndarray], n_slots: int
+    actions: Sequence[Any],
+    contexts: Sequence[np.ndarray],
+    rewards: Sequence[np.ndarray],
+    n_slots: int,
+    weights: Sequence[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``(slots, rows, ...)`` context block, rewards and mask of every slot, padded with masked rows."""
+    """The ``(slots, rows, ...)`` context block, rewards and mask of every slot, padded with masked rows.
+
+    The mask holds every real row's likelihood weight: 1, or ``weights`` (forgetting); 0 for padding.
+    """
     n_rows = max(1, *(len(r) for r in rewards))
     block = np.zeros((n_slots, n_rows, actions[0].network.n_features))
     fitting = np.zeros((n_slots, n_rows))
@@ -171,7 +178,7 @@ def stack_rows(
     for slot, (action, context, observed) in enumerate(zip(actions, contexts, rewards, strict=True)):
         block[slot, : len(observed)] = context
         fitting[slot, : len(observed)] = action.family.fitting_rewards(observed)
-        mask[slot, : len(observed)] = 1.0
+        mask[slot, : len(observed)] = 1.0 if weights is None else weights[slot]
     return block, fitting, mask
 
 
@@ -181,7 +188,7 @@ def set_inputs(model: Any, priors: dict, block: np.ndarray, fitting: np.ndarray,
     data["context"].set_value(block)
     data["rewards"].set_value(fitting)
     data["mask"].set_value(mask)
-    data["slot_rows"].set_value(np.atleast_1d(mask.sum(axis=-1)))
+    data["slot_rows"].set_value(np.atleast_1d((mask > 0).sum(axis=-1).astype(np.float64)))
     for name, arrays in priors.items():
         for part, value in arrays.items():
             data[f"{name}_{part}"].set_value(value)

@@ -45,8 +45,17 @@ pm = import_pymc()
 __all__ = ["fit_mcmc", "nutpie_available"]
 
 
-def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MCMCSettings, seed: int) -> FitResult:
+def fit_mcmc(
+    action: Any,
+    context: np.ndarray,
+    rewards: np.ndarray,
+    settings: MCMCSettings,
+    seed: int,
+    weights: np.ndarray | None = None,
+) -> FitResult:
     """Sample ``action``'s posterior given one batch with NUTS; called by :func:`~pybandits.engines.fit.fit_models`.
+
+    ``weights``: the rows' likelihood weights (forgetting), None for all 1.
 
     Raises
     ------
@@ -59,7 +68,9 @@ def fit_mcmc(action: Any, context: np.ndarray, rewards: np.ndarray, settings: MC
     priors = {
         name: {part: value[0] for part, value in arrays.items()} for name, arrays in stack_priors([action], 1).items()
     }
-    inputs = tuple(array[0] for array in stack_rows([action], [context], [rewards], 1))
+    inputs = tuple(
+        array[0] for array in stack_rows([action], [context], [rewards], 1, None if weights is None else [weights])
+    )
     if _use_nutpie(settings):
         idata = _sample_nutpie(action, priors, inputs, settings, seed)
     else:
@@ -170,7 +181,7 @@ def _sample_nutpie(action: Any, priors: dict, inputs: tuple, settings: MCMCSetti
     import nutpie
 
     block, fitting, mask = inputs
-    data = {"context": block, "rewards": fitting, "mask": mask, "slot_rows": np.atleast_1d(mask.sum())}
+    data = {"context": block, "rewards": fitting, "mask": mask, "slot_rows": np.atleast_1d(float((mask > 0).sum()))}
     data.update({f"{name}_{part}": value for name, arrays in priors.items() for part, value in arrays.items()})
     key = ("nutpie", action.network.architecture, action.family.graph_key)
     with ENGINES.hold(key, build=lambda: _compiled_model(action)) as compiled:

@@ -154,6 +154,8 @@ class FitGroup:
     contexts: list[np.ndarray]
     rewards: list[np.ndarray]
     seeds: list[int]
+    #: Every member's row weights (forgetting, :mod:`pybandits.model.forgetting`); None: all 1.
+    weights: list[np.ndarray] | None = None
 
 
 def _group_key(model: Fittable, index: int) -> tuple:
@@ -189,11 +191,13 @@ def plan_fits(
     tasks: Sequence[tuple[str, np.ndarray, int]],
     features: np.ndarray,
     observed: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> list[FitGroup]:
     """The groups that fit every ``(action_id, rows, seed)`` task's networks.
 
     ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective models
     (:class:`PerObjective`), whose objectives are fitted with seeds derived from the action's seed.
+    ``weights``: every row's likelihood weight (forgetting), None for all 1.
 
     Examples
     --------
@@ -203,15 +207,18 @@ def plan_fits(
     >>> [group.members for group in groups]  # one graph: most rows first
     [[('b', None), ('a', None)]]
     """
-    units: list[tuple[Member, Any, np.ndarray, np.ndarray, int]] = []
+    units: list[tuple[Member, Any, np.ndarray, np.ndarray, int, np.ndarray | None]] = []
     for action_id, rows, seed in tasks:
         model, context = models[action_id], features[rows]
+        row_weights = None if weights is None else weights[rows]
         if isinstance(model, PerObjective):
             seeds = np.random.SeedSequence(seed).generate_state(len(model.objectives))
             for index, objective in enumerate(model.objectives):
-                units.append(((action_id, index), objective, context, observed[rows, index], int(seeds[index])))
+                units.append(
+                    ((action_id, index), objective, context, observed[rows, index], int(seeds[index]), row_weights)
+                )
         else:
-            units.append(((action_id, None), model, context, observed[rows], int(seed)))
+            units.append(((action_id, None), model, context, observed[rows], int(seed), row_weights))
     by_key: dict[tuple, list[int]] = {}
     for index, (_, model, *_rest) in enumerate(units):
         by_key.setdefault(_group_key(model, index), []).append(index)
@@ -231,6 +238,7 @@ def plan_fits(
                         contexts=[unit[2] for unit in chosen],
                         rewards=[unit[3] for unit in chosen],
                         seeds=[unit[4] for unit in chosen],
+                        weights=None if weights is None else [unit[5] for unit in chosen],
                     )
                 )
     return groups

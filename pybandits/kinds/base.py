@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from pybandits.model.forgetting import carried_weight, row_weights
+
 if TYPE_CHECKING:
     from pybandits.model.specs import NetworkSpec
 
@@ -40,9 +42,12 @@ class FitBatch:
     """One update's checked rows: played action ids, rewards, the context as floats, played quantities.
 
     ``quantities`` maps a row index to the quantity it was played at (quantitative actions only).
+    Under forgetting (:mod:`pybandits.model.forgetting`), ``kept`` is the weight what was learned
+    keeps (``decay_factor ** n_rows``) and ``weights`` every row's likelihood weight; without,
+    1 and None.
     """
 
-    __slots__ = ("action_ids", "features", "observed", "played", "quantities")
+    __slots__ = ("action_ids", "decay_factor", "features", "kept", "observed", "played", "quantities", "weights")
 
     def __init__(
         self,
@@ -51,12 +56,17 @@ class FitBatch:
         observed: np.ndarray,
         features: np.ndarray,
         quantities: Mapping[int, np.ndarray],
+        decay_factor: float | None = None,
     ) -> None:
         self.action_ids = list(action_ids)
         self.played = played
         self.observed = observed
         self.features = features
         self.quantities = quantities
+        forgets = decay_factor is not None and decay_factor < 1.0
+        self.decay_factor = decay_factor if forgets else None
+        self.kept = carried_weight(decay_factor, len(played)) if forgets else 1.0
+        self.weights = row_weights(decay_factor, len(played)) if forgets else None
 
     def rows_by_action(self) -> list[tuple[str, np.ndarray]]:
         """Per action with rows, in the bandit's action order: the action id and its row indices."""

@@ -101,12 +101,14 @@ class PerActionNetworks(ContextualKind):
     ) -> dict[str, Any]:
         # (action id, rows, seed): seeds drawn in action order, whatever runs the fits
         tasks = [(action_id, rows, int(mab._rng.integers(2**63))) for action_id, rows in batch.rows_by_action()]
+        # forgetting: every action's belief moves toward its prior first, played or not
+        models = {a: model.forgotten(batch.kept) for a, model in mab.actions.items()}
         with fit_reporter(len(tasks), "fitting actions", progressbar, callback) as report:
             if mab.quantity_dimensions:
-                fitted = _fit_with_quantities(mab.actions, tasks, batch, executor, report)
+                fitted = _fit_with_quantities(models, tasks, batch, executor, report)
             else:
-                fitted = fit_actions(mab.actions, tasks, batch.features, batch.observed, executor, report)
-        return {"actions": {**mab.actions, **fitted}}
+                fitted = fit_actions(models, tasks, batch.features, batch.observed, executor, report, batch.weights)
+        return {"actions": {**models, **fitted}}
 
     def grown(self, current: Any, template: Any, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
         return {"actions": actions}
@@ -210,5 +212,5 @@ def _fit_with_quantities(
                 played = np.stack([batch.quantities[row] for row in rows.tolist()])
                 extra[rows] = quantity_inputs(played, models[action_id].quantity_encoding)
             inputs = np.concatenate([features, extra], axis=1)
-        fitted.update(fit_actions(models, group, inputs, batch.observed, executor, report))
+        fitted.update(fit_actions(models, group, inputs, batch.observed, executor, report, batch.weights))
     return fitted

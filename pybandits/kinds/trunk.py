@@ -106,10 +106,12 @@ class SharedTrunk(ContextualKind):
         """Buffer, trunk, every head; ``callback`` and the bar count heads, with their buffered rows."""
         played = np.asarray(batch.action_ids)[batch.played]
         observed = batch.observed
-        backbone = updated_backbone(mab.backbone, batch.features, played.tolist(), observed, mab.family, mab._rng)
+        backbone = updated_backbone(
+            mab.backbone, batch.features, played.tolist(), observed, mab.family, mab._rng, batch.decay_factor
+        )
         seeds = {action_id: int(mab._rng.integers(2**63)) for action_id in mab.actions}
         with fit_reporter(len(mab.actions), "fitting heads", progressbar, callback) as report:
-            heads = refit_heads(mab.actions, backbone, seeds.__getitem__, executor, report)
+            heads = refit_heads(mab.actions, backbone, seeds.__getitem__, executor, report, batch.decay_factor)
         for action_id in np.unique(played).tolist():
             head = heads[action_id]
             heads[action_id] = head.model_copy(update={"stats": head.stats.added(observed[played == action_id])})
@@ -133,7 +135,8 @@ class SharedTrunk(ContextualKind):
         """
         backbone = current.backbone.grown(template.backbone, kept, copy.deepcopy(template._rng))
         linear = {action_id: model for action_id, model in actions.items() if isinstance(model, LinearHead)}
-        refitted = refit_heads(linear, backbone, seed_for=lambda _: 0)
+        decay = template.decay_factor if template._forgets else None
+        refitted = refit_heads(linear, backbone, seed_for=lambda _: 0, decay_factor=decay)
         return {"backbone": backbone, "actions": {**actions, **refitted}}
 
     def settings_changes(self, current: Any, template: Any, kept: list[str]) -> dict[str, tuple[Any, Any]]:

@@ -70,7 +70,7 @@ def row_weights(decay_factor: float, n_rows: int) -> np.ndarray:
 def mean_field_forgotten(
     mu: np.ndarray, sigma: np.ndarray, mu0: np.ndarray | float, sigma0: np.ndarray | float, weight: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A mean-field Normal belief ``N(mu, sigma^2)`` raised to ``weight``, times the prior ``N(mu0, sigma0^2)`` to ``1 - weight``.
+    """``N(mu, sigma^2)`` (mean-field) raised to ``weight``, times the prior ``N(mu0, sigma0^2)`` to ``1 - weight``.
 
     Per element: ``tau' = w / sigma^2 + (1 - w) / sigma0^2`` and
     ``mu' = (w mu / sigma^2 + (1 - w) mu0 / sigma0^2) / tau'``; returns ``(mu', 1 / sqrt(tau'))``.

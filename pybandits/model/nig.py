@@ -145,7 +145,9 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
             total = np.bincount(played, weights=weights * rewards, minlength=n_actions)
         mean = np.divide(total, count, out=np.zeros(n_actions), where=count > 0)
         deviations = (rewards - mean[played]) ** 2
-        squares = np.bincount(played, weights=deviations if weights is None else weights * deviations, minlength=n_actions)
+        if weights is not None:
+            deviations = weights * deviations
+        squares = np.bincount(played, weights=deviations, minlength=n_actions)
         return count, mean, squares
 
     @classmethod

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BeforeValidator, ConfigDict, PlainSerializer, model_validator
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.model.forgetting import mean_field_forgotten
 
 __all__ = ["FloatArray", "LocationScale", "NuArray"]
 
@@ -133,6 +134,15 @@ class LocationScale(PyBanditsBaseModel):
                 bad = array[~(array > low if name == "sigma" else array >= low)][:3].tolist()
                 raise ValueError(f"{name}: expected values {'> 0' if name == 'sigma' else '>= 1'}, got {bad}")
         return self
+
+    def forgotten(self, prior: LocationScale, weight: float) -> LocationScale:
+        """These distributions raised to ``weight``, times ``prior``'s (same shape or one element) to ``1 - weight``.
+
+        Mean-field Normal forgetting (:func:`~pybandits.model.forgetting.mean_field_forgotten`);
+        the degrees of freedom are kept, so an element still at a Student-t prior stays there.
+        """
+        mu, sigma = mean_field_forgotten(self.mu, self.sigma, prior.mu, prior.sigma, weight)
+        return self._replaced(mu=mu, sigma=sigma)  # between two valid distributions: valid
 
     @classmethod
     def full(cls, shape: tuple[int, ...], mu: float, sigma: float, nu: float | None = None) -> LocationScale:

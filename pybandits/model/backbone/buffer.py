@@ -7,6 +7,18 @@ rows, each of them is in the buffer with the same probability ``capacity / n``, 
 data keep their share and the state's size stays bounded. While fewer than ``capacity`` rows were
 seen, the buffer holds them all and the heads are exact posteriors of every row.
 
+**Under forgetting** (``decay_factor``, :mod:`pybandits.model.forgetting`) a row seen ``a`` rows ago
+weighs ``w = gamma ** a``, and the buffer prefers recent rows: it is a *priority sample*
+(Duffield, Lund & Thorup, "Priority sampling for estimation of arbitrary subset sums", J. ACM
+54(6), 2007). Each row gets a priority ``w / u`` (``u`` uniform, drawn once); the ``capacity`` rows of
+highest priority are kept. As every weight shrinks by the same factor per row, the order of the
+priorities never changes, so a row's key ``seen_at * log(1 / gamma) - log(u)`` is fixed and the
+buffer stays a top-``capacity`` set. With ``tau`` the highest priority discarded, a kept row stands
+for ``max(w, tau)`` (:meth:`ReplayBuffer.row_weights`): sums over the buffer weighted so are unbiased
+for the forgetting-weighted sums over every row seen, so the heads, computed on the buffer with
+those weights, estimate the heads of every row seen, each weighted by its age. While the buffer
+holds every row seen, these weights are exactly ``gamma ** age``.
+
 Examples
 --------
 >>> import numpy as np
@@ -22,7 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import ConfigDict, Field, StrictStr, model_validator
+from pydantic import ConfigDict, Field, StrictStr, model_serializer, model_validator
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.priors import FloatArray
@@ -47,6 +59,12 @@ class ReplayBuffer(PyBanditsBaseModel):
         ``(n_rows,)``, in reward units.
     n_seen : int
         Rows offered to the buffer since cold start.
+    seen_at, noise : array, optional
+        Under forgetting: every row's position in the stream (0 for the first row seen) and its
+        priority's random part ``-log(u)``; None without forgetting.
+    threshold : list of two floats, optional
+        Under forgetting, once rows were discarded: ``[seen_at, noise]`` of the discarded row of
+        highest priority.
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -57,6 +75,19 @@ class ReplayBuffer(PyBanditsBaseModel):
     actions: list[StrictStr]
     rewards: FloatArray
     n_seen: int = Field(ge=0, strict=True)
+    seen_at: FloatArray | None = None
+    noise: FloatArray | None = None
+    threshold: list[float] | None = Field(default=None, min_length=2, max_length=2)
+
+    @model_serializer(mode="wrap")
+    def _without_unset_priorities(self, handler: Any) -> Any:
+        """A buffer without forgetting writes the state it wrote before forgetting existed."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in ("seen_at", "noise", "threshold"):
+                if getattr(self, name) is None:
+                    data.pop(name, None)
+        return data
 
     @model_validator(mode="before")
     @classmethod
@@ -77,6 +108,12 @@ class ReplayBuffer(PyBanditsBaseModel):
             )
         if n_rows > self.capacity or n_rows > self.n_seen:
             raise ValueError(f"buffer: expected at most capacity and n_seen rows, got {n_rows}")
+        if (self.seen_at is None) != (self.noise is None):
+            raise ValueError("seen_at, noise: expected both (a buffer under forgetting) or neither")
+        for name in ("seen_at", "noise"):
+            array = getattr(self, name)
+            if array is not None and array.shape != (n_rows,):
+                raise ValueError(f"{name}: expected one value per row ({n_rows},), got {array.shape}")
         return self
 
     @classmethod
@@ -95,9 +132,20 @@ class ReplayBuffer(PyBanditsBaseModel):
         return len(self.actions)
 
     def added(
-        self, context: np.ndarray, actions: Sequence[str], rewards: np.ndarray, rng: np.random.Generator
+        self,
+        context: np.ndarray,
+        actions: Sequence[str],
+        rewards: np.ndarray,
+        rng: np.random.Generator,
+        decay_factor: float | None = None,
     ) -> ReplayBuffer:
-        """The buffer after offering it these rows (reservoir sampling: algorithm R, vectorised)."""
+        """The buffer after offering it these rows (reservoir sampling: algorithm R, vectorised).
+
+        Under forgetting (``decay_factor`` below 1) a priority sample that prefers recent rows
+        (module notes).
+        """
+        if decay_factor is not None and decay_factor < 1.0:
+            return self._added_by_priority(context, actions, rewards, rng, -np.log(decay_factor))
         n_new = len(actions)
         rewards = np.asarray(rewards, dtype=np.float64)
         room = min(max(self.capacity - len(self), 0), n_new)
@@ -127,6 +175,69 @@ class ReplayBuffer(PyBanditsBaseModel):
             n_seen=self.n_seen + n_new,
         )
 
+    def _priorities(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Every row's ``seen_at`` and ``noise``; a buffer filled without forgetting gets them now.
+
+        Its rows are a uniform sample of the stream: they are placed evenly over it, with fresh noise.
+        """
+        if self.seen_at is not None and self.noise is not None:
+            return self.seen_at, self.noise
+        n_rows = len(self)
+        seen_at = np.floor((np.arange(n_rows) + 0.5) * self.n_seen / max(n_rows, 1))
+        return seen_at, rng.standard_exponential(n_rows)
+
+    def _added_by_priority(
+        self, context: np.ndarray, actions: Sequence[str], rewards: np.ndarray, rng: np.random.Generator, rate: float
+    ) -> ReplayBuffer:
+        """The top-``capacity`` rows by key ``seen_at * rate + noise``, ``rate = log(1 / gamma)``."""
+        seen_at, noise = self._priorities(rng)
+        n_new = len(actions)
+        seen_at = np.concatenate([seen_at, self.n_seen + np.arange(n_new, dtype=np.float64)])
+        noise = np.concatenate([noise, rng.standard_exponential(n_new)])
+        all_context = np.concatenate([self.context, context])
+        all_actions = [*self.actions, *actions]
+        all_rewards = np.concatenate([self.rewards, np.asarray(rewards, dtype=np.float64)])
+        keys = seen_at * rate + noise
+        threshold = self.threshold
+        keep = np.arange(len(keys))
+        if len(keys) > self.capacity:
+            order = np.argsort(-keys, kind="stable")
+            keep, dropped = np.sort(order[: self.capacity]), order[self.capacity :]
+            best = dropped[0]  # the discarded row of highest priority
+            if threshold is None or keys[best] > threshold[0] * rate + threshold[1]:
+                threshold = [float(seen_at[best]), float(noise[best])]
+        return ReplayBuffer(
+            capacity=self.capacity,
+            n_features=self.n_features,
+            context=all_context[keep],
+            actions=[all_actions[i] for i in keep.tolist()],
+            rewards=all_rewards[keep],
+            n_seen=self.n_seen + n_new,
+            seen_at=seen_at[keep],
+            noise=noise[keep],
+            threshold=threshold,
+        )
+
+    def row_weights(self, decay_factor: float | None) -> np.ndarray | None:
+        """Every row's weight in the heads under forgetting, ``max(gamma ** age, tau)`` (module notes); None without.
+
+        Examples
+        --------
+        >>> buffer = ReplayBuffer.empty(n_features=1, capacity=5)
+        >>> buffer = buffer.added(np.zeros((3, 1)), ["a"] * 3, np.ones(3), np.random.default_rng(0), 0.5)
+        >>> buffer.row_weights(0.5).tolist()
+        [0.25, 0.5, 1.0]
+        """
+        if decay_factor is None or decay_factor >= 1.0:
+            return None
+        rate = -np.log(decay_factor)
+        seen_at = self.seen_at if self.seen_at is not None else self._priorities(np.random.default_rng(0))[0]
+        latest = (self.n_seen - 1) * rate
+        log_weights = seen_at * rate
+        if self.threshold is not None:
+            log_weights = np.maximum(log_weights, self.threshold[0] * rate + self.threshold[1])
+        return np.exp(log_weights - latest)
+
     def without_actions(self, dropped: set[str]) -> ReplayBuffer:
         """The buffer without the rows of ``dropped`` actions (transfer removed them).
 
@@ -138,10 +249,12 @@ class ReplayBuffer(PyBanditsBaseModel):
         n_seen = round(self.n_seen * keep.mean()) if len(self) else self.n_seen
         return self.model_copy(
             update={
+                "seen_at": None if self.seen_at is None else self.seen_at[keep],
+                "noise": None if self.noise is None else self.noise[keep],
                 "context": self.context[keep],
                 "actions": [a for a, k in zip(self.actions, keep, strict=True) if k],
                 "rewards": self.rewards[keep],
-                "n_seen": max(n_seen, int(keep.sum())),
+                "n_seen": max(n_seen, int(keep.sum())) if self.seen_at is None else self.n_seen,
             }
         )
 

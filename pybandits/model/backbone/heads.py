@@ -232,37 +232,50 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         cold = LinearHead.cold_start(self.n_inputs, self.family, self.prior_mu, self.prior_sigma, self.cost)
         return cold.model_copy(update={"stats": self.stats})
 
-    def refitted(self, features: np.ndarray, rewards: np.ndarray) -> LinearHead:
+    def refitted(self, features: np.ndarray, rewards: np.ndarray, weights: np.ndarray | None = None) -> LinearHead:
         """The posterior given these rows from the cold-start prior (statistics unchanged).
 
         What a bandit with a shared trunk computes for every action after the trunk changed: the
-        rows are the action's rows in the replay buffer, ``features`` the trunk's features there.
+        rows are the action's rows in the replay buffer, ``features`` the trunk's features there;
+        ``weights`` their likelihood weights under forgetting.
         """
-        return self.at_prior().posterior(features, rewards, start=self.mean)
+        return self.at_prior().posterior(features, rewards, start=self.mean, weights=weights)
 
     def updated(self, features: np.ndarray, rewards: np.ndarray) -> LinearHead:
         """A sequential update: this posterior as the prior, these rows observed, statistics added."""
         return self.posterior(features, rewards).model_copy(update={"stats": self.stats.added(np.asarray(rewards))})
 
-    def posterior(self, features: np.ndarray, rewards: np.ndarray, start: np.ndarray | None = None) -> LinearHead:
+    def posterior(
+        self,
+        features: np.ndarray,
+        rewards: np.ndarray,
+        start: np.ndarray | None = None,
+        weights: np.ndarray | None = None,
+    ) -> LinearHead:
         """This head's distribution as the prior, updated with the rows ``(features, rewards)``.
 
-        ``rewards`` are in reward units; ``start`` is where Newton's method starts (Laplace heads).
+        ``rewards`` are in reward units; ``start`` is where Newton's method starts (Laplace heads);
+        ``weights`` raise each row's likelihood to its weight (forgetting): weighted least squares
+        for the exact Normal-inverse-gamma head, a weighted log likelihood for the Laplace one.
         """
         design = _with_bias(np.asarray(features, dtype=np.float64))
         targets = self.family.fitting_rewards(rewards)
         prior_precision = _precision(self.scale_factor)
         if self.family.linear_conjugate:
-            precision = prior_precision + design.T @ design
+            weighted = design if weights is None else design * np.asarray(weights, dtype=np.float64)[:, None]
+            precision = prior_precision + weighted.T @ design
             shift = prior_precision @ self.mean
-            mean = np.linalg.solve(precision, shift + design.T @ targets)
-            residual = float(targets @ targets + self.mean @ shift - mean @ precision @ mean)
+            mean = np.linalg.solve(precision, shift + weighted.T @ targets)
+            squares = targets @ (targets if weights is None else weights * targets)
+            residual = float(squares + self.mean @ shift - mean @ precision @ mean)
             update = {
-                "noise_shape": self.noise_shape + 0.5 * len(targets),
+                "noise_shape": self.noise_shape + 0.5 * (len(targets) if weights is None else float(np.sum(weights))),
                 "noise_rate": self.noise_rate + 0.5 * max(residual, 0.0),
             }
         else:
-            mean, precision = _laplace(self.family, design, targets, self.mean, prior_precision, start)
+            ones = np.ones(len(targets))
+            row_weights = ones if weights is None else np.asarray(weights, dtype=np.float64)
+            mean, precision = _laplace(self.family, design, targets, self.mean, prior_precision, start, row_weights)
             update = {}
         return self.model_copy(update={"mean": mean, "scale_factor": _factor(precision), **update})
 
@@ -336,19 +349,24 @@ def _laplace(
     prior_mean: np.ndarray,
     prior_precision: np.ndarray,
     start: np.ndarray | None,
+    weights: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The mode of the log posterior (Newton's method with backtracking) and the precision there."""
+    """The mode of the log posterior (Newton's method with backtracking) and the precision there.
+
+    Every row's log likelihood counts ``weights`` times (1 without forgetting).
+    """
 
     def objective(coefficients: np.ndarray) -> float:
         shift = coefficients - prior_mean
         outputs = design @ coefficients
-        log_likelihood = family.log_likelihood(NUMPY_OPS, outputs, targets, {}).sum()
+        log_likelihood = (weights * family.log_likelihood(NUMPY_OPS, outputs, targets, {})).sum()
         return float(-log_likelihood + 0.5 * shift @ prior_precision @ shift)
 
     coefficients = np.array(prior_mean if start is None or start.shape != prior_mean.shape else start)
     value = objective(coefficients)
     for _ in range(_NEWTON_ITERATIONS):
         score, curvature = family.newton_terms(design @ coefficients, targets)
+        score, curvature = weights * score, weights * curvature
         gradient = prior_precision @ (coefficients - prior_mean) - design.T @ score
         hessian = prior_precision + (design * curvature[:, None]).T @ design
         step = np.linalg.solve(hessian, gradient)
@@ -368,4 +386,5 @@ def _laplace(
             f"{np.abs(size * step).max():.3g}); the rows or the prior may be extreme"
         )
     _, curvature = family.newton_terms(design @ coefficients, targets)
+    curvature = weights * curvature
     return coefficients, prior_precision + (design * curvature[:, None]).T @ design

@@ -305,6 +305,21 @@ class Bnn(StatsAsAttributes, PyBanditsBaseModel):
             }
         )
 
+    def forgotten(self, weight: float) -> Bnn:
+        """The distributions raised to ``weight``, times their cold-start priors to ``1 - weight``.
+
+        Forgetting (:mod:`pybandits.model.forgetting`): precisions and precision-weighted means mix
+        with the prior's, element by element; the statistics (rewards observed) are kept.
+        """
+        if weight == 1.0:
+            return self
+        params = self.dist_params_init
+        prior = LocationScale(mu=[params.mu], sigma=[params.sigma])
+        network = {name: dist.forgotten(prior, weight) for name, dist in self.network.parameters.items()}
+        aux_prior = self.family.aux_prior()
+        aux = {name: dist.forgotten(aux_prior[name], weight) for name, dist in self.aux.items()}
+        return self._replaced(network=self.network.with_parameters(network), aux=aux)
+
     def with_prior_rows(self, columns: Sequence[int]) -> Bnn:
         """A copy whose embedding tables of ``columns`` end with one more row, at the cold-start prior.
 
@@ -438,6 +453,10 @@ class BnnMO(PerObjective, PyBanditsBaseModel):
         """Every objective with its family (a fitted standardisation)."""
         objectives = [o.with_families([f]) for o, f in zip(self.objectives, families, strict=True)]
         return self.model_copy(update={"objectives": objectives})
+
+    def forgotten(self, weight: float) -> BnnMO:
+        """Every objective forgotten (:meth:`Bnn.forgotten`)."""
+        return self._replaced(objectives=[o.forgotten(weight) for o in self.objectives])
 
     def with_prior_rows(self, columns: Sequence[int]) -> BnnMO:
         """Every objective with a prior row after its tables of ``columns`` (:meth:`Bnn.with_prior_rows`)."""

@@ -75,8 +75,8 @@ def explored_shares(
 
     Examples
     --------
-    >>> explored_shares(4, np.arange(4), 0, 0.4).tolist()
-    [0.4, 0.2, 0.2, 0.2]
+    >>> explored_shares(4, np.arange(4), 0, 0.25).tolist()
+    [0.25, 0.25, 0.25, 0.25]
     >>> explored_shares(3, np.array([0, 2]), None, None).tolist(), explored_shares(2, np.arange(2), 1, None).tolist()
     ([0.5, 0.0, 0.5], [0.0, 1.0])
     """
@@ -102,9 +102,10 @@ def draw_explored(
 ) -> np.ndarray:
     """The column each of ``n_rows`` exploring rows plays, drawn as :func:`explored_shares` describes.
 
-    ``offered``: ``(n_rows, n_allowed)`` booleans, the columns each row may play (the default action's
-    among them: it is never limited), or None when every row may play every column (then the draws are those of plain epsilon-greedy exploration: one
-    integer per row when there is no default action, none when the default is always played).
+    ``offered``: ``(n_rows, n_allowed)`` booleans, the columns each row may play (the default
+    action's among them: it is never limited), or None when every row may play every column (then
+    the draws are those of plain epsilon-greedy exploration: one integer per row when there is no
+    default action, none when the default is always played).
 
     Examples
     --------
@@ -128,7 +129,8 @@ def draw_explored(
         away &= others.any(axis=1)  # the default is the row's only action: it is played
     rows = np.flatnonzero(away)
     if rows.size:
-        chosen[rows] = _uniform_among(rng, rows.size, n_allowed, None if others is None else others[rows], default_column)
+        kept = None if others is None else others[rows]
+        chosen[rows] = _uniform_among(rng, rows.size, n_allowed, kept, default_column)
     return chosen
 
 

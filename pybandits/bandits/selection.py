@@ -107,6 +107,7 @@ class Selection:
         n_draws = len(probs) // n_rows
         rows = np.tile(np.arange(n_rows), n_draws)
         default_column = allowed.index(self.default_action) if self.default_action in allowed else None
+        default_share = self.default_action_fraction
 
         def shares_among(columns: np.ndarray | None) -> np.ndarray:
             chosen = self._strategy_among(probs, allowed, prices, columns)
@@ -114,7 +115,7 @@ class Selection:
             shares = counts / n_draws
             if self.epsilon:
                 offered = np.arange(n_allowed) if columns is None else columns
-                explored = availability.explored_shares(n_allowed, offered, default_column, self.default_action_fraction)
+                explored = availability.explored_shares(n_allowed, offered, default_column, default_share)
                 shares = (1.0 - self.epsilon) * shares + self.epsilon * explored
             return shares
 

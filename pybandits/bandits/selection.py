@@ -38,11 +38,10 @@ class Selection:
         gate is drawn per row first; a row whose gate is closed chooses, by strategy and by
         exploration, among the other actions only (:mod:`pybandits.bandits.availability`).
         """
-        n_rows = len(probs)
-        offered = None  # every row may play every allowed action
+        n_rows, rng = len(probs), self._rng
         closed = availability.closed_columns(allowed, self.limited_actions)
         if self.limited_actions:
-            is_open = availability.draw_gate(self._rng, n_rows, self.limited_action_fraction)
+            is_open = availability.draw_gate(rng, n_rows, self.limited_action_fraction)
         if closed is None:
             chosen = self._strategy_indices(probs, allowed, prices)
         else:
@@ -52,17 +51,19 @@ class Selection:
                     chosen[rows] = self._strategy_among(
                         probs[rows], allowed, None if prices is None else prices[rows], columns
                     )
-            offered = np.zeros((n_rows, len(allowed)), dtype=bool)
-            offered[:, closed] = True
-            offered[is_open] = True
         if self.epsilon:
-            explore = np.flatnonzero(self._rng.random(n_rows) < self.epsilon)
+            explore = np.flatnonzero(rng.random(n_rows) < self.epsilon)
             if explore.size:
+                offered = None  # every exploring row may play every allowed action
+                if closed is not None:
+                    offered = np.zeros((explore.size, len(allowed)), dtype=bool)
+                    offered[:, closed] = True
+                    offered[is_open[explore]] = True
                 chosen[explore] = availability.draw_explored(
-                    self._rng,
+                    rng,
                     explore.size,
                     len(allowed),
-                    None if offered is None else offered[explore],
+                    offered,
                     allowed.index(self.default_action) if self.default_action in allowed else None,
                     self.default_action_fraction,
                 )

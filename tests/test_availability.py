@@ -6,6 +6,7 @@ are known in closed form, within binomial standard errors where they are drawn (
 
 from __future__ import annotations
 
+import copy
 import json
 from collections import Counter
 from pathlib import Path
@@ -125,6 +126,17 @@ def test_the_gate_is_drawn_per_row_and_the_sampled_rewards_still_name_every_allo
     share = actions.count("c") / 4_000
     assert abs(share - 0.5) < 4.5 * np.sqrt(0.25 / 4_000)  # one call: some rows open, others closed
     assert all(sorted(row) == ["a", "b", "c"] for row in probs)
+
+
+def test_each_row_draws_its_own_gate_before_the_strategy_chooses():
+    mab = SmabBernoulli.cold_start(
+        action_ids=["a", "b", "c"], limited_actions=["c"], limited_action_fraction=0.4, random_seed=5
+    )
+    sampled = np.tile([0.1, 0.2, 0.9], (1_000, 1))  # c is the best draw of every row, then b
+    gate = copy.deepcopy(mab._rng).random(1_000) < 0.4  # the first draw of the selection: one per row
+    chosen = mab._select_indices(sampled, ["a", "b", "c"])
+    np.testing.assert_array_equal(chosen, np.where(gate, 2, 1))
+    assert 300 < gate.sum() < 500
 
 
 # -- forbidden actions -----------------------------------------------------------------------------

@@ -312,10 +312,13 @@ def _info(args: argparse.Namespace) -> None:
     mab = _load(args.state, "--state")
     print(f"class      {type(mab).__name__}")
     print(f"strategy   {mab.strategy!r}")
-    print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}")
+    share = "" if mab.default_action_fraction is None else f"  default_action_fraction {mab.default_action_fraction}"
+    print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}{share}")
+    if mab.limited_actions:
+        print(f"limited    {', '.join(mab.limited_actions)}: offered on {mab.limited_action_fraction} of the rows")
     if mab.decay_factor is not None:
         print(
-            f"forgetting decay_factor {mab.decay_factor} (memory about {1 / max(1e-12, 1 - mab.decay_factor):.4g} rows)"
+            f"forgetting decay_factor {mab.decay_factor} (a memory of about {1 / (1 - mab.decay_factor + 1e-12):.4g} rows)"
         )
     if isinstance(mab, BaseCmab):
         for line in mab.kind.describe(mab):

@@ -5,8 +5,10 @@ template: usually a fresh ``cold_start`` with the configuration wanted) and ``cu
 learned state:
 
 - the template defines the class, the action set, the strategy, epsilon and the default action,
-  the costs, and every action's inference settings (``update_method``, ``update_kwargs``) and
-  prior (``dist_type``);
+  the action-availability settings (``default_action_fraction``, ``limited_actions``,
+  ``limited_action_fraction``; a template is a valid bandit, so its limited actions are among its
+  actions: an action the edit drops is no longer limited), the costs, and every action's
+  inference settings (``update_method``, ``update_kwargs``) and prior (``dist_type``);
 - every action in both keeps its posterior and its statistics (``n_successes``...); a contextual
   action's network is grown to the template's shape (more features, wider hidden layers), new
   weights taking the template's cold-start prior (:mod:`pybandits.model.bnn.growth`);
@@ -160,6 +162,16 @@ def _check_kinds(current: object, template: object) -> None:
         )
 
 
+#: The bandit's own settings, which the template defines and an edit's summary reports when they change.
+_SETTINGS = (
+    "epsilon",
+    "default_action",
+    "default_action_fraction",
+    "limited_actions",
+    "limited_action_fraction",
+)
+
+
 # -- merge -------------------------------------------------------------------------------------
 
 
@@ -170,7 +182,7 @@ def _carry_over(action_id: str, learned: ActionModel, template: ActionModel) -> 
 
 def _settings_changes(current: BaseMab, template: BaseMab, kept: list[str]) -> dict[str, tuple[Any, Any]]:
     changes: dict[str, tuple[Any, Any]] = {}
-    for name in ("epsilon", "default_action"):
+    for name in _SETTINGS:
         if getattr(current, name) != getattr(template, name):
             changes[name] = (getattr(current, name), getattr(template, name))
     if current.strategy != template.strategy:

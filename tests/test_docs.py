@@ -115,3 +115,19 @@ def test_the_quantities_page_code_runs():
         exec(compile(block, "quantities.md", "exec"), namespace)
     assert all(choice.quantity is None or choice.quantity[0] < 0.6 for choice in namespace["choices"])
     assert namespace["pricing"].action_prices == {"bundle_large": "function", "bundle_small": 4.99}
+
+
+def test_the_availability_page_code_runs(capsys):
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "availability.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "availability.md", "exec"), namespace)
+    assert namespace["ids"] == ["control", "new_offer", "offer_a", "offer_b"]
+    # the page's figures: control 0.2 * 0.275 + 0.8 * 0.35, new_offer 0.2 * (0.225 + 0.1 / 6)
+    assert abs(namespace["propensities"][0, 0] - 0.335) < 0.02 and abs(namespace["propensities"][0, 1] - 0.0483) < 0.01
+    assert namespace["mab"].limited_action_fraction == 0.5
+    assert "limited_action_fraction       0.2 -> 0.5" in capsys.readouterr().out

@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import numpy as np
-from pydantic import Field, PrivateAttr, ValidationError, model_serializer, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_serializer, model_validator
 
 from pybandits.bandits.selection import Selection
 from pybandits.bandits.strategies import Strategy
 from pybandits.base import ActionId, PyBanditsBaseModel
+from pybandits.boundary import availability as _availability
 from pybandits.boundary import quantities as _quantities
 from pybandits.boundary import validation as check
 from pybandits.persistence import documents as _documents
@@ -75,6 +76,17 @@ class BaseMab(Selection, PyBanditsBaseModel):
         Forgetting, in (0, 1]: every row the bandit learns from makes every earlier row weigh
         ``decay_factor`` times less in every action's belief, which is pulled back toward its
         cold-start prior (:mod:`pybandits.model.forgetting`). None (or 1) forgets nothing.
+    default_action_fraction : float, optional
+        In (0, 1]; needs ``epsilon`` and ``default_action``. The share of the exploring rows that
+        play the default action; the others play an allowed action other than the default, uniformly
+        at random. None: every exploring row plays the default action when it is allowed.
+    limited_actions : list of str, optional
+        Actions offered on a share of the prediction rows only (new or risky actions), sorted; not
+        the default action, not every action. Needs ``limited_action_fraction``.
+    limited_action_fraction : float, optional
+        In [0, 1]: the probability, drawn per row, that the limited actions are offered; on the
+        other rows they are removed before the strategy and exploration choose (a row left with no
+        action keeps its allowed ones). See :mod:`pybandits.bandits.availability`.
 
     Parameters
     ----------
@@ -98,6 +110,9 @@ class BaseMab(Selection, PyBanditsBaseModel):
     epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     default_action: ActionId | None = None
     decay_factor: float | None = Field(default=None, gt=0.0, le=1.0, allow_inf_nan=False)
+    default_action_fraction: float | None = Field(default=None, strict=True, gt=0.0, le=1.0, allow_inf_nan=False)
+    limited_actions: list[ActionId] | None = None
+    limited_action_fraction: float | None = Field(default=None, strict=True, ge=0.0, le=1.0, allow_inf_nan=False)
     #: Dynamic-pricing bandits: every action's price, or ``"function"`` for a quantitative action
     #: priced by a function of its quantity (code, given at cold start and to :meth:`from_state`).
     action_prices: dict[ActionId, Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | Literal["function"]] | None = (
@@ -107,10 +122,15 @@ class BaseMab(Selection, PyBanditsBaseModel):
     _rng: np.random.Generator = PrivateAttr()
     _price_functions: dict[str, Any] = PrivateAttr(default_factory=dict)
 
-    #: Settings written in a state only when they are set: a bandit that does not use them has the
-    #: state it had before they existed, which earlier versions of the library read too.
-    optional_settings: ClassVar[tuple[str, ...]] = ("decay_factor", "prior")
-
+    #: Settings left out of the state while they are None: states written before they existed read
+    #: and write back unchanged.
+    omitted_when_none: ClassVar[tuple[str, ...]] = (
+        "default_action_fraction",
+        "limited_actions",
+        "limited_action_fraction",
+        "decay_factor",
+        "prior",
+    )
     #: The strategy class a concrete bandit plays.
     strategy_type: ClassVar[type[Strategy]] = Strategy
     #: ``"stochastic"`` or ``"contextual"``: transfer never exchanges bandits of two kinds.
@@ -126,15 +146,6 @@ class BaseMab(Selection, PyBanditsBaseModel):
         annotation = cls.model_fields["strategy"].annotation
         if isinstance(annotation, type) and issubclass(annotation, Strategy):
             cls.strategy_type = annotation  # the strategy is declared once: as the field's type
-
-    @model_serializer(mode="wrap")
-    def _without_unset_settings(self, handler: Any) -> Any:
-        data = handler(self)
-        if isinstance(data, dict):
-            for name in self.optional_settings:
-                if data.get(name, 0) is None:
-                    del data[name]
-        return data
 
     def model_post_init(self, context: Any, /) -> None:
         if self.__pydantic_private__ is None or "_rng" not in self.__pydantic_private__:
@@ -170,6 +181,8 @@ class BaseMab(Selection, PyBanditsBaseModel):
                 f"got {type(self.strategy).__name__}"
             )
         check.check_default_action(self.default_action, list(self.actions), self.epsilon)
+        settings = [self.default_action_fraction, self.limited_actions, self.limited_action_fraction]
+        _availability.check_availability(list(self.actions), self.epsilon, self.default_action, *settings)
         with_cost = [a for a, model in self.actions.items() if model.cost is not None]
         if self.strategy.uses_costs and len(with_cost) != len(self.actions):
             missing = sorted(set(self.actions) - set(with_cost))
@@ -191,6 +204,21 @@ class BaseMab(Selection, PyBanditsBaseModel):
                 f"got {sorted(self.action_prices)}"
             )
         return self
+
+    @field_validator("limited_actions")
+    @classmethod
+    def _sorted_limited_actions(cls, limited_actions: list[str] | None) -> list[str] | None:
+        return None if limited_actions is None else sorted(limited_actions)  # one order, whatever the collection
+
+    @model_serializer(mode="wrap")
+    def _without_unset_settings(self, handler: Any) -> Any:
+        """The fields, less the settings of :attr:`omitted_when_none` that are None."""
+        data = handler(self)
+        if isinstance(data, dict):
+            for name in self.omitted_when_none:
+                if data.get(name, 0) is None:
+                    del data[name]
+        return data
 
     @property
     def quantity_dimensions(self) -> dict[str, int]:
@@ -295,8 +323,15 @@ class BaseMab(Selection, PyBanditsBaseModel):
         epsilon: float | None,
         default_action: str | None,
         random_seed: int | None,
-    ) -> tuple[Strategy, float | None, int | None]:
-        """Check the cold-start arguments every bandit takes; the class's strategy by default."""
+        decay_factor: float | None = None,
+        **availability: Any,
+    ) -> tuple[Strategy, float | None, int | None, dict[str, Any]]:
+        """Check the cold-start arguments every bandit takes; the class's strategy by default.
+
+        ``availability``: ``default_action_fraction``, ``limited_actions`` and
+        ``limited_action_fraction`` (:mod:`pybandits.boundary.availability`), returned checked, by
+        name, as keyword arguments of the bandit's constructor, with ``decay_factor``.
+        """
         if strategy is None:
             strategy = cls.strategy_type()
         elif not isinstance(strategy, cls.strategy_type):
@@ -305,7 +340,9 @@ class BaseMab(Selection, PyBanditsBaseModel):
             )
         epsilon = check.check_probability(epsilon, "epsilon")
         check.check_default_action(default_action, action_ids, epsilon)
-        return strategy, epsilon, check.check_random_seed(random_seed)
+        settings = _availability.check_availability(action_ids, epsilon, default_action, **availability)
+        settings["decay_factor"] = check.check_decay_factor(decay_factor)
+        return strategy, epsilon, check.check_random_seed(random_seed), settings
 
     @property
     def _forgets(self) -> bool:

@@ -51,6 +51,9 @@ class ContextualColdStart:
         quantitative_action_ids: Mapping[str, int] | Iterable[str] | None = None,
         quantitative_kwargs: Mapping[str, Any] | None = None,
         decay_factor: float | None = None,
+        default_action_fraction: float | None = None,
+        limited_actions: Iterable[str] | None = None,
+        limited_action_fraction: float | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -149,6 +152,15 @@ class ContextualColdStart:
             Single-objective classes, without a backbone.
         quantitative_kwargs : mapping, optional
             ``{"n_candidates": 32}``: the candidate quantities a prediction evaluates.
+        default_action_fraction : float, optional
+            In (0, 1], with ``epsilon`` and ``default_action``: the share of the exploring rows that
+            play the default action; the others explore uniformly among the other allowed actions.
+        limited_actions : collection of str, optional
+            Actions offered only on a share of the prediction rows (not the default action, not
+            every action); with ``limited_action_fraction``.
+        limited_action_fraction : float, optional
+            In [0, 1]: the probability, drawn per row, that the limited actions are offered. See
+            :class:`~pybandits.bandits.base.BaseMab` and ``docs/availability.md``.
 
         Raises
         ------
@@ -176,8 +188,17 @@ class ContextualColdStart:
             reward_loc=reward_loc,
             reward_scale=reward_scale,
         )
-        strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
-        decay_factor = check.check_decay_factor(decay_factor)
+        strategy, epsilon, seed, availability = cls._check_cold_start(
+            list(costs),
+            strategy,
+            epsilon,
+            default_action,
+            random_seed,
+            decay_factor,
+            default_action_fraction=default_action_fraction,
+            limited_actions=limited_actions,
+            limited_action_fraction=limited_action_fraction,
+        )
         prices, price_functions = cls._check_price_argument(action_ids_price, costs, quantitative)
         spec = NetworkSpec.from_arguments(
             cls.__name__,
@@ -204,7 +225,7 @@ class ContextualColdStart:
             strategy=strategy,
             epsilon=epsilon,
             default_action=default_action,
-            decay_factor=decay_factor,
+            **availability,
             random_seed=seed,
             feature_names=spec.feature_names,
             vocabularies=spec.vocabularies,

@@ -1,5 +1,8 @@
 """How every bandit chooses: the strategy per row, epsilon-greedy exploration, the best quantity and price.
 
+The limited actions' gate and the default action's share of exploration are drawn here too, with
+the helpers of :mod:`pybandits.bandits.availability`.
+
 :class:`Selection` is a part of :class:`~pybandits.bandits.base.BaseMab`: the stochastic and the
 contextual bandits draw their sampled rewards their own way, then choose through these methods,
 written once. :meth:`Selection._draw_with_candidates` is the one place a quantitative action's
@@ -13,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.bandits import availability
 from pybandits.boundary import quantities as _quantities
 from pybandits.boundary import validation as check
 from pybandits.model.regions import allowed_in_unit_box
@@ -27,20 +31,52 @@ class Selection:
         return check.check_forbidden_actions(forbidden_actions, list(self.actions))
 
     def _select_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
-        """Apply the strategy and epsilon-greedy exploration to sampled expected rewards.
+        """Apply the limited actions' gate, the strategy and epsilon-greedy exploration to sampled expected rewards.
 
         ``probs`` has the allowed actions on axis 1, in the order of ``allowed``; the result is
-        the index into ``allowed`` of the action chosen in every row.
+        the index into ``allowed`` of the action chosen in every row. With ``limited_actions``, one
+        gate is drawn per row first; a row whose gate is closed chooses, by strategy and by
+        exploration, among the other actions only (:mod:`pybandits.bandits.availability`).
         """
-        chosen = self._strategy_indices(probs, allowed, prices)
+        n_rows, rng = len(probs), self._rng
+        closed = availability.closed_columns(allowed, self.limited_actions)
+        if self.limited_actions:
+            is_open = availability.draw_gate(rng, n_rows, self.limited_action_fraction)
+        if closed is None:
+            chosen = self._strategy_indices(probs, allowed, prices)
+        else:
+            chosen = np.empty(n_rows, dtype=np.intp)
+            for rows, columns in ((np.flatnonzero(is_open), None), (np.flatnonzero(~is_open), closed)):
+                if rows.size:
+                    chosen[rows] = self._strategy_among(
+                        probs[rows], allowed, None if prices is None else prices[rows], columns
+                    )
         if self.epsilon:
-            explore = np.flatnonzero(self._rng.random(len(chosen)) < self.epsilon)
+            explore = np.flatnonzero(rng.random(n_rows) < self.epsilon)
             if explore.size:
-                if self.default_action in allowed:
-                    chosen[explore] = allowed.index(self.default_action)
-                else:
-                    chosen[explore] = self._rng.integers(len(allowed), size=explore.size)
+                offered = None  # every exploring row may play every allowed action
+                if closed is not None:
+                    offered = np.zeros((explore.size, len(allowed)), dtype=bool)
+                    offered[:, closed] = True
+                    offered[is_open[explore]] = True
+                chosen[explore] = availability.draw_explored(
+                    rng,
+                    explore.size,
+                    len(allowed),
+                    offered,
+                    allowed.index(self.default_action) if self.default_action in allowed else None,
+                    self.default_action_fraction,
+                )
         return chosen
+
+    def _strategy_among(
+        self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None, columns: np.ndarray | None
+    ) -> np.ndarray:
+        """The strategy's choice (index into ``allowed``) among the actions at ``columns`` (all when None)."""
+        if columns is None:
+            return self._strategy_indices(probs, allowed, prices)
+        kept = [allowed[j] for j in columns]
+        return columns[self._strategy_indices(probs[:, columns], kept, None if prices is None else prices[:, columns])]
 
     def _strategy_indices(self, probs: np.ndarray, allowed: list[str], prices: np.ndarray | None = None) -> np.ndarray:
         """The strategy's choice (index into ``allowed``) in every row, before epsilon-greedy exploration.
@@ -62,22 +98,35 @@ class Selection:
         """Per row, the probability of playing each action, from ``n_draws`` tiled Thompson draws.
 
         ``probs`` holds the sampled expected rewards of ``n_draws`` copies of ``n_rows`` rows,
-        copy after copy (``numpy.tile`` of the rows). The strategy's choices are counted; epsilon
-        exploration is mixed in exactly, not drawn. Returns ``(n_rows, n_actions)`` in the order of
-        :attr:`actions`, forbidden actions at 0.
+        copy after copy (``numpy.tile`` of the rows). The strategy's choices are counted; the
+        limited actions' gate and epsilon exploration (the default action's share included) are
+        mixed in exactly, not drawn: with the gate open (probability ``limited_action_fraction``)
+        the strategy chooses among every allowed action, closed among the others, on the same
+        draws. Returns ``(n_rows, n_actions)`` in the order of :attr:`actions`, forbidden actions at 0.
         """
         n_allowed = len(allowed)
         n_draws = len(probs) // n_rows
-        chosen = self._strategy_indices(probs, allowed, prices)
         rows = np.tile(np.arange(n_rows), n_draws)
-        counts = np.bincount(rows * n_allowed + chosen, minlength=n_rows * n_allowed).reshape(n_rows, n_allowed)
-        shares = counts / n_draws
-        if self.epsilon:
-            explored = np.full(n_allowed, 1.0 / n_allowed)
-            if self.default_action in allowed:
-                explored = np.zeros(n_allowed)
-                explored[allowed.index(self.default_action)] = 1.0
-            shares = (1.0 - self.epsilon) * shares + self.epsilon * explored
+        default_column = allowed.index(self.default_action) if self.default_action in allowed else None
+        default_share = self.default_action_fraction
+
+        def shares_among(columns: np.ndarray | None) -> np.ndarray:
+            chosen = self._strategy_among(probs, allowed, prices, columns)
+            counts = np.bincount(rows * n_allowed + chosen, minlength=n_rows * n_allowed).reshape(n_rows, n_allowed)
+            shares = counts / n_draws
+            if self.epsilon:
+                offered = np.arange(n_allowed) if columns is None else columns
+                explored = availability.explored_shares(n_allowed, offered, default_column, default_share)
+                shares = (1.0 - self.epsilon) * shares + self.epsilon * explored
+            return shares
+
+        closed = availability.closed_columns(allowed, self.limited_actions)
+        if closed is None:
+            shares = shares_among(None)
+        else:
+            fraction = float(self.limited_action_fraction)  # type: ignore[arg-type]
+            weighted = [(weight, columns) for weight, columns in ((fraction, None), (1.0 - fraction, closed)) if weight]
+            shares = sum(weight * shares_among(columns) for weight, columns in weighted)
         probabilities = np.zeros((n_rows, len(self.actions)))
         action_ids = list(self.actions)
         probabilities[:, [action_ids.index(a) for a in allowed]] = shares

@@ -111,6 +111,9 @@ class BaseSmab(BaseMab):
         quantitative_kwargs: Mapping[str, Any] | None = None,
         action_ids_price: Mapping[str, Any] | None = None,
         decay_factor: float | None = None,
+        default_action_fraction: float | None = None,
+        limited_actions: Iterable[str] | None = None,
+        limited_action_fraction: float | None = None,
     ) -> Self:
         """A bandit whose every action starts at the prior.
 
@@ -149,6 +152,15 @@ class BaseSmab(BaseMab):
         decay_factor : float, optional
             Forgetting, in (0, 1]: see :class:`~pybandits.bandits.base.BaseMab` and
             :mod:`pybandits.model.forgetting`.
+        default_action_fraction : float, optional
+            In (0, 1], with ``epsilon`` and ``default_action``: the share of the exploring rows that
+            play the default action; the others explore uniformly among the other allowed actions.
+        limited_actions : collection of str, optional
+            Actions offered only on a share of the prediction rows (not the default action, not
+            every action); with ``limited_action_fraction``.
+        limited_action_fraction : float, optional
+            In [0, 1]: the probability, drawn per row, that the limited actions are offered. See
+            :class:`~pybandits.bandits.base.BaseMab` and ``docs/availability.md``.
         """
         quantitative = _quantities.check_quantitative_ids(quantitative_action_ids, action_ids)
         if quantitative and action_ids is None and action_ids_cost is None:
@@ -163,8 +175,17 @@ class BaseSmab(BaseMab):
             n_objectives,
             allowed={"n_max_segments", *Zooming.split_settings},
         )
-        strategy, epsilon, seed = cls._check_cold_start(list(costs), strategy, epsilon, default_action, random_seed)
-        decay_factor = check.check_decay_factor(decay_factor)
+        strategy, epsilon, seed, availability = cls._check_cold_start(
+            list(costs),
+            strategy,
+            epsilon,
+            default_action,
+            random_seed,
+            decay_factor,
+            default_action_fraction=default_action_fraction,
+            limited_actions=limited_actions,
+            limited_action_fraction=limited_action_fraction,
+        )
         prior_values = cls._check_prior(prior)
         family = cls.family_type
         if n_objectives is None:
@@ -184,9 +205,9 @@ class BaseSmab(BaseMab):
             strategy=strategy,
             epsilon=epsilon,
             default_action=default_action,
+            **availability,
             random_seed=seed,
             action_prices=prices,
-            decay_factor=decay_factor,
             prior=prior_values or None,
         )
         return mab.with_price_functions(functions) if functions else mab

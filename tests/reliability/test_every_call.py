@@ -32,6 +32,7 @@ from pybandits.cmab import (
     CmabGaussianMO,
     CmabGaussianMOCC,
 )
+from pybandits.config import bandit_from_config
 from pybandits.simulation import CmabSimulator, SmabSimulator
 from pybandits.smab import (
     SmabBernoulli,
@@ -124,6 +125,32 @@ def rows() -> list[Bad]:
                 TypeError,
                 "strategy",
                 "str",
+            ),
+        ]
+        table += [
+            Bad(
+                f"{n}.cold_start default_action_fraction without default_action",
+                nothing,
+                lambda _, c=cls: cold(c, epsilon=0.1, default_action_fraction=0.5),
+                ValueError,
+                "default_action_fraction",
+                "default_action=None",
+            ),
+            Bad(
+                f"{n}.cold_start limited_actions unknown",
+                nothing,
+                lambda _, c=cls: cold(c, limited_actions=["zz"], limited_action_fraction=0.5),
+                ValueError,
+                "limited_actions",
+                "'zz'",
+            ),
+            Bad(
+                f"{n}.cold_start limited_action_fraction",
+                nothing,
+                lambda _, c=cls: cold(c, limited_actions=["b"], limited_action_fraction=1.5),
+                ValueError,
+                "limited_action_fraction",
+                "[0, 1]",
             ),
         ]
         ids_key = "action_ids_cost" if n.endswith("CC") else "action_ids"
@@ -832,7 +859,134 @@ def saved(folder: Path, mab: BaseMab, damage: bool = False) -> Path:
     return path
 
 
-TABLE = rows() + model_rows()
+def availability_rows() -> list[Bad]:
+    """Every way the action-availability settings can be wrong, at cold start, in a copy, a state and a config."""
+    table: list[Bad] = []
+    explore = {"epsilon": 0.1, "default_action": "a"}
+    for value, error, detail in [
+        (0.0, ValueError, "(0, 1]"),
+        (1.5, ValueError, "1.5"),
+        (float("nan"), ValueError, "nan"),
+        (True, TypeError, "bool"),
+        ("0.5", TypeError, "str"),
+    ]:
+        table.append(
+            Bad(
+                f"default_action_fraction {value!r}",
+                nothing,
+                lambda _, v=value: cold(SmabBernoulli, **explore, default_action_fraction=v),
+                error,
+                "default_action_fraction",
+                detail,
+            )
+        )
+    table.append(
+        Bad(
+            "default_action_fraction without epsilon",
+            nothing,
+            lambda _: cold(CmabBernoulli, default_action_fraction=0.5),
+            ValueError,
+            "default_action_fraction",
+            "epsilon=None",
+        )
+    )
+    for value, error, detail in [
+        ("b", TypeError, "str"),
+        ([], ValueError, "at least one"),
+        (["b", "b"], ValueError, "duplicates"),
+        ([3], TypeError, "[3]"),
+        (["a"], ValueError, "default action 'a'"),
+        ({"zz", "b"}, ValueError, "unknown ['zz']"),
+    ]:
+        table.append(
+            Bad(
+                f"limited_actions {value!r}",
+                nothing,
+                lambda _, v=value: cold(SmabBernoulli, **explore, limited_actions=v, limited_action_fraction=0.5),
+                error,
+                "limited_actions",
+                detail,
+            )
+        )
+    for value, error, detail in [(-0.1, ValueError, "-0.1"), (float("nan"), ValueError, "nan"), (True, TypeError, "")]:
+        table.append(
+            Bad(
+                f"limited_action_fraction {value!r}",
+                nothing,
+                lambda _, v=value: cold(CmabBernoulli, limited_actions=["b"], limited_action_fraction=v),
+                error,
+                "limited_action_fraction",
+                detail,
+            )
+        )
+    table += [
+        Bad(
+            "limited_actions covering every action",
+            nothing,
+            lambda _: cold(CmabBernoulli, limited_actions={"a", "b"}, limited_action_fraction=0.5),
+            ValueError,
+            "limited_actions",
+            "stay unlimited",
+        ),
+        Bad(
+            "limited_actions without limited_action_fraction",
+            nothing,
+            lambda _: cold(SmabBernoulli, limited_actions=["b"]),
+            ValueError,
+            "limited_actions",
+            "limited_action_fraction=None",
+        ),
+        Bad(
+            "limited_action_fraction without limited_actions",
+            nothing,
+            lambda _: cold(CmabBernoulli, limited_action_fraction=0.5),
+            ValueError,
+            "limited_action_fraction",
+            "limited_actions=None",
+        ),
+        Bad(
+            "model_copy limited_actions covering every action",
+            lambda _: cold(SmabBernoulli, limited_actions=["b"], limited_action_fraction=0.5),
+            lambda m: m.model_copy(update={"limited_actions": ["a", "b"]}),
+            ValueError,
+            "limited_actions",
+            "stay unlimited",
+        ),
+        Bad(
+            "model_copy default_action_fraction without default_action",
+            lambda _: cold(CmabBernoulli, **explore, default_action_fraction=0.5),
+            lambda m: m.model_copy(update={"default_action": None}),
+            ValueError,
+            "default_action_fraction",
+            "default_action=None",
+        ),
+        Bad(
+            "from_state limited_actions unknown",
+            nothing,
+            lambda _: BaseMab.from_state(
+                cold(SmabBernoulli, limited_actions=["b"], limited_action_fraction=0.5)
+                .get_state()[1]
+                .replace('"limited_actions": ["b"]', '"limited_actions": ["zz"]')
+            ),
+            ValueError,
+            "state",
+            "limited_actions: expected actions of this bandit",
+        ),
+        Bad(
+            "config limited_action_fraction",
+            nothing,
+            lambda _: bandit_from_config(
+                {"class": "SmabBernoulli", "cold_start": {**ids_args(SmabBernoulli), "limited_action_fraction": 0.5}}
+            ),
+            ValueError,
+            "limited_action_fraction",
+            "limited_actions=None",
+        ),
+    ]
+    return table
+
+
+TABLE = rows() + model_rows() + availability_rows()
 
 
 @pytest.mark.parametrize("bad", TABLE, ids=[bad.name for bad in TABLE])

@@ -60,6 +60,9 @@ CLI_ROWS = [
     (["init", "--config", "{bad_config}", "--out", "{out}"], "bad.toml"),
     (["init", "--config", "{data}", "--out", "{out}"], "--config"),
     (["init", "--config", "{missing}", "--out", "{out}"], "--config"),
+    (["init", "--config", "{bad_limited}", "--out", "{out}"], "limited_actions: expected actions of this bandit"),
+    (["edit", "--state", "{state}", "--template", "{bad_limited}", "--out", "{out}"], "limited_actions"),
+    (["init", "--config", "{bad_share}", "--out", "{out}"], "default_action_fraction: expected a number in (0, 1]"),
     # bad cells inside update: the file, row and column are named
     (["update", "--state", "{cat}", "--data", "{folder}/three_new.csv", "--out", "{out}"], "row 4, column 'seg'"),
     (["update", "--state", "{cat}", "--data", "{folder}/bools.parquet", "--out", "{out}"], "row 2, column 'seg'"),
@@ -110,6 +113,15 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
     bad_config = folder / "bad.toml"
     bad_config.write_text('class = "CmabBernoulli"\n[cold_start]\naction_ids = ["a", "b"]\nn_features = 0\n')
     _categorical_files(folder)
+    bad_limited, bad_share = folder / "bad_limited.toml", folder / "bad_share.json"
+    bad_limited.write_text(
+        'class = "CmabBernoulli"\n[cold_start]\naction_ids = ["a", "b"]\nn_features = 2\n'
+        'limited_actions = ["zz"]\nlimited_action_fraction = 0.5\n'
+    )
+    bad_share.write_text(
+        '{"class": "SmabBernoulli", "cold_start": {"action_ids": ["a", "b"], "epsilon": 0.1, '
+        '"default_action": "a", "default_action_fraction": 0}}'
+    )
     places = {
         "folder": folder,
         "cat": folder / "cat.json",
@@ -120,6 +132,8 @@ def test_the_command_line_names_the_wrong_argument_and_touches_no_file(job, caps
         "bad_data": bad_data,
         "smab": smab,
         "bad_config": bad_config,
+        "bad_limited": bad_limited,
+        "bad_share": bad_share,
     }
     before = {p.name: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     code = cli.main([arg.format(**places) for arg in argv])

@@ -59,6 +59,7 @@ import numpy as np
 
 import pybandits
 from pybandits.bandits.base import BaseMab
+from pybandits.bandits.describe import settings_lines
 from pybandits.boundary.files import atomic_write_bytes, check_writable
 from pybandits.boundary.progress import default_enabled
 from pybandits.boundary.tabular import (
@@ -312,14 +313,8 @@ def _info(args: argparse.Namespace) -> None:
     mab = _load(args.state, "--state")
     print(f"class      {type(mab).__name__}")
     print(f"strategy   {mab.strategy!r}")
-    share = "" if mab.default_action_fraction is None else f"  default_action_fraction {mab.default_action_fraction}"
-    print(f"epsilon    {mab.epsilon}  default_action {mab.default_action}{share}")
-    if mab.limited_actions:
-        print(f"limited    {', '.join(mab.limited_actions)}: offered on {mab.limited_action_fraction} of the rows")
-    if mab.decay_factor is not None:
-        print(
-            f"forgetting decay_factor {mab.decay_factor} (a memory of about {1 / (1 - mab.decay_factor + 1e-12):.4g} rows)"
-        )
+    for line in settings_lines(mab):
+        print(line)
     if isinstance(mab, BaseCmab):
         for line in mab.kind.describe(mab):
             print(line)

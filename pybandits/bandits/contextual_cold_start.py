@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Self
 
 from pybandits.boundary import quantities as _quantities
-from pybandits.boundary import validation as check
 from pybandits.boundary.context import Category
 from pybandits.kinds import kind_of
 from pybandits.model.specs import NetworkSpec, QuantitySpec, check_models_fit_in_memory, families_from_arguments

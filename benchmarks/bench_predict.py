@@ -13,7 +13,7 @@ import numpy as np
 from bench_reliability import _median_ms  # one timing helper for the benchmarks
 
 from pybandits.cmab import CmabBernoulli
-from pybandits.model.bnn.action import draw_actions
+from pybandits.model.bnn.multi import draw_actions
 from pybandits.model.priors import LocationScale
 
 N_ROWS = 10_000

@@ -23,7 +23,8 @@ from pybandits.boundary.context import Category, check_category, column_label, c
 from pybandits.boundary.rows import rows_as_dicts
 from pybandits.kinds import ContextualKind, FitBatch, kind_of
 from pybandits.model.backbone import Backbone, LinearHead
-from pybandits.model.bnn.action import Bnn, BnnMO
+from pybandits.model.bnn.action import Bnn
+from pybandits.model.bnn.multi import BnnMO
 from pybandits.model.family import Bernoulli, RewardFamily
 from pybandits.model.specs import DIST_TYPES, check_feature_names
 

@@ -35,7 +35,6 @@ from pybandits.engines.executors import fit_actions
 from pybandits.model.backbone.backbone import Backbone
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.backbone.trunk import Trunk
-from pybandits.model.bnn.action import Bnn
 
 __all__ = ["refit_heads", "updated_backbone"]
 
@@ -136,7 +135,7 @@ def refit_heads(
             if callback is not None:
                 callback(action_id, int(rows.size))
         else:
-            networks[action_id] = _network_at_prior(head)
+            networks[action_id] = head.at_prior()
             if rows.size:
                 tasks.append((action_id, rows, seed_for(action_id)))
             elif callback is not None:
@@ -148,21 +147,3 @@ def refit_heads(
             model = fitted.get(action_id, network)
             refitted[action_id] = model.model_copy(update={"stats": heads[action_id].stats})
     return {action_id: refitted[action_id] for action_id in heads}
-
-
-def _network_at_prior(model: Bnn) -> Bnn:
-    """A network head at its cold-start prior, with the same settings, family, cost and statistics."""
-    network = model.network
-    cold = Bnn.cold_start(
-        network.n_features,
-        network.hidden_dim_list,
-        network.activation,
-        network.use_residual_connections,
-        model.dist_type,
-        model.dist_params_init,
-        model.update_method,
-        model.update_kwargs,
-        cost=model.cost,
-        family=model.family,
-    )
-    return cold.model_copy(update={"stats": model.stats})

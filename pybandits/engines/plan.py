@@ -68,11 +68,12 @@ class Fittable(Protocol):
 
 @runtime_checkable
 class PerObjective(Protocol):
-    """A model of one network per objective (:class:`~pybandits.model.bnn.action.BnnMO` is one).
+    """A model of one network per objective (:class:`~pybandits.model.bnn.multi.BnnMO` is one).
 
     Examples
     --------
-    >>> from pybandits.model.bnn.action import Bnn, BnnMO
+    >>> from pybandits.model.bnn.action import Bnn
+    >>> from pybandits.model.bnn.multi import BnnMO
     >>> isinstance(BnnMO(objectives=[Bnn.cold_start(n_features=2)] * 2), PerObjective)
     True
     >>> isinstance(Bnn.cold_start(n_features=2), PerObjective)

@@ -26,8 +26,9 @@ from pybandits.boundary.progress import fit_reporter
 from pybandits.engines.executors import fit_actions
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.model.backbone.heads import LinearHead
-from pybandits.model.bnn.action import Bnn, BnnMO, draw_actions
+from pybandits.model.bnn.action import Bnn
 from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
+from pybandits.model.bnn.multi import BnnMO, draw_actions
 from pybandits.model.regions import allowed_in_unit_box
 from pybandits.model.specs import NetworkSpec
 

@@ -23,7 +23,8 @@ from pybandits.kinds.base import ContextualKind, Draw, FitBatch
 from pybandits.kinds.per_action import cold_network, inference_changes
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads
 from pybandits.model.backbone.heads import default_head_sigma
-from pybandits.model.bnn.action import Bnn, DistParams, draw_actions
+from pybandits.model.bnn.action import Bnn, DistParams
+from pybandits.model.bnn.multi import draw_actions
 from pybandits.model.specs import NetworkSpec
 
 __all__ = ["SharedTrunk"]

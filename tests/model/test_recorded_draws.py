@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pybandits.model.bnn.action import Bnn, draw_actions
+from pybandits.model.bnn.action import Bnn
 from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
 from pybandits.model.bnn.growth import grow_network
+from pybandits.model.bnn.multi import draw_actions
 from pybandits.model.bnn.network import Network
 from pybandits.model.bnn.sampler import sample_networks
 from pybandits.model.priors import LocationScale

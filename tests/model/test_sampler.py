@@ -14,9 +14,10 @@ from scipy import stats
 
 from pybandits.cmab import CmabBernoulli, CmabBernoulliMO, CmabGaussian, CmabGaussianMO
 from pybandits.model.bnn import sampler as network_module
-from pybandits.model.bnn.action import Bnn, BnnMO, draw_actions
+from pybandits.model.bnn.action import Bnn
 from pybandits.model.bnn.forward import forward
 from pybandits.model.bnn.growth import grow_network
+from pybandits.model.bnn.multi import BnnMO, draw_actions
 from pybandits.model.bnn.network import Network
 from pybandits.model.bnn.sampler import sample_networks
 from pybandits.model.ops import NUMPY_OPS

@@ -8,7 +8,8 @@
 engines' (:mod:`pybandits.engines`), the only code that imports PyMC; nothing here imports them.
 """
 
-from pybandits.model.bnn.action import Bnn, BnnMO, DistParams, FitDiagnostics
+from pybandits.model.bnn.action import Bnn, DistParams, FitDiagnostics
+from pybandits.model.bnn.multi import BnnMO
 from pybandits.model.bnn.network import Layer, Network
 from pybandits.model.bnn.settings import MCMCSettings, VISettings
 

@@ -1,6 +1,6 @@
 """Thompson draws of many networks at once, with their families' expected rewards and details.
 
-:func:`draw_networks` is what :func:`~pybandits.model.bnn.action.draw_actions` runs once the
+:func:`draw_networks` is what :func:`~pybandits.model.bnn.multi.draw_actions` runs once the
 actions (and their objectives) are a flat list: every network is drawn per row by
 :func:`~pybandits.model.bnn.sampler.sample_networks`, which stacks networks of one architecture,
 and each family's elementwise methods run once per group of columns that share it.

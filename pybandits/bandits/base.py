@@ -109,7 +109,7 @@ class BaseMab(Selection, PyBanditsBaseModel):
     strategy: Strategy
     epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     default_action: ActionId | None = None
-    decay_factor: float | None = Field(default=None, gt=0.0, le=1.0, allow_inf_nan=False)
+    decay_factor: float | None = Field(default=None, strict=True, gt=0.0, le=1.0, allow_inf_nan=False)
     default_action_fraction: float | None = Field(default=None, strict=True, gt=0.0, le=1.0, allow_inf_nan=False)
     limited_actions: list[ActionId] | None = None
     limited_action_fraction: float | None = Field(default=None, strict=True, ge=0.0, le=1.0, allow_inf_nan=False)

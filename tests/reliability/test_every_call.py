@@ -986,7 +986,61 @@ def availability_rows() -> list[Bad]:
     return table
 
 
-TABLE = rows() + model_rows() + availability_rows()
+def forgetting_rows() -> list[Bad]:
+    """``decay_factor`` wrong at cold start of every class, in a copy and in a state."""
+    table: list[Bad] = []
+    for cls in SMAB + CMAB:
+        for value, error, detail in [
+            (0.0, ValueError, "(0, 1]"),
+            (1.5, ValueError, "1.5"),
+            (float("nan"), ValueError, "nan"),
+            (True, TypeError, "bool"),
+            ("0.9", TypeError, "str"),
+        ]:
+            table.append(
+                Bad(
+                    f"{cls.__name__}.cold_start decay_factor {value!r}",
+                    nothing,
+                    lambda _, c=cls, v=value: cold(c, decay_factor=v),
+                    error,
+                    "decay_factor",
+                    detail,
+                )
+            )
+    table += [
+        Bad(
+            "model_copy decay_factor 0",
+            lambda _: cold(SmabGaussian, decay_factor=0.9),
+            lambda m: m.model_copy(update={"decay_factor": 0.0}),
+            ValueError,
+            "decay_factor",
+            "greater than 0",
+        ),
+        Bad(
+            "model_copy decay_factor above 1",
+            lambda _: cold(CmabBernoulli, decay_factor=0.9),
+            lambda m: m.model_copy(update={"decay_factor": 1.01}),
+            ValueError,
+            "decay_factor",
+            "1.01",
+        ),
+        Bad(
+            "from_state decay_factor above 1",
+            nothing,
+            lambda _: SmabBernoulli.from_state(
+                cold(SmabBernoulli, decay_factor=0.5)
+                .get_state()[1]
+                .replace('"decay_factor": 0.5', '"decay_factor": 3.0')
+            ),
+            ValueError,
+            "state",
+            "decay_factor",
+        ),
+    ]
+    return table
+
+
+TABLE = rows() + model_rows() + availability_rows() + forgetting_rows()
 
 
 @pytest.mark.parametrize("bad", TABLE, ids=[bad.name for bad in TABLE])

@@ -481,7 +481,7 @@ class BaseMab(Selection, PyBanditsBaseModel):
         try:
             bandit = target.model_validate(document["bandit"])
         except ValidationError as error:
-            raise ValueError(f"state: not a valid {target.__name__}: {error}") from None
+            raise ValueError(f"state: not a valid {target.__name__}: {check.pydantic_problems(error)}") from None
         bandit._rng = rng
         return bandit
 

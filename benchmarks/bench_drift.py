@@ -59,6 +59,7 @@ class World:
     change_times: tuple[int, ...]
     means: tuple[tuple[float, ...], ...]  # one row per segment
     horizon: int = HORIZON
+    noise: float | None = None  # None: 0/1 rewards; a number: Gaussian rewards of that standard deviation
 
     @property
     def n_actions(self) -> int:
@@ -70,11 +71,20 @@ class World:
         return np.asarray(self.means, dtype=float)[segment]
 
     def rewards(self, n_runs: int, seed: int = 0) -> np.ndarray:
-        """``(n_runs, horizon, n_actions)`` 0/1 rewards; run ``r`` from ``default_rng([seed, r])``."""
+        """``(n_runs, horizon, n_actions)`` rewards; run ``r`` from ``default_rng([seed, r])``."""
         table = self.mean_table()
+        if self.noise is not None:
+            return np.stack(
+                [table + self.noise * np.random.default_rng([seed, run]).normal(size=table.shape) for run in range(n_runs)]
+            )
         return np.stack(
             [np.random.default_rng([seed, run]).random(table.shape) < table for run in range(n_runs)]
         ).astype(np.int64)
+
+    def scaled(self, name: str, factor: float, noise: float) -> World:
+        """The same changes with every mean times ``factor`` and Gaussian noise of sd ``noise``."""
+        means = tuple(tuple(factor * m for m in row) for row in self.means)
+        return World(name, self.change_times, means, self.horizon, noise)
 
 
 PB1 = World("Pb1", (1000, 2000, 3000, 4000), ((.3, .5, .9), (.3, .2, .9), (.3, .2, .1), (.7, .2, .1), (.7, .5, .1)))
@@ -82,6 +92,9 @@ PB2 = World("Pb2", (1000, 2000, 3000, 4000), ((.4, .5, .9), (.5, .4, .7), (.6, .
 PB4 = World("Pb4", (2500, 3125, 3750, 4375), ((.1, .5, .9), (.3, .4, .1), (.5, .3, .2), (.7, .4, .3), (.1, .5, .2)))
 STATIONARY = World("stationary", (), ((.3, .5, .9),))
 WORLDS = {world.name: world for world in (PB1, PB2, PB4, STATIONARY)}
+#: Gaussian versions: means times 2, noise N(0, 1) (a change of 0.2 in a Bernoulli mean near 0.5 and
+#: a change of 0.4 here are as many noise standard deviations).
+GAUSSIAN_WORLDS = {w.name: w for w in (world.scaled(f"G{world.name}", 2.0, 1.0) for world in WORLDS.values())}
 
 #: GLR-klUCB (SMPyBandits 0.9.7, arguments in the module notes), 50 runs of these streams, seed 0:
 #: world -> (mean regret, standard error, mean number of restarts per run). None until measured.

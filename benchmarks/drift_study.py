@@ -24,7 +24,7 @@ from drift_policies import DiscountedThompson, GLRThompson, Thompson
 
 GAMMAS = (0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
 
-BASE = {"delta": 0.01, "window": 1000, "epsilon": 0.0, "restart": "local", "refit": True, "threshold": "guaranteed"}
+BASE = {"delta": 0.01, "window": 1000, "epsilon": 0.0, "restart": "local", "refit": True, "threshold": "union", "test": "kl"}
 GLR_OPTIONS = [
     {},
     {"delta": 0.1},

@@ -16,9 +16,11 @@ from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_serializer, model_validator
 
+from pybandits.bandits.change import ChangeDetection
+from pybandits.bandits.drift import Drift
 from pybandits.bandits.selection import Selection
 from pybandits.bandits.strategies import Strategy
-from pybandits.base import ActionId, PyBanditsBaseModel
+from pybandits.base import ActionId
 from pybandits.boundary import availability as _availability
 from pybandits.boundary import quantities as _quantities
 from pybandits.boundary import validation as check
@@ -58,7 +60,7 @@ def reads_one_state(method: _Method) -> _Method:
     return reading  # type: ignore[return-value]
 
 
-class BaseMab(Selection, PyBanditsBaseModel):
+class BaseMab(Selection, Drift):
     """Base class of all bandits.
 
     Attributes
@@ -72,10 +74,8 @@ class BaseMab(Selection, PyBanditsBaseModel):
         ``default_action`` is played if set and allowed, else an allowed action uniformly at random.
     default_action : str, optional
         The action explored with probability ``epsilon``; needs ``epsilon``.
-    decay_factor : float, optional
-        Forgetting, in (0, 1]: every row the bandit learns from makes every earlier row weigh
-        ``decay_factor`` times less in every action's belief, which is pulled back toward its
-        cold-start prior (:mod:`pybandits.model.forgetting`). None (or 1) forgets nothing.
+    decay_factor, change_detection
+        Forgetting and change detection: see :class:`~pybandits.bandits.drift.Drift`.
     default_action_fraction : float, optional
         In (0, 1]; needs ``epsilon`` and ``default_action``. The share of the exploring rows that
         play the default action; the others play an allowed action other than the default, uniformly
@@ -109,7 +109,6 @@ class BaseMab(Selection, PyBanditsBaseModel):
     strategy: Strategy
     epsilon: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
     default_action: ActionId | None = None
-    decay_factor: float | None = Field(default=None, strict=True, gt=0.0, le=1.0, allow_inf_nan=False)
     default_action_fraction: float | None = Field(default=None, strict=True, gt=0.0, le=1.0, allow_inf_nan=False)
     limited_actions: list[ActionId] | None = None
     limited_action_fraction: float | None = Field(default=None, strict=True, ge=0.0, le=1.0, allow_inf_nan=False)
@@ -129,6 +128,7 @@ class BaseMab(Selection, PyBanditsBaseModel):
         "limited_actions",
         "limited_action_fraction",
         "decay_factor",
+        "change_detection",
         "prior",
     )
     #: The strategy class a concrete bandit plays.
@@ -223,7 +223,11 @@ class BaseMab(Selection, PyBanditsBaseModel):
     @property
     def quantity_dimensions(self) -> dict[str, int]:
         """``{action_id: d}`` of the quantitative actions (played with a quantity in ``[0, 1]^d``)."""
-        dimensions = {a: getattr(model, "dimension", None) for a, model in self.actions.items()}
+        dimensions = {}
+        for action_id, model in self.actions.items():
+            kind = type(model)  # asked of the class first: a model without it fails slowly (pydantic's __getattr__)
+            if hasattr(kind, "dimension") or "dimension" in kind.model_fields:
+                dimensions[action_id] = model.dimension
         return {a: d for a, d in dimensions.items() if isinstance(d, int) and d > 0}
 
     def with_price_functions(self, price_functions: Mapping[str, Any]) -> Self:
@@ -324,13 +328,16 @@ class BaseMab(Selection, PyBanditsBaseModel):
         default_action: str | None,
         random_seed: int | None,
         decay_factor: float | None = None,
+        change_detection: Any = None,
+        row_width: int = 2,
         **availability: Any,
     ) -> tuple[Strategy, float | None, int | None, dict[str, Any]]:
         """Check the cold-start arguments every bandit takes; the class's strategy by default.
 
         ``availability``: ``default_action_fraction``, ``limited_actions`` and
         ``limited_action_fraction`` (:mod:`pybandits.boundary.availability`), returned checked, by
-        name, as keyword arguments of the bandit's constructor, with ``decay_factor``.
+        name, as keyword arguments of the bandit's constructor, with ``decay_factor`` and
+        ``change_detection`` (``row_width``: numbers its memory keeps per row).
         """
         if strategy is None:
             strategy = cls.strategy_type()
@@ -342,12 +349,8 @@ class BaseMab(Selection, PyBanditsBaseModel):
         check.check_default_action(default_action, action_ids, epsilon)
         settings = _availability.check_availability(action_ids, epsilon, default_action, **availability)
         settings["decay_factor"] = check.check_decay_factor(decay_factor)
+        settings["change_detection"] = ChangeDetection.from_argument(change_detection, len(action_ids), row_width)
         return strategy, epsilon, check.check_random_seed(random_seed), settings
-
-    @property
-    def _forgets(self) -> bool:
-        """Whether the bandit forgets (a decay factor below 1)."""
-        return self.decay_factor is not None and self.decay_factor < 1.0
 
     # -- reading while another thread updates ------------------------------------------------
 

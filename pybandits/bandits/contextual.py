@@ -425,6 +425,16 @@ class BaseCmab(ContextualColdStart, BaseMab):
             if vocabularies != draft.vocabularies:
                 draft.vocabularies = vocabularies
             draft._fit_families(observed)
+            if draft.change_detection is not None:  # residuals against the beliefs before this batch
+                residuals = observed - draft.kind.predicted(draft, batch)
+                test = "bounded" if self.family.name == "bernoulli" else "gaussian"
+                names = [action_ids[j] for j in played.tolist()]
+                cold = [a for a, m in draft.actions.items() if _first(m).stats.n_observations == 0]
+                detector, restarts = draft.change_detection.observed(
+                    names, observed, residuals, test, features, cold=cold
+                )
+                draft.change_detection = detector
+                batch = batch.with_restarts(restarts, detector.rows_seen)
             for name, value in self.kind.fit(draft, batch, executor, callback, progressbar).items():
                 setattr(draft, name, value)
 
@@ -438,3 +448,8 @@ class BaseCmab(ContextualColdStart, BaseMab):
         if fitted != self.families:
             for name, value in self.kind.with_families(self, fitted).items():
                 setattr(self, name, value)
+
+
+def _first(model: Any) -> Any:
+    """A single-objective model, or a multi-objective model's first objective."""
+    return model.objectives[0] if isinstance(model, BnnMO) else model

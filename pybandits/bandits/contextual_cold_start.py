@@ -53,6 +53,7 @@ class ContextualColdStart:
         default_action_fraction: float | None = None,
         limited_actions: Iterable[str] | None = None,
         limited_action_fraction: float | None = None,
+        change_detection: bool | Mapping[str, Any] | None = None,
     ) -> Self:
         """A contextual bandit whose every action's network is at the cold-start prior.
 
@@ -83,6 +84,11 @@ class ContextualColdStart:
             :class:`~pybandits.model.bnn.settings.MCMCSettings`), e.g. ``{"num_steps": 200}``.
         epsilon, default_action, random_seed
             See :class:`~pybandits.bandits.base.BaseMab`.
+        change_detection : bool or mapping, optional
+            True (the defaults), or ``{"delta": ..., "memory_size": ...}``: the bandit keeps the
+            last ``memory_size`` rows of every action and tests each update for a change in
+            what the action's rows show (:mod:`pybandits.bandits.change`, ``docs/drift.md``); on
+            a change the action restarts from its prior, refitted on the rows after the change.
         decay_factor : float, optional
             Forgetting, in (0, 1] (:mod:`pybandits.model.forgetting`): every row learned makes
             every earlier row weigh ``decay_factor`` times less; every action's network moves
@@ -194,6 +200,8 @@ class ContextualColdStart:
             default_action,
             random_seed,
             decay_factor,
+            change_detection,
+            row_width=2 * (n_objectives or 1) + (n_features if isinstance(n_features, int) else 0),
             default_action_fraction=default_action_fraction,
             limited_actions=limited_actions,
             limited_action_fraction=limited_action_fraction,

@@ -114,6 +114,7 @@ class BaseSmab(BaseMab):
         default_action_fraction: float | None = None,
         limited_actions: Iterable[str] | None = None,
         limited_action_fraction: float | None = None,
+        change_detection: bool | Mapping[str, Any] | None = None,
     ) -> Self:
         """A bandit whose every action starts at the prior.
 
@@ -149,6 +150,11 @@ class BaseSmab(BaseMab):
             Dynamic-pricing classes only (:class:`SmabBernoulliDP`): ``{action_id: price}``, a
             number > 0, or for a quantitative action a function of its quantities (array
             ``(n, d)`` to ``n`` prices > 0).
+        change_detection : bool or mapping, optional
+            True (the defaults), or ``{"delta": ..., "memory_size": ...}``: the bandit keeps the
+            last ``memory_size`` rows of every action and tests each update for a change in
+            what the action's rows show (:mod:`pybandits.bandits.change`, ``docs/drift.md``); on
+            a change the action restarts from its prior, refitted on the rows after the change.
         decay_factor : float, optional
             Forgetting, in (0, 1]: see :class:`~pybandits.bandits.base.BaseMab` and
             :mod:`pybandits.model.forgetting`.
@@ -182,6 +188,8 @@ class BaseSmab(BaseMab):
             default_action,
             random_seed,
             decay_factor,
+            change_detection,
+            row_width=2 * (n_objectives or 1) + max(quantitative.values(), default=0),
             default_action_fraction=default_action_fraction,
             limited_actions=limited_actions,
             limited_action_fraction=limited_action_fraction,
@@ -385,6 +393,15 @@ class BaseSmab(BaseMab):
         observed = self.family.check_rewards(rewards, len(played), self.n_objectives)
         if played.size == 0:
             return
+        fields: dict[str, Any] = {}
+        restarts = {}
+        if self.change_detection is not None:  # the memories first: a restart refits on the rows after a change
+            test = "bernoulli" if self.family_type is Bernoulli else "gaussian"
+            ids_of_rows = [action_ids[j] for j in played.tolist()]
+            detector, restarts = self.change_detection.observed(
+                ids_of_rows, observed, observed, test, None, played_quantities
+            )
+            fields["change_detection"] = detector
         # forgetting: what was learned keeps gamma**n, row i of the n new rows gamma**(n - 1 - i)
         weights = row_weights(self.decay_factor, len(played)) if self._forgets else None
         kept = carried_weight(self.decay_factor, len(played)) if self._forgets else 1.0
@@ -431,5 +448,27 @@ class BaseSmab(BaseMab):
         for j, model in zip(rows.tolist(), new, strict=True):
             actions[action_ids[j]] = model
         actions.update(new_models)
+        for action_id, memory in restarts.items():
+            actions[action_id] = self._restarted(action_id, memory, fields["change_detection"].rows_seen)
         # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
-        self._install({"actions": actions})
+        self._install({"actions": actions, **fields})
+
+    def _restarted(self, action_id: str, memory: Any, now: int) -> Any:
+        """``action_id``'s model at its prior, refitted on ``memory``'s rows (a detected change).
+
+        Under forgetting each row keeps the weight of its age, ``decay_factor ** (now - 1 - seen_at)``.
+        """
+        model = self.actions[action_id]
+        weights = self.decay_factor ** (now - 1 - memory.seen_at) if self._forgets else None
+        if isinstance(model, Zooming):
+            return model.at_prior().updated(memory.quantities, memory.rewards, weights)
+        conjugate, prior = self.family_type.conjugate, self.prior or {}
+        rows = np.zeros(len(memory), dtype=np.int64)
+        if self.n_objectives is None:
+            fresh = conjugate(**prior, cost=model.cost)
+            return fresh.updated(*(s[0] for s in conjugate.batch_stats(rows, memory.rewards, 1, weights)))
+        fresh = self.family_type.conjugate_mo.cold_start(self.n_objectives, model.cost, **prior)
+        per_objective = [
+            conjugate.batch_stats(rows, memory.rewards[:, o], 1, weights) for o in range(self.n_objectives)
+        ]
+        return fresh.updated(*([s[0] for s in stat] for stat in zip(*per_objective, strict=True)))

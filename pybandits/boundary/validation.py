@@ -7,6 +7,7 @@ starts with the argument's name and says what was expected and what came.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import os
 import warnings
@@ -117,9 +118,11 @@ def check_positive_int(value: int, name: str) -> int:
 _CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 
 
+@functools.cache
 def memory_limit() -> int:
     """The bytes a setting may make the library hold: this machine's physical memory, or a container's
-    smaller limit (1 TiB where neither is known)."""
+    smaller limit (1 TiB where neither is known). Read once per process: a prediction checks its
+    size against it, and reading the limit's files each time cost more than the prediction."""
     try:
         limit = int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows): a bound no machine reaches today

@@ -47,7 +47,17 @@ class FitBatch:
     1 and None.
     """
 
-    __slots__ = ("action_ids", "decay_factor", "features", "kept", "observed", "played", "quantities", "weights")
+    __slots__ = (
+        "action_ids",
+        "decay_factor",
+        "features",
+        "kept",
+        "observed",
+        "played",
+        "quantities",
+        "restarted",
+        "weights",
+    )
 
     def __init__(
         self,
@@ -67,6 +77,34 @@ class FitBatch:
         self.decay_factor = decay_factor if forgets else None
         self.kept = carried_weight(decay_factor, len(played)) if forgets else 1.0
         self.weights = row_weights(decay_factor, len(played)) if forgets else None
+        #: Actions that restart from their cold-start prior (a detected change): their rows here are
+        #: their remembered rows after the change (:meth:`with_restarts`).
+        self.restarted: frozenset[str] = frozenset()
+
+    def with_restarts(self, restarts: Mapping[str, Any], now: int) -> FitBatch:
+        """The batch in which every restarted action's rows are its remembered rows after its change.
+
+        ``restarts`` maps an action to its :class:`~pybandits.bandits.change.ActionMemory` from the
+        change point on (which holds this batch's rows of the action); under forgetting each of
+        those rows weighs ``decay_factor ** (now - 1 - seen_at)``.
+        """
+        if not restarts:
+            return self
+        index = {action_id: j for j, action_id in enumerate(self.action_ids)}
+        keep = ~np.isin(self.played, [index[a] for a in restarts])
+        features, observed, played, weights = [self.features[keep]], [self.observed[keep]], [self.played[keep]], []
+        weights = [self.weights[keep]] if self.weights is not None else None
+        for action_id, memory in restarts.items():
+            features.append(memory.context)
+            observed.append(memory.rewards.reshape(len(memory), *self.observed.shape[1:]))
+            played.append(np.full(len(memory), index[action_id], dtype=self.played.dtype))
+            if weights is not None:
+                weights.append(self.decay_factor ** (now - 1 - memory.seen_at))
+        new = FitBatch(self.action_ids, np.concatenate(played), np.concatenate(observed), np.concatenate(features), {})
+        new.decay_factor, new.kept = self.decay_factor, self.kept
+        new.weights = None if weights is None else np.concatenate(weights)
+        new.restarted = frozenset(restarts)
+        return new
 
     def rows_by_action(self) -> list[tuple[str, np.ndarray]]:
         """Per action with rows, in the bandit's action order: the action id and its row indices."""
@@ -127,6 +165,14 @@ class ContextualKind(ABC):
         progressbar: bool | None,
     ) -> dict[str, Any]:
         """The new model fields after fitting ``batch``; the bandit installs them (nothing is changed here)."""
+
+    def predicted(self, mab: Any, batch: FitBatch) -> np.ndarray:
+        """Every row's expected reward under its played action's current belief (at the posterior means).
+
+        Shape of ``batch.observed``; what change detection compares the rewards with
+        (:mod:`pybandits.bandits.change`). Kinds that cannot restart an action refuse change detection.
+        """
+        raise ValueError(f"change_detection: expected a bandit with networks per action, got a {self.name}")
 
     def with_families(self, mab: Any, families: Sequence[Any]) -> dict[str, Any]:
         """The model fields with new reward families (a Gaussian standardisation that moved).

@@ -102,14 +102,33 @@ class PerActionNetworks(ContextualKind):
     ) -> dict[str, Any]:
         # (action id, rows, seed): seeds drawn in action order, whatever runs the fits
         tasks = [(action_id, rows, int(mab._rng.integers(2**63))) for action_id, rows in batch.rows_by_action()]
-        # forgetting: every action's belief moves toward its prior first, played or not
-        models = {a: model.forgotten(batch.kept) for a, model in mab.actions.items()}
+        # forgetting: every action's belief moves toward its prior first, played or not; an action
+        # whose rows changed restarts at its prior (its rows in the batch: those after the change)
+        models = {
+            a: model.at_prior() if a in batch.restarted else model.forgotten(batch.kept)
+            for a, model in mab.actions.items()
+        }
         with fit_reporter(len(tasks), "fitting actions", progressbar, callback) as report:
             if mab.quantity_dimensions:
                 fitted = _fit_with_quantities(models, tasks, batch, executor, report)
             else:
                 fitted = fit_actions(models, tasks, batch.features, batch.observed, executor, report, batch.weights)
         return {"actions": {**models, **fitted}}
+
+    def predicted(self, mab: Any, batch: FitBatch) -> np.ndarray:
+        if mab.quantity_dimensions:
+            raise ValueError("change_detection: expected a bandit without quantitative actions (not yet supported)")
+        predictions = np.zeros(batch.observed.shape)
+        for action_id, rows in batch.rows_by_action():
+            model = mab.actions[action_id]
+            objectives = model.objectives if isinstance(model, BnnMO) else [model]
+            for k, objective in enumerate(objectives):
+                expected = objective.family.expected_reward(objective.network.mean_outputs(batch.features[rows]))
+                if predictions.ndim == 1:
+                    predictions[rows] = expected
+                else:
+                    predictions[rows, k] = expected
+        return predictions
 
     def grown(self, current: Any, template: Any, actions: dict[str, Any], kept: list[str]) -> dict[str, Any]:
         return {"actions": actions}

@@ -274,6 +274,11 @@ class Zooming(PyBanditsBaseModel):
                 quantities[:, j] = regions.uniform_in(*pieces, choose[:, j], place[:, j])
         return np.where(covered, -np.inf, values), quantities
 
+    def at_prior(self) -> Zooming:
+        """One segment, the whole box, at the prior; the same settings and cost (a restart after a change)."""
+        box = Segment.fresh([0.0] * self.dimension, [1.0] * self.dimension, self.prior, self.prior)
+        return self.model_copy(update={"segments": [box]})
+
     def forgotten(self, weight: float) -> Zooming:
         """Every segment's posterior and contrasts raised to ``weight``, times the prior to ``1 - weight``.
 

@@ -275,6 +275,13 @@ def edit_model_on_the_fly(current_mab: BaseMab, new_mab: BaseMab, *, return_summ
             after,
         )
     fields = {**dict(new_mab), **current_mab._evolved_fields(new_mab, actions, summary.kept)}  # type: ignore[attr-defined]
+    detector, template_detector = current_mab.change_detection, new_mab.change_detection  # type: ignore[attr-defined]
+    if detector is not None and template_detector is not None:  # the memories of the kept actions carry over
+        columns = None
+        if new_mab.bandit_kind == "contextual":  # type: ignore[attr-defined]
+            n_numeric = len(new_mab._numeric_columns)  # type: ignore[attr-defined]
+            columns = (new_mab.input_dim, new_mab.n_objectives or 1, 1 + n_numeric)  # type: ignore[attr-defined]
+        fields["change_detection"] = detector.carried(template_detector, summary.kept, columns)
     merged = type(new_mab).model_construct(**fields)
     # Rebuild from plain values: validates the result and detaches it from both inputs.
     result = type(new_mab).model_validate(merged.model_dump())

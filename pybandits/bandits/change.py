@@ -95,7 +95,8 @@ class ActionMemory(PyBanditsBaseModel):
     rewards : array
         ``(n,)`` or ``(n, n_objectives)``, in reward units.
     values : array
-        What is tested, the shape of ``rewards``: the rewards (stochastic) or the residuals (contextual).
+        What is tested, ``(n,)`` or ``(n, columns)``: the rewards (stochastic), or the residuals and
+        their products with the numeric columns (contextual).
     context : array, optional
         ``(n, n_features)``: the rows' context as the networks read it (contextual bandits).
     quantities : array, optional
@@ -124,7 +125,7 @@ class ActionMemory(PyBanditsBaseModel):
             for name in ("rewards", "values", "context", "quantities")
             if getattr(self, name) is not None
         }
-        if any(shape[0] != n_rows for shape in shapes.values()) or shapes["rewards"] != shapes["values"]:
+        if any(shape[0] != n_rows for shape in shapes.values()):
             raise ValueError(f"memory: expected one entry per row ({n_rows}) in every array, got shapes {shapes}")
         width = 1 if self.values.ndim == 1 else self.values.shape[1]
         if len(self.sum_before) != width:
@@ -168,13 +169,23 @@ class ActionMemory(PyBanditsBaseModel):
         }
         return self._replaced(**kept, n_before=self.n_before + extra, sum_before=sums)
 
-    def widened(self, n_features: int) -> ActionMemory:
-        """The memory with new context columns after the old ones, at 0 (transfer added features)."""
+    def widened(self, n_features: int, n_objectives: int, per_objective: int) -> ActionMemory:
+        """The memory with new context columns after the old ones, at 0 (transfer added features).
+
+        The tested values take ``per_objective`` columns per objective (the residual and its
+        products with the numeric columns): the products with new columns are 0, as the columns are.
+        """
         if self.context is None or self.context.shape[1] == n_features:
             return self
         context = np.zeros((len(self), n_features))
         context[:, : self.context.shape[1]] = self.context
-        return self._replaced(context=context)
+        old = self.values.reshape(len(self), -1)
+        width = old.shape[1] // n_objectives
+        values = np.zeros((len(self), n_objectives, per_objective))
+        values[:, :, :width] = old.reshape(len(self), n_objectives, width)
+        sums = np.zeros((n_objectives, per_objective))
+        sums[:, :width] = np.reshape(self.sum_before, (n_objectives, width))
+        return self._replaced(context=context, values=values.reshape(len(self), -1), sum_before=sums.ravel().tolist())
 
 
 class ChangeDetection(PyBanditsBaseModel):
@@ -248,19 +259,25 @@ class ChangeDetection(PyBanditsBaseModel):
         action_ids: Sequence[str],
         rewards: np.ndarray,
         values: np.ndarray,
-        test: Test,
+        test: Test | Sequence[Test],
         context: np.ndarray | None = None,
         quantities: Mapping[int, np.ndarray] | None = None,
         cold: Collection[str] = (),
+        per_objective: int = 1,
+        relative: bool = False,
     ) -> tuple[Self, dict[str, ActionMemory]]:
         """The detector after an update's rows (in their order), and the actions to restart with their rows.
 
-        ``values`` are what is tested (rewards, or residuals), the shape of ``rewards``. Returns the
+        ``values`` are what is tested (rewards, or residuals), ``(n,)`` or ``(n, columns)``, with
+        ``per_objective`` consecutive columns per objective; ``test`` says how, for every column or
+        each. The columns share ``delta`` (each is tested at ``delta / columns``). Returns the
         new detector (memories appended and tested, detections recorded) and, per action whose test
         raised an alarm, its memory from the change point on: the rows to refit it on. The rows of
         ``cold`` actions (contextual models still at their cold-start prior, whose predictions say
         nothing of the rewards yet) are not remembered: a residual against an unfitted model would
-        look like a change once the model learns.
+        look like a change once the model learns. ``relative`` values (residuals: relative to the
+        belief before a restart) are not kept after a restart: the action's test starts again with
+        its next rows, against its new belief.
         """
         n_rows = len(action_ids)
         start = self.rows_seen
@@ -285,10 +302,12 @@ class ChangeDetection(PyBanditsBaseModel):
             )
             memory = memories[action_id].appended(new, self.memory_size) if action_id in memories else new
             memory = memory.trimmed(self.memory_size)
-            found = _strongest(memory, test, self.delta)
+            found = _strongest(memory, test, self.delta, per_objective)
             if found is not None:
                 change, objective = found
                 restarts[action_id] = memory = memory.rows(change.index)
+                if relative:
+                    memory = memory.rows(len(memory))
                 changes.append(
                     DetectedChange(
                         action=action_id,
@@ -308,49 +327,57 @@ class ChangeDetection(PyBanditsBaseModel):
         )
         return new_detector, restarts
 
-    def carried(self, template: ChangeDetection, kept: Sequence[str], n_features: int | None = None) -> ChangeDetection:
+    def carried(
+        self, template: ChangeDetection, kept: Sequence[str], columns: tuple[int, int, int] | None = None
+    ) -> ChangeDetection:
         """The template's settings with this detector's memories of the ``kept`` actions (transfer).
 
-        Memories are cut to the template's ``memory_size`` (the cut rows join the summary) and
-        widened to ``n_features`` context columns; the clock and the detections are kept.
+        Memories are cut to the template's ``memory_size`` (the cut rows join the summary); for a
+        contextual bandit, ``columns`` is ``(n_features, n_objectives, columns per objective)`` of the
+        template (:meth:`ActionMemory.widened`). The clock and the detections are kept.
         """
         memories = {}
         for action_id in kept:
             if action_id in self.memories:
                 memory = self.memories[action_id].trimmed(template.memory_size)
-                memories[action_id] = memory if n_features is None else memory.widened(n_features)
+                memories[action_id] = memory if columns is None else memory.widened(*columns)
         return template._replaced(
             memories=memories, rows_seen=self.rows_seen, changes=self.changes, n_changes=self.n_changes
         )
 
     def describe(self) -> str:
         """One line for ``pybandits info``."""
-        last = self.changes[-1] if self.changes else None
-        recent = "" if last is None else f"; last: {last.action!r} at row {last.time} (changed at {last.change_at})"
         return (
             f"change detection delta {self.delta}, memory {self.memory_size} rows per action; "
-            f"{self.n_changes} changes detected{recent}"
+            f"{self.n_changes} changes detected in {self.rows_seen} rows"
         )
 
 
-def _strongest(memory: ActionMemory, test: Test, delta: float) -> tuple[Change, int | None] | None:
-    """The change of the objective with the largest statistic-to-threshold ratio, if any objective changed."""
+def _strongest(
+    memory: ActionMemory, test: Test | Sequence[Test], delta: float, per_objective: int
+) -> tuple[Change, int | None] | None:
+    """The change of the column with the largest statistic-to-threshold ratio, and its objective (None: one).
+
+    Every column is tested at ``delta / columns`` (Bonferroni): ``delta`` bounds the action's false alarms.
+    """
     values = memory.values.reshape(len(memory), -1)
+    n_columns = values.shape[1]
+    tests = [test] * n_columns if isinstance(test, str) else list(test)
     found = []
-    for objective in range(values.shape[1]):
-        column = values[:, objective]
-        before = {"n_before": memory.n_before, "sum_before": memory.sum_before[objective]}
-        if test == "bernoulli":
-            change = bernoulli_glr(column, delta, **before)
+    for index in range(n_columns):
+        column, kind = values[:, index], tests[index]
+        before = {"n_before": memory.n_before, "sum_before": memory.sum_before[index]}
+        if kind == "bernoulli":
+            change = bernoulli_glr(column, delta / n_columns, **before)
         else:
-            sigma = 0.5 if test == "bounded" else _scale(column)
-            change = gaussian_glr(column, delta, sigma, **before) if sigma > 0 else None
+            sigma = 0.5 if kind == "bounded" else _scale(column)
+            change = gaussian_glr(column, delta / n_columns, sigma, **before) if sigma > 0 else None
         if change is not None:
-            found.append((change.statistic / change.threshold, change, objective))
+            found.append((change.statistic / change.threshold, change, index))
     if not found:
         return None
-    _, change, objective = max(found, key=lambda item: item[0])
-    return change, (objective if values.shape[1] > 1 and memory.values.ndim > 1 else None)
+    _, change, index = max(found, key=lambda item: item[0])
+    return change, (index // per_objective if n_columns > per_objective else None)
 
 
 def _scale(values: np.ndarray) -> float:

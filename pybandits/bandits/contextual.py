@@ -72,6 +72,8 @@ class BaseCmab(ContextualColdStart, BaseMab):
         if len(features) > 1:
             raise ValueError(f"actions: expected the same number of features for every action, got {sorted(features)}")
         self.kind.check(self)
+        if self.change_detection is not None:
+            self.kind.check_change_detection(self)
         objectives = {model.n_objectives for model in self.actions.values()}
         if len(objectives) > 1:
             raise ValueError(f"actions: expected the same number of objectives for every action, got {objectives}")
@@ -425,18 +427,39 @@ class BaseCmab(ContextualColdStart, BaseMab):
             if vocabularies != draft.vocabularies:
                 draft.vocabularies = vocabularies
             draft._fit_families(observed)
-            if draft.change_detection is not None:  # residuals against the beliefs before this batch
-                residuals = observed - draft.kind.predicted(draft, batch)
-                test = "bounded" if self.family.name == "bernoulli" else "gaussian"
-                names = [action_ids[j] for j in played.tolist()]
-                cold = [a for a, m in draft.actions.items() if _first(m).stats.n_observations == 0]
-                detector, restarts = draft.change_detection.observed(
-                    names, observed, residuals, test, features, cold=cold
-                )
-                draft.change_detection = detector
-                batch = batch.with_restarts(restarts, detector.rows_seen)
+            if draft.change_detection is not None:
+                batch = draft._watched(batch)
             for name, value in self.kind.fit(draft, batch, executor, callback, progressbar).items():
                 setattr(draft, name, value)
+
+    def _watched(self, batch: FitBatch) -> FitBatch:
+        """Change detection: the batch's rows remembered and tested; the batch with the restarted actions' rows.
+
+        What is tested is how each row's reward departs from the prediction of its action's belief
+        before the batch: the residual ``e``, and its products ``e x_j`` with every numeric column
+        (a score test, Zeileis & Hornik 2007: a change of a weight whose effect averages to 0, such as a
+        sign flip of a centred feature, moves ``e x_j`` but not ``e``). Residuals of 0/1 rewards are
+        bounded (scale 1/2); the products and Gaussian residuals take their memory's scale.
+        """
+        residuals = (batch.observed - self.kind.predicted(self, batch)).reshape(len(batch.played), -1)
+        numeric = batch.features[:, self._numeric_columns]
+        columns = np.concatenate([np.concatenate([r[:, None], r[:, None] * numeric], axis=1) for r in residuals.T], 1)
+        first = "bounded" if self.family.name == "bernoulli" else "gaussian"
+        tests = ([first] + ["gaussian"] * numeric.shape[1]) * residuals.shape[1]
+        names = [batch.action_ids[j] for j in batch.played.tolist()]
+        cold = [a for a, m in self.actions.items() if _first(m).stats.n_observations == 0]
+        detector, restarts = self.change_detection.observed(
+            names,
+            batch.observed,
+            columns,
+            tests,
+            batch.features,
+            cold=cold,
+            per_objective=1 + numeric.shape[1],
+            relative=True,
+        )
+        self.change_detection = detector
+        return batch.with_restarts(restarts, detector.rows_seen)
 
     def _fit_families(self, observed: np.ndarray) -> None:
         """Give the models the families fitted to the rewards so far (a Gaussian standardisation).

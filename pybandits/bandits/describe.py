@@ -29,4 +29,11 @@ def settings_lines(mab: Any) -> list[str]:
             "no forgetting" if mab.decay_factor == 1.0 else f"a memory of about {1 / (1 - mab.decay_factor):.4g} rows"
         )
         lines.append(f"forgetting decay_factor {mab.decay_factor} ({memory})")
+    if mab.change_detection is not None:
+        lines.append(mab.change_detection.describe())
+        lines += [
+            f"  change   {c.action!r} detected at row {c.time}, changed at row {c.change_at} "
+            f"(GLR {c.statistic:.3g} >= {c.threshold:.3g})"
+            for c in mab.change_detection.changes[-5:]
+        ]
     return lines

@@ -166,6 +166,13 @@ class ContextualKind(ABC):
     ) -> dict[str, Any]:
         """The new model fields after fitting ``batch``; the bandit installs them (nothing is changed here)."""
 
+    def check_change_detection(self, mab: Any) -> None:
+        """Refuse change detection where this kind cannot restart an action (a ``ValueError`` naming it)."""
+        raise ValueError(
+            f"change_detection: expected a bandit with networks per action, got a {self.name} (a shared trunk's "
+            "heads are refitted from its buffer at every update; forgetting, decay_factor, follows a drifting world)"
+        )
+
     def predicted(self, mab: Any, batch: FitBatch) -> np.ndarray:
         """Every row's expected reward under its played action's current belief (at the posterior means).
 

@@ -115,9 +115,14 @@ class PerActionNetworks(ContextualKind):
                 fitted = fit_actions(models, tasks, batch.features, batch.observed, executor, report, batch.weights)
         return {"actions": {**models, **fitted}}
 
-    def predicted(self, mab: Any, batch: FitBatch) -> np.ndarray:
+    def check_change_detection(self, mab: Any) -> None:
         if mab.quantity_dimensions:
-            raise ValueError("change_detection: expected a bandit without quantitative actions (not yet supported)")
+            raise ValueError(
+                "change_detection: expected a contextual bandit without quantitative actions, got quantitative "
+                f"actions {sorted(mab.quantity_dimensions)}; forgetting (decay_factor) follows their drift"
+            )
+
+    def predicted(self, mab: Any, batch: FitBatch) -> np.ndarray:
         predictions = np.zeros(batch.observed.shape)
         for action_id, rows in batch.rows_by_action():
             model = mab.actions[action_id]

@@ -182,3 +182,13 @@ def test_a_refused_update_leaves_memories_unchanged():
     with pytest.raises(ValueError, match="rewards"):
         mab.update(["a"], [2])
     assert json.loads(mab.get_state()[1]) == before
+
+
+def test_a_state_with_memories_of_unknown_actions_is_refused():
+    mab = SmabBernoulli.cold_start(action_ids=["a"], change_detection=True)
+    mab.update(["a"] * 3, [1, 0, 1])
+    state = mab.get_state()[1].replace('"memories": {"a"', '"memories": {"z"')
+    with pytest.raises(
+        ValueError, match=r"change_detection: expected memories of the bandit's actions, got unknown \['z'\]"
+    ):
+        SmabBernoulli.from_state(state)

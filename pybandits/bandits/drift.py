@@ -8,7 +8,7 @@ does not use them has the state it had before they existed.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from pybandits.bandits.change import ChangeDetection, DetectedChange
 from pybandits.base import PyBanditsBaseModel
@@ -32,6 +32,14 @@ class Drift(PyBanditsBaseModel):
 
     decay_factor: float | None = Field(default=None, strict=True, gt=0.0, le=1.0, allow_inf_nan=False)
     change_detection: ChangeDetection | None = None
+
+    @model_validator(mode="after")
+    def _memories_of_actions(self) -> Drift:
+        detector, actions = self.change_detection, getattr(self, "actions", {})
+        if detector is not None and not set(detector.memories) <= set(actions):
+            unknown = sorted(set(detector.memories) - set(actions))
+            raise ValueError(f"change_detection: expected memories of the bandit's actions, got unknown {unknown}")
+        return self
 
     @property
     def _forgets(self) -> bool:

@@ -1040,7 +1040,56 @@ def forgetting_rows() -> list[Bad]:
     return table
 
 
-TABLE = rows() + model_rows() + availability_rows() + forgetting_rows()
+def change_detection_rows() -> list[Bad]:
+    """``change_detection`` wrong at cold start of every class, with a kind that cannot restart, and in a copy."""
+    table: list[Bad] = []
+    for cls in SMAB + CMAB:
+        for value, error, detail in [
+            ("yes", TypeError, "str"),
+            ({"delta": 0.0}, ValueError, "delta"),
+            ({"memory_size": 0}, ValueError, "memory_size"),
+            ({"adaptive_window": 5}, ValueError, "unknown"),
+        ]:
+            table.append(
+                Bad(
+                    f"{cls.__name__}.cold_start change_detection {value!r}",
+                    nothing,
+                    lambda _, c=cls, v=value: cold(c, change_detection=v),
+                    error,
+                    "change_detection",
+                    detail,
+                )
+            )
+    table += [
+        Bad(
+            "change_detection with a shared trunk",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[2], change_detection=True),
+            ValueError,
+            "change_detection",
+            "shared trunk",
+        ),
+        Bad(
+            "change_detection memory beyond the machine",
+            nothing,
+            lambda _: cold(CmabGaussian, change_detection={"memory_size": 10**14}),
+            ValueError,
+            "change_detection",
+            "memory",
+        ),
+        Bad(
+            "model_copy change_detection delta 1",
+            lambda _: cold(SmabBernoulli, change_detection=True),
+            lambda m: m.model_copy(update={"change_detection": {"delta": 1.0}}),
+            ValueError,
+            "change_detection.delta",
+            "1.0",
+        ),
+    ]
+    return table
+
+
+TABLE = rows() + model_rows() + availability_rows() + forgetting_rows() + change_detection_rows()
 
 
 @pytest.mark.parametrize("bad", TABLE, ids=[bad.name for bad in TABLE])

@@ -64,6 +64,7 @@ SIMULATION_NOTEBOOKS = {
     "offline_evaluation.ipynb": "candidate: true value",
     "shared_trunk.ipynb": "trunk features unchanged with the new feature at 0: True",
     "quantities_and_pricing.ipynb": "restored equal: True",
+    "seasons.ipynb": "change detection found the season changes: True",
 }
 
 

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 import numpy as np
 from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_serializer, model_validator
 
 from pybandits.bandits.change import ChangeDetection
 from pybandits.bandits.drift import Drift
+from pybandits.bandits.reading import reads_one_state
 from pybandits.bandits.selection import Selection
 from pybandits.bandits.strategies import Strategy
 from pybandits.base import ActionId
@@ -28,36 +28,6 @@ from pybandits.persistence import documents as _documents
 from pybandits.persistence.registry import bandit_class
 
 __all__ = ["BaseMab", "reads_one_state"]
-
-_Method = TypeVar("_Method", bound=Callable[..., Any])
-
-
-def reads_one_state(method: _Method) -> _Method:
-    """Run a bandit's reading method (``predict``, ``action_probabilities``) on the state it is called in.
-
-    The method runs on :meth:`BaseMab._view`, taken once when it is called: an update that another
-    thread completes meanwhile installs new fields in the bandit, not in the view, so the method
-    reads every field from one state (the random generator is the bandit's own, shared).
-
-    A call that fails (a refused argument, a price function that raises or gives a bad price, an
-    interruption) puts the random generator back in the state it was in when the call began: a
-    refused call changes nothing. Arguments are checked before anything is drawn where they can
-    be; what can only fail after the draws (the user's price functions) is undone this way. With
-    several threads drawing from one bandit at once, the draws other threads made during a call
-    that fails are drawn again by later calls.
-    """
-
-    @functools.wraps(method)
-    def reading(self: BaseMab, *args: Any, **kwargs: Any) -> Any:
-        generator = self._rng
-        state = generator.bit_generator.state
-        try:
-            return method(self._view(), *args, **kwargs)
-        except BaseException:
-            generator.bit_generator.state = state
-            raise
-
-    return reading  # type: ignore[return-value]
 
 
 class BaseMab(Selection, Drift):
@@ -120,6 +90,7 @@ class BaseMab(Selection, Drift):
 
     _rng: np.random.Generator = PrivateAttr()
     _price_functions: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _dimensions: tuple[dict, dict[str, int]] | None = PrivateAttr(default=None)
 
     #: Settings left out of the state while they are None: states written before they existed read
     #: and write back unchanged.
@@ -223,12 +194,21 @@ class BaseMab(Selection, Drift):
     @property
     def quantity_dimensions(self) -> dict[str, int]:
         """``{action_id: d}`` of the quantitative actions (played with a quantity in ``[0, 1]^d``)."""
+        # Computed once per ``actions`` dict (which updates replace, never change in place; the cache
+        # holds the dict, so its identity is not reused), from the fields themselves: asking a model
+        # that lacks the attribute goes through pydantic's slow __getattr__. A one-row step asks often.
+        actions = self.actions
+        cached = self._dimensions
+        if cached is not None and cached[0] is actions:
+            return dict(cached[1])
         dimensions = {}
-        for action_id, model in self.actions.items():
-            kind = type(model)  # asked of the class first: a model without it fails slowly (pydantic's __getattr__)
-            if hasattr(kind, "dimension") or "dimension" in kind.model_fields:
-                dimensions[action_id] = model.dimension
-        return {a: d for a, d in dimensions.items() if isinstance(d, int) and d > 0}
+        for action_id, model in actions.items():
+            fields = model.__dict__
+            d = fields.get("dimension", fields.get("quantity_dim"))
+            if isinstance(d, int) and d > 0:
+                dimensions[action_id] = d
+        self._dimensions = (actions, dimensions)
+        return dict(dimensions)
 
     def with_price_functions(self, price_functions: Mapping[str, Any]) -> Self:
         """Give the bandit the price functions its state records as needed (see :meth:`from_state`); returns it."""

@@ -292,12 +292,13 @@ class ChangeDetection(PyBanditsBaseModel):
             played = None
             if quantities and int(rows[0]) in quantities:
                 played = np.stack([np.asarray(quantities[row], dtype=np.float64) for row in rows.tolist()])
-            new = ActionMemory(
+            new = ActionMemory.model_construct(  # arrays the bandit checked, in the shapes of a memory
                 seen_at=start + rows.astype(np.float64),
                 rewards=rewards[rows],
                 values=values[rows],
                 context=None if context is None else context[rows],
                 quantities=played,
+                n_before=0,
                 sum_before=[0.0] * (1 if values.ndim == 1 else values.shape[1]),
             )
             memory = memories[action_id].appended(new, self.memory_size) if action_id in memories else new

@@ -97,7 +97,7 @@ def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch, batch):
     mab = fresh()
     before = mab.get_state()
 
-    def explode(models, contexts, rewards, seeds):
+    def explode(models, contexts, rewards, seeds, weights=None):
         raise FitError("injected in a worker")
 
     from pybandits.engines import fit as batching

@@ -216,11 +216,9 @@ def check_actions(actions: Sequence[str], action_ids: Sequence[str]) -> np.ndarr
     """
     if isinstance(actions, str | bytes) or not (isinstance(actions, Sequence) or hasattr(actions, "__array__")):
         raise TypeError(f"actions: expected a sequence of action ids, got {describe(actions)}")
-    if isinstance(actions, list | tuple) and len(actions) <= 16:  # a few rows (one per step): a dict is faster
+    few = isinstance(actions, list | tuple) and len(actions) <= 16
+    if few and all(isinstance(a, str) for a in actions):  # a few rows (one per step): a dict is faster
         position = {a: i for i, a in enumerate(action_ids)}
-        not_str = next((a for a in actions if not isinstance(a, str)), None)
-        if not_str is not None:
-            raise TypeError(f"actions: expected action id strings, got {describe(not_str)}")
         unknown = sorted({a for a in actions if a not in position})
         if unknown:
             raise ValueError(f"actions: expected actions of this bandit {list(action_ids)}, got unknown {unknown}")

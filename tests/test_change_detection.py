@@ -131,7 +131,7 @@ def test_state_info_and_transfer():
     template = SmabBernoulli.cold_start(action_ids=["a", "c"], change_detection={"memory_size": 100})
     evolved = edit_model_on_the_fly(mab, template)
     detector = evolved.change_detection
-    assert (detector.delta, detector.memory_size, detector.n_changes, detector.rows_seen) == (0.01, 100, 1, 400)
+    assert (detector.delta, detector.memory_size, detector.n_changes, detector.rows_seen) == (0.05, 100, 1, 400)
     assert list(detector.memories) == ["a"] and len(detector.memories["a"]) == 100
     assert detector.memories["a"].n_before == 100  # 200 rows after the restart: 100 kept, 100 summarised
 

@@ -46,7 +46,7 @@ from pybandits.model.priors import FloatArray
 __all__ = ["DEFAULT_DELTA", "DEFAULT_MEMORY_SIZE", "ActionMemory", "ChangeDetection", "DetectedChange"]
 
 #: The default bound on the probability of a false alarm per action and stationary stretch.
-DEFAULT_DELTA = 0.01
+DEFAULT_DELTA = 0.05
 #: The default number of rows kept per action.
 DEFAULT_MEMORY_SIZE = 1000
 #: Detections kept in the state (the most recent); ``n_changes`` counts them all.
@@ -193,7 +193,7 @@ class ChangeDetection(PyBanditsBaseModel):
 
     Attributes
     ----------
-    delta : float, default 0.01
+    delta : float, default 0.05
         In (0, 1): the probability that a test ever raises a false alarm on a stationary stretch
         of an action's rows. Smaller: fewer false alarms, later detections.
     memory_size : int, default 1000

@@ -45,8 +45,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-
-from drift_policies import DiscountedThompson, GLRThompson, Thompson
+from drift_policies import DiscountedThompson, GaussianGLRThompson, GaussianThompson, GLRThompson, Thompson
 
 HORIZON = 5000
 
@@ -75,7 +74,10 @@ class World:
         table = self.mean_table()
         if self.noise is not None:
             return np.stack(
-                [table + self.noise * np.random.default_rng([seed, run]).normal(size=table.shape) for run in range(n_runs)]
+                [
+                    table + self.noise * np.random.default_rng([seed, run]).normal(size=table.shape)
+                    for run in range(n_runs)
+                ]
             )
         return np.stack(
             [np.random.default_rng([seed, run]).random(table.shape) < table for run in range(n_runs)]
@@ -87,10 +89,22 @@ class World:
         return World(name, self.change_times, means, self.horizon, noise)
 
 
-PB1 = World("Pb1", (1000, 2000, 3000, 4000), ((.3, .5, .9), (.3, .2, .9), (.3, .2, .1), (.7, .2, .1), (.7, .5, .1)))
-PB2 = World("Pb2", (1000, 2000, 3000, 4000), ((.4, .5, .9), (.5, .4, .7), (.6, .3, .5), (.7, .2, .3), (.8, .1, .1)))
-PB4 = World("Pb4", (2500, 3125, 3750, 4375), ((.1, .5, .9), (.3, .4, .1), (.5, .3, .2), (.7, .4, .3), (.1, .5, .2)))
-STATIONARY = World("stationary", (), ((.3, .5, .9),))
+PB1 = World(
+    "Pb1",
+    (1000, 2000, 3000, 4000),
+    ((0.3, 0.5, 0.9), (0.3, 0.2, 0.9), (0.3, 0.2, 0.1), (0.7, 0.2, 0.1), (0.7, 0.5, 0.1)),
+)
+PB2 = World(
+    "Pb2",
+    (1000, 2000, 3000, 4000),
+    ((0.4, 0.5, 0.9), (0.5, 0.4, 0.7), (0.6, 0.3, 0.5), (0.7, 0.2, 0.3), (0.8, 0.1, 0.1)),
+)
+PB4 = World(
+    "Pb4",
+    (2500, 3125, 3750, 4375),
+    ((0.1, 0.5, 0.9), (0.3, 0.4, 0.1), (0.5, 0.3, 0.2), (0.7, 0.4, 0.3), (0.1, 0.5, 0.2)),
+)
+STATIONARY = World("stationary", (), ((0.3, 0.5, 0.9),))
 WORLDS = {world.name: world for world in (PB1, PB2, PB4, STATIONARY)}
 #: Gaussian versions: means times 2, noise N(0, 1) (a change of 0.2 in a Bernoulli mean near 0.5 and
 #: a change of 0.4 here are as many noise standard deviations).
@@ -199,11 +213,19 @@ class LibraryAdapter:
         return len(getattr(self.bandit, "changes", ()) or ())
 
 
-#: Reference prototypes: name -> make(n_runs, n_actions).
+#: The issue's targets: world -> (forgetting, change detection); change detection on the stationary
+#: world: at most 1.2 times Thompson sampling's regret.
+TARGETS = {"Pb1": (200.0, 60.0), "Pb2": (200.0, 75.0), "Pb4": (230.0, 110.0)}
+
+#: Reference prototypes (the recommended settings): name -> make(n_runs, n_actions).
 REFERENCE: dict[str, Callable[[int, int], object]] = {
     "TS": lambda r, k: Thompson(r, k),
-    "discounted TS, gamma=0.99": lambda r, k: DiscountedThompson(r, k, gamma=0.99),
-    "TS + GLR": lambda r, k: GLRThompson(r, k, HORIZON),
+    "discounted TS, gamma=0.995": lambda r, k: DiscountedThompson(r, k, gamma=0.995),
+    "TS + GLR, delta=0.1, W=1000": lambda r, k: GLRThompson(r, k, HORIZON, delta=0.1, window=1000, test="combined"),
+}
+GAUSSIAN_REFERENCE: dict[str, Callable[[int, int], object]] = {
+    "Gaussian TS (NIG)": lambda r, k: GaussianThompson(r, k),
+    "Gaussian TS + GLR, sigma estimated, delta=0.1": lambda r, k: GaussianGLRThompson(r, k, HORIZON, delta=0.1),
 }
 
 
@@ -229,25 +251,43 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="10 runs")
+    parser.add_argument("--gaussian", action="store_true", help="also the Gaussian worlds")
     args = parser.parse_args(argv)
     n_runs = 10 if args.quick else args.runs
     print(
         f"\n## Drifting worlds: cumulative expected regret over {HORIZON} steps, mean ± s.e. over {n_runs} runs "
         "(changes detected per run)"
     )
-    results = [
-        play_vectorised(WORLDS[w], make, n_runs, args.seed) for name, make in REFERENCE.items() for w in args.worlds
-    ]
+    results = []
+    for name, make in REFERENCE.items():
+        for w in args.worlds:
+            result = play_vectorised(WORLDS[w], make, n_runs, args.seed)
+            result.policy = name
+            results.append(result)
     print(table(results))
+    targets = [f"{TARGETS[w][0]:.0f} / {TARGETS[w][1]:.0f}" if w in TARGETS else "1.2x TS" for w in args.worlds]
+    print(
+        "targets (forgetting / change detection): "
+        + ", ".join(f"{w} {t}" for w, t in zip(args.worlds, targets, strict=True))
+    )
     if GLR_KLUCB:
         cells = "  ".join(
             f"{GLR_KLUCB[w][0]:6.1f} ± {GLR_KLUCB[w][1]:4.1f} ({GLR_KLUCB[w][2]:4.1f})" for w in args.worlds
         )
         print(f"GLR-klUCB (SMPyBandits 0.9.7, 50 runs, seed 0): {cells}")
+    if args.gaussian:
+        gaussian = []
+        for name, make in GAUSSIAN_REFERENCE.items():
+            for world in GAUSSIAN_WORLDS.values():
+                result = play_vectorised(world, make, n_runs, args.seed)
+                result.policy = name
+                gaussian.append(result)
+        print("\nGaussian rewards: the same changes, means times 2, noise N(0, 1)")
+        print(table(gaussian))
 
 
 def run() -> None:
-    main([])
+    main(["--gaussian"])
 
 
 if __name__ == "__main__":

@@ -133,7 +133,9 @@ def _check_before(n_before: object, sum_before: object, bounded: bool) -> tuple[
     if n_before == 0 and sum_before != 0:
         raise ValueError(f"sum_before must be 0 when n_before is 0, got {sum_before}")
     if bounded and not 0.0 <= sum_before <= n_before:
-        raise ValueError(f"sum_before must be in [0, n_before] = [0, {n_before}] for values in [0, 1], got {sum_before}")
+        raise ValueError(
+            f"sum_before must be in [0, n_before] = [0, {n_before}] for values in [0, 1], got {sum_before}"
+        )
     return int(n_before), float(sum_before)
 
 
@@ -258,7 +260,9 @@ def besson_threshold(n: int | np.ndarray, delta: float) -> float | np.ndarray:
     """
     delta = _check_delta(delta)
     rows = _check_n(n)
-    return _scalar_or_array(2.0 * np.asarray(calibration_t(np.log(3.0 * rows**1.5 / delta) / 2.0)) + 6.0 * np.log1p(np.log(rows)))
+    return _scalar_or_array(
+        2.0 * np.asarray(calibration_t(np.log(3.0 * rows**1.5 / delta) / 2.0)) + 6.0 * np.log1p(np.log(rows))
+    )
 
 
 # -- statistics -------------------------------------------------------------------------------------
@@ -285,8 +289,12 @@ def _bernoulli_statistics(values: np.ndarray, n_before: int, sum_before: float) 
     # c kl(m_side, m) summed over the sides = L(side 1) + L(side 2) - L(all), L(c, m) = c (m log m + (1-m) log(1-m)),
     # and c L = xlogx(s) + xlogx(c - s) - xlogx(c) for a side of c rows summing to s.
     statistic = (
-        _xlogx(sum1) + _xlogx(np.maximum(count1 - sum1, 0.0)) - _xlogx(count1)
-        + _xlogx(sum2) + _xlogx(np.maximum(count2 - sum2, 0.0)) - _xlogx(count2)
+        _xlogx(sum1)
+        + _xlogx(np.maximum(count1 - sum1, 0.0))
+        - _xlogx(count1)
+        + _xlogx(sum2)
+        + _xlogx(np.maximum(count2 - sum2, 0.0))
+        - _xlogx(count2)
     )
     everything = _xlogx(np.array([total_sum, max(total_count - total_sum, 0.0), total_count]))
     return np.maximum(statistic - (everything[0] + everything[1] - everything[2]), 0.0)
@@ -452,4 +460,6 @@ def gaussian_glr(
     n = n_before + len(values)
     if n < 2 or not values.size:
         return None
-    return _largest(_gaussian_statistics(values, sigma, n_before, sum_before), _gaussian_threshold(n, delta), "gaussian")
+    return _largest(
+        _gaussian_statistics(values, sigma, n_before, sum_before), _gaussian_threshold(n, delta), "gaussian"
+    )

@@ -91,7 +91,11 @@ def test_bernoulli_glr_reports_the_largest_split_of_the_scan_that_fired():
 def test_thresholds():
     n = np.arange(2, 100_000, 97)
     for delta in (0.5, 0.01, 1e-6):
-        union, proved, gaussian = bernoulli_threshold(n, delta), besson_threshold(n, delta), gaussian_threshold(n, delta)
+        union, proved, gaussian = (
+            bernoulli_threshold(n, delta),
+            besson_threshold(n, delta),
+            gaussian_threshold(n, delta),
+        )
         assert np.all(np.diff(union) > 0) and np.all(gaussian > 0)
         assert np.all(union < proved)  # the union bound is the smaller of the two proofs here
         y = union - 2 * math.log(2)  # (1 + y) exp(-y) = delta / (n (n - 1)^2), in logarithms:
@@ -247,7 +251,9 @@ def test_bad_values_are_refused(values, error, match):
         gaussian_glr(values, 0.1, 1.0)
 
 
-@pytest.mark.parametrize(("sigma", "error"), [(0.0, ValueError), (-1.0, ValueError), (math.inf, ValueError), ("1", TypeError)])
+@pytest.mark.parametrize(
+    ("sigma", "error"), [(0.0, ValueError), (-1.0, ValueError), (math.inf, ValueError), ("1", TypeError)]
+)
 def test_bad_sigma_is_refused(sigma, error):
     with pytest.raises(error, match="sigma"):
         gaussian_glr(np.zeros(3), 0.1, sigma)
@@ -271,7 +277,9 @@ def test_bad_summary_of_older_rows_is_refused(n_before, sum_before, error, match
         bernoulli_glr(np.zeros(3), 0.1, n_before=n_before, sum_before=sum_before)
 
 
-@pytest.mark.parametrize(("n", "error"), [(0, ValueError), (-3, ValueError), (np.array([2, 0]), ValueError), ("a", TypeError)])
+@pytest.mark.parametrize(
+    ("n", "error"), [(0, ValueError), (-3, ValueError), (np.array([2, 0]), ValueError), ("a", TypeError)]
+)
 def test_bad_number_of_rows_is_refused(n, error):
     with pytest.raises(error, match="n must"):
         bernoulli_threshold(n, 0.1)

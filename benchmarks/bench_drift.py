@@ -221,11 +221,11 @@ TARGETS = {"Pb1": (200.0, 60.0), "Pb2": (200.0, 75.0), "Pb4": (230.0, 110.0)}
 REFERENCE: dict[str, Callable[[int, int], object]] = {
     "TS": lambda r, k: Thompson(r, k),
     "discounted TS, gamma=0.995": lambda r, k: DiscountedThompson(r, k, gamma=0.995),
-    "TS + GLR, delta=0.1, W=1000": lambda r, k: GLRThompson(r, k, HORIZON, delta=0.1, window=1000, test="combined"),
+    "TS + GLR, delta=0.05, W=1000": lambda r, k: GLRThompson(r, k, HORIZON, delta=0.05, window=1000, test="combined"),
 }
 GAUSSIAN_REFERENCE: dict[str, Callable[[int, int], object]] = {
     "Gaussian TS (NIG)": lambda r, k: GaussianThompson(r, k),
-    "Gaussian TS + GLR, sigma estimated, delta=0.1": lambda r, k: GaussianGLRThompson(r, k, HORIZON, delta=0.1),
+    "Gaussian TS + GLR, sigma estimated, delta=0.05": lambda r, k: GaussianGLRThompson(r, k, HORIZON, delta=0.05),
 }
 
 

@@ -111,7 +111,7 @@ def main(n_streams: int, length: int) -> None:
         print(f"{stream:<18} delta={delta:<6g} {cells}")
 
 
-def delays(n_streams: int = 200, before: int = 1000, after: int = 1500, delta: float = 0.01) -> None:
+def delays(n_streams: int = 100, before: int = 500, after: int = 1000, delta: float = 0.05) -> None:
     """Detection delay (rows after the change) of each Bernoulli test, for changes p0 -> p1 at row ``before``."""
     n = np.arange(1, before + after + 1, dtype=float)
     tests = {

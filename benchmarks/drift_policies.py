@@ -307,7 +307,7 @@ class OneRunGLRThompson:
     ``predict()`` / ``update(action, reward)`` interface of :func:`bench_drift.play`.
     """
 
-    def __init__(self, n_actions: int, seed: int, delta: float = 0.1, window: int = 1000) -> None:
+    def __init__(self, n_actions: int, seed: int, delta: float = 0.05, window: int = 1000) -> None:
         self.rng = np.random.default_rng(seed)
         self.delta, self.window = delta, window
         self.memory = [np.zeros(0) for _ in range(n_actions)]

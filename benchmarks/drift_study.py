@@ -79,9 +79,9 @@ def study_glr(n_runs: int, worlds: list[str], options: list[dict]) -> list:
 def study_gaussian(n_runs: int) -> list:
     makers = [
         lambda r, k: GaussianThompson(r, k),
-        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma=1.0),
-        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma="estimated"),
-        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma="estimated", delta=0.1),
+        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma=1.0, delta=0.05),
+        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma="estimated", delta=0.05),
+        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma="estimated", delta=0.01),
     ]
     return [play_vectorised(world, make, n_runs) for make in makers for world in GAUSSIAN_WORLDS.values()]
 

@@ -430,9 +430,10 @@ def gaussian_glr(
         The noise scale: the noise standard deviation of Gaussian rewards; 1 for standardised
         residuals; 1/2 for values in an interval of length 1, such as ``reward - predicted
         probability`` of 0/1 rewards. For Gaussian rewards of unknown noise, pass the standard
-        deviation of the rows since the restart (``n_before`` rows included): a change inflates it,
-        which makes the test more cautious, and with it the statistic is at most ``(n - 1) / 2``,
-        below the threshold for small ``n``.
+        deviation of the rows since the restart (the older rows included, so keep their sum of
+        squares too; when all are equal there is no change to find): a change inflates it, which
+        makes the test more cautious, and with it the statistic is at most ``(n - 1) / 2``, below
+        the threshold for small ``n``.
     n_before, sum_before : int, float
         Number and sum of the older rows since the last restart that left the memory (see
         :func:`bernoulli_glr`).

@@ -19,8 +19,21 @@ Policies
 :func:`play` takes a ``make_policy(run)`` callable returning an object with ``predict() -> action``
 (an index 0, 1 or 2) and ``update(action, reward)``: plug any bandit in with a small adapter (see
 :class:`LibraryAdapter`). :func:`play_vectorised` runs the numpy prototypes of ``drift_policies``
-(all runs at once). Both return a :class:`Result`. The reference rows are the prototypes:
-Thompson sampling, discounted Thompson sampling and Thompson sampling with the Bernoulli GLR test.
+(all runs at once). Both return a :class:`Result`. The reference rows are the prototypes with the
+settings the study chose (``drift_study.py``; figures in the issue 26 note):
+
+- Thompson sampling, Beta(1, 1) priors;
+- discounted Thompson sampling, ``gamma = 0.995`` per row, every action (200 runs, seed 1:
+  156.2 ± 0.8 / 133.3 ± 1.0 / 226.4 ± 1.3 / 72.9 ± 0.6 on Pb1 / Pb2 / Pb4 / stationary);
+- Thompson sampling with change detection: :func:`pybandits.model.changepoint.bernoulli_glr` at
+  ``delta = 0.05`` on each action's rows since its restart (the last 1,000 in memory), tested after
+  every update, local restart from Beta(1, 1) refitted on the rows after the change, no forced
+  exploration (200 runs: 27.6 ± 0.7 / 53.2 ± 1.9 / 101.2 ± 3.6 / 7.8 ± 0.2, no false alarm).
+
+``--gaussian`` adds Gaussian versions of the worlds (means times 2, noise N(0, 1)) with
+Normal-inverse-gamma Thompson sampling, alone and with
+:func:`pybandits.model.changepoint.gaussian_glr` (noise standard deviation estimated from the rows
+since the restart).
 
 GLR-klUCB, SMPyBandits 0.9.7 (Python 3.10, numpy 1.24.4, scipy 1.11.4), on these very streams (50
 runs, seed 0): ``BernoulliGLR_IndexPolicy_WithDeterministicExploration(3, policy=klUCB_forGLR,

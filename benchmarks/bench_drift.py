@@ -19,8 +19,21 @@ Policies
 :func:`play` takes a ``make_policy(run)`` callable returning an object with ``predict() -> action``
 (an index 0, 1 or 2) and ``update(action, reward)``: plug any bandit in with a small adapter (see
 :class:`LibraryAdapter`). :func:`play_vectorised` runs the numpy prototypes of ``drift_policies``
-(all runs at once). Both return a :class:`Result`. The reference rows are the prototypes:
-Thompson sampling, discounted Thompson sampling and Thompson sampling with the Bernoulli GLR test.
+(all runs at once). Both return a :class:`Result`. The reference rows are the prototypes with the
+settings the study chose (``drift_study.py``; figures in the issue 26 note):
+
+- Thompson sampling, Beta(1, 1) priors;
+- discounted Thompson sampling, ``gamma = 0.995`` per row, every action (200 runs, seed 1:
+  156.2 ± 0.8 / 133.3 ± 1.0 / 226.4 ± 1.3 / 72.9 ± 0.6 on Pb1 / Pb2 / Pb4 / stationary);
+- Thompson sampling with change detection: :func:`pybandits.model.changepoint.bernoulli_glr` at
+  ``delta = 0.05`` on each action's rows since its restart (the last 1,000 in memory), tested after
+  every update, local restart from Beta(1, 1) refitted on the rows after the change, no forced
+  exploration (200 runs: 27.6 ± 0.7 / 53.2 ± 1.9 / 101.2 ± 3.6 / 7.8 ± 0.2, no false alarm).
+
+``--gaussian`` adds Gaussian versions of the worlds (means times 2, noise N(0, 1)) with
+Normal-inverse-gamma Thompson sampling, alone and with
+:func:`pybandits.model.changepoint.gaussian_glr` (noise standard deviation estimated from the rows
+since the restart).
 
 GLR-klUCB, SMPyBandits 0.9.7 (Python 3.10, numpy 1.24.4, scipy 1.11.4), on these very streams (50
 runs, seed 0): ``BernoulliGLR_IndexPolicy_WithDeterministicExploration(3, policy=klUCB_forGLR,
@@ -45,8 +58,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-
-from drift_policies import DiscountedThompson, GLRThompson, Thompson
+from drift_policies import DiscountedThompson, GaussianGLRThompson, GaussianThompson, GLRThompson, Thompson
 
 HORIZON = 5000
 
@@ -75,7 +87,10 @@ class World:
         table = self.mean_table()
         if self.noise is not None:
             return np.stack(
-                [table + self.noise * np.random.default_rng([seed, run]).normal(size=table.shape) for run in range(n_runs)]
+                [
+                    table + self.noise * np.random.default_rng([seed, run]).normal(size=table.shape)
+                    for run in range(n_runs)
+                ]
             )
         return np.stack(
             [np.random.default_rng([seed, run]).random(table.shape) < table for run in range(n_runs)]
@@ -87,18 +102,36 @@ class World:
         return World(name, self.change_times, means, self.horizon, noise)
 
 
-PB1 = World("Pb1", (1000, 2000, 3000, 4000), ((.3, .5, .9), (.3, .2, .9), (.3, .2, .1), (.7, .2, .1), (.7, .5, .1)))
-PB2 = World("Pb2", (1000, 2000, 3000, 4000), ((.4, .5, .9), (.5, .4, .7), (.6, .3, .5), (.7, .2, .3), (.8, .1, .1)))
-PB4 = World("Pb4", (2500, 3125, 3750, 4375), ((.1, .5, .9), (.3, .4, .1), (.5, .3, .2), (.7, .4, .3), (.1, .5, .2)))
-STATIONARY = World("stationary", (), ((.3, .5, .9),))
+PB1 = World(
+    "Pb1",
+    (1000, 2000, 3000, 4000),
+    ((0.3, 0.5, 0.9), (0.3, 0.2, 0.9), (0.3, 0.2, 0.1), (0.7, 0.2, 0.1), (0.7, 0.5, 0.1)),
+)
+PB2 = World(
+    "Pb2",
+    (1000, 2000, 3000, 4000),
+    ((0.4, 0.5, 0.9), (0.5, 0.4, 0.7), (0.6, 0.3, 0.5), (0.7, 0.2, 0.3), (0.8, 0.1, 0.1)),
+)
+PB4 = World(
+    "Pb4",
+    (2500, 3125, 3750, 4375),
+    ((0.1, 0.5, 0.9), (0.3, 0.4, 0.1), (0.5, 0.3, 0.2), (0.7, 0.4, 0.3), (0.1, 0.5, 0.2)),
+)
+STATIONARY = World("stationary", (), ((0.3, 0.5, 0.9),))
 WORLDS = {world.name: world for world in (PB1, PB2, PB4, STATIONARY)}
 #: Gaussian versions: means times 2, noise N(0, 1) (a change of 0.2 in a Bernoulli mean near 0.5 and
 #: a change of 0.4 here are as many noise standard deviations).
 GAUSSIAN_WORLDS = {w.name: w for w in (world.scaled(f"G{world.name}", 2.0, 1.0) for world in WORLDS.values())}
 
 #: GLR-klUCB (SMPyBandits 0.9.7, arguments in the module notes), 50 runs of these streams, seed 0:
-#: world -> (mean regret, standard error, mean number of restarts per run). None until measured.
-GLR_KLUCB: dict[str, tuple[float, float, float]] = {}
+#: world -> (mean regret, standard error, mean number of restarts per run); measured with
+#: ``drift_smpybandits.py``. Its stationary regret is its forced exploration's price.
+GLR_KLUCB: dict[str, tuple[float, float, float]] = {
+    "Pb1": (68.8, 1.3, 2.6),
+    "Pb2": (94.5, 1.7, 3.2),
+    "Pb4": (87.4, 1.7, 3.9),
+    "stationary": (32.0, 0.9, 0.0),
+}
 
 
 @dataclass
@@ -199,11 +232,19 @@ class LibraryAdapter:
         return len(getattr(self.bandit, "changes", ()) or ())
 
 
-#: Reference prototypes: name -> make(n_runs, n_actions).
+#: The issue's targets: world -> (forgetting, change detection); change detection on the stationary
+#: world: at most 1.2 times Thompson sampling's regret.
+TARGETS = {"Pb1": (200.0, 60.0), "Pb2": (200.0, 75.0), "Pb4": (230.0, 110.0)}
+
+#: Reference prototypes (the recommended settings): name -> make(n_runs, n_actions).
 REFERENCE: dict[str, Callable[[int, int], object]] = {
     "TS": lambda r, k: Thompson(r, k),
-    "discounted TS, gamma=0.99": lambda r, k: DiscountedThompson(r, k, gamma=0.99),
-    "TS + GLR": lambda r, k: GLRThompson(r, k, HORIZON),
+    "discounted TS, gamma=0.995": lambda r, k: DiscountedThompson(r, k, gamma=0.995),
+    "TS + GLR, delta=0.05, W=1000": lambda r, k: GLRThompson(r, k, HORIZON, delta=0.05, window=1000, test="combined"),
+}
+GAUSSIAN_REFERENCE: dict[str, Callable[[int, int], object]] = {
+    "Gaussian TS (NIG)": lambda r, k: GaussianThompson(r, k),
+    "Gaussian TS + GLR, sigma estimated, delta=0.05": lambda r, k: GaussianGLRThompson(r, k, HORIZON, delta=0.05),
 }
 
 
@@ -229,25 +270,43 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="10 runs")
+    parser.add_argument("--gaussian", action="store_true", help="also the Gaussian worlds")
     args = parser.parse_args(argv)
     n_runs = 10 if args.quick else args.runs
     print(
         f"\n## Drifting worlds: cumulative expected regret over {HORIZON} steps, mean ± s.e. over {n_runs} runs "
         "(changes detected per run)"
     )
-    results = [
-        play_vectorised(WORLDS[w], make, n_runs, args.seed) for name, make in REFERENCE.items() for w in args.worlds
-    ]
+    results = []
+    for name, make in REFERENCE.items():
+        for w in args.worlds:
+            result = play_vectorised(WORLDS[w], make, n_runs, args.seed)
+            result.policy = name
+            results.append(result)
     print(table(results))
+    targets = [f"{TARGETS[w][0]:.0f} / {TARGETS[w][1]:.0f}" if w in TARGETS else "1.2x TS" for w in args.worlds]
+    print(
+        "targets (forgetting / change detection): "
+        + ", ".join(f"{w} {t}" for w, t in zip(args.worlds, targets, strict=True))
+    )
     if GLR_KLUCB:
         cells = "  ".join(
             f"{GLR_KLUCB[w][0]:6.1f} ± {GLR_KLUCB[w][1]:4.1f} ({GLR_KLUCB[w][2]:4.1f})" for w in args.worlds
         )
         print(f"GLR-klUCB (SMPyBandits 0.9.7, 50 runs, seed 0): {cells}")
+    if args.gaussian:
+        gaussian = []
+        for name, make in GAUSSIAN_REFERENCE.items():
+            for world in GAUSSIAN_WORLDS.values():
+                result = play_vectorised(world, make, n_runs, args.seed)
+                result.policy = name
+                gaussian.append(result)
+        print("\nGaussian rewards: the same changes, means times 2, noise N(0, 1)")
+        print(table(gaussian))
 
 
 def run() -> None:
-    main([])
+    main(["--gaussian"])
 
 
 if __name__ == "__main__":

@@ -43,8 +43,12 @@ def max_statistics(y: np.ndarray, kind: str, sigma: float = 1.0) -> np.ndarray:
         if kind == "kl":
             sum2 = total - sum1
             statistic = (
-                _xlogx(sum1) + _xlogx(s - sum1) - _xlogx(s)
-                + _xlogx(sum2) + _xlogx(n - s - sum2) - _xlogx(n - s)
+                _xlogx(sum1)
+                + _xlogx(s - sum1)
+                - _xlogx(s)
+                + _xlogx(sum2)
+                + _xlogx(n - s - sum2)
+                - _xlogx(n - s)
                 - (_xlogx(total) + _xlogx(n - total) - _xlogx(np.array(float(n))))
             )
         else:
@@ -67,12 +71,16 @@ def main(n_streams: int, length: int) -> None:
         kl, gauss = max_statistics(y, "kl"), max_statistics(y, "gauss", 0.5)
         for delta in DELTAS:
             rows.append(
-                (f"Bernoulli p={p}", delta, {
-                    "kl, union threshold": share(kl, changepoint.bernoulli_threshold(n, delta)),
-                    "kl, Besson et al.": share(kl, changepoint.besson_threshold(n, delta)),
-                    "kl, log(3n^1.5/delta)": share(kl, np.log(3 * n**1.5 / delta)),
-                    "Gaussian GLR, sigma=1/2": share(gauss, changepoint.gaussian_threshold(n, delta)),
-                })
+                (
+                    f"Bernoulli p={p}",
+                    delta,
+                    {
+                        "kl, union threshold": share(kl, changepoint.bernoulli_threshold(n, delta)),
+                        "kl, Besson et al.": share(kl, changepoint.besson_threshold(n, delta)),
+                        "kl, log(3n^1.5/delta)": share(kl, np.log(3 * n**1.5 / delta)),
+                        "Gaussian GLR, sigma=1/2": share(gauss, changepoint.gaussian_threshold(n, delta)),
+                    },
+                )
             )
         print(f"Bernoulli p={p}: {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
     y = np.random.default_rng([2]).normal(size=(n_streams, length))
@@ -84,9 +92,13 @@ def main(n_streams: int, length: int) -> None:
     estimated = known / np.maximum(running_var, 1e-300)
     for delta in DELTAS:
         thresholds = changepoint.gaussian_threshold(n, delta)
-        rows.append(("Gaussian N(0,1)", delta, {
-            "sigma known": share(known, thresholds), "sigma estimated": share(estimated, thresholds)
-        }))
+        rows.append(
+            (
+                "Gaussian N(0,1)",
+                delta,
+                {"sigma known": share(known, thresholds), "sigma estimated": share(estimated, thresholds)},
+            )
+        )
     rng = np.random.default_rng([3])
     p = rng.uniform(0.02, 0.98, size=(n_streams, length))
     residuals = (rng.random((n_streams, length)) < p) - p
@@ -99,7 +111,7 @@ def main(n_streams: int, length: int) -> None:
         print(f"{stream:<18} delta={delta:<6g} {cells}")
 
 
-def delays(n_streams: int = 200, before: int = 1000, after: int = 1500, delta: float = 0.01) -> None:
+def delays(n_streams: int = 100, before: int = 500, after: int = 1000, delta: float = 0.05) -> None:
     """Detection delay (rows after the change) of each Bernoulli test, for changes p0 -> p1 at row ``before``."""
     n = np.arange(1, before + after + 1, dtype=float)
     tests = {

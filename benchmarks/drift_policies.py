@@ -233,8 +233,14 @@ class GaussianGLRThompson(GaussianThompson):
     """
 
     def __init__(
-        self, n_runs: int, n_actions: int, horizon: int, delta: float = 0.01, window: int = 1000,
-        sigma: float | str = "estimated", min_rows: int = 2,
+        self,
+        n_runs: int,
+        n_actions: int,
+        horizon: int,
+        delta: float = 0.01,
+        window: int = 1000,
+        sigma: float | str = "estimated",
+        min_rows: int = 2,
     ) -> None:
         super().__init__(n_runs, n_actions)
         self.window, self.sigma, self.min_rows = window, sigma, min_rows
@@ -290,3 +296,41 @@ class GaussianGLRThompson(GaussianThompson):
             self.total[run, action] = self.cumulative[k, self.count[k]] - self.cumulative[k, first]
             self.squares[run, action] = self.cumulative_squares[k, self.count[k]] - self.cumulative_squares[k, first]
         self.step += 1
+
+
+class OneRunGLRThompson:
+    """One run of Thompson sampling + change detection through :func:`pybandits.model.changepoint.bernoulli_glr`.
+
+    What a bandit does with the library's test: per action, a memory of its last ``window`` rewards
+    since its restart and the count and sum of the older ones; after every update the played action
+    is tested; on a change it restarts from Beta(1, 1) with the rows from the change on. It has the
+    ``predict()`` / ``update(action, reward)`` interface of :func:`bench_drift.play`.
+    """
+
+    def __init__(self, n_actions: int, seed: int, delta: float = 0.05, window: int = 1000) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.delta, self.window = delta, window
+        self.memory = [np.zeros(0) for _ in range(n_actions)]
+        self.n_before = [0] * n_actions
+        self.sum_before = [0.0] * n_actions
+        self.n_restarts = 0
+
+    def predict(self) -> int:
+        successes = np.array([m.sum() + s for m, s in zip(self.memory, self.sum_before, strict=True)])
+        counts = np.array([len(m) + n for m, n in zip(self.memory, self.n_before, strict=True)])
+        return int(self.rng.beta(1.0 + successes, 1.0 + counts - successes).argmax())
+
+    def update(self, action: int, reward: int) -> None:
+        memory = np.append(self.memory[action], float(reward))
+        if len(memory) > self.window:  # the oldest row leaves the memory for the summary
+            self.n_before[action] += 1
+            self.sum_before[action] += float(memory[0])
+            memory = memory[1:]
+        change = changepoint.bernoulli_glr(
+            memory, self.delta, n_before=self.n_before[action], sum_before=self.sum_before[action]
+        )
+        if change is not None:
+            memory = memory[change.index :]
+            self.n_before[action], self.sum_before[action] = 0, 0.0
+            self.n_restarts += 1
+        self.memory[action] = memory

@@ -65,7 +65,7 @@ def play(path: str) -> None:
         regrets, restarts = [], []
         start = time.perf_counter()
         for run in range(len(rewards)):
-            np.random.seed(run)  # SMPyBandits draws from numpy's global generator
+            np.random.seed(run)  # noqa: NPY002 (SMPyBandits draws from numpy's global generator)
             with contextlib.redirect_stdout(io.StringIO()):
                 policy = make_glr_klucb()
                 policy.startGame()

@@ -7,6 +7,8 @@ and prints one table per question; ``--json PATH`` also writes every figure. Que
 ``glr``         Thompson sampling + Bernoulli GLR: threshold and delta, memory size, forced
                 exploration, local or global restart, refit on the rows after the change or not
 ``delay``       detection delays and false alarms of the chosen configuration
+``gaussian``    Gaussian rewards (the worlds' means times 2, noise N(0, 1)): Normal-inverse-gamma
+                Thompson sampling alone, and with the Gaussian GLR, noise sd known or estimated
 
 Run ``python benchmarks/drift_study.py gamma glr`` (about half an hour on one core).
 """
@@ -18,13 +20,20 @@ import json
 import sys
 
 import numpy as np
+from bench_drift import GAUSSIAN_WORLDS, HORIZON, WORLDS, play_vectorised, table
+from drift_policies import DiscountedThompson, GaussianGLRThompson, GaussianThompson, GLRThompson, Thompson
 
-from bench_drift import HORIZON, WORLDS, play_vectorised, table
-from drift_policies import DiscountedThompson, GLRThompson, Thompson
+GAMMAS = (0.9, 0.95, 0.97, 0.98, 0.99, 0.993, 0.995, 0.997, 0.998, 0.999)
 
-GAMMAS = (0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
-
-BASE = {"delta": 0.01, "window": 1000, "epsilon": 0.0, "restart": "local", "refit": True, "threshold": "union", "test": "kl"}
+BASE = {
+    "delta": 0.01,
+    "window": 1000,
+    "epsilon": 0.0,
+    "restart": "local",
+    "refit": True,
+    "threshold": "union",
+    "test": "kl",
+}
 GLR_OPTIONS = [
     {},
     {"delta": 0.1},
@@ -67,6 +76,16 @@ def study_glr(n_runs: int, worlds: list[str], options: list[dict]) -> list:
     return results
 
 
+def study_gaussian(n_runs: int) -> list:
+    makers = [
+        lambda r, k: GaussianThompson(r, k),
+        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma=1.0, delta=0.05),
+        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma="estimated", delta=0.05),
+        lambda r, k: GaussianGLRThompson(r, k, HORIZON, sigma="estimated", delta=0.01),
+    ]
+    return [play_vectorised(world, make, n_runs) for make in makers for world in GAUSSIAN_WORLDS.values()]
+
+
 def delays(result, world) -> dict:
     """Per change time: share of runs that detected a change on any action within 500 steps, mean delay."""
     policy = result.extra["policy"]
@@ -82,7 +101,7 @@ def delays(result, world) -> dict:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("questions", nargs="+", choices=["gamma", "glr", "delay"])
+    parser.add_argument("questions", nargs="+", choices=["gamma", "glr", "delay", "gaussian"])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--worlds", nargs="+", default=list(WORLDS))
     parser.add_argument("--options", type=json.loads, default=None, help="JSON list of GLR settings to try")
@@ -92,6 +111,10 @@ def main(argv: list[str]) -> None:
     if "gamma" in args.questions:
         results += study_gamma(args.runs, args.worlds)
         print(table(results), flush=True)
+    if "gaussian" in args.questions:
+        gaussian = study_gaussian(args.runs)
+        print(table(gaussian), flush=True)
+        results += gaussian
     if "glr" in args.questions or "delay" in args.questions:
         glr = study_glr(args.runs, args.worlds, args.options or GLR_OPTIONS)
         print(table(glr), flush=True)

@@ -236,6 +236,12 @@ def bench_quantitative() -> None:
     bench_quantitative.run()
 
 
+def bench_drift() -> None:
+    import bench_drift
+
+    bench_drift.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -253,6 +259,7 @@ SECTIONS = {
     "nuts": bench_nuts,
     "zooming": bench_zooming,
     "quantitative": bench_quantitative,
+    "drift": bench_drift,
 }
 
 

@@ -107,17 +107,18 @@ def _check_n(n: object) -> np.ndarray | float:
 
 def _check_values(values: object, bounded: bool) -> np.ndarray:
     array = np.asarray(values)
-    if array.dtype == bool:
-        array = array.astype(float)
-    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+    if array.dtype.kind not in "biuf":
         raise TypeError(f"values must be numbers, got an array of {array.dtype}")
     if array.ndim != 1:
         raise ValueError(f"values must be one-dimensional, got shape {array.shape}")
-    array = array.astype(float, copy=False)
-    if not np.isfinite(array).all():
-        raise ValueError("values must be finite, got NaN or infinite values")
-    if bounded and array.size and (array.min() < 0.0 or array.max() > 1.0):
-        raise ValueError(f"values must be in [0, 1], got values from {array.min()} to {array.max()}")
+    if array.dtype.kind != "f" or array.dtype.itemsize != 8:
+        array = array.astype(float)
+    if array.size:
+        low, high = float(array.min()), float(array.max())  # NaN and infinities show in these two
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise ValueError("values must be finite, got NaN or infinite values")
+        if bounded and (low < 0.0 or high > 1.0):
+            raise ValueError(f"values must be in [0, 1], got values from {low} to {high}")
     return array
 
 
@@ -300,19 +301,25 @@ def _bernoulli_statistics(values: np.ndarray, n_before: int, sum_before: float) 
     return np.maximum(statistic - (everything[0] + everything[1] - everything[2]), 0.0)
 
 
-def _gaussian_statistics(values: np.ndarray, sigma: float, n_before: int, sum_before: float) -> np.ndarray:
+def _gaussian_statistics(
+    values: np.ndarray, sigma: float, n_before: int, sum_before: float, total: float | None = None
+) -> np.ndarray:
     # With the values centred on the mean of all n rows, c1 c2 / n (m1 - m2)^2 = n S1^2 / (c1 c2), where
     # S1 is the centred sum before the split: one cumulative sum, and exact differences far from 0.
     n = n_before + len(values)
-    centre = (sum_before + float(values.sum())) / n
-    partial = np.empty(len(values))
-    partial[0] = sum_before - n_before * centre
-    np.cumsum(values[:-1] - centre, out=partial[1:])
-    partial[1:] += partial[0]
-    count1 = np.arange(n_before, n, dtype=float)
-    pairs = count1 * (n - count1)
-    pairs[pairs == 0.0] = 1.0  # no row before the split (then partial = 0)
-    return partial * partial * (n / (2.0 * sigma * sigma)) / pairs
+    mean = (sum_before + float(values.sum()) if total is None else total) / n
+    centred = values - mean
+    before = np.cumsum(centred)
+    before -= centred  # the centred sum of the values before each split
+    before += sum_before - n_before * mean  # and of the older rows
+    pairs = np.arange(n_before, n, dtype=float)
+    pairs *= n - pairs  # c1 c2
+    if n_before == 0:
+        pairs[0] = 1.0  # no row before the first split (and there before = 0)
+    before *= before
+    before *= n / (2.0 * sigma * sigma)
+    before /= pairs
+    return before
 
 
 def bernoulli_statistics(values: np.ndarray, *, n_before: int = 0, sum_before: float = 0.0) -> np.ndarray:
@@ -402,16 +409,19 @@ def bernoulli_glr(values: np.ndarray, delta: float, *, n_before: int = 0, sum_be
     n = n_before + len(values)
     if n < 2 or not values.size:
         return None
-    gaussian = _gaussian_statistics(values, 0.5, n_before, sum_before)
-    mean = (sum_before + float(values.sum())) / n
+    total = sum_before + float(values.sum())
+    gaussian = _gaussian_statistics(values, 0.5, n_before, sum_before, total)
+    best = int(gaussian.argmax())
+    mean, largest = total / n, float(gaussian[best])
     kl_threshold = _bernoulli_threshold(n, delta / 2)
     # kl(p, q) <= (p - q)^2 / (q (1 - q)) bounds every kl statistic by the Gaussian one / (2 m (1 - m)):
     # the logarithms are computed only when that bound reaches the threshold.
-    if 0.0 < mean < 1.0 and float(gaussian.max()) >= kl_threshold * 2.0 * mean * (1.0 - mean):
+    if 0.0 < mean < 1.0 and largest >= kl_threshold * 2.0 * mean * (1.0 - mean):
         kl = _largest(_bernoulli_statistics(values, n_before, sum_before), kl_threshold, "kl")
         if kl is not None:
             return kl
-    return _largest(gaussian, _gaussian_threshold(n, delta / 2), "gaussian")
+    threshold = _gaussian_threshold(n, delta / 2)
+    return Change(best, largest, threshold, "gaussian") if largest >= threshold else None
 
 
 def gaussian_glr(
@@ -430,9 +440,10 @@ def gaussian_glr(
         The noise scale: the noise standard deviation of Gaussian rewards; 1 for standardised
         residuals; 1/2 for values in an interval of length 1, such as ``reward - predicted
         probability`` of 0/1 rewards. For Gaussian rewards of unknown noise, pass the standard
-        deviation of the rows since the restart (``n_before`` rows included): a change inflates it,
-        which makes the test more cautious, and with it the statistic is at most ``(n - 1) / 2``,
-        below the threshold for small ``n``.
+        deviation of the rows since the restart (the older rows included, so keep their sum of
+        squares too; when all are equal there is no change to find): a change inflates it, which
+        makes the test more cautious, and with it the statistic is at most ``(n - 1) / 2``, below
+        the threshold for small ``n``.
     n_before, sum_before : int, float
         Number and sum of the older rows since the last restart that left the memory (see
         :func:`bernoulli_glr`).

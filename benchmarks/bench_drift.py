@@ -229,7 +229,22 @@ class LibraryAdapter:
 
     @property
     def n_restarts(self) -> int:
-        return len(getattr(self.bandit, "changes", ()) or ())
+        detector = getattr(self.bandit, "change_detection", None)
+        return 0 if detector is None else detector.n_changes
+
+
+def _library(**settings) -> Callable[[int], LibraryAdapter]:
+    from pybandits.smab import SmabBernoulli
+
+    return lambda run: LibraryAdapter(SmabBernoulli.cold_start(action_ids=["0", "1", "2"], random_seed=run, **settings))
+
+
+#: This library's bandits on the same streams: name -> make_policy(run).
+LIBRARY: dict[str, Callable[[int], LibraryAdapter]] = {
+    "pybandits SmabBernoulli": _library(),
+    "pybandits decay_factor=0.995": _library(decay_factor=0.995),
+    "pybandits change_detection=True": _library(change_detection=True),
+}
 
 
 #: The issue's targets: world -> (forgetting, change detection); change detection on the stationary
@@ -271,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="10 runs")
     parser.add_argument("--gaussian", action="store_true", help="also the Gaussian worlds")
+    parser.add_argument("--library", action="store_true", help="also this library's bandits (about 0.5 ms a step)")
     args = parser.parse_args(argv)
     n_runs = 10 if args.quick else args.runs
     print(
@@ -283,6 +299,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             result = play_vectorised(WORLDS[w], make, n_runs, args.seed)
             result.policy = name
             results.append(result)
+    if args.library:
+        for name, make_policy in LIBRARY.items():
+            for w in args.worlds:
+                results.append(play(WORLDS[w], make_policy, n_runs, args.seed, name=name))
     print(table(results))
     targets = [f"{TARGETS[w][0]:.0f} / {TARGETS[w][1]:.0f}" if w in TARGETS else "1.2x TS" for w in args.worlds]
     print(
@@ -306,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run() -> None:
-    main(["--gaussian"])
+    main(["--gaussian", "--library", "--runs", "20"])
 
 
 if __name__ == "__main__":

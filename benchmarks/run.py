@@ -242,6 +242,12 @@ def bench_drift() -> None:
     bench_drift.run()
 
 
+def bench_drift_contextual() -> None:
+    import bench_drift_contextual
+
+    bench_drift_contextual.run()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -260,6 +266,7 @@ SECTIONS = {
     "zooming": bench_zooming,
     "quantitative": bench_quantitative,
     "drift": bench_drift,
+    "drift_contextual": bench_drift_contextual,
 }
 
 

@@ -192,3 +192,19 @@ def test_a_state_with_memories_of_unknown_actions_is_refused():
         ValueError, match=r"change_detection: expected memories of the bandit's actions, got unknown \['z'\]"
     ):
         SmabBernoulli.from_state(state)
+
+
+def test_a_config_sets_forgetting_and_change_detection_and_info_prints_them(tmp_path, capsys):
+    from pybandits.cli import main
+
+    config = tmp_path / "bandit.toml"
+    config.write_text(
+        'class = "SmabBernoulli"\n[cold_start]\naction_ids = ["a", "b"]\ndecay_factor = 0.995\n'
+        "random_seed = 0\n[cold_start.change_detection]\ndelta = 0.05\nmemory_size = 300\n"
+    )
+    state = tmp_path / "state.json"
+    assert main(["init", "--config", str(config), "--out", str(state), "--quiet"]) == 0
+    assert main(["info", "--state", str(state)]) == 0
+    out = capsys.readouterr().out
+    assert "forgetting decay_factor 0.995 (a memory of about 200 rows)" in out
+    assert "change detection delta 0.05, memory 300 rows per action; 0 changes detected in 0 rows" in out

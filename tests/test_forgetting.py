@@ -262,3 +262,43 @@ def test_transfer_takes_the_template_decay_factor_and_keeps_what_was_learned():
     assert evolved.decay_factor == 0.9 and evolved.actions["a"].n_successes == 11
     evolved.update(["b"], [0])
     assert evolved.actions["a"].n_successes == pytest.approx(1 + 0.9 * 10)
+
+
+def _every_class():
+    from pybandits import cmab, smab
+
+    names = [n for n in dir(smab) + dir(cmab) if n.startswith(("Smab", "Cmab")) and n[4].isupper()]
+    modules = {**{n: smab for n in dir(smab)}, **{n: cmab for n in dir(cmab)}}
+    return sorted({getattr(modules[n], n) for n in names if isinstance(getattr(modules[n], n), type)}, key=str)
+
+
+@pytest.mark.parametrize("cls", _every_class(), ids=lambda c: c.__name__)
+def test_every_bandit_class_takes_the_drift_settings(cls):
+    args = {"action_ids_cost": {"a": 1.0, "b": 2.0}} if cls.__name__.endswith("CC") else {"action_ids": ["a", "b"]}
+    if "MO" in cls.__name__:
+        args["n_objectives"] = 2
+    if cls.__name__.startswith("Cmab"):
+        args["n_features"] = 2
+    if "DP" in cls.__name__:
+        args["action_ids_price"] = {"a": 1.0, "b": 2.0}
+    mab = cls.cold_start(**args, decay_factor=0.9, change_detection={"memory_size": 10})
+    assert mab.decay_factor == 0.9 and mab.change_detection.memory_size == 10
+    assert type(mab).from_state(mab.get_state()[1]) == mab
+    if cls.__name__.startswith("Smab"):
+        rewards = [[1, 0]] * 20 if "MO" in cls.__name__ else [1] * 20
+        mab.update(["a"] * 20, rewards)
+        mab.update(["b"] * 30, [[0, 1]] * 30 if "MO" in cls.__name__ else [0] * 30)
+        model = mab.actions["a"]
+        name = "kappa" if "Gaussian" in cls.__name__ else "n_successes"  # both: 1 + the rows' weights
+        value = getattr(model, name)[0] if "MO" in cls.__name__ else getattr(model, name)
+        assert value == pytest.approx(1 + 0.9**30 * sum(0.9**k for k in range(20)))
+
+
+def test_a_quantitative_action_forgets_toward_its_prior():
+    mab = SmabBernoulli.cold_start(quantitative_action_ids=["q"], decay_factor=0.9, random_seed=0)
+    mab.update([("q", [0.2])] * 40, [1] * 40)
+    learned = mab.actions["q"].n_observations
+    mab.update([("q", [0.7])], [0])
+    segments = mab.actions["q"].segments
+    assert sum(s.posterior.n_observations for s in segments) < learned * 0.9 + 1 + 1e-9
+    assert all(s.posterior.n_successes >= 1 for s in segments)

@@ -197,8 +197,8 @@ class BaseMab(Selection, Drift):
         # Computed once per ``actions`` dict (which updates replace, never change in place; the cache
         # holds the dict, so its identity is not reused), from the fields themselves: asking a model
         # that lacks the attribute goes through pydantic's slow __getattr__. A one-row step asks often.
-        actions = self.actions
-        cached = self._dimensions
+        actions, private = self.actions, self.__pydantic_private__
+        cached = private.get("_dimensions")
         if cached is not None and cached[0] is actions:
             return dict(cached[1])
         dimensions = {}
@@ -207,7 +207,7 @@ class BaseMab(Selection, Drift):
             d = fields.get("dimension", fields.get("quantity_dim"))
             if isinstance(d, int) and d > 0:
                 dimensions[action_id] = d
-        self._dimensions = (actions, dimensions)
+        private["_dimensions"] = (actions, dimensions)
         return dict(dimensions)
 
     def with_price_functions(self, price_functions: Mapping[str, Any]) -> Self:

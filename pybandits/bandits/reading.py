@@ -28,7 +28,7 @@ def reads_one_state(method: _Method) -> _Method:
 
     @functools.wraps(method)
     def reading(self: Any, *args: Any, **kwargs: Any) -> Any:
-        generator = self._rng
+        generator = self.__pydantic_private__["_rng"]  # the generator, read directly (a hot path)
         state = generator.bit_generator.state
         try:
             return method(self._view(), *args, **kwargs)

@@ -38,7 +38,7 @@ class Selection:
         gate is drawn per row first; a row whose gate is closed chooses, by strategy and by
         exploration, among the other actions only (:mod:`pybandits.bandits.availability`).
         """
-        n_rows, rng = len(probs), self._rng
+        n_rows, rng = len(probs), self.__pydantic_private__["_rng"]  # direct: pydantic's lookup is slow
         closed = availability.closed_columns(allowed, self.limited_actions)
         if self.limited_actions:
             is_open = availability.draw_gate(rng, n_rows, self.limited_action_fraction)
@@ -87,7 +87,7 @@ class Selection:
         self.strategy.check_finite(probs)  # as Strategy.select; the shapes are ours
         costs = np.array([self.actions[a].cost for a in allowed], dtype=float) if self.strategy.uses_costs else None
         if not self.strategy.uses_prices:
-            return self.strategy._select(probs, self._rng, costs)
+            return self.strategy._select(probs, self.__pydantic_private__["_rng"], costs)
         if prices is None:
             prices = np.broadcast_to([float(self.action_prices[a]) for a in allowed], probs.shape[:2])  # type: ignore[index]
         return self.strategy._select(probs, self._rng, costs, prices=prices)

@@ -363,7 +363,7 @@ class BaseSmab(BaseMab):
     def _sample(self, models: list[Any], n_samples: int) -> np.ndarray:
         conjugate = self.family_type.conjugate
         params = {name: np.array([getattr(m, name) for m in models], dtype=float) for name in conjugate.draw_parameters}
-        return conjugate.draw(params, n_samples, self._rng)
+        return conjugate.draw(params, n_samples, self.__pydantic_private__["_rng"])
 
     def update(self, actions: Sequence[Any], rewards: Sequence, quantities: Sequence[Any] | None = None) -> None:
         """Add the observed rewards to the played actions' posteriors.

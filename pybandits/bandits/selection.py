@@ -138,6 +138,8 @@ class Selection:
         Checked before anything is drawn: regions that cover an allowed action's whole quantity
         space are refused here, so that no refusal comes after the random generator has moved.
         """
+        if forbidden_actions is None:  # the common case, on every one-row step: nothing to check
+            return list(self.actions), {}
         dimensions, name = self.quantity_dimensions, "forbidden_actions"
         whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), dimensions)
         allowed = self._allowed_action_ids(whole)

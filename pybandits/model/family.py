@@ -198,6 +198,13 @@ class Bernoulli(RewardFamily):
         return ~((rewards >= 0.0) & (rewards <= 1.0))
 
     def check_rewards(self, rewards: Any, n_rows: int, n_objectives: int | None = None) -> np.ndarray:
+        if (  # a few 0/1 ints (a one-row step): what the checks below return, without their numpy calls
+            n_objectives is None
+            and type(rewards) is list
+            and len(rewards) == n_rows <= 16
+            and all(type(r) is int and (r == 0 or r == 1) for r in rewards)
+        ):
+            return np.array(rewards, dtype=np.int8)
         array = reward_array(rewards, n_rows, n_objectives, "0/1 rewards (or fractions in [0, 1])")
         outside = self.invalid_rewards(array)
         if outside.any():

@@ -4,8 +4,9 @@ A bandit that watches for changes keeps, per action, the rows since the action's
 most recent ones in a bounded memory, the older ones summarised by their number and sum) and asks
 after every update whether their mean changed at some point. The tests here answer: each scans
 every split of the rows (cumulative sums: O(n) for n rows) and compares the largest statistic with a
-threshold that holds the probability of *ever* raising a false alarm on a stream of constant mean,
-tested after every row for as long as it runs, below ``delta``. A bounded memory keeps the
+threshold that holds the probability of *ever* raising a false alarm on a stream of constant mean
+(independent rows, or more generally rows whose mean given the past is constant, as a bandit's
+rewards are), tested after every row for as long as it runs, below ``delta``. A bounded memory keeps the
 guarantee: the rows that left it enter as one block, which only removes splits.
 
 Tests
@@ -382,8 +383,9 @@ def bernoulli_glr(values: np.ndarray, delta: float, *, n_before: int = 0, sum_be
     values : array of shape (n,)
         The rows since the last restart that are in memory, oldest first, each in [0, 1].
     delta : float in (0, 1)
-        Bound on the probability of ever raising a false alarm on rewards of constant mean, however
-        long the test runs (tested after every new row). 0.01 is a cautious choice.
+        Bound on the probability of ever raising a false alarm on rewards of constant mean
+        (independent, or of constant mean given the past), however long the test runs (tested
+        after every new row), from one restart to the next. 0.01 is a cautious choice.
     n_before, sum_before : int, float
         Number and sum of the older rows since the last restart that left the memory: they enter
         both scans as one block before ``values``. 0 when every row since the restart is in ``values``.

@@ -347,6 +347,12 @@ class BaseMab(Selection, Drift):
         object.__setattr__(view, "__pydantic_private__", self.__pydantic_private__)  # the same generator
         return view
 
+    def _with_generator(self, rng: np.random.Generator) -> Self:
+        """A :meth:`_view` that draws from ``rng`` instead of the bandit's generator (a cluster's partition)."""
+        view = self._view()
+        object.__setattr__(view, "__pydantic_private__", {**self.__pydantic_private__, "_rng": rng})
+        return view
+
     @contextlib.contextmanager
     def _updating(self) -> Iterator[Self]:
         """A draft of the bandit for an update to change; installed in one assignment if the block succeeds.

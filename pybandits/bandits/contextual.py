@@ -27,6 +27,7 @@ from pybandits.model.bnn.action import Bnn
 from pybandits.model.bnn.multi import BnnMO
 from pybandits.model.family import Bernoulli, RewardFamily
 from pybandits.model.specs import DIST_TYPES, check_feature_names
+from pybandits.model.stats import Moments
 
 __all__ = ["DIST_TYPES", "BaseCmab"]
 
@@ -461,12 +462,14 @@ class BaseCmab(ContextualColdStart, BaseMab):
         self.change_detection = detector
         return batch.with_restarts(restarts, detector.rows_seen)
 
-    def _fit_families(self, observed: np.ndarray) -> None:
+    def _fit_families(self, observed: np.ndarray | Moments) -> None:
         """Give the models the families fitted to the rewards so far (a Gaussian standardisation).
+
+        ``observed``: the update's rewards, or their moments (summed over a cluster's partitions).
 
         The kind re-expresses what was learned in the new units (:meth:`ContextualKind.with_families`).
         """
-        columns = [observed] if observed.ndim == 1 else list(observed.T)
+        columns = [observed] if isinstance(observed, Moments) or observed.ndim == 1 else list(observed.T)
         fitted = [family.fitted_to(column) for family, column in zip(self.families, columns, strict=True)]
         if fitted != self.families:
             for name, value in self.kind.with_families(self, fitted).items():

@@ -423,8 +423,31 @@ class BaseSmab(BaseMab):
         n_actions = len(action_ids)
         conjugate = self.family_type.conjugate
         n_played = np.bincount(played, minlength=n_actions)
-        models = list(self.actions.values())
-        if kept < 1.0:  # every ordinary action forgets, played or not
+        if self.n_objectives is None:
+            stats = conjugate.batch_stats(played, observed, n_actions, weights)
+        else:
+            per_objective = [
+                conjugate.batch_stats(played, observed[:, o], n_actions, weights) for o in range(self.n_objectives)
+            ]
+            stats = tuple(np.stack(values, axis=1) for values in zip(*per_objective, strict=True))
+        actions = self._with_stats(n_played, stats, kept)
+        actions.update(new_models)
+        for action_id, memory in restarts.items():
+            actions[action_id] = self._restarted(action_id, memory, fields["change_detection"].rows_seen)
+        # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
+        self._install({"actions": actions, **fields})
+
+    def _with_stats(self, n_played: np.ndarray, stats: tuple[np.ndarray, ...], kept: float) -> dict[str, Any]:
+        """The actions after an update's ordinary rows: ``n_played`` rows per action, their ``batch_stats``.
+
+        ``stats`` are the conjugate's per-action statistics (``(n_actions, n_objectives)`` arrays for
+        multi-objective bandits), however they were summed: here, or over a cluster's partitions
+        (:mod:`pybandits.cluster`). Under forgetting (``kept < 1``) every ordinary action forgets
+        first, played or not. Quantitative actions are left as they are.
+        """
+        action_ids, models = list(self.actions), list(self.actions.values())
+        conjugate = self.family_type.conjugate
+        if kept < 1.0:
             dimensions, prior = self.quantity_dimensions, self.conjugate_prior
             rows = np.array([j for j, a in enumerate(action_ids) if a not in dimensions], dtype=np.int64)
             models = [
@@ -435,23 +458,14 @@ class BaseSmab(BaseMab):
         if rows.size == 0:
             new = []
         elif self.n_objectives is None:
-            stats = conjugate.batch_stats(played, observed, n_actions, weights)
             updated = conjugate.updated_many([models[j] for j in rows], *(s[rows] for s in stats))
             new = [model if n_played[j] else models[j] for model, j in zip(updated, rows.tolist(), strict=True)]
         else:
-            per_objective = [
-                conjugate.batch_stats(played, observed[:, o], n_actions, weights) for o in range(self.n_objectives)
-            ]
-            stats = tuple(np.stack(values, axis=1) for values in zip(*per_objective, strict=True))
             new = [models[j].updated(*(s[j] for s in stats)) if n_played[j] else models[j] for j in rows]
         actions = dict(self.actions)
         for j, model in zip(rows.tolist(), new, strict=True):
             actions[action_ids[j]] = model
-        actions.update(new_models)
-        for action_id, memory in restarts.items():
-            actions[action_id] = self._restarted(action_id, memory, fields["change_detection"].rows_seen)
-        # the same actions with models of the same kinds and costs: nothing the bandit's checks could refuse
-        self._install({"actions": actions, **fields})
+        return actions
 
     def _restarted(self, action_id: str, memory: Any, now: int) -> Any:
         """``action_id``'s model at its prior, refitted on ``memory``'s rows (a detected change).

@@ -27,6 +27,9 @@ from pybandits.boundary.validation import describe, float_column
 __all__ = [
     "DataError",
     "LoggedRows",
+    "contexts_of",
+    "logged_rows_of",
+    "text_categories",
     "quantity_columns",
     "read_contexts",
     "read_logged_rows",
@@ -47,6 +50,15 @@ class LoggedRows:
     rewards: np.ndarray
     context: Any  # a float array, or a DataFrame when there are categorical columns
     quantities: list[tuple[float, ...] | None] | None = None  # per row, with quantitative actions
+
+
+def _at(where: Any, index: int, header_offset: int = 2) -> str:
+    """Where a row is: ``where``'s own words for it (a partition of a dataset), else a line of the file ``where``.
+
+    A file's rows are its line numbers, the header being line 1.
+    """
+    at = getattr(where, "at", None)
+    return at(index) if callable(at) else f"{where}: row {index + header_offset}"
 
 
 def quantity_columns(quantity_dimensions: Mapping[str, int]) -> list[str]:
@@ -78,7 +90,7 @@ def _optional_numbers(path, frame, column: str) -> np.ndarray:
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"{path}: row {index + 2}, column {column!r}: expected a number in [0, 1] or an empty cell, "
+            f"{_at(path, index)}, column {column!r}: expected a number in [0, 1] or an empty cell, "
             f"got {_cell(frame, column, index)!r}"
         )
     return numbers
@@ -94,7 +106,7 @@ def _quantities(path, frame, actions: np.ndarray, dimensions: Mapping[str, int])
             return [None] * len(actions)
         index = int(np.flatnonzero(quantitative)[0])
         raise DataError(
-            f"{path}: row {index + 2}, column {missing[0]!r}: expected the quantity the quantitative action "
+            f"{_at(path, index)}, column {missing[0]!r}: expected the quantity the quantitative action "
             f"{actions[index]!r} was played at, got no such column (quantity columns: {', '.join(names)})"
         )
     values = np.stack([_optional_numbers(path, frame, name) for name in names], axis=1)
@@ -113,12 +125,12 @@ def _quantities(path, frame, actions: np.ndarray, dimensions: Mapping[str, int])
                 else f"the quantitative action {action_id!r} past its dimension {dimensions[action_id]}"
             )
             raise DataError(
-                f"{path}: row {index + 2}, column {name!r}: expected an empty cell for {kind}, "
+                f"{_at(path, index)}, column {name!r}: expected an empty cell for {kind}, "
                 f"got {_cell(frame, name, index)!r}"
             )
         got = "an empty cell" if empty[index, column] else repr(_cell(frame, name, index))
         raise DataError(
-            f"{path}: row {index + 2}, column {name!r}: expected the quantity the quantitative action {action_id!r} "
+            f"{_at(path, index)}, column {name!r}: expected the quantity the quantitative action {action_id!r} "
             f"was played at, a number in [0, 1], got {got}"
         )
     return [
@@ -162,9 +174,7 @@ def read_table(
             frame = _read_csv(path, text)
     except OSError as error:
         raise DataError(f"{path}: expected a readable CSV or Parquet file, got {error.strerror or error}") from None
-    for column in text:
-        frame[column] = _category_text(path, frame, column)
-    return frame
+    return text_categories(path, frame, feature_names, categorical, skip)
 
 
 def _read_parquet(path: Path) -> Any:
@@ -232,7 +242,7 @@ def _category_text(path, frame, column: str) -> Any:
             got = f" (text or an integer), got {describe(_cell(frame, column, index))}"
             if texts.iloc[index]:
                 got += ": a boolean or a decimal number; give the category a name, or write integer codes as integers"
-        raise DataError(f"{path}: row {index + 2}, column {column!r}: expected a category value{got}")
+        raise DataError(f"{_at(path, index)}, column {column!r}: expected a category value{got}")
     return cells.map(str)
 
 
@@ -247,7 +257,7 @@ def _numeric(path, frame, column: str, header_offset: int = 2) -> np.ndarray:
     values, index = float_column(frame[column])
     if index is not None:
         raise DataError(
-            f"{path}: row {index + header_offset}, column {column!r}: "
+            f"{_at(path, index, header_offset)}, column {column!r}: "
             f"expected a finite number, got {_cell(frame, column, index)!r}"
         )
     return values
@@ -307,7 +317,7 @@ def _check_room(path, context: Any, categorical: Mapping[int, int], vocabularies
             try:
                 encode_column(context[column], list(vocabularies.get(j, [])), categorical[j], True, repr(column))
             except CategoryError as error:
-                raise DataError(f"{path}: row {error.row + 2}, column {column!r}: {error.problem}") from None
+                raise DataError(f"{_at(path, error.row)}, column {column!r}: {error.problem}") from None
 
 
 def read_logged_rows(
@@ -337,6 +347,50 @@ def read_logged_rows(
         feature_names=feature_names,
         categorical=categorical,
     )
+    return logged_rows_of(
+        path, frame, n_features, action_ids, family, feature_names, categorical, dimensions, vocabularies
+    )
+
+
+def text_categories(
+    where: Any,
+    frame: Any,
+    feature_names: Sequence[str] | None,
+    categorical: Collection[int],
+    skip: Collection[str] = (),
+) -> Any:
+    """``frame`` with its categorical feature columns as text, as :func:`read_table` reads them (a copy if changed).
+
+    For frames that did not come from :func:`read_table`, such as a dataset's partitions; ``where``
+    names them in errors.
+    """
+    header = list(map(str, frame.columns))
+    features = list(feature_names) if feature_names is not None else [c for c in header if c not in skip]
+    text = [features[j] for j in sorted(categorical) if j < len(features) and features[j] in header]
+    if text:
+        frame = frame.copy()
+        for column in text:
+            frame[column] = _category_text(where, frame, column)
+    return frame
+
+
+def logged_rows_of(
+    where: Any,
+    frame: Any,
+    n_features: int,
+    action_ids: list[str],
+    family: Any,
+    feature_names: list[str] | None = None,
+    categorical: Collection[int] = (),
+    quantity_dimensions: Mapping[str, int] | None = None,
+    vocabularies: Mapping[int, Sequence[Any]] | None = None,
+) -> LoggedRows:
+    """The checked rows of a table of ``action,reward,<features>`` (:func:`read_logged_rows`, once read).
+
+    ``where`` names the table in errors: a file's path, or a dataset's partition (anything with an
+    ``at(row)`` method that says where a row is).
+    """
+    path, dimensions = where, dict(quantity_dimensions or {})
     quantity_frame = None
     if dimensions:
         names = quantity_columns(dimensions)
@@ -353,16 +407,13 @@ def read_logged_rows(
     unknown = ~np.isin(actions, np.asarray(action_ids, dtype=str))
     if unknown.any():
         index = int(np.flatnonzero(unknown)[0])
-        raise DataError(
-            f"{path}: row {index + 2}, column 'action': expected one of {action_ids}, got {actions[index]!r}"
-        )
+        raise DataError(f"{_at(path, index)}, column 'action': expected one of {action_ids}, got {actions[index]!r}")
     rewards = _numeric(path, frame, "reward")
     refused = family.invalid_rewards(rewards)
     if refused.any():
         index = int(np.flatnonzero(refused)[0])
         raise DataError(
-            f"{path}: row {index + 2}, column 'reward': expected {family.reward_kind}, "
-            f"got {_cell(frame, 'reward', index)!r}"
+            f"{_at(path, index)}, column 'reward': expected {family.reward_kind}, got {_cell(frame, 'reward', index)!r}"
         )
     context = _features(path, frame, ["action", "reward"], n_features, feature_names, categorical)
     if vocabularies is not None and categorical and isinstance(categorical, Mapping):  # a DataFrame context
@@ -387,6 +438,17 @@ def read_contexts(
     if len(frame) == 0:
         raise DataError(f"{path}: expected at least one row of features, got none")
     return _features(path, frame, [], n_features, feature_names, categorical)
+
+
+def contexts_of(
+    where: Any, frame: Any, n_features: int, feature_names: list[str] | None = None, categorical: Collection[int] = ()
+) -> Any:
+    """The context of a table of features already read (a dataset's partition, named ``where`` in errors).
+
+    Columns other than the features are ignored when the features are known by name.
+    """
+    frame = text_categories(where, frame, feature_names, categorical)
+    return _features(where, frame, [], n_features, feature_names, categorical)
 
 
 def write_csv_atomically(frame, path: str | os.PathLike) -> None:

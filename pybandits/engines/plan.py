@@ -43,7 +43,17 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["FitGroup", "Fittable", "PerObjective", "assemble", "group_sizes", "plan_fits", "slot_count"]
+__all__ = [
+    "FitGroup",
+    "Fittable",
+    "GroupPlan",
+    "PerObjective",
+    "assemble",
+    "group_sizes",
+    "plan_fits",
+    "plan_groups",
+    "slot_count",
+]
 
 
 @runtime_checkable
@@ -187,6 +197,100 @@ def _row_buckets(ordered: list[int], n_rows: list[int]) -> list[list[int]]:
     return buckets
 
 
+@dataclass
+class GroupPlan:
+    """Which networks one fit holds, before any row is read: the plan a cluster ships to the rows.
+
+    ``members`` name the networks (action id, objective), with their ``models`` and ``seeds``;
+    :meth:`built` gives the :class:`FitGroup` once the members' rows are at hand.
+
+    Examples
+    --------
+    >>> from pybandits.model.bnn.action import Bnn
+    >>> (plan,) = plan_groups({"a": Bnn.cold_start(n_features=2)}, [("a", 3, 7)])
+    >>> group = plan.built({"a": (np.zeros((3, 2)), np.ones(3), None)})
+    >>> group.members, group.seeds, group.contexts[0].shape
+    ([('a', None)], [7], (3, 2))
+    """
+
+    members: list[Member]
+    models: list[Any]
+    seeds: list[int]
+
+    @property
+    def action_ids(self) -> list[str]:
+        """The actions whose rows the group needs, each once, in the members' order."""
+        return list(dict.fromkeys(action_id for action_id, _ in self.members))
+
+    def built(self, rows: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> FitGroup:
+        """The group with every member's rows: ``rows[action_id] = (context, observed, weights or None)``.
+
+        ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for a multi-objective action,
+        whose member of objective ``k`` takes column ``k``.
+        """
+        contexts, rewards, weights = [], [], []
+        for action_id, objective in self.members:
+            context, observed, row_weights = rows[action_id]
+            contexts.append(context)
+            rewards.append(observed if objective is None else observed[:, objective])
+            weights.append(row_weights)
+        weighted = any(w is not None for w in weights)
+        return FitGroup(
+            members=list(self.members),
+            models=list(self.models),
+            contexts=contexts,
+            rewards=rewards,
+            seeds=list(self.seeds),
+            weights=weights if weighted else None,
+        )
+
+
+def plan_groups(
+    models: Mapping[str, Fittable | PerObjective], tasks: Sequence[tuple[str, int, int]]
+) -> list[GroupPlan]:
+    """The groups that fit every ``(action_id, n_rows, seed)`` task's networks: the plan, without the rows.
+
+    Multi-objective models (:class:`PerObjective`) are fitted per objective, with seeds derived
+    from the action's seed. The plan depends only on the models, the row counts and the seeds.
+
+    Examples
+    --------
+    >>> from pybandits.model.bnn.action import Bnn
+    >>> models = {a: Bnn.cold_start(n_features=2) for a in ("a", "b")}
+    >>> [plan.members for plan in plan_groups(models, [("a", 2, 1), ("b", 3, 2)])]  # one graph: most rows first
+    [[('b', None), ('a', None)]]
+    """
+    units: list[tuple[Member, Any, int, int]] = []
+    for action_id, n_rows, seed in tasks:
+        model = models[action_id]
+        if isinstance(model, PerObjective):
+            seeds = np.random.SeedSequence(seed).generate_state(len(model.objectives))
+            for index, objective in enumerate(model.objectives):
+                units.append(((action_id, index), objective, n_rows, int(seeds[index])))
+        else:
+            units.append(((action_id, None), model, n_rows, int(seed)))
+    by_key: dict[tuple, list[int]] = {}
+    for index, (_, model, *_rest) in enumerate(units):
+        by_key.setdefault(_group_key(model, index), []).append(index)
+    plans = []
+    for indices in by_key.values():
+        size = units[indices[0]][1].actions_per_fit
+        ordered = sorted(indices, key=lambda i: -units[i][2])  # stable: ties keep the action order
+        for bucket in _row_buckets(ordered, [units[i][2] for i in ordered]):
+            start = 0
+            for group_size in group_sizes(len(bucket), size):
+                chosen = [units[i] for i in bucket[start : start + group_size]]
+                start += group_size
+                plans.append(
+                    GroupPlan(
+                        members=[unit[0] for unit in chosen],
+                        models=[unit[1] for unit in chosen],
+                        seeds=[unit[3] for unit in chosen],
+                    )
+                )
+    return plans
+
+
 def plan_fits(
     models: Mapping[str, Fittable | PerObjective],
     tasks: Sequence[tuple[str, np.ndarray, int]],
@@ -194,7 +298,7 @@ def plan_fits(
     observed: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> list[FitGroup]:
-    """The groups that fit every ``(action_id, rows, seed)`` task's networks.
+    """The groups that fit every ``(action_id, rows, seed)`` task's networks (:func:`plan_groups`, with the rows).
 
     ``observed`` is ``(n_rows,)``, or ``(n_rows, n_objectives)`` for multi-objective models
     (:class:`PerObjective`), whose objectives are fitted with seeds derived from the action's seed.
@@ -208,41 +312,12 @@ def plan_fits(
     >>> [group.members for group in groups]  # one graph: most rows first
     [[('b', None), ('a', None)]]
     """
-    units: list[tuple[Member, Any, np.ndarray, np.ndarray, int, np.ndarray | None]] = []
-    for action_id, rows, seed in tasks:
-        model, context = models[action_id], features[rows]
-        row_weights = None if weights is None else weights[rows]
-        if isinstance(model, PerObjective):
-            seeds = np.random.SeedSequence(seed).generate_state(len(model.objectives))
-            for index, objective in enumerate(model.objectives):
-                units.append(
-                    ((action_id, index), objective, context, observed[rows, index], int(seeds[index]), row_weights)
-                )
-        else:
-            units.append(((action_id, None), model, context, observed[rows], int(seed), row_weights))
-    by_key: dict[tuple, list[int]] = {}
-    for index, (_, model, *_rest) in enumerate(units):
-        by_key.setdefault(_group_key(model, index), []).append(index)
-    groups = []
-    for indices in by_key.values():
-        size = units[indices[0]][1].actions_per_fit
-        ordered = sorted(indices, key=lambda i: -len(units[i][3]))  # stable: ties keep the action order
-        for bucket in _row_buckets(ordered, [len(units[i][3]) for i in ordered]):
-            start = 0
-            for group_size in group_sizes(len(bucket), size):
-                chosen = [units[i] for i in bucket[start : start + group_size]]
-                start += group_size
-                groups.append(
-                    FitGroup(
-                        members=[unit[0] for unit in chosen],
-                        models=[unit[1] for unit in chosen],
-                        contexts=[unit[2] for unit in chosen],
-                        rewards=[unit[3] for unit in chosen],
-                        seeds=[unit[4] for unit in chosen],
-                        weights=None if weights is None else [unit[5] for unit in chosen],
-                    )
-                )
-    return groups
+    rows = {
+        action_id: (features[index], observed[index], None if weights is None else weights[index])
+        for action_id, index, _ in tasks
+    }
+    plans = plan_groups(models, [(action_id, len(index), seed) for action_id, index, seed in tasks])
+    return [plan.built({action_id: rows[action_id] for action_id in plan.action_ids}) for plan in plans]
 
 
 def assemble(

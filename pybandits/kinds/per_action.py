@@ -100,20 +100,29 @@ class PerActionNetworks(ContextualKind):
         callback: Callable[[str, int], None] | None,
         progressbar: bool | None,
     ) -> dict[str, Any]:
-        # (action id, rows, seed): seeds drawn in action order, whatever runs the fits
-        tasks = [(action_id, rows, int(mab._rng.integers(2**63))) for action_id, rows in batch.rows_by_action()]
-        # forgetting: every action's belief moves toward its prior first, played or not; an action
-        # whose rows changed restarts at its prior (its rows in the batch: those after the change)
-        models = {
-            a: model.at_prior() if a in batch.restarted else model.forgotten(batch.kept)
-            for a, model in mab.actions.items()
-        }
+        by_action = batch.rows_by_action()
+        models, seeds = self.prepared(mab, [action_id for action_id, _ in by_action], batch.kept, batch.restarted)
+        tasks = [(action_id, rows, seed) for (action_id, rows), seed in zip(by_action, seeds, strict=True)]
         with fit_reporter(len(tasks), "fitting actions", progressbar, callback) as report:
             if mab.quantity_dimensions:
                 fitted = _fit_with_quantities(models, tasks, batch, executor, report)
             else:
                 fitted = fit_actions(models, tasks, batch.features, batch.observed, executor, report, batch.weights)
         return {"actions": {**models, **fitted}}
+
+    def prepared(
+        self, mab: Any, played: Sequence[str], kept: float = 1.0, restarted: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, Any], list[int]]:
+        """Every action's model before the fits, and a seed per ``played`` action (in the bandit's action order).
+
+        The seeds are drawn from the bandit's generator in that order, whatever runs the fits (here,
+        an executor, a cluster: :mod:`pybandits.cluster`). Under forgetting every action's belief
+        first moves toward its prior (``kept``), played or not; an action whose rows changed
+        (``restarted``) starts again from its prior.
+        """
+        seeds = [int(mab._rng.integers(2**63)) for _ in played]
+        models = {a: model.at_prior() if a in restarted else model.forgotten(kept) for a, model in mab.actions.items()}
+        return models, seeds
 
     def check_change_detection(self, mab: Any) -> None:
         if mab.quantity_dimensions:

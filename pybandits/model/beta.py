@@ -124,6 +124,22 @@ class Beta(ConjugateActions, PyBanditsBaseModel):
             successes = successes.astype(np.int64)
         return successes, count - successes
 
+    @staticmethod
+    def merged_stats(first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """The :meth:`batch_stats` of two sets of rows together (sums: a cluster's partitions merge so).
+
+        Examples
+        --------
+        >>> Beta.merged_stats((np.array([2]), np.array([1])), (np.array([1]), np.array([4])))
+        (array([3]), array([5]))
+        """
+        return tuple(a + b for a, b in zip(first, second, strict=True))
+
+    @staticmethod
+    def scaled_stats(stats: tuple[np.ndarray, ...], factor: float) -> tuple[np.ndarray, ...]:
+        """The :meth:`batch_stats` of the same rows with every row weight times ``factor`` (forgetting)."""
+        return tuple(np.asarray(s, dtype=np.float64) * factor for s in stats)
+
     @classmethod
     def forgotten_many(cls, models: list[Beta], prior: Beta, weight: float) -> list[Beta]:
         """Every model's posterior raised to ``weight``, times the prior raised to ``1 - weight``.

@@ -401,8 +401,10 @@ class Gaussian(RewardFamily):
         """An action's noise standard deviation in reward units (posterior median)."""
         return float(self._loc_scale[1] * np.exp(aux["log_noise_sd"].mu[0]))
 
-    def fitted_to(self, rewards: np.ndarray) -> Gaussian:
+    def fitted_to(self, rewards: np.ndarray | Moments) -> Gaussian:
         """The family with its standardisation fitted to the rewards seen so far, ``rewards`` included.
+
+        ``rewards`` may be their :class:`~pybandits.model.stats.Moments` (summed over a cluster's partitions).
 
         A given standardisation, and one fitted to :data:`STANDARDISATION_ROWS` rewards or more
         that were not all equal, stays as it is. Otherwise the location is the mean of every reward
@@ -421,7 +423,8 @@ class Gaussian(RewardFamily):
         """
         if self.standardised and (self.fitted_on is None or self._settled):
             return self
-        seen = (self.fitted_on or Moments()).added(np.asarray(rewards, dtype=np.float64))
+        new = rewards if isinstance(rewards, Moments) else Moments().added(np.asarray(rewards, dtype=np.float64))
+        seen = (self.fitted_on or Moments()).merged(new)
         if seen.n_observations == 0:
             return self
         loc = seen.reward_mean

@@ -150,6 +150,32 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
         squares = np.bincount(played, weights=deviations, minlength=n_actions)
         return count, mean, squares
 
+    @staticmethod
+    def merged_stats(first: tuple[np.ndarray, ...], second: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """The :meth:`batch_stats` of two sets of rows together: counts add, means and squares merge exactly.
+
+        Chan, Golub & LeVeque's pairwise form: a cluster's partitions merge so, in any grouping.
+
+        Examples
+        --------
+        >>> rewards = np.array([1.0, 2.0, 4.0, 8.0])
+        >>> whole = NormalInverseGamma.batch_stats(np.zeros(4, dtype=int), rewards, 1)
+        >>> parts = [NormalInverseGamma.batch_stats(np.zeros(2, dtype=int), r, 1) for r in (rewards[:2], rewards[2:])]
+        >>> [bool(np.allclose(a, b)) for a, b in zip(whole, NormalInverseGamma.merged_stats(*parts))]
+        [True, True, True]
+        """
+        (n_a, mean_a, m2_a), (n_b, mean_b, m2_b) = first, second
+        n = n_a + n_b
+        share = np.divide(n_b, n, out=np.zeros(np.shape(n)), where=n > 0)
+        delta = mean_b - mean_a
+        return n, mean_a + delta * share, m2_a + m2_b + delta**2 * n_a * share
+
+    @staticmethod
+    def scaled_stats(stats: tuple[np.ndarray, ...], factor: float) -> tuple[np.ndarray, ...]:
+        """The :meth:`batch_stats` of the same rows with every row weight times ``factor`` (forgetting)."""
+        count, mean, squares = stats
+        return np.asarray(count, dtype=np.float64) * factor, mean, squares * factor
+
     @classmethod
     def forgotten_many(
         cls, models: list[NormalInverseGamma], prior: NormalInverseGamma, weight: float

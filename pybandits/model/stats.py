@@ -87,11 +87,26 @@ class Moments(PyBanditsBaseModel):
         if n_new == 0:
             return self
         mean_new = float(np.mean(rewards))
-        m2_new = float(np.sum((rewards - mean_new) ** 2))
-        n = self.n_observations + n_new
-        delta = mean_new - self.reward_mean
+        return self.merged(
+            Moments(n_observations=n_new, reward_mean=mean_new, m2=float(np.sum((rewards - mean_new) ** 2)))
+        )
+
+    def merged(self, other: Moments) -> Moments:
+        """The moments of this set of rewards and ``other``'s together (the parallel form of Welford's update).
+
+        Examples
+        --------
+        >>> rewards = np.array([1.0, 2.0, 4.0])
+        >>> both = Moments().added(rewards[:1]).merged(Moments().added(rewards[1:]))
+        >>> both.n_observations, round(both.reward_mean, 12), round(both.m2, 12)
+        (3, 2.333333333333, 4.666666666667)
+        """
+        if other.n_observations == 0:
+            return self
+        n = self.n_observations + other.n_observations
+        delta = other.reward_mean - self.reward_mean
         return Moments(
             n_observations=n,
-            reward_mean=self.reward_mean + delta * n_new / n,
-            m2=self.m2 + m2_new + delta**2 * self.n_observations * n_new / n,
+            reward_mean=self.reward_mean + delta * other.n_observations / n,
+            m2=self.m2 + other.m2 + delta**2 * self.n_observations * other.n_observations / n,
         )

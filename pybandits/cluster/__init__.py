@@ -1,0 +1,123 @@
+"""Bandits and datasets bigger than one machine, on Dask: update, predict and score rows where they lie.
+
+A retraining job's logs (a day or a month of traffic) may be too big for one process. These
+functions take them as a Dask DataFrame, or as the path or URL of a file, a Parquet dataset
+directory, a folder of CSV files or a glob (:func:`~pybandits.boundary.datasets.open_dataset`), in
+the CLI's columns: ``action,reward,<features>`` (features by name when the bandit has
+``feature_names``, other columns ignored). The rows are never gathered on the client.
+
+- :func:`update`: the bandit learns every row (:mod:`pybandits.cluster.update` says how the work
+  splits). The result equals ``mab.update`` on the whole table read in the dataset's order
+  (partitions in order, rows in order within each): the same seeds, fit groups and forgetting
+  weights; summed statistics agree to rounding.
+- :func:`predict` and :func:`action_probabilities`: lazy Dask DataFrames, one output row per input
+  row, partition by partition (:mod:`pybandits.cluster.predict`).
+
+Where the tasks run: on ``client`` (a :class:`distributed.Client`), else on the client a notebook
+made current, else in this process with Dask's synchronous scheduler (the CLI without
+``--scheduler``). A worker that dies is replaced and its tasks rerun by Dask, with the same result.
+An update that fails, on any partition or fit, leaves the bandit exactly as it was, and its error
+names the partition (and the row) or the actions.
+
+Served today: stochastic bandits (Bernoulli and Gaussian rewards, forgetting included) and
+contextual bandits with networks per action (categorical columns and forgetting included). Refused
+by name, with what to use instead: multi-objective bandits (one reward column), quantitative actions,
+change detection, and a shared trunk.
+
+Needs the ``dask`` extra: ``pip install "pybandits[dask]"``.
+
+Examples
+--------
+>>> import dask.dataframe as dd, pandas as pd
+>>> from pybandits.smab import SmabBernoulli
+>>> mab = SmabBernoulli.cold_start(action_ids=["a", "b"])
+>>> logs = dd.from_pandas(pd.DataFrame({"action": ["a", "b", "a"], "reward": [1, 0, 1]}), npartitions=2)
+>>> report = update(mab, logs, client=False)
+>>> report.n_rows, report.path, mab.actions["a"].n_successes
+(3, 'sufficient statistics', 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pybandits.boundary import validation as check
+from pybandits.boundary.datasets import open_dataset
+from pybandits.boundary.progress import default_enabled
+from pybandits.cluster.predict import predict_dataset, prediction_frame, probabilities_dataset
+from pybandits.cluster.runner import Runner, current_client
+from pybandits.cluster.update import UpdateReport, run_update
+
+__all__ = ["UpdateReport", "action_probabilities", "open_dataset", "predict", "prediction_frame", "update"]
+
+
+def _client(client: Any) -> Any:
+    """``client`` as given; None: the current client if any; False: none (this process)."""
+    if client is False:
+        return None
+    if client is None:
+        return current_client()
+    if not hasattr(client, "compute") or not hasattr(client, "scatter"):
+        raise TypeError(f"client: expected a distributed.Client, None or False, got {check.describe(client)}")
+    return client
+
+
+def _check_mab(mab: Any) -> None:
+    from pybandits.bandits.base import BaseMab
+
+    if not isinstance(mab, BaseMab):
+        raise TypeError(f"mab: expected a pybandits bandit, got {check.describe(mab)}")
+
+
+def update(mab: Any, data: Any, *, client: Any = None, progressbar: bool | None = None) -> UpdateReport:
+    """Update ``mab`` in place with every row of a dataset, fitted where the rows lie.
+
+    Parameters
+    ----------
+    mab : BaseMab
+        The bandit to update.
+    data : dask.dataframe.DataFrame, str or os.PathLike
+        The logged rows: ``action,reward,<features>``.
+    client : distributed.Client, None or False
+        Where the tasks run: this client; None, the current client if there is one, else this
+        process; False, this process (Dask's synchronous scheduler, one partition at a time).
+    progressbar : bool, optional
+        A bar over the tasks; by default in a notebook or a terminal, never under pytest.
+
+    Returns
+    -------
+    UpdateReport
+        Rows and partitions read, how rows reached the fits (``path``), fit tasks, where, and time.
+    """
+    _check_mab(mab)
+    if progressbar is not None and not isinstance(progressbar, bool):
+        raise TypeError(f"progressbar: expected True, False or None, got {check.describe(progressbar)}")
+    runner = Runner(_client(client), default_enabled() if progressbar is None else progressbar)
+    return run_update(mab, data, runner)
+
+
+def predict(mab: Any, data: Any, *, propensity: bool = False, n_draws: int = 1000, client: Any = None) -> Any:
+    """Every row's chosen action (and sampled expected rewards) as a lazy Dask DataFrame.
+
+    The columns of :func:`prediction_frame` (the CLI's ``predict`` output); with ``propensity``, the
+    action is drawn from the bandit's probabilities (``n_draws`` selections per row) and its
+    probability written. The bandit's generator advances by one draw, which seeds every partition.
+    Compute the result (``.compute()``, ``.to_parquet(...)``) where you need it.
+    """
+    _check_mab(mab)
+    if not isinstance(propensity, bool):
+        raise TypeError(f"propensity: expected True or False, got {check.describe(propensity)}")
+    n_draws = check.check_positive_int(n_draws, "n_draws")
+    frame, _ = predict_dataset(mab, data, propensity=propensity, n_draws=n_draws, client=_client(client))
+    return frame
+
+
+def action_probabilities(mab: Any, data: Any, n_draws: int = 1000, *, client: Any = None) -> Any:
+    """Every row's probability of each action (one column per action) as a lazy Dask DataFrame.
+
+    As :meth:`~pybandits.bandits.contextual.BaseCmab.action_probabilities`, partition by partition.
+    """
+    _check_mab(mab)
+    n_draws = check.check_positive_int(n_draws, "n_draws")
+    frame, _ = probabilities_dataset(mab, data, n_draws=n_draws, client=_client(client))
+    return frame

@@ -1,0 +1,120 @@
+"""Running a list of Dask tasks: on a ``distributed`` cluster, or in this process one partition at a time.
+
+With a :class:`distributed.Client` (given, or the one a notebook already made current), the tasks
+are submitted at once and run where their partitions are read; a worker that dies is replaced and
+its tasks rerun by Dask (they are pure functions of their inputs: the result is the same). Without
+one, the same graph runs in this process on Dask's synchronous scheduler.
+
+A failed task cancels the others and raises one error that names the task (its partition, or its
+actions); nothing the caller holds has changed. The bar (:mod:`pybandits.boundary.progress`: rich in
+a terminal, an HTML bar in a notebook) counts finished tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pybandits.boundary.progress import progress_bar
+from pybandits.boundary.tabular import DataError
+from pybandits.exceptions import FitError
+
+__all__ = ["Runner", "current_client"]
+
+
+def current_client() -> Any:
+    """The ``distributed`` client this process made current (a notebook's ``Client()``), or None."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:  # no client
+        return None
+
+
+class Runner:
+    """Where a cluster operation's tasks run, and how their progress is shown.
+
+    Parameters
+    ----------
+    client : distributed.Client or None
+        The cluster; None runs in this process (Dask's synchronous scheduler).
+    progressbar : bool
+        Show a bar over the tasks.
+    """
+
+    def __init__(self, client: Any, progressbar: bool) -> None:
+        self.client = client
+        self.progressbar = progressbar
+
+    @property
+    def where(self) -> str:
+        """The words for where the tasks run, for reports."""
+        if self.client is None:
+            return "this process (Dask's synchronous scheduler)"
+        workers = self.client.scheduler_info().get("workers", {})
+        return f"the cluster at {self.client.scheduler.address} ({len(workers)} workers)"
+
+    def run(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type = DataError) -> list[Any]:
+        """Every task's result, in order; the first failure raises ``wrap_as`` naming its label."""
+        if self.client is None:
+            return self._here(tasks, labels, what, wrap_as)
+        from distributed import as_completed
+
+        futures = self.client.compute(list(tasks))
+        index = {future.key: k for k, future in enumerate(futures)}
+        results: list[Any] = [None] * len(futures)
+        try:
+            with progress_bar(len(futures), what, self.progressbar) as bar:
+                for future in as_completed(futures):
+                    k = index[future.key]
+                    if future.status == "error":
+                        error = future.exception()
+                        raise _wrapped(error, labels[k], wrap_as) from error
+                    results[k] = future.result()
+                    bar.advance()
+        finally:
+            for future in futures:
+                future.release()
+        return results
+
+    def _here(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type) -> list[Any]:
+        import dask
+
+        results = []
+        with progress_bar(len(tasks), what, self.progressbar) as bar:
+            if len({id(t) for t in tasks}) == len(tasks) and _independent(tasks):
+                for task, label in zip(tasks, labels, strict=True):  # one partition at a time: bounded memory
+                    try:
+                        results.append(dask.compute(task, scheduler="synchronous")[0])
+                    except Exception as error:
+                        raise _wrapped(error, label, wrap_as) from error
+                    bar.advance()
+                return results
+            results = list(dask.compute(*tasks, scheduler="synchronous"))  # shared inputs computed once
+            bar.advance(len(tasks))
+        return results
+
+
+def _independent(tasks: Sequence[Any]) -> bool:
+    """Whether the tasks share no intermediate task (then each can run alone without recomputing another's)."""
+    seen: set = set()
+    for task in tasks:
+        keys = set(task.__dask_graph__().keys()) - {task.key}
+        if keys & seen:
+            return False
+        seen |= keys
+    return True
+
+
+def _wrapped(error: BaseException, label: str, wrap_as: type) -> BaseException:
+    """``error`` as ``wrap_as`` naming ``label``, unless it names it already (a check that knows its partition)."""
+    if isinstance(error, DataError) and label in str(error):
+        return DataError(str(error))
+    if isinstance(error, FitError) or wrap_as is FitError:
+        return FitError(f"{label}: {type(error).__name__}: {error}")
+    if isinstance(error, (ValueError, TypeError, KeyError, OSError)):
+        return DataError(f"{label}: {error}")
+    return error

@@ -1,0 +1,242 @@
+"""Updating a bandit with a dataset where it lies: rows grouped by action on the workers, only posteriors return.
+
+Two passes over the partitions (:mod:`pybandits.cluster.scan` for the first):
+
+1. **Scan**: every partition is read and checked on a worker and summarised: rows per action, new
+   category values, reward moments (a Gaussian standardisation), and, for a stochastic bandit, its
+   conjugate statistics. The client merges the summaries in partition order. A stochastic bandit is
+   then updated from the merged statistics, exactly; nothing else is read.
+2. **Fit** (networks per action): the client draws every played action's seed from the bandit's
+   generator, in the bandit's action order, and plans the fits from the row counts alone
+   (:func:`~pybandits.engines.plan.plan_groups`: the groups a single-process update would make).
+   Each partition is then split by fit group on the worker that read it, and each group's pieces
+   go to one worker, which concatenates them in partition order and runs the fit
+   (:func:`~pybandits.engines.executors.fit_group_task`). When every partition holds the rows of one
+   group only (a dataset partitioned by action), the split is skipped: a group's partitions go to
+   its fit as they are.
+
+The rows an action is fitted on are its rows in the dataset's order, partitions in order and rows
+in order within each, with the same seeds, the same groups and the same forgetting weights as
+``mab.update`` on the whole table read in that order: the result is the same, to rounding in the
+summed statistics.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pybandits.boundary.datasets import Partition, open_dataset
+from pybandits.boundary.tabular import DataError
+from pybandits.cluster.runner import Runner
+from pybandits.cluster.scan import RowSpec, Summary, action_indices, checked_rows, features_of, merged, scan_partition
+from pybandits.engines.executors import fit_group_task
+from pybandits.engines.plan import GroupPlan, assemble, plan_groups
+from pybandits.exceptions import FitError
+from pybandits.model.forgetting import carried_weight
+
+__all__ = ["UpdateReport", "run_update"]
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    """What a cluster update did.
+
+    Attributes
+    ----------
+    n_rows, n_partitions : int
+        Rows read, and the dataset's partitions.
+    path : str
+        How rows reached the fits: ``"sufficient statistics"`` (stochastic bandits: nothing but
+        sums travels), ``"shuffle"`` (partitions split by fit group on the workers), or ``"no
+        shuffle"`` (every partition held one group's rows: partitioned by action).
+    n_fits : int
+        Fit tasks (groups of networks fitted together); 0 for a stochastic bandit.
+    where : str
+        Where the tasks ran.
+    seconds : float
+        Wall time of the update.
+    """
+
+    n_rows: int
+    n_partitions: int
+    path: str
+    n_fits: int
+    where: str
+    seconds: float
+
+
+def row_spec(mab: Any) -> RowSpec:
+    """The bandit's rows as workers read them; refuses, by name, a bandit a cluster update does not serve."""
+    from pybandits.bandits.contextual import BaseCmab
+
+    if mab.n_objectives is not None:
+        raise ValueError(
+            f"mab: a cluster update reads one reward column, got a multi-objective {type(mab).__name__} "
+            f"({mab.n_objectives} objectives); update it with mab.update(actions, rewards, ...)"
+        )
+    if mab.quantity_dimensions:
+        raise ValueError(
+            "mab: a cluster update serves bandits without quantitative actions, got "
+            f"{sorted(mab.quantity_dimensions)}; update it in one process with mab.update(..., quantities=...) or the "
+            "CLI without --scheduler"
+        )
+    if mab.change_detection is not None:
+        raise ValueError(
+            "mab: a cluster update does not run change detection (its memories follow the rows one by one), got "
+            "change_detection set; update it in one process, or use forgetting (decay_factor), which a cluster update "
+            "applies exactly"
+        )
+    decay = mab.decay_factor if mab._forgets else None
+    if not isinstance(mab, BaseCmab):
+        return RowSpec(list(mab.actions), mab.family, decay_factor=decay, conjugate=mab.family_type.conjugate)
+    if mab.backbone is not None:
+        raise ValueError(
+            "mab: a cluster update of a shared trunk (backbone_hidden_dim_list) is not available yet, got one; update "
+            "it in one process with mab.update(...) or the CLI without --scheduler"
+        )
+    return RowSpec(
+        list(mab.actions),
+        mab.family,
+        mab.input_dim,
+        mab.feature_names,
+        dict(mab.categorical_features),
+        {column: list(values) for column, values in mab.vocabularies.items()},
+        decay,
+    )
+
+
+def run_update(mab: Any, data: Any, runner: Runner) -> UpdateReport:
+    """Update ``mab`` with the rows of ``data`` on ``runner`` (see the module); all or nothing."""
+    start = time.perf_counter()
+    spec = row_spec(mab)
+    frame, source = open_dataset(data, spec.columns, spec.text_columns)
+    frame = _with_header(frame, source, spec)
+    parts = frame.to_delayed()
+    from dask import delayed
+
+    labels = [str(Partition(source, index)) for index in range(len(parts))]
+    scans = [delayed(scan_partition)(part, Partition(source, k), spec) for k, part in enumerate(parts)]
+    summary = merged(runner.run(scans, labels, "reading partitions"), spec, source)
+    if summary.n_rows == 0:
+        raise DataError(f"{source}: expected at least one row, got an empty dataset ({len(parts)} partitions)")
+    kept = carried_weight(spec.decay_factor, summary.n_rows) if spec.decay_factor is not None else 1.0
+    if spec.conjugate is not None:
+        with mab._updating() as draft:
+            draft.actions = draft._with_stats(summary.counts, summary.stats, kept)
+        path, n_fits = "sufficient statistics", 0
+    else:
+        path, n_fits = _fit_networks(mab, parts, source, spec, summary, kept, runner)
+    return UpdateReport(summary.n_rows, len(parts), path, n_fits, runner.where, time.perf_counter() - start)
+
+
+def _with_header(frame: Any, source: str, spec: RowSpec) -> Any:
+    """The frame with ``action,reward`` first, then exactly the bandit's features when known by position.
+
+    A Parquet dataset partitioned by action (``action=a/`` folders) has ``action`` last: it is moved first.
+    """
+    columns = list(map(str, frame.columns))
+    missing = [c for c in ("action", "reward") if c not in columns]
+    if missing:
+        raise DataError(f"{source}: expected the columns action,reward and the features, missing {missing}")
+    if columns[:2] != ["action", "reward"]:
+        frame = frame[["action", "reward", *(c for c in frame.columns if c not in ("action", "reward"))]]
+    if spec.columns is None and len(columns) - 2 != spec.n_features:
+        raise DataError(
+            f"{source}: expected {spec.n_features} feature columns besides action,reward, got {len(columns) - 2}"
+        )
+    return frame
+
+
+def _fit_networks(
+    mab: Any, parts: list, source: str, spec: RowSpec, summary: Summary, kept: float, runner: Runner
+) -> tuple[str, int]:
+    """The per-action networks' fits on the workers; the bandit takes their posteriors only if all succeed."""
+    from dask import delayed
+
+    with mab._updating() as draft:
+        vocabularies = {c: list(spec.vocabularies.get(c, [])) + v for c, v in summary.new_values.items() if v}
+        if vocabularies:
+            draft.vocabularies = {**draft.vocabularies, **vocabularies}
+        if summary.moments is not None:
+            draft._fit_families(summary.moments)
+        played = [a for a, n in zip(spec.action_ids, summary.counts.tolist(), strict=True) if n > 0]
+        models, seeds = draft.kind.prepared(draft, played, kept)
+        counts = dict(zip(spec.action_ids, summary.counts.tolist(), strict=True))
+        plans = plan_groups(models, [(a, counts[a], seed) for a, seed in zip(played, seeds, strict=True)])
+        worker_spec = spec.with_vocabularies(dict(draft.vocabularies))
+        group_of = np.full(len(spec.action_ids), -1, dtype=np.int64)
+        index = {a: j for j, a in enumerate(spec.action_ids)}
+        for g, plan in enumerate(plans):
+            group_of[[index[a] for a in plan.action_ids]] = g
+        present = [np.unique(group_of[actions]) for actions in summary.partitions]
+        shuffle = any(len(groups) > 1 for groups in present)
+        n_total = summary.n_rows
+        offsets = np.concatenate([[0], np.cumsum(summary.part_rows)]).astype(np.int64)
+        pieces: list[list[Any]] = [[] for _ in plans]
+        for k, part in enumerate(parts):
+            where = Partition(source, k)
+            if not len(present[k]):
+                continue
+            if shuffle:
+                split = delayed(_split_partition, nout=len(plans))(part, where, worker_spec, int(offsets[k]), group_of)
+                for g in present[k].tolist():
+                    pieces[g].append(split[g])
+            else:
+                pieces[int(present[k][0])].append(
+                    delayed(_rows_of_partition)(part, where, worker_spec, int(offsets[k]))
+                )
+        fits = [
+            delayed(_fit_planned)(plan, pieces[g], spec.action_ids, n_total, spec.decay_factor)
+            for g, plan in enumerate(plans)
+        ]
+        labels = [f"fit of actions {plan.action_ids}" for plan in plans]
+        fitted = runner.run(fits, labels, "fitting groups of actions", wrap_as=FitError)
+        draft.actions = {**models, **assemble(models, plans, fitted)}
+    return ("shuffle" if shuffle else "no shuffle"), len(plans)
+
+
+#: A partition's rows for one fit group: action indices, positions in the dataset, features, rewards.
+Piece = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _rows_of_partition(frame: Any, where: Partition, spec: RowSpec, offset: int) -> Piece:
+    """A partition's checked rows as arrays, each row with its position in the whole dataset."""
+    rows = checked_rows(frame, where, spec)
+    played = action_indices(rows.actions, spec.action_ids)
+    return played, offset + np.arange(len(played)), features_of(rows, spec), np.asarray(rows.rewards)
+
+
+def _split_partition(
+    frame: Any, where: Partition, spec: RowSpec, offset: int, group_of: np.ndarray
+) -> list[Piece | None]:
+    """A partition's rows split by fit group (``group_of[action index]``), each piece in the partition's order."""
+    played, position, features, rewards = _rows_of_partition(frame, where, spec, offset)
+    groups = group_of[played]
+    pieces: list[Piece | None] = [None] * (int(group_of.max()) + 1)
+    for g in np.unique(groups).tolist():
+        mask = groups == g
+        pieces[g] = (played[mask], position[mask], features[mask], rewards[mask])
+    return pieces
+
+
+def _fit_planned(
+    plan: GroupPlan, pieces: list[Piece], action_ids: list[str], n_total: int, decay_factor: float | None
+) -> list[Any]:
+    """Fit one planned group on its rows, gathered from the partitions' pieces (in partition order)."""
+    played = np.concatenate([p[0] for p in pieces])
+    position = np.concatenate([p[1] for p in pieces])
+    features = np.concatenate([p[2] for p in pieces])
+    rewards = np.concatenate([p[3] for p in pieces])
+    weights = None
+    if decay_factor is not None:
+        weights = float(decay_factor) ** (n_total - 1 - position).astype(np.float64)
+    index = {a: j for j, a in enumerate(action_ids)}
+    rows = {}
+    for action_id in plan.action_ids:
+        mask = played == index[action_id]
+        rows[action_id] = (features[mask], rewards[mask], None if weights is None else weights[mask])
+    return fit_group_task(plan.built(rows))

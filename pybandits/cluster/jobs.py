@@ -62,7 +62,7 @@ def scheduler_client(scheduler: str | None, option: str = "--scheduler") -> Iter
 
 
 def update_job(mab: Any, data: str, scheduler: str | None, progressbar: bool) -> Any:
-    """``pybandits update`` on a dataset or a scheduler: the :class:`~pybandits.cluster.update.UpdateReport`.
+    """``pybandits update`` on a dataset or a scheduler: the :class:`~pybandits.cluster.updates.UpdateReport`.
 
     A scheduler that cannot be reached is a ``ValueError`` starting with ``--scheduler:``; data
     errors are :class:`~pybandits.boundary.tabular.DataError` naming the partition and row.

@@ -276,11 +276,16 @@ def test_a_failed_fit_names_its_actions_and_changes_nothing(monkeypatch):
     ("mab", "message"),
     [
         (contextual(change_detection=True), "does not run change detection"),
-        (CmabBernoulli.cold_start(action_ids=ACTIONS, n_features=2, backbone_hidden_dim_list=[4]), "shared trunk"),
+        (
+            CmabBernoulli.cold_start(
+                action_ids=ACTIONS, n_features=2, backbone_hidden_dim_list=[4], hidden_dim_list=[3]
+            ),
+            "shared trunk serves linear heads",
+        ),
         (SmabBernoulliMO.cold_start(action_ids=ACTIONS, n_objectives=2), "reads one reward column"),
         (SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["dose"]), "without quantitative actions"),
     ],
-    ids=["change-detection", "trunk", "multi-objective", "quantitative"],
+    ids=["change-detection", "trunk-network-heads", "multi-objective", "quantitative"],
 )
 def test_bandits_a_cluster_update_does_not_serve_are_refused_by_name(mab, message):
     before = snapshot(mab)
@@ -335,3 +340,18 @@ def test_a_worker_killed_during_the_fits_is_replaced_and_the_result_is_the_same(
     assert "error" not in outcome, outcome.get("error")
     assert_same_networks(expected, mab)
     cluster_client.wait_for_workers(2, timeout=60)
+
+
+def test_groups_fitted_in_waves_when_memory_is_short_give_the_same_result(monkeypatch):
+    from pybandits.cluster import updates
+
+    monkeypatch.setattr(updates, "WAVE_MEMORY_SHARE", 1e-9)  # every group a wave of its own
+    frame = logs(300)
+    expected = single_process(contextual(update_kwargs={"actions_per_fit": 1}), frame)
+    mab = contextual(update_kwargs={"actions_per_fit": 1})
+    waves = []
+    original = updates._wave_tasks
+    monkeypatch.setattr(updates, "_wave_tasks", lambda *args: waves.append(args[5]) or original(*args))
+    cluster.update(mab, dd.from_pandas(frame, npartitions=3), client=False)
+    assert sorted(len(wave) for wave in waves) == [1, 1, 1, 1]
+    assert_same_networks(expected, mab)

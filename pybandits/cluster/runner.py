@@ -57,6 +57,16 @@ class Runner:
         workers = self.client.scheduler_info().get("workers", {})
         return f"the cluster at {self.client.scheduler.address} ({len(workers)} workers)"
 
+    def memory(self) -> int:
+        """Bytes the tasks may hold at once: the workers' memory limits summed (this machine's, in this process)."""
+        from pybandits.boundary.validation import memory_limit
+
+        if self.client is None:
+            return memory_limit()
+        workers = self.client.scheduler_info().get("workers", {}).values()
+        limits = [worker.get("memory_limit") or memory_limit() for worker in workers]
+        return int(sum(limits)) if limits else memory_limit()
+
     def run(
         self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type = DataError, alone: bool = True
     ) -> list[Any]:

@@ -33,9 +33,11 @@ from pybandits.boundary.datasets import Partition, open_dataset
 from pybandits.boundary.tabular import DataError
 from pybandits.cluster.runner import Runner
 from pybandits.cluster.scan import RowSpec, Summary, action_indices, checked_rows, features_of, merged, scan_partition
+from pybandits.cluster.trunk import fit_trunk
 from pybandits.engines.executors import fit_group_task
 from pybandits.engines.plan import GroupPlan, assemble, plan_groups
 from pybandits.exceptions import FitError
+from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.forgetting import carried_weight
 
 __all__ = ["UpdateReport", "run_update"]
@@ -93,9 +95,9 @@ def row_spec(mab: Any) -> RowSpec:
     decay = mab.decay_factor if mab._forgets else None
     if not isinstance(mab, BaseCmab):
         return RowSpec(list(mab.actions), mab.family, decay_factor=decay, conjugate=mab.family_type.conjugate)
-    if mab.backbone is not None:
+    if mab.backbone is not None and not all(isinstance(head, LinearHead) for head in mab.actions.values()):
         raise ValueError(
-            "mab: a cluster update of a shared trunk (backbone_hidden_dim_list) is not available yet, got one; update "
+            "mab: a cluster update of a shared trunk serves linear heads, got network heads (hidden_dim_list); update "
             "it in one process with mab.update(...) or the CLI without --scheduler"
         )
     return RowSpec(
@@ -128,6 +130,11 @@ def run_update(mab: Any, data: Any, runner: Runner) -> UpdateReport:
         with mab._updating() as draft:
             draft.actions = draft._with_stats(summary.counts, summary.stats, kept)
         path, n_fits = "sufficient statistics", 0
+    elif mab.backbone is not None:
+        with mab._updating() as draft:
+            _learn_columns(draft, spec, summary)
+            fit_trunk(draft, parts, source, spec.with_vocabularies(dict(draft.vocabularies)), summary, runner)
+        path, n_fits = "reservoir and sums", 0
     else:
         path, n_fits = _fit_networks(mab, parts, source, spec, summary, kept, runner)
     return UpdateReport(summary.n_rows, len(parts), path, n_fits, runner.where, time.perf_counter() - start)
@@ -151,52 +158,105 @@ def _with_header(frame: Any, source: str, spec: RowSpec) -> Any:
     return frame
 
 
+def _learn_columns(draft: Any, spec: RowSpec, summary: Summary) -> None:
+    """The draft's vocabularies grown by the new category values, and its Gaussian standardisation fitted."""
+    vocabularies = {c: list(spec.vocabularies.get(c, [])) + v for c, v in summary.new_values.items() if v}
+    if vocabularies:
+        draft.vocabularies = {**draft.vocabularies, **vocabularies}
+    if summary.moments is not None:
+        draft._fit_families(summary.moments)
+
+
 def _fit_networks(
     mab: Any, parts: list, source: str, spec: RowSpec, summary: Summary, kept: float, runner: Runner
 ) -> tuple[str, int]:
-    """The per-action networks' fits on the workers; the bandit takes their posteriors only if all succeed."""
-    from dask import delayed
+    """The per-action networks' fits on the workers; the bandit takes their posteriors only if all succeed.
 
+    The groups are fitted in *waves* whose rows fit in a share of the workers' memory
+    (:data:`WAVE_MEMORY_SHARE`): each wave reads the partitions again and keeps only its groups' rows.
+    """
     with mab._updating() as draft:
-        vocabularies = {c: list(spec.vocabularies.get(c, [])) + v for c, v in summary.new_values.items() if v}
-        if vocabularies:
-            draft.vocabularies = {**draft.vocabularies, **vocabularies}
-        if summary.moments is not None:
-            draft._fit_families(summary.moments)
+        _learn_columns(draft, spec, summary)
         played = [a for a, n in zip(spec.action_ids, summary.counts.tolist(), strict=True) if n > 0]
         models, seeds = draft.kind.prepared(draft, played, kept)
         counts = dict(zip(spec.action_ids, summary.counts.tolist(), strict=True))
         plans = plan_groups(models, [(a, counts[a], seed) for a, seed in zip(played, seeds, strict=True)])
         worker_spec = spec.with_vocabularies(dict(draft.vocabularies))
-        group_of = np.full(len(spec.action_ids), -1, dtype=np.int64)
         index = {a: j for j, a in enumerate(spec.action_ids)}
+        group_of = np.full(len(spec.action_ids), -1, dtype=np.int64)
         for g, plan in enumerate(plans):
             group_of[[index[a] for a in plan.action_ids]] = g
         present = [np.unique(group_of[actions]) for actions in summary.partitions]
         shuffle = any(len(groups) > 1 for groups in present)
-        n_total = summary.n_rows
-        offsets = np.concatenate([[0], np.cumsum(summary.part_rows)]).astype(np.int64)
-        pieces: list[list[Any]] = [[] for _ in plans]
-        for k, part in enumerate(parts):
-            where = Partition(source, k)
-            if not len(present[k]):
-                continue
-            if shuffle:
-                split = delayed(_split_partition, nout=len(plans))(part, where, worker_spec, int(offsets[k]), group_of)
-                for g in present[k].tolist():
-                    pieces[g].append(split[g])
-            else:
-                pieces[int(present[k][0])].append(
-                    delayed(_rows_of_partition)(part, where, worker_spec, int(offsets[k]))
-                )
-        fits = [
-            delayed(_fit_planned)(plan, pieces[g], spec.action_ids, n_total, spec.decay_factor)
-            for g, plan in enumerate(plans)
-        ]
-        labels = [f"fit of actions {plan.action_ids}" for plan in plans]
-        fitted = runner.run(fits, labels, "fitting groups of actions", wrap_as=FitError, alone=not shuffle)
+        rows_of = [sum(counts[a] for a in plan.action_ids) for plan in plans]
+        budget = int(WAVE_MEMORY_SHARE * runner.memory() / (8 * spec.n_features + 24))
+        fitted: list[Any] = [None] * len(plans)
+        for wave in _waves(rows_of, budget):
+            wave_of = np.where(np.isin(group_of, wave), group_of, -1)
+            tasks = _wave_tasks(parts, source, worker_spec, summary, plans, wave, wave_of, shuffle)
+            labels = [f"fit of actions {plans[g].action_ids}" for g in wave]
+            done = runner.run(tasks, labels, "fitting groups of actions", wrap_as=FitError, alone=not shuffle)
+            for g, models_of_group in zip(wave, done, strict=True):
+                fitted[g] = models_of_group
         draft.actions = {**models, **assemble(models, plans, fitted)}
     return ("shuffle" if shuffle else "no shuffle"), len(plans)
+
+
+#: The share of the workers' memory a wave's rows may take (held as the pieces of a shuffle until fitted;
+#: a fit copies its group's rows once more into its graph, outside Dask's accounting).
+WAVE_MEMORY_SHARE = 0.25
+
+
+def _waves(rows_of: list[int], budget: int) -> list[list[int]]:
+    """Groups packed into waves of at most ``budget`` rows (first fit, largest first; a larger group alone).
+
+    Examples
+    --------
+    >>> _waves([50, 10, 40, 30], 60)
+    [[0, 1], [2], [3]]
+    """
+    waves: list[list[int]] = []
+    totals: list[int] = []
+    for g in sorted(range(len(rows_of)), key=lambda g: -rows_of[g]):
+        room = next((w for w, total in enumerate(totals) if total + rows_of[g] <= budget), None)
+        if room is None:
+            waves.append([])
+            totals.append(0)
+            room = len(waves) - 1
+        waves[room].append(g)
+        totals[room] += rows_of[g]
+    return [sorted(wave) for wave in waves]
+
+
+def _wave_tasks(
+    parts: list,
+    source: str,
+    spec: RowSpec,
+    summary: Summary,
+    plans: list[GroupPlan],
+    wave: list[int],
+    group_of: np.ndarray,
+    shuffle: bool,
+) -> list[Any]:
+    """The fit tasks of a wave's groups, on their partitions' rows (split by group, or whole)."""
+    from dask import delayed
+
+    offsets = np.concatenate([[0], np.cumsum(summary.part_rows)]).astype(np.int64)
+    pieces: dict[int, list[Any]] = {g: [] for g in wave}
+    for k, part in enumerate(parts):
+        present = [g for g in np.unique(group_of[summary.partitions[k]]).tolist() if g >= 0]
+        if not present:
+            continue
+        where = Partition(source, k)
+        if shuffle:
+            split = delayed(_split_partition, nout=len(plans))(part, where, spec, int(offsets[k]), group_of)
+            for g in present:
+                pieces[g].append(split[g])
+        else:
+            pieces[present[0]].append(delayed(_rows_of_partition)(part, where, spec, int(offsets[k])))
+    return [
+        delayed(_fit_planned)(plans[g], pieces[g], spec.action_ids, summary.n_rows, spec.decay_factor) for g in wave
+    ]
 
 
 #: A partition's rows for one fit group: action indices, positions in the dataset, features, rewards.
@@ -206,7 +266,7 @@ Piece = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def _rows_of_partition(frame: Any, where: Partition, spec: RowSpec, offset: int) -> Piece:
     """A partition's checked rows as arrays, each row with its position in the whole dataset."""
     rows = checked_rows(frame, where, spec)
-    played = action_indices(rows.actions, spec.action_ids)
+    played = action_indices(rows.actions, spec.action_ids).astype(np.int32)
     return played, offset + np.arange(len(played)), features_of(rows, spec), np.asarray(rows.rewards)
 
 
@@ -239,16 +299,15 @@ def _fit_planned(
 def _fit_rows(
     plan: GroupPlan, pieces: list[Piece], action_ids: list[str], n_total: int, decay_factor: float | None
 ) -> list[Any]:
-    played = np.concatenate([p[0] for p in pieces])
-    position = np.concatenate([p[1] for p in pieces])
-    features = np.concatenate([p[2] for p in pieces])
-    rewards = np.concatenate([p[3] for p in pieces])
-    weights = None
-    if decay_factor is not None:
-        weights = float(decay_factor) ** (n_total - 1 - position).astype(np.float64)
     index = {a: j for j, a in enumerate(action_ids)}
     rows = {}
-    for action_id in plan.action_ids:
-        mask = played == index[action_id]
-        rows[action_id] = (features[mask], rewards[mask], None if weights is None else weights[mask])
+    for action_id in plan.action_ids:  # each action's rows gathered once, partitions in order
+        masks = [piece[0] == index[action_id] for piece in pieces]
+        features = np.concatenate([piece[2][mask] for piece, mask in zip(pieces, masks, strict=True)])
+        rewards = np.concatenate([piece[3][mask] for piece, mask in zip(pieces, masks, strict=True)])
+        weights = None
+        if decay_factor is not None:
+            position = np.concatenate([piece[1][mask] for piece, mask in zip(pieces, masks, strict=True)])
+            weights = float(decay_factor) ** (n_total - 1 - position).astype(np.float64)
+        rows[action_id] = (features, rewards, weights)
     return fit_group_task(plan.built(rows))

@@ -36,7 +36,7 @@ from pybandits.model.backbone.backbone import Backbone
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.backbone.trunk import Trunk
 
-__all__ = ["refit_heads", "updated_backbone"]
+__all__ = ["refit_heads", "trained_backbone", "updated_backbone"]
 
 
 def updated_backbone(
@@ -63,9 +63,13 @@ def updated_backbone(
     >>> len(new.buffer), new.trunk.width
     (4, 3)
     """
+    return trained_backbone(backbone, backbone.buffer.added(context, actions, rewards, rng, decay_factor), family, rng)
+
+
+def trained_backbone(backbone: Backbone, buffer: Any, family: Any, rng: np.random.Generator) -> Backbone:
+    """The backbone with this buffer, its trunk and readouts trained on it (``rng`` draws the minibatches)."""
     from pybandits.engines import trunk as training  # PyTensor: imported by the first update
 
-    buffer = backbone.buffer.added(context, actions, rewards, rng, decay_factor)
     order = list(backbone.readout)
     index = {action_id: i for i, action_id in enumerate(order)}
     played = np.array([index[a] for a in buffer.actions], dtype=np.int64)

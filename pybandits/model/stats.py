@@ -46,9 +46,12 @@ class BinaryCounts(PyBanditsBaseModel):
 
     def added(self, rewards: np.ndarray) -> BinaryCounts:
         """The counts after ``rewards`` (checked by :meth:`Bernoulli.check_rewards`)."""
-        total = float(rewards.sum())
+        return self.added_summary(len(rewards), float(rewards.sum()), None)
+
+    def added_summary(self, count: int, total: float, moments: Moments | None) -> BinaryCounts:
+        """The counts after ``count`` rewards summing to ``total`` (summed over a cluster's partitions)."""
         return BinaryCounts(
-            n_successes=add_count(self.n_successes, total), n_failures=add_count(self.n_failures, len(rewards) - total)
+            n_successes=add_count(self.n_successes, total), n_failures=add_count(self.n_failures, count - total)
         )
 
 
@@ -90,6 +93,10 @@ class Moments(PyBanditsBaseModel):
         return self.merged(
             Moments(n_observations=n_new, reward_mean=mean_new, m2=float(np.sum((rewards - mean_new) ** 2)))
         )
+
+    def added_summary(self, count: int, total: float, moments: Moments | None) -> Moments:
+        """The moments after rewards of these ``moments`` (summed over a cluster's partitions)."""
+        return self if moments is None else self.merged(moments)
 
     def merged(self, other: Moments) -> Moments:
         """The moments of this set of rewards and ``other``'s together (the parallel form of Welford's update).

@@ -218,6 +218,89 @@ class ReplayBuffer(PyBanditsBaseModel):
             threshold=threshold,
         )
 
+    def with_sample(
+        self,
+        sample: tuple[np.ndarray, list[str], np.ndarray, np.ndarray],
+        n_new: int,
+        rng: np.random.Generator,
+        decay_factor: float | None = None,
+        discarded: tuple[float, float] | None = None,
+    ) -> ReplayBuffer:
+        """The buffer after ``n_new`` rows offered where they lie (a cluster's partitions), given a mergeable sample.
+
+        ``sample`` is ``(context, actions, rewards, keys)`` of candidate rows: every partition's
+        ``capacity`` rows of smallest uniform key (without forgetting), or of highest priority key
+        ``seen_at * log(1 / gamma) + noise`` with ``keys = (seen_at, noise)`` stacked as ``(n, 2)``
+        (under forgetting; ``discarded`` is then the ``(seen_at, noise)`` of the best row a partition
+        discarded). Without forgetting the result is a uniform sample of every row seen: the number of
+        kept earlier rows is hypergeometric, those rows a uniform subset of the buffer, the new ones
+        those of smallest keys. Under forgetting it is the top-``capacity`` set by key, as
+        :meth:`added` keeps.
+
+        Examples
+        --------
+        >>> buffer = ReplayBuffer.empty(n_features=1, capacity=2)
+        >>> sample = (np.arange(3.0)[:, None], ["a", "b", "c"], np.ones(3), np.array([0.5, 0.1, 0.9]))
+        >>> new = buffer.with_sample(sample, 10, np.random.default_rng(0))
+        >>> new.actions, new.n_seen
+        (['b', 'a'], 10)
+        """
+        context, actions, rewards, keys = sample
+        if decay_factor is not None and decay_factor < 1.0:
+            return self._with_priority_sample(sample, n_new, rng, -np.log(decay_factor), discarded)
+        total = self.n_seen + n_new
+        size = min(self.capacity, total)
+        old = int(rng.hypergeometric(self.n_seen, n_new, size)) if self.n_seen and n_new else min(size, len(self))
+        kept = np.sort(rng.choice(len(self), size=old, replace=False)) if old < len(self) else np.arange(len(self))
+        chosen = np.argsort(keys, kind="stable")[: size - old]
+        return ReplayBuffer(
+            capacity=self.capacity,
+            n_features=self.n_features,
+            context=np.concatenate([self.context[kept], context[chosen]]),
+            actions=[*(self.actions[i] for i in kept.tolist()), *(actions[i] for i in chosen.tolist())],
+            rewards=np.concatenate([self.rewards[kept], np.asarray(rewards, dtype=np.float64)[chosen]]),
+            n_seen=total,
+        )
+
+    def _with_priority_sample(
+        self,
+        sample: tuple[np.ndarray, list[str], np.ndarray, np.ndarray],
+        n_new: int,
+        rng: np.random.Generator,
+        rate: float,
+        discarded: tuple[float, float] | None,
+    ) -> ReplayBuffer:
+        context, actions, rewards, keys = sample
+        seen_at, noise = self._priorities(rng)
+        seen_at = np.concatenate([seen_at, keys[:, 0]])
+        noise = np.concatenate([noise, keys[:, 1]])
+        all_context = np.concatenate([self.context, context])
+        all_actions = [*self.actions, *actions]
+        all_rewards = np.concatenate([self.rewards, np.asarray(rewards, dtype=np.float64)])
+        priority = seen_at * rate + noise
+        threshold = self.threshold
+        candidates = [] if threshold is None else [tuple(threshold)]
+        if discarded is not None:
+            candidates.append(tuple(discarded))
+        keep = np.arange(len(priority))
+        if len(priority) > self.capacity:
+            order = np.argsort(-priority, kind="stable")
+            keep, dropped = np.sort(order[: self.capacity]), order[self.capacity :]
+            candidates.append((float(seen_at[dropped[0]]), float(noise[dropped[0]])))
+        if candidates:
+            threshold = list(max(candidates, key=lambda pair: pair[0] * rate + pair[1]))
+        return ReplayBuffer(
+            capacity=self.capacity,
+            n_features=self.n_features,
+            context=all_context[keep],
+            actions=[all_actions[i] for i in keep.tolist()],
+            rewards=all_rewards[keep],
+            n_seen=self.n_seen + n_new,
+            seen_at=seen_at[keep],
+            noise=noise[keep],
+            threshold=threshold,
+        )
+
     def row_weights(self, decay_factor: float | None) -> np.ndarray | None:
         """Every row's weight in the heads under forgetting, ``max(gamma ** age, tau)`` (module notes); None without.
 

@@ -53,9 +53,9 @@ class RowSpec:
         names = self.feature_names or []
         return [names[j] for j in sorted(self.categorical) if j < len(names)]
 
-    def with_vocabularies(self, vocabularies: dict[int, list[Any]]) -> RowSpec:
-        """The spec with the vocabularies after an update's new values."""
-        return RowSpec(**{**self.__dict__, "vocabularies": vocabularies})
+    def learned(self, mab: Any) -> RowSpec:
+        """The spec with what a bandit being updated learned from the scan: vocabularies and reward family."""
+        return RowSpec(**{**self.__dict__, "vocabularies": dict(mab.vocabularies), "family": mab.family})
 
 
 @dataclass

@@ -133,7 +133,7 @@ def run_update(mab: Any, data: Any, runner: Runner) -> UpdateReport:
     elif mab.backbone is not None:
         with mab._updating() as draft:
             _learn_columns(draft, spec, summary)
-            fit_trunk(draft, parts, source, spec.with_vocabularies(dict(draft.vocabularies)), summary, runner)
+            fit_trunk(draft, parts, source, spec.learned(draft), summary, runner)
         path, n_fits = "reservoir and sums", 0
     else:
         path, n_fits = _fit_networks(mab, parts, source, spec, summary, kept, runner)
@@ -181,7 +181,7 @@ def _fit_networks(
         models, seeds = draft.kind.prepared(draft, played, kept)
         counts = dict(zip(spec.action_ids, summary.counts.tolist(), strict=True))
         plans = plan_groups(models, [(a, counts[a], seed) for a, seed in zip(played, seeds, strict=True)])
-        worker_spec = spec.with_vocabularies(dict(draft.vocabularies))
+        worker_spec = spec.learned(draft)
         index = {a: j for j, a in enumerate(spec.action_ids)}
         group_of = np.full(len(spec.action_ids), -1, dtype=np.int64)
         for g, plan in enumerate(plans):

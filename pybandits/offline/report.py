@@ -22,6 +22,7 @@ from pybandits.offline.terms import EstimatorTerms, estimator_terms
 
 __all__ = [
     "ESTIMATORS_WITH_MODEL",
+    "ReportRow",
     "action_costs",
     "cold_reward_model",
     "fixed_prices",

@@ -198,11 +198,15 @@ def read_partition(frame: Any, where: Partition, spec: EvaluationSpec) -> tuple[
     Checked as an update's rows are (:func:`~pybandits.cluster.scan.checked_rows`), but a category value
     the bandit never saw is a value like any other (the policy and the model give it the spare code).
     """
+    rows_spec = spec.rows
+    expected = ["action", "reward", *(["propensity"] if spec.has_propensity else []), *(rows_spec.feature_names or [])]
+    missing = [column for column in expected if column not in frame.columns]
+    if missing:
+        raise DataError(f"{where}: expected the columns {expected}, missing {missing} (got {list(frame.columns)})")
     propensities = None
     if spec.has_propensity:
         propensities = _propensities(frame, where)
         frame = frame.drop(columns="propensity")
-    rows_spec = spec.rows
     frame = text_categories(where, frame, rows_spec.feature_names, rows_spec.categorical, skip={"action", "reward"})
     rows = logged_rows_of(
         where,

@@ -220,6 +220,19 @@ def test_bad_rows_are_named_by_partition_and_row(stochastic, spoil, message, est
     assert stochastic.get_state() == before
 
 
+def _unreadable(piece: pd.DataFrame) -> pd.DataFrame:
+    raise OSError("the file vanished")
+
+
+def test_a_partition_that_cannot_be_read_is_named(stochastic):
+    good = pd.DataFrame({"action": ["a", "b"], "reward": [1, 0], "propensity": 0.5})
+    pieces = [delayed(lambda p: p)(good), delayed(_unreadable)(good), delayed(lambda p: p)(good)]
+    frame = dd.from_delayed(pieces, meta=good.iloc[:0], verify_meta=False)
+    for names in (["ipw"], ["dm"]):  # the evaluation pass, and the first pass
+        with pytest.raises(DataError, match=r"partition 1: the file vanished"):
+            cluster.evaluate(stochastic, frame, names, n_bootstrap=10, client=False)
+
+
 def test_an_empty_dataset_is_refused(stochastic, tmp_path):
     empty = pd.DataFrame({"action": pd.Series(dtype=str), "reward": pd.Series(dtype=float), "propensity": 0.5})
     before = stochastic.get_state()

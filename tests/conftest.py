@@ -65,3 +65,43 @@ class LogisticWorld:
 def logistic() -> LogisticWorld:
     """The shared logistic world of the contextual tests: weights (1, -1, 0.5), bias 0.2."""
     return LogisticWorld(weights=np.array([1.0, -1.0, 0.5]), bias=0.2)
+
+
+@pytest.fixture(scope="module")
+def worker_compiledirs(tmp_path_factory):
+    """``worker_compiledirs()``: worker compile directories for a module's tests (set before any worker starts).
+
+    Call it once this process has compiled what the workers will need: the two slots the workers
+    claim start with a copy of that code (C modules with PyMC 5, Numba's cache with PyMC 6), so a
+    worker loads it from its own slot instead of compiling it again (minutes on a busy two-core
+    machine), and compiles there whatever is missing.
+    """
+    import shutil
+    from pathlib import Path
+
+    made: list[Path] = []
+    flags = os.environ.get("PYTENSOR_FLAGS")
+
+    def make() -> Path:
+        import pytensor
+
+        folder = tmp_path_factory.mktemp("worker-compiledirs")
+        compiled = Path(pytensor.config.compiledir)  # this process's, from the user's flags
+        numba_cache = Path(pytensor.config.base_compiledir) / "numba"
+        for slot in range(2):
+            target = folder / f"slot-{slot}" / compiled.name
+            shutil.copytree(compiled, target, ignore=shutil.ignore_patterns("lock_dir"))
+            if numba_cache.is_dir():
+                shutil.copytree(numba_cache, folder / f"slot-{slot}" / "numba")
+        if flags is not None:  # a base_compiledir chosen by the user would (rightly) switch the slots off
+            kept = ",".join(f for f in flags.split(",") if not f.strip().startswith("base_compiledir"))
+            os.environ["PYTENSOR_FLAGS"] = kept
+        os.environ["PYBANDITS_WORKER_COMPILEDIR"] = str(folder)
+        made.append(folder)
+        return folder
+
+    yield make
+    if made:
+        os.environ.pop("PYBANDITS_WORKER_COMPILEDIR", None)
+        if flags is not None:
+            os.environ["PYTENSOR_FLAGS"] = flags

@@ -162,8 +162,8 @@ def test_a_folder_as_state_or_data_exits_2(tmp_path, capsys):
     (tmp_path / "data.csv").write_text("action,reward,age,segment\na,1,0.1,x\n")
     assert _update(tmp_path, "data.csv", state="folder") == 2
     assert "--state: expected a saved bandit, got the folder" in capsys.readouterr().err
-    assert _update(tmp_path, "folder") == 2
-    assert "--data: expected a CSV or Parquet file, got the folder" in capsys.readouterr().err
+    assert _update(tmp_path, "folder") == 2  # a folder is a dataset: of Parquet or CSV files
+    assert "--data: expected a folder of .parquet or .csv files, got" in capsys.readouterr().err
     assert not (tmp_path / "out.json").exists()
 
 

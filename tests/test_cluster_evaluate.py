@@ -284,10 +284,12 @@ def test_bandits_a_cluster_evaluation_does_not_serve_are_refused_by_name():
 
 
 @pytest.fixture(scope="module")
-def client():
+def client(worker_compiledirs, learned):
+    """Two worker processes of one thread, 1 GiB each, compiling in slots seeded from this process (``learned``)."""
+    worker_compiledirs()
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0", processes=True
+            n_workers=2, threads_per_worker=1, memory_limit="1GiB", dashboard_address=None, processes=True
         ) as local,
         distributed.Client(local) as client,
     ):

@@ -1,6 +1,5 @@
 """Fan-out: per-action fits on a process pool or a Dask cluster equal the sequential result."""
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -37,35 +36,9 @@ def sequential(batch):
 
 
 @pytest.fixture(scope="module")
-def workers_dir(tmp_path_factory, sequential):
-    """Worker compile directories for this test session (set before any worker starts).
-
-    The two slots the workers claim start with a copy of the code this process compiled for
-    ``sequential`` (C modules with PyMC 5, Numba's cache with PyMC 6): a worker loads it from its own
-    slot instead of compiling it again (minutes on a busy two-core machine), and compiles there
-    whatever is missing.
-    """
-    import shutil
-    from pathlib import Path
-
-    import pytensor
-
-    folder = tmp_path_factory.mktemp("worker-compiledirs")
-    compiled = Path(pytensor.config.compiledir)  # this process's, from the user's flags
-    numba_cache = Path(pytensor.config.base_compiledir) / "numba"
-    for slot in range(2):
-        shutil.copytree(compiled, folder / f"slot-{slot}" / compiled.name, ignore=shutil.ignore_patterns("lock_dir"))
-        if numba_cache.is_dir():
-            shutil.copytree(numba_cache, folder / f"slot-{slot}" / "numba")
-    flags = os.environ.get("PYTENSOR_FLAGS")
-    if flags is not None:  # a base_compiledir chosen by the user would (rightly) switch the slots off
-        kept = ",".join(f for f in flags.split(",") if not f.strip().startswith("base_compiledir"))
-        os.environ["PYTENSOR_FLAGS"] = kept
-    os.environ["PYBANDITS_WORKER_COMPILEDIR"] = str(folder)
-    yield folder
-    os.environ.pop("PYBANDITS_WORKER_COMPILEDIR", None)
-    if flags is not None:
-        os.environ["PYTENSOR_FLAGS"] = flags
+def workers_dir(sequential, worker_compiledirs):
+    """Worker compile directories, seeded with what ``sequential`` compiled in this process."""
+    return worker_compiledirs()
 
 
 def test_process_pool_equals_sequential(sequential, workers_dir, batch):

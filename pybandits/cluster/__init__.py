@@ -6,12 +6,12 @@ directory, a folder of CSV files or a glob (:func:`~pybandits.boundary.datasets.
 the CLI's columns: ``action,reward,<features>`` (features by name when the bandit has
 ``feature_names``, other columns ignored). The rows are never gathered on the client.
 
-- :func:`update`: the bandit learns every row (:mod:`pybandits.cluster.update` says how the work
+- :func:`update`: the bandit learns every row (:mod:`pybandits.cluster.updates` says how the work
   splits). The result equals ``mab.update`` on the whole table read in the dataset's order
   (partitions in order, rows in order within each): the same seeds, fit groups and forgetting
   weights; summed statistics agree to rounding.
 - :func:`predict` and :func:`action_probabilities`: lazy Dask DataFrames, one output row per input
-  row, partition by partition (:mod:`pybandits.cluster.predict`).
+  row, partition by partition (:mod:`pybandits.cluster.predictions`).
 - :func:`evaluate`: the offline evaluation of :func:`pybandits.offline.evaluate`, each partition reduced
   to its estimators' sums where it lies (:mod:`pybandits.cluster.evaluate`).
 
@@ -48,9 +48,9 @@ from pybandits.boundary import validation as check
 from pybandits.boundary.datasets import open_dataset
 from pybandits.boundary.progress import default_enabled
 from pybandits.cluster.evaluate import run_evaluate
-from pybandits.cluster.predict import predict_dataset, prediction_frame, probabilities_dataset
+from pybandits.cluster.predictions import predict_dataset, prediction_frame, probabilities_dataset
 from pybandits.cluster.runner import Runner, current_client
-from pybandits.cluster.update import UpdateReport, run_update
+from pybandits.cluster.updates import UpdateReport, run_update
 from pybandits.offline.inputs import check_arguments
 
 __all__ = [

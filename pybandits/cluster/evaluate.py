@@ -53,7 +53,7 @@ from pybandits.boundary.datasets import Partition, open_dataset
 from pybandits.boundary.tabular import DataError, LoggedRows, logged_rows_of, text_categories
 from pybandits.cluster.runner import Runner
 from pybandits.cluster.scan import RowSpec, action_indices, features_of
-from pybandits.cluster.update import run_update
+from pybandits.cluster.updates import run_update
 from pybandits.offline.inputs import Arguments
 from pybandits.offline.report import (
     ESTIMATORS_WITH_MODEL,

@@ -60,10 +60,17 @@ class Runner:
         workers = self.client.scheduler_info().get("workers", {})
         return f"the cluster at {self.client.scheduler.address} ({len(workers)} workers)"
 
-    def run(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type = DataError) -> list[Any]:
-        """Every task's result, in order; the first failure raises ``wrap_as`` naming its label."""
+    def run(
+        self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type = DataError, alone: bool = True
+    ) -> list[Any]:
+        """Every task's result, in order; the first failure raises ``wrap_as`` naming its label.
+
+        ``alone``: in this process, compute the tasks one at a time (each partition read, checked
+        and dropped in turn); tasks that share inputs (fits sharing a partition's split) are
+        computed together instead, and name themselves in their errors.
+        """
         if self.client is None:
-            return self._here(tasks, labels, what, wrap_as)
+            return self._here(tasks, labels, what, wrap_as, alone)
         from distributed import as_completed
 
         futures = self.client.compute(list(tasks))
@@ -136,21 +143,21 @@ class Runner:
             for future in [*futures, *merges]:
                 future.release()
 
-    def _here(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type) -> list[Any]:
+    def _here(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type, alone: bool) -> list[Any]:
         import dask
 
-        results = []
         with progress_bar(len(tasks), what, self.progressbar) as bar:
-            if len({id(t) for t in tasks}) == len(tasks) and _independent(tasks):
-                for task, label in zip(tasks, labels, strict=True):  # one partition at a time: bounded memory
-                    try:
-                        results.append(dask.compute(task, scheduler="synchronous")[0])
-                    except Exception as error:
-                        raise _wrapped(error, label, wrap_as) from error
-                    bar.advance()
+            if not alone:
+                results = list(dask.compute(*tasks, scheduler="synchronous"))  # shared inputs computed once
+                bar.advance(len(tasks))
                 return results
-            results = list(dask.compute(*tasks, scheduler="synchronous"))  # shared inputs computed once
-            bar.advance(len(tasks))
+            results = []
+            for task, label in zip(tasks, labels, strict=True):
+                try:
+                    results.append(dask.compute(task, scheduler="synchronous")[0])
+                except Exception as error:
+                    raise _wrapped(error, label, wrap_as) from error
+                bar.advance()
         return results
 
 
@@ -187,22 +194,11 @@ def _merge_tree(items: Sequence[Any], merge: Callable[[Any, Any], Any]) -> Any:
     return _fold(stack, merge)
 
 
-def _independent(tasks: Sequence[Any]) -> bool:
-    """Whether the tasks share no intermediate task (then each can run alone without recomputing another's)."""
-    seen: set = set()
-    for task in tasks:
-        keys = set(task.__dask_graph__().keys()) - {task.key}
-        if keys & seen:
-            return False
-        seen |= keys
-    return True
-
-
 def _wrapped(error: BaseException, label: str, wrap_as: type) -> BaseException:
     """``error`` as ``wrap_as`` naming ``label``, unless it names it already (a check that knows its partition)."""
-    if isinstance(error, DataError) and label in str(error):
-        return DataError(str(error))
-    if isinstance(error, FitError) or wrap_as is FitError:
+    if isinstance(error, (DataError, FitError)) and label in str(error):
+        return type(error)(str(error))
+    if wrap_as is FitError or isinstance(error, FitError):
         return FitError(f"{label}: {type(error).__name__}: {error}")
     if isinstance(error, (ValueError, TypeError, KeyError, OSError)):
         return DataError(f"{label}: {error}")

@@ -46,11 +46,10 @@ import numpy as np
 from pydantic import ConfigDict, Field, model_validator
 
 from pybandits.base import PyBanditsBaseModel
-from pybandits.exceptions import FitError
+from pybandits.model.backbone.laplace import conjugate_sums, newton_terms, run_newton
 from pybandits.model.bnn.growth import carried_family
 from pybandits.model.cost import Cost
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
-from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray
 from pybandits.model.protocol import StatsAsAttributes
 
@@ -59,8 +58,6 @@ __all__ = ["LinearHead", "default_head_sigma", "draw_heads"]
 #: Shape of the inverse-gamma prior of a Gaussian head's noise variance (2: a finite prior mean).
 _NOISE_SHAPE = 2.0
 #: Newton's method: most iterations, and the step (largest coordinate) below which it has converged.
-_NEWTON_ITERATIONS = 50
-_NEWTON_TOLERANCE = 1e-8
 
 
 def default_head_sigma(width: int) -> float:
@@ -260,24 +257,31 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         """
         design = _with_bias(np.asarray(features, dtype=np.float64))
         targets = self.family.fitting_rewards(rewards)
-        prior_precision = _precision(self.scale_factor)
         if self.family.linear_conjugate:
-            weighted = design if weights is None else design * np.asarray(weights, dtype=np.float64)[:, None]
-            precision = prior_precision + weighted.T @ design
-            shift = prior_precision @ self.mean
-            mean = np.linalg.solve(precision, shift + weighted.T @ targets)
-            squares = targets @ (targets if weights is None else weights * targets)
-            residual = float(squares + self.mean @ shift - mean @ precision @ mean)
-            update = {
-                "noise_shape": self.noise_shape + 0.5 * (len(targets) if weights is None else float(np.sum(weights))),
-                "noise_rate": self.noise_rate + 0.5 * max(residual, 0.0),
-            }
-        else:
-            ones = np.ones(len(targets))
-            row_weights = ones if weights is None else np.asarray(weights, dtype=np.float64)
-            mean, precision = _laplace(self.family, design, targets, self.mean, prior_precision, start, row_weights)
-            update = {}
+            return self.posterior_from_sums(*conjugate_sums(design, targets, weights))
+        prior_precision = _precision(self.scale_factor)
+        row_weights = np.ones(len(targets)) if weights is None else np.asarray(weights, dtype=np.float64)
+        mean, precision = run_newton(
+            self.mean, prior_precision, start, lambda c: newton_terms(self.family, design, targets, c, row_weights)
+        )
+        return self.laplace_posterior(mean, precision)
+
+    def posterior_from_sums(self, gram: np.ndarray, cross: np.ndarray, squares: float, count: float) -> LinearHead:
+        """An exact head's posterior given its rows' :func:`~pybandits.model.backbone.laplace.conjugate_sums`."""
+        prior_precision = _precision(self.scale_factor)
+        precision = prior_precision + gram
+        shift = prior_precision @ self.mean
+        mean = np.linalg.solve(precision, shift + cross)
+        residual = float(squares + self.mean @ shift - mean @ precision @ mean)
+        update = {
+            "noise_shape": self.noise_shape + 0.5 * count,
+            "noise_rate": self.noise_rate + 0.5 * max(residual, 0.0),
+        }
         return self.model_copy(update={"mean": mean, "scale_factor": _factor(precision), **update})
+
+    def laplace_posterior(self, mean: np.ndarray, precision: np.ndarray) -> LinearHead:
+        """A Laplace head with this mode and precision (:func:`~pybandits.model.backbone.laplace.newton_mode`)."""
+        return self.model_copy(update={"mean": mean, "scale_factor": _factor(precision)})
 
     def grown(self, template: LinearHead, action_id: str = "") -> LinearHead:
         """The template's head with this head's statistics (its posterior is recomputed on the trunk's buffer)."""
@@ -340,51 +344,3 @@ def _factor(precision: np.ndarray) -> np.ndarray:
     """``S`` with ``S @ S.T`` the inverse of ``precision``: the inverse transpose of its Cholesky factor."""
     lower = np.linalg.cholesky(0.5 * (precision + precision.T))
     return np.linalg.inv(lower).T
-
-
-def _laplace(
-    family: Any,
-    design: np.ndarray,
-    targets: np.ndarray,
-    prior_mean: np.ndarray,
-    prior_precision: np.ndarray,
-    start: np.ndarray | None,
-    weights: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The mode of the log posterior (Newton's method with backtracking) and the precision there.
-
-    Every row's log likelihood counts ``weights`` times (1 without forgetting).
-    """
-
-    def objective(coefficients: np.ndarray) -> float:
-        shift = coefficients - prior_mean
-        outputs = design @ coefficients
-        log_likelihood = (weights * family.log_likelihood(NUMPY_OPS, outputs, targets, {})).sum()
-        return float(-log_likelihood + 0.5 * shift @ prior_precision @ shift)
-
-    coefficients = np.array(prior_mean if start is None or start.shape != prior_mean.shape else start)
-    value = objective(coefficients)
-    for _ in range(_NEWTON_ITERATIONS):
-        score, curvature = family.newton_terms(design @ coefficients, targets)
-        score, curvature = weights * score, weights * curvature
-        gradient = prior_precision @ (coefficients - prior_mean) - design.T @ score
-        hessian = prior_precision + (design * curvature[:, None]).T @ design
-        step = np.linalg.solve(hessian, gradient)
-        size = 1.0
-        while True:  # a full Newton step overshoots on (nearly) separable rows: halve it until it descends
-            candidate = coefficients - size * step
-            new_value = objective(candidate)
-            if new_value <= value - 1e-4 * size * (gradient @ step) or size < 1e-6:
-                break
-            size *= 0.5
-        coefficients, value = candidate, new_value
-        if np.abs(size * step).max() < _NEWTON_TOLERANCE:
-            break
-    else:
-        raise FitError(
-            f"a linear head's Laplace fit did not converge in {_NEWTON_ITERATIONS} Newton steps (last step "
-            f"{np.abs(size * step).max():.3g}); the rows or the prior may be extreme"
-        )
-    _, curvature = family.newton_terms(design @ coefficients, targets)
-    curvature = weights * curvature
-    return coefficients, prior_precision + (design * curvature[:, None]).T @ design

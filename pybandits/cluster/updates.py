@@ -194,7 +194,7 @@ def _fit_networks(
             for g, plan in enumerate(plans)
         ]
         labels = [f"fit of actions {plan.action_ids}" for plan in plans]
-        fitted = runner.run(fits, labels, "fitting groups of actions", wrap_as=FitError)
+        fitted = runner.run(fits, labels, "fitting groups of actions", wrap_as=FitError, alone=not shuffle)
         draft.actions = {**models, **assemble(models, plans, fitted)}
     return ("shuffle" if shuffle else "no shuffle"), len(plans)
 
@@ -226,7 +226,19 @@ def _split_partition(
 def _fit_planned(
     plan: GroupPlan, pieces: list[Piece], action_ids: list[str], n_total: int, decay_factor: float | None
 ) -> list[Any]:
-    """Fit one planned group on its rows, gathered from the partitions' pieces (in partition order)."""
+    """Fit one planned group on its rows, gathered from the partitions' pieces (in partition order).
+
+    A failure is a :class:`~pybandits.exceptions.FitError` naming the group's actions.
+    """
+    try:
+        return _fit_rows(plan, pieces, action_ids, n_total, decay_factor)
+    except Exception as error:
+        raise FitError(f"fit of actions {plan.action_ids}: {type(error).__name__}: {error}") from error
+
+
+def _fit_rows(
+    plan: GroupPlan, pieces: list[Piece], action_ids: list[str], n_total: int, decay_factor: float | None
+) -> list[Any]:
     played = np.concatenate([p[0] for p in pieces])
     position = np.concatenate([p[1] for p in pieces])
     features = np.concatenate([p[2] for p in pieces])

@@ -1,48 +1,4 @@
-"""The ``pybandits`` command: create, retrain, predict, evolve and inspect saved bandits from scripts and jobs.
-
-::
-
-    pybandits init --config BANDIT.toml --out STATE.json [--force] [--quiet]
-    pybandits update --state STATE.json --data DATA.csv --out NEW.json [--workers N] [--quiet]
-    pybandits predict --state STATE.json --data CONTEXTS.csv --out PREDICTIONS.csv [--propensity [--draws N]]
-    pybandits edit --state STATE.json --template TEMPLATE.toml|TEMPLATE.json --out NEW.json [--quiet]
-    pybandits info --state STATE.json
-    pybandits evaluate --state STATE.json --data LOGS.csv --out REPORT.csv [--plot REPORT.png]
-
-States are the files of :func:`pybandits.save`. Configs are TOML (``.toml``) or JSON (``.json``)
-files naming a bandit class and the arguments of its ``cold_start`` (format: :mod:`pybandits.config`);
-``init`` writes the cold-started bandit a config describes, so a bandit's configuration can live
-in version control. ``edit``'s template is a saved bandit or a config: a ``.toml`` file is a
-config; a ``.json`` file is a config when its top-level object has a ``class`` or ``cold_start``
-key and no ``schema_version`` (every saved state has one), a saved state otherwise; a file of any
-other extension is a saved state.
-
-Update data is CSV (Parquet with pyarrow) with the header ``action,reward,`` and then the feature
-columns in order (rewards as the bandit's family takes them: 0/1 or fractions for Bernoulli
-bandits, real numbers for Gaussian ones); prediction data holds only the feature columns. A bandit
-with ``feature_names`` reads its features by name, in any order, ignoring other columns, and its
-categorical columns hold category values such as ``FR`` or ``ios`` (:mod:`pybandits.boundary.tabular`). The
-predictions hold the chosen action, with ``--propensity`` the probability that the bandit plays it
-(``propensity``, estimated from ``--draws`` repeated selections, the action then being drawn from
-those probabilities: what off-policy evaluation needs logged), and every action's sampled expected
-reward (``sampled_probability_<action>`` or ``sampled_mean_<action>``: one Thompson draw per action,
-not a propensity).
-A bandit with quantitative actions reads the quantity each row was played at from ``quantity``
-(every quantitative action of dimension 1) or ``quantity_0`` ... ``quantity_{D-1}`` (``D`` the
-largest dimension; an action of dimension ``d`` fills the first ``d``), anywhere after
-``action,reward``; the cells of an ordinary action's row are empty. ``predict`` writes the chosen
-quantity in the same columns after ``action`` (``--propensity`` is refused: a quantity has no
-probability to log). A dynamic-pricing bandit whose prices are functions of the quantity (code a
-state does not hold) is updated, edited and described, but ``predict`` and ``evaluate``, which
-need its prices, refuse it: predict with it in Python, ``pybandits.load(path, price_functions=...)``.
-Categorical cells are read as text and matched to a bandit's levels by text (``1`` in a file is
-the level ``1`` of a bandit trained from Python integers; ``007`` stays ``"007"``).
-Outputs are checked before any work (a folder, a missing folder, an output that would replace an
-input, a ``--plot`` format matplotlib cannot write: nothing is written) and written atomically: a
-failed or killed job leaves an existing output file as it was.
-Exit codes: 0 success, 2 bad arguments or input (the message names the option and the file, and
-the row and column of data), 1 a failed fit or another error.
-"""
+"""The commands of ``pybandits`` (:mod:`pybandits.cli`): one function per command, taking the parsed arguments."""
 
 from __future__ import annotations
 
@@ -72,8 +28,6 @@ from pybandits.boundary.tabular import (
 )
 from pybandits.cmab import BaseCmab
 from pybandits.config import bandit_from_config, is_config
-
-__all__ = ["main"]
 
 
 class _UsageError(Exception):
@@ -198,6 +152,20 @@ def _update(args: argparse.Namespace) -> None:
     _check_outputs(args, ["--out"], ["--data"])  # --out may be --state: the bandit is updated in place
     mab = _load(args.state, "--state")
     start = time.perf_counter()
+    if _on_dask(args):
+        from pybandits.cluster.jobs import update_job
+
+        report = _dask_call(args, update_job, mab, args.data, args.scheduler, not args.quiet and default_enabled())
+        if not args.quiet:
+            print(
+                f"{report.n_rows} rows from {report.n_partitions} partitions of {args.data}, path: {report.path}, "
+                f"{report.n_fits} fit tasks on {report.where}",
+                file=sys.stderr,
+            )
+        pybandits.save(mab, args.out)
+        if not args.quiet:
+            print(f"wrote {args.out} ({time.perf_counter() - start:.1f} s in all)", file=sys.stderr)
+        return
     with contextlib.ExitStack() as stack:
         executor = None
         if isinstance(mab, BaseCmab) and args.workers > 1:
@@ -245,6 +213,8 @@ def _fit(mab: BaseMab, rows: LoggedRows, executor: Any, quiet: bool) -> None:
 def _predict(args: argparse.Namespace) -> None:
     import pandas as pd
 
+    from pybandits.cluster import prediction_frame
+
     _check_outputs(args, ["--out"], ["--state", "--data"])
     mab = _load(args.state, "--state", prices=True)
     if not isinstance(mab, BaseCmab):
@@ -255,29 +225,43 @@ def _predict(args: argparse.Namespace) -> None:
             f"--propensity: the bandit has quantitative actions {sorted(dimensions)}, whose quantities have no "
             "probability to log; predict without --propensity"
         )
+    if args.propensity and args.draws < 1:
+        raise _UsageError(f"--draws: expected an integer >= 1, got {args.draws}")
+    if _on_dask(args):
+        from pybandits.cluster.jobs import predict_job
+
+        _dask_call(args, predict_job, mab, args.data, args.out, args.scheduler, args.propensity, args.draws)
+        return
     context = read_contexts(args.data, mab.input_dim, **_schema(mab))
+    if not dimensions:
+        write_csv_atomically(prediction_frame(mab, context, args.propensity, args.draws), args.out)
+        return
+    columns, allowed, expected = _predict_quantities(mab, context)
     name = f"sampled_{mab.family.expected_column}"
-    if dimensions:
-        columns, allowed, expected = _predict_quantities(mab, context)
-    else:
-        allowed, chosen, expected = mab.predict_arrays(context)
-        columns = {"action": np.asarray(allowed, dtype=object)[chosen]}
-    if args.propensity:
-        # The action is drawn from the estimated probabilities of the bandit's selection, so the logged
-        # propensity is exactly the probability it was played with (never 0 for a played action).
-        if args.draws < 1:
-            raise _UsageError(f"--draws: expected an integer >= 1, got {args.draws}")
-        action_ids, probabilities = mab.action_probabilities(context, n_draws=args.draws)
-        uniform = mab._rng.random(len(probabilities))[:, None]
-        drawn = np.minimum((probabilities.cumsum(axis=1) < uniform).sum(axis=1), len(action_ids) - 1)
-        columns["action"] = np.asarray(action_ids, dtype=object)[drawn]
-        columns["propensity"] = probabilities[np.arange(len(drawn)), drawn]
-    if expected.ndim == 2:
-        columns |= {f"{name}_{a}": expected[:, j] for j, a in enumerate(allowed)}
-    else:
-        for j, a in enumerate(allowed):
-            columns |= {f"{name}_{a}_{o}": expected[:, j, o] for o in range(expected.shape[2])}
+    columns |= {f"{name}_{a}": expected[:, j] for j, a in enumerate(allowed)}
     write_csv_atomically(pd.DataFrame(columns), args.out)
+
+
+def _on_dask(args: argparse.Namespace) -> bool:
+    """Whether the command runs on Dask: a scheduler is given, or ``--data`` is a dataset (folder, glob, URL)."""
+    from pybandits.cluster.jobs import is_dataset
+
+    if args.scheduler is None and not is_dataset(args.data):
+        return False
+    if getattr(args, "workers", 1) > 1:
+        raise _UsageError("--workers: with a dataset or --scheduler the workers are Dask's; use --scheduler local:N")
+    return True
+
+
+def _dask_call(args: argparse.Namespace, job: Callable[..., Any], *arguments: Any) -> Any:
+    """Run a Dask job; a scheduler that cannot be reached or a refused bandit is a usage error naming the option."""
+    try:
+        return job(*arguments)
+    except DataError as error:  # it names the dataset, the partition and the row
+        raise DataError(str(error).removeprefix("data: ")) from None
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        raise _UsageError(message if message.startswith("--") else f"--data: {args.data}: {message}") from None
 
 
 def _predict_quantities(mab: BaseCmab, context: Any) -> tuple[dict[str, Any], list[str], np.ndarray]:
@@ -381,115 +365,3 @@ def _plot_format(path: str | None) -> str | None:
         raise _UsageError(f"--plot: expected matplotlib to draw {path}, got none installed: {error}") from None
     except ValueError as error:
         raise _UsageError(str(error)) from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pybandits", description="Create, retrain, predict with and evolve saved bandits."
-    )
-    parser.add_argument("--version", action="version", version=f"pybandits {pybandits.__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    init = commands.add_parser("init", help="create a cold-started bandit from a config file")
-    init.add_argument(
-        "--config", required=True, help="TOML (.toml) or JSON (.json): the bandit class and its cold_start arguments"
-    )
-    init.add_argument("--out", required=True, help="where to write the new bandit (atomically)")
-    init.add_argument("--force", action="store_true", help="replace an existing --out file")
-    init.add_argument("--quiet", action="store_true", help="no message on stderr")
-    init.set_defaults(run=_init)
-
-    update = commands.add_parser("update", help="update a saved bandit with logged rows")
-    update.add_argument("--state", required=True, help="the bandit to update (a pybandits.save file)")
-    update.add_argument(
-        "--data",
-        required=True,
-        help="CSV or Parquet: action,reward,<features>, and for quantitative actions quantity (or quantity_0, ...)",
-    )
-    update.add_argument("--out", required=True, help="where to write the updated bandit (atomically)")
-    update.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="fit the groups of actions in this many processes (default 1; see actions_per_fit)",
-    )
-    update.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    update.set_defaults(run=_update)
-
-    predict = commands.add_parser("predict", help="choose actions for contexts")
-    predict.add_argument("--state", required=True)
-    predict.add_argument("--data", required=True, help="CSV or Parquet of feature columns")
-    predict.add_argument(
-        "--out",
-        required=True,
-        help="CSV: the chosen action (and its quantity, for quantitative actions), then every action's sampled "
-        "expected reward (sampled_probability_<action> or sampled_mean_<action>: one Thompson draw, not the "
-        "probability of playing it)",
-    )
-    predict.add_argument(
-        "--propensity",
-        action="store_true",
-        help="also write 'propensity': the probability that the bandit plays the chosen action in that row (the "
-        "logging propensity off-policy evaluation needs), estimated from --draws repeated selections; the action is "
-        "then drawn from those probabilities, so the propensity is exactly the one it was played with",
-    )
-    predict.add_argument("--draws", type=int, default=1000, help="selections per row for --propensity (default 1000)")
-    predict.set_defaults(run=_predict)
-
-    edit = commands.add_parser("edit", help="evolve a bandit to a template's configuration (transfer)")
-    edit.add_argument("--state", required=True)
-    edit.add_argument(
-        "--template",
-        required=True,
-        help="a saved, usually cold-started, bandit, or a config file (.toml, or .json with 'class' and 'cold_start')",
-    )
-    edit.add_argument("--out", required=True)
-    edit.add_argument("--quiet", action="store_true", help="do not print the edit's summary")
-    edit.set_defaults(run=_edit)
-
-    evaluate = commands.add_parser(
-        "evaluate", help="estimate a saved bandit's value on logged rows (off-policy evaluation)"
-    )
-    evaluate.add_argument("--state", required=True, help="the bandit to evaluate")
-    evaluate.add_argument(
-        "--data",
-        required=True,
-        help="CSV or Parquet of logged rows: action,reward,<features>, and propensity (the logging policy's "
-        "probability of the logged action; estimated from the action frequencies when absent)",
-    )
-    evaluate.add_argument("--out", required=True, help="CSV report: estimator,value,lower,upper,std")
-    evaluate.add_argument("--plot", help="also draw the estimates to this image file (needs matplotlib)")
-    evaluate.add_argument("--draws", type=int, default=100, help="selections per row for the bandit's probabilities")
-    evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
-    evaluate.add_argument("--seed", type=int, default=None, help="random seed of the evaluation")
-    evaluate.add_argument("--quiet", action="store_true", help="do not print the report")
-    evaluate.set_defaults(run=_evaluate)
-
-    info = commands.add_parser("info", help="describe a saved bandit")
-    info.add_argument("--state", required=True)
-    info.set_defaults(run=_info)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = _parser().parse_args(argv)
-    if getattr(args, "workers", 1) < 1:
-        print(f"pybandits: error: --workers: expected an integer >= 1, got {args.workers}", file=sys.stderr)
-        return 2
-    try:
-        args.run(args)
-    except _UsageError as error:
-        print(f"pybandits: error: {error}", file=sys.stderr)
-        return 2
-    except DataError as error:
-        print(f"pybandits: error: --data: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:  # a failed fit, a full disk...: reported, and the old files are intact
-        print(f"pybandits: error: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Retraining on a cluster: ``pybandits update`` / ``evaluate`` of a 20 M-row dataset on a local Dask cluster.
+
+What it measures (the targets of the cluster issue), on a ``LocalCluster`` of 2 workers x 1 thread
+with ``memory_limit`` 1.5 GiB each, and a Parquet dataset partitioned by day (not by action) of
+20 M rows, 10 float features, 200 actions with Zipf-like traffic and Bernoulli rewards
+(:mod:`benchmarks.cluster_data` writes it):
+
+- ``update``: the CLI with ``--scheduler``; the client's peak RSS, seconds per row, worker restarts
+  and memory complaints in the workers' logs; against the single-process CLI on the first 1 M rows
+  (a CSV file), per row. Per-action networks, and a shared trunk ``[32]`` with linear heads.
+- ``evaluate`` (when ``pybandits.cluster.evaluate`` exists): the client's peak RSS.
+
+Each CLI run is a child process, so its peak RSS is its own (``RUSAGE_CHILDREN`` read around it).
+Run::
+
+    python benchmarks/cluster_data.py                # once: writes /tmp/pybandits_bench/...
+    python benchmarks/cluster_data.py --rows 1000000 --csv /tmp/pybandits_bench/one_million.csv
+    python benchmarks/bench_cluster.py [--kinds networks,trunk] [--steps 200]
+
+The first fit of a network shape in a fresh PyTensor cache compiles for tens of seconds (in each
+worker's own compile directory, once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path("/tmp/pybandits_bench")
+BIG = ROOT / "day_partitioned"
+SMALL_CSV = ROOT / "one_million.csv"
+
+
+def config(kind: str, steps: int) -> dict:
+    """The bandit's cold start: 200 actions a000..a199, 10 features x0..x9."""
+    world = json.loads((BIG / "_world.json").read_text())
+    arguments = {
+        "action_ids": world["actions"],
+        "n_features": 10,
+        "feature_names": [f"x{j}" for j in range(10)],
+        "update_kwargs": {"num_steps": steps},
+        "random_seed": 0,
+    }
+    if kind == "trunk":
+        arguments["backbone_hidden_dim_list"] = [32]
+    return {"class": "CmabBernoulli", "cold_start": arguments}
+
+
+def run_cli(*arguments: str) -> tuple[float, float, str]:
+    """Seconds, the command's own peak RSS in GiB (``wait4``), and its stderr; raises when the command fails."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as errors:
+        child = subprocess.Popen([sys.executable, "-m", "pybandits.cli", *arguments], stderr=errors, text=True)
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        errors.seek(0)
+        stderr = errors.read()
+    seconds = time.perf_counter() - start
+    if child.returncode != 0:
+        raise RuntimeError(f"pybandits {' '.join(arguments)} failed ({child.returncode}):\n{stderr}")
+    return seconds, usage.ru_maxrss / 2**20, stderr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kinds", default="networks,trunk", help="networks, trunk, or both (comma-separated)")
+    parser.add_argument("--steps", type=int, default=200, help="ADVI num_steps of the networks (default 200)")
+    parser.add_argument("--skip-baseline", action="store_true", help="do not run the single-process 1 M-row update")
+    args = parser.parse_args()
+    from distributed import Client, LocalCluster
+
+    work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    print(f"dataset {BIG} ({sum(p.stat().st_size for p in BIG.glob('*.parquet')) / 2**30:.2f} GiB on disk)")
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, memory_limit="1.5GiB", processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        address = cluster.scheduler_address
+        pids = client.run(os.getpid)
+        for kind in args.kinds.split(","):
+            (work / f"{kind}.json").write_text(json.dumps(config(kind, args.steps)))
+            state = work / f"{kind}-state.json"
+            run_cli("init", "--config", str(work / f"{kind}.json"), "--out", str(state), "--quiet")
+            baseline = None
+            if not args.skip_baseline:
+                seconds, rss, _ = run_cli(
+                    "update",
+                    "--state",
+                    str(state),
+                    "--data",
+                    str(SMALL_CSV),
+                    "--out",
+                    str(work / f"{kind}-1m.json"),
+                    "--quiet",
+                )
+                baseline = seconds / 1e6
+                print(
+                    f"{kind}: single process, 1 M rows: {seconds:.1f} s, {baseline * 1e6:.2f} us/row, "
+                    f"peak RSS {rss:.2f} GiB"
+                )
+            seconds, rss, stderr = run_cli(
+                "update",
+                "--state",
+                str(state),
+                "--data",
+                str(BIG),
+                "--out",
+                str(work / f"{kind}-20m.json"),
+                "--scheduler",
+                address,
+            )
+            per_row = seconds / 20e6
+            print(
+                f"{kind}: cluster, 20 M rows: {seconds:.1f} s, {per_row * 1e6:.2f} us/row, client peak RSS "
+                f"{rss:.2f} GiB"
+                + ("" if baseline is None else f", {per_row / baseline:.2f}x the single-process time per row")
+            )
+            print("   ", " ".join(line.strip() for line in stderr.splitlines() if "rows from" in line))
+        restarted = client.run(os.getpid) != pids
+        logs = client.get_worker_logs()
+        complaints = [
+            line
+            for lines in logs.values()
+            for _, line in lines
+            if any(word in line for word in ("spill", "Spill", "restart", "Memory use is high", "paused"))
+        ]
+        print(f"worker restarts: {'yes' if restarted else 'none'}; memory complaints in worker logs: {len(complaints)}")
+        for line in complaints[:5]:
+            print("   ", line[:200])
+
+
+if __name__ == "__main__":
+    main()

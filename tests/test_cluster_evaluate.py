@@ -289,7 +289,7 @@ def client(worker_compiledirs, learned):
     worker_compiledirs()
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, memory_limit="1GiB", dashboard_address=None, processes=True
+            n_workers=2, threads_per_worker=1, memory_limit="1GiB", dashboard_address=":0", processes=True
         ) as local,
         distributed.Client(local) as client,
     ):

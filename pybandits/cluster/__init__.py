@@ -12,6 +12,8 @@ the CLI's columns: ``action,reward,<features>`` (features by name when the bandi
   weights; summed statistics agree to rounding.
 - :func:`predict` and :func:`action_probabilities`: lazy Dask DataFrames, one output row per input
   row, partition by partition (:mod:`pybandits.cluster.predictions`).
+- :func:`evaluate`: the offline evaluation of :func:`pybandits.offline.evaluate`, each partition reduced
+  to its estimators' sums where it lies (:mod:`pybandits.cluster.evaluate`).
 
 Where the tasks run: on ``client`` (a :class:`distributed.Client`), else on the client a notebook
 made current, else in this process with Dask's synchronous scheduler (the CLI without
@@ -39,16 +41,27 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pybandits.boundary import validation as check
 from pybandits.boundary.datasets import open_dataset
 from pybandits.boundary.progress import default_enabled
+from pybandits.cluster.evaluate import run_evaluate
 from pybandits.cluster.predictions import predict_dataset, prediction_frame, probabilities_dataset
 from pybandits.cluster.runner import Runner, current_client
 from pybandits.cluster.updates import UpdateReport, run_update
+from pybandits.offline.inputs import check_arguments
 
-__all__ = ["UpdateReport", "action_probabilities", "open_dataset", "predict", "prediction_frame", "update"]
+__all__ = [
+    "UpdateReport",
+    "action_probabilities",
+    "evaluate",
+    "open_dataset",
+    "predict",
+    "prediction_frame",
+    "update",
+]
 
 
 def _client(client: Any) -> Any:
@@ -67,6 +80,12 @@ def _check_mab(mab: Any) -> None:
 
     if not isinstance(mab, BaseMab):
         raise TypeError(f"mab: expected a pybandits bandit, got {check.describe(mab)}")
+
+
+def _runner(client: Any, progressbar: Any) -> Runner:
+    if progressbar is not None and not isinstance(progressbar, bool):
+        raise TypeError(f"progressbar: expected True, False or None, got {check.describe(progressbar)}")
+    return Runner(_client(client), default_enabled() if progressbar is None else progressbar)
 
 
 def update(mab: Any, data: Any, *, client: Any = None, progressbar: bool | None = None) -> UpdateReport:
@@ -90,10 +109,7 @@ def update(mab: Any, data: Any, *, client: Any = None, progressbar: bool | None 
         Rows and partitions read, how rows reached the fits (``path``), fit tasks, where, and time.
     """
     _check_mab(mab)
-    if progressbar is not None and not isinstance(progressbar, bool):
-        raise TypeError(f"progressbar: expected True, False or None, got {check.describe(progressbar)}")
-    runner = Runner(_client(client), default_enabled() if progressbar is None else progressbar)
-    return run_update(mab, data, runner)
+    return run_update(mab, data, _runner(client, progressbar))
 
 
 def predict(mab: Any, data: Any, *, propensity: bool = False, n_draws: int = 1000, client: Any = None) -> Any:
@@ -121,3 +137,67 @@ def action_probabilities(mab: Any, data: Any, n_draws: int = 1000, *, client: An
     n_draws = check.check_positive_int(n_draws, "n_draws")
     frame, _ = probabilities_dataset(mab, data, n_draws=n_draws, client=_client(client))
     return frame
+
+
+def evaluate(
+    mab: Any,
+    data: Any,
+    estimators: Sequence[str] | None = None,
+    n_draws: int = 100,
+    n_bootstrap: int = 1000,
+    random_seed: int | None = None,
+    *,
+    level: float = 0.95,
+    n_folds: int = 2,
+    hyperparameters: Mapping[str, Mapping[str, float]] | None = None,
+    reward_model_kwargs: Mapping[str, Any] | None = None,
+    client: Any = None,
+    progressbar: bool | None = None,
+) -> Any:
+    """Estimate what ``mab`` would have earned on a dataset's logged rows, reduced to sums where they lie.
+
+    :func:`pybandits.offline.evaluate` for a dataset bigger than one machine: the same estimators,
+    report and checks; each partition's rows become its estimators' sums on the worker that reads
+    it, and only the sums reach the client. :mod:`pybandits.cluster.evaluate` says how, and what
+    differs from the in-memory evaluation (a Poisson bootstrap; a contextual bandit's probabilities
+    drawn per partition; without a ``propensity`` column, frequencies for every bandit). The bandit,
+    its random generator included, is not changed.
+
+    Parameters
+    ----------
+    mab : BaseMab
+        The policy to evaluate; neither multi-objective nor with quantitative actions.
+    data : dask.dataframe.DataFrame, str or os.PathLike
+        The logged rows: ``action,reward,<features>`` as for :func:`update`, ideally with
+        ``propensity``, the logging policy's probability of the logged action, in (0, 1].
+    estimators, n_draws, n_bootstrap, random_seed, level, n_folds, hyperparameters, reward_model_kwargs
+        As for :func:`pybandits.offline.evaluate` (``random_seed`` seeds the partitions' generators,
+        the folds and the bootstrap).
+    client : distributed.Client, None or False
+        Where the tasks run, as for :func:`update`.
+    progressbar : bool, optional
+        A bar over the tasks; by default in a notebook or a terminal, never under pytest.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The report of :func:`pybandits.offline.evaluate`: one row per estimator, then ``logged``
+        (and ``cost``, ``logged_cost`` for cost-control bandits); ``attrs`` as there.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, numpy as np, pandas as pd
+    >>> from pybandits.smab import SmabBernoulli
+    >>> mab = SmabBernoulli.cold_start(action_ids=["a", "b"], random_seed=0)
+    >>> rng = np.random.default_rng(1)
+    >>> played = rng.choice(["a", "b"], 400)
+    >>> rewards = (rng.random(400) < np.where(played == "a", 0.8, 0.2)).astype(int)
+    >>> logs = dd.from_pandas(pd.DataFrame({"action": played, "reward": rewards, "propensity": 0.5}), npartitions=4)
+    >>> report = evaluate(mab, logs, estimators=["ipw", "dm"], n_bootstrap=100, random_seed=0, client=False)
+    >>> report["estimator"].tolist(), report.attrs["n_rows"]
+    (['ipw', 'dm', 'logged'], 400)
+    """
+    arguments = check_arguments(
+        mab, estimators, n_draws, n_bootstrap, random_seed, level, n_folds, hyperparameters, reward_model_kwargs
+    )
+    return run_evaluate(mab, data, arguments, reward_model_kwargs, _runner(client, progressbar))

@@ -6,13 +6,16 @@ its tasks rerun by Dask (they are pure functions of their inputs: the result is 
 one, the same graph runs in this process on Dask's synchronous scheduler.
 
 A failed task cancels the others and raises one error that names the task (its partition, or its
-actions); nothing the caller holds has changed. The bar (:mod:`pybandits.boundary.progress`: rich in
-a terminal, an HTML bar in a notebook) counts finished tasks.
+actions); nothing the caller holds has changed. :meth:`Runner.reduce` merges the tasks' results where
+they were computed, in a tree of merges fixed by the number of tasks: only the merged result reaches
+the client, and it is the same, bit for bit, on a cluster and in this process. The bar
+(:mod:`pybandits.boundary.progress`: rich in a terminal, an HTML bar in a notebook) counts finished
+tasks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pybandits.boundary.progress import progress_bar
@@ -97,6 +100,59 @@ class Runner:
                 future.release()
         return results
 
+    def reduce(
+        self,
+        tasks: Sequence[Any],
+        labels: Sequence[str],
+        merge: Callable[[Any, Any], Any],
+        what: str,
+        wrap_as: type = DataError,
+    ) -> Any:
+        """The tasks' results merged by ``merge`` (associative), left to right; only the merged result returns.
+
+        On a cluster the merges run on the workers as results arrive; in this process the tasks run
+        one at a time and each result is merged as soon as it is computed, so that at most one result
+        per level of the tree is held (an intermediate task that several tasks share is computed for
+        each of them). The tree depends on the number of tasks only (:func:`_merge_tree`), so the
+        result is the same wherever the tasks ran. Errors are those of :meth:`run`, naming the
+        failed task's label.
+        """
+        if self.client is None:
+            import dask
+
+            stack: list[tuple[int, Any]] = []
+            with progress_bar(len(tasks), what, self.progressbar) as bar:
+                for task, label in zip(tasks, labels, strict=True):
+                    try:
+                        result = dask.compute(task, scheduler="synchronous")[0]
+                    except Exception as error:
+                        raise _wrapped(error, label, wrap_as) from error
+                    _push(stack, result, merge)
+                    bar.advance()
+            return _fold(stack, merge)
+        from distributed import as_completed
+
+        futures = self.client.compute(list(tasks))
+        merges: list[Any] = []
+
+        def submitted(left: Any, right: Any) -> Any:
+            merges.append(self.client.submit(merge, left, right, pure=False))
+            return merges[-1]
+
+        index = {future.key: k for k, future in enumerate(futures)}
+        try:
+            root = _merge_tree(futures, submitted)
+            with progress_bar(len(futures), what, self.progressbar) as bar:
+                for future in as_completed(futures):
+                    if future.status == "error":
+                        error = future.exception()
+                        raise _wrapped(error, labels[index[future.key]], wrap_as) from error
+                    bar.advance()
+            return root.result()
+        finally:
+            for future in [*futures, *merges]:
+                future.release()
+
     def _here(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type, alone: bool) -> list[Any]:
         import dask
 
@@ -113,6 +169,39 @@ class Runner:
                     raise _wrapped(error, label, wrap_as) from error
                 bar.advance()
         return results
+
+
+def _push(stack: list[tuple[int, Any]], item: Any, merge: Callable[[Any, Any], Any]) -> None:
+    """Add ``item`` to a binary counter of merged runs: two runs of the same size merge, left then right."""
+    size = 1
+    while stack and stack[-1][0] == size:
+        _, left = stack.pop()
+        item, size = merge(left, item), 2 * size
+    stack.append((size, item))
+
+
+def _fold(stack: list[tuple[int, Any]], merge: Callable[[Any, Any], Any]) -> Any:
+    """The runs left by :func:`_push`, merged from the right (the smallest) to the left."""
+    if not stack:
+        raise ValueError("expected at least one task to merge, got none")
+    _, item = stack.pop()
+    while stack:
+        item = merge(stack.pop()[1], item)
+    return item
+
+
+def _merge_tree(items: Sequence[Any], merge: Callable[[Any, Any], Any]) -> Any:
+    """``items`` merged left to right in the tree :func:`_push` and :func:`_fold` make: one per number of items.
+
+    Examples
+    --------
+    >>> _merge_tree(["a", "b", "c", "d", "e"], lambda left, right: f"({left}{right})")
+    '(((ab)(cd))e)'
+    """
+    stack: list[tuple[int, Any]] = []
+    for item in items:
+        _push(stack, item, merge)
+    return _fold(stack, merge)
 
 
 def _wrapped(error: BaseException, label: str, wrap_as: type) -> BaseException:

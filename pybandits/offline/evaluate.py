@@ -38,17 +38,24 @@ mean logged reward, estimator ``logged``) and, for cost-control bandits, each po
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from pybandits.boundary import validation as check
-from pybandits.exceptions import DataWarning
 from pybandits.offline import inputs
-from pybandits.offline.estimators import EstimatorTerms, estimator_terms
 from pybandits.offline.inputs import DEFAULT_HYPERPARAMETERS
+from pybandits.offline.report import (
+    ESTIMATORS_WITH_MODEL,
+    action_costs,
+    cold_reward_model,
+    fixed_prices,
+    frequency_source,
+    model_source,
+    posterior_means,
+    report_frame,
+    report_terms,
+)
 
 __all__ = ["DEFAULT_HYPERPARAMETERS", "evaluate"]
 
@@ -134,28 +141,11 @@ def evaluate(
     >>> bool(report.set_index("estimator").loc["dr", "value"] > 0.7), report.attrs["propensities"]
     (True, 'given (column propensity)')
     """
-    import pandas as pd
-
-    from pybandits.bandits.base import BaseMab
-    from pybandits.cmab import BaseCmab
-
-    if not isinstance(mab, BaseMab):
-        raise TypeError(f"mab: expected a pybandits bandit (the policy to evaluate), got {check.describe(mab)}")
-    inputs.check_no_quantities(mab)
-    names = inputs.check_estimators(estimators)
-    n_draws = check.check_positive_int(n_draws, "n_draws")
-    n_bootstrap = check.check_positive_int(n_bootstrap, "n_bootstrap")
-    n_folds = check.check_positive_int(n_folds, "n_folds")
-    if n_folds < 2:
-        raise ValueError(f"n_folds: expected at least 2 folds (cross-fitting), got {n_folds}")
-    if not check.is_real(level):
-        raise TypeError(f"level: expected a number in (0, 1), got {check.describe(level)}")
-    if not 0 < level < 1:
-        raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
-    settings = inputs.hyperparameters(hyperparameters, names)
-    rng = np.random.default_rng(check.check_random_seed(random_seed))
-    contextual = isinstance(mab, BaseCmab)
-    inputs.check_reward_model_kwargs(mab, contextual, reward_model_kwargs)
+    arguments = inputs.check_arguments(
+        mab, estimators, n_draws, n_bootstrap, random_seed, level, n_folds, hyperparameters, reward_model_kwargs
+    )
+    names, contextual = arguments.names, arguments.contextual
+    rng = np.random.default_rng(arguments.random_seed)
     frame = inputs.read_logs(logs, mab)
     action_ids = list(mab.actions)
     actions, rewards, context, propensities, source = inputs.logged(mab, frame, contextual)
@@ -169,109 +159,51 @@ def evaluate(
     policy = mab.model_copy(deep=True)
     policy.reseed(int(rng.integers(2**63)))
     if contextual:
-        _, probabilities = policy.action_probabilities(context[0], n_draws=n_draws)
+        _, probabilities = policy.action_probabilities(context[0], n_draws=arguments.n_draws)
     else:
-        _, one_row = policy.action_probabilities(n_draws=n_draws)
+        _, one_row = policy.action_probabilities(n_draws=arguments.n_draws)
         probabilities = np.repeat(one_row, n, axis=0)
 
     columns = rewards[:, None] if rewards.ndim == 1 else rewards
-    needs_model = any(ESTIMATORS_WITH_MODEL.intersection(names))
     if given_model is not None:
         model, model_name = given_model, "given (estimated_rewards)"
-    elif needs_model:
+    elif ESTIMATORS_WITH_MODEL.intersection(names):
         codes = context[1] if contextual else None
-        model = _cross_fitted(mab, actions, columns, codes, n_folds, rng, reward_model_kwargs, contextual)
-        model_name = f"cross-fitted ({n_folds} folds): " + (
-            "per-action regression on the context" if contextual else "per-action posterior mean"
-        )
+        model = _cross_fitted(mab, actions, columns, codes, arguments.n_folds, rng, reward_model_kwargs, contextual)
+        model_name = model_source(arguments.n_folds, contextual)
     else:
         model, model_name = None, "none (no model-based estimator)"
 
-    prices = _fixed_prices(mab)
-    if prices is not None:  # dynamic pricing: value the revenue, price x purchase
-        columns = columns * prices[actions][:, None]
-        model = None if model is None else model * prices[None, :, None]
-
-    def mean_of(values: np.ndarray) -> EstimatorTerms:
-        return EstimatorTerms(numerators=values[None, :], denominators=np.ones((1, n)))
-
-    rows = []  # (estimator, objective, terms)
-    for objective in range(columns.shape[1]):
-        reward = columns[:, objective]
-        estimated = None if model is None else model[..., objective]
-        for name in names:
-            terms = estimator_terms(name, reward, actions, propensities, probabilities, estimated, **settings[name])
-            rows.append((name, objective, terms))
-        rows.append(("logged", objective, mean_of(reward)))
-    if mab.strategy.uses_costs:
-        costs = np.array([model.cost for model in mab.actions.values()], dtype=float)
-        rows.append(("cost", None, mean_of(probabilities @ costs)))
-        rows.append(("logged_cost", None, mean_of(costs[actions])))
+    prices = fixed_prices(mab)
+    rows = report_terms(
+        names, arguments.settings, columns, actions, propensities, probabilities, model, prices, action_costs(mab)
+    )
     # the bootstrap: every estimator on the same resamples, a chunk of resamples at a time
     replicates: list[list[np.ndarray]] = [[] for _ in rows]
-    for start in range(0, n_bootstrap, _BOOTSTRAP_CHUNK):
-        counts = _resample_counts(rng, n, min(_BOOTSTRAP_CHUNK, n_bootstrap - start))
+    for start in range(0, arguments.n_bootstrap, _BOOTSTRAP_CHUNK):
+        counts = _resample_counts(rng, n, min(_BOOTSTRAP_CHUNK, arguments.n_bootstrap - start))
         for index, (_, _, terms) in enumerate(rows):
             replicates[index].append(np.atleast_1d(terms.value(counts)))
         del counts
-    records = []
-    for (name, objective, terms), values in zip(rows, replicates, strict=True):
-        record = _summary(name, terms, np.concatenate(values), level)
-        if rewards.ndim == 2:
-            record["objective"] = objective
-        records.append(record)
-    report = pd.DataFrame.from_records(records)
-    order = ["estimator", *(["objective"] if rewards.ndim == 2 else []), "value", "lower", "upper", "std"]
-    report = report[order]
-    if "objective" in report:
-        report["objective"] = report["objective"].astype("Int64")  # cost rows have none
-    report.attrs.update(
-        {
-            "propensities": source,
-            "reward_model": model_name,
-            "reward": "reward" if prices is None else "revenue: price x reward (purchase)",
-            "n_rows": n,
-            "level": level,
-            "n_draws": n_draws,
-        }
-    )
-    return report
-
-
-ESTIMATORS_WITH_MODEL = frozenset({"dm", "dr", "sndr", "switch_dr", "dros", "sg_dr"})
-
-
-def _fixed_prices(mab: Any) -> np.ndarray | None:
-    """A dynamic-pricing bandit's price per action (in its actions' order; numbers, as none is quantitative)."""
-    return np.array([float(mab.action_prices[a]) for a in mab.actions]) if mab.strategy.uses_prices else None
+    estimates = [
+        (name, objective, terms.value(), np.concatenate(values))
+        for (name, objective, terms), values in zip(rows, replicates, strict=True)
+    ]
+    attrs = {
+        "propensities": source,
+        "reward_model": model_name,
+        "reward": "reward" if prices is None else "revenue: price x reward (purchase)",
+        "n_rows": n,
+        "level": level,
+        "n_draws": arguments.n_draws,
+    }
+    return report_frame(estimates, level, rewards.ndim == 2, attrs)
 
 
 def _resample_counts(rng: np.random.Generator, n: int, n_replicates: int) -> np.ndarray:
     """How many times each row is drawn in each of ``n_replicates`` resamples of ``n`` rows with replacement."""
     drawn = rng.integers(0, n, size=(n_replicates, n)) + (np.arange(n_replicates) * n)[:, None]
     return np.bincount(drawn.ravel(), minlength=n_replicates * n).reshape(n_replicates, n).astype(np.float64)
-
-
-def _summary(name: str, terms: Any, replicates: np.ndarray, level: float) -> dict[str, Any]:
-    value = terms.value()
-    finite = replicates[np.isfinite(replicates)]
-    if not np.isfinite(value) or finite.size < len(replicates):
-        warnings.warn(
-            f"evaluate: {name} is undefined on the logs or on {len(replicates) - finite.size} of {len(replicates)} "
-            "bootstrap resamples (no row with a positive weight, e.g. replay without a logged action the policy "
-            "plays); its interval uses the defined resamples",
-            DataWarning,
-            stacklevel=3,
-        )
-    tail = (1.0 - level) / 2
-    lower, upper = np.quantile(finite, [tail, 1.0 - tail]) if finite.size else (np.nan, np.nan)
-    return {
-        "estimator": name,
-        "value": value,
-        "lower": float(lower),
-        "upper": float(upper),
-        "std": float(finite.std(ddof=1)) if finite.size > 1 else np.nan,
-    }
 
 
 #: Largest (logged rows x actions) for which the logging policy is estimated from the context.
@@ -294,10 +226,7 @@ def _estimated_propensities(
     if codes is None or n * n_actions > _MAX_PROPENSITY_ROWS:
         frequencies = np.bincount(actions, minlength=n_actions) / n
         why = "" if codes is None else f" (more than {_MAX_PROPENSITY_ROWS:,} rows x actions for a contextual model)"
-        return (
-            frequencies[actions],
-            f"estimated: each action's frequency in the logs{why}; assumes a logging policy that ignores the context",
-        )
+        return frequencies[actions], frequency_source(why)
     from pybandits.cmab import CmabBernoulli
 
     settings = {"num_steps": 300} | ({"batch_size": 1024} if n > 5_000 else {})
@@ -310,7 +239,7 @@ def _estimated_propensities(
     )
     played = (actions[None, :] == np.arange(n_actions)[:, None]).astype(int)  # (actions, rows)
     model.update(np.repeat(action_ids, n).tolist(), played.ravel(), np.tile(codes, (n_actions, 1)), progressbar=False)
-    scores = _posterior_means(model, codes, action_ids)
+    scores = posterior_means(model, codes, action_ids)
     probabilities = scores / scores.sum(axis=1, keepdims=True)
     return (
         probabilities[np.arange(n), actions],
@@ -336,42 +265,12 @@ def _cross_fitted(
     for fold in range(n_folds):
         train, test = folds != fold, folds == fold
         for objective in range(rewards.shape[1]):
-            model = _reward_model(mab, contextual, model_kwargs, int(rng.integers(2**31)))
+            model = cold_reward_model(mab, contextual, model_kwargs, int(rng.integers(2**31)))
             played = [action_ids[a] for a in actions[train]]
             if contextual:
                 model.update(played, rewards[train, objective], context[train], progressbar=False)
-                out[test, :, objective] = _posterior_means(model, context[test], action_ids)
+                out[test, :, objective] = posterior_means(model, context[test], action_ids)
             else:
                 model.update(played, rewards[train, objective])
                 out[test, :, objective] = [model.actions[a].mean for a in action_ids]
     return out
-
-
-def _reward_model(mab: Any, contextual: bool, model_kwargs: Mapping[str, Any] | None, seed: int) -> Any:
-    family = mab.family.name
-    if not contextual:
-        from pybandits.smab import SmabBernoulli, SmabGaussian
-
-        cls = SmabBernoulli if family == "bernoulli" else SmabGaussian
-        return cls.cold_start(action_ids=list(mab.actions), random_seed=seed)
-    from pybandits.cmab import CmabBernoulli, CmabGaussian
-
-    cls = CmabBernoulli if family == "bernoulli" else CmabGaussian
-    # one spare level per categorical column: a value never seen by the bandit gets the code cardinality
-    categorical = {column: k + 1 for column, k in mab.categorical_features.items()}
-    return cls.cold_start(
-        action_ids=list(mab.actions),
-        n_features=mab.input_dim,
-        categorical_features=categorical or None,
-        update_kwargs=dict(model_kwargs or {"num_steps": 500}),
-        random_seed=seed,
-    )
-
-
-def _posterior_means(model: Any, context: np.ndarray, action_ids: list[str]) -> np.ndarray:
-    """Every action's expected reward at its posterior mean weights, ``(n_rows, n_actions)`` in ``action_ids`` order."""
-    columns = []
-    for action in (model.actions[a] for a in action_ids):
-        outputs = action.network.mean_outputs(context)
-        columns.append(action.family.expected_reward(outputs))
-    return np.stack(columns, axis=1)

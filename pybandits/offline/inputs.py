@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,13 @@ from pybandits.offline.terms import ESTIMATORS, check_hyperparameters
 
 __all__ = [
     "DEFAULT_HYPERPARAMETERS",
+    "Arguments",
+    "check_arguments",
     "check_estimated_rewards",
     "check_estimators",
     "check_no_quantities",
     "check_reward_model_kwargs",
-    "hyperparameters",
+    "hyperparameters_of",
     "logged",
     "read_logs",
 ]
@@ -37,6 +40,55 @@ DEFAULT_HYPERPARAMETERS: dict[str, dict[str, float]] = {
     "sg_ipw": {"lambda_": 0.1},
     "sg_dr": {"lambda_": 0.1},
 }
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """An evaluation's arguments, checked (:func:`check_arguments`)."""
+
+    names: list[str]
+    n_draws: int
+    n_bootstrap: int
+    n_folds: int
+    level: float
+    settings: dict[str, dict[str, float]]
+    random_seed: int | None
+    contextual: bool
+
+
+def check_arguments(
+    mab: Any,
+    estimators: object,
+    n_draws: object,
+    n_bootstrap: object,
+    random_seed: object,
+    level: object,
+    n_folds: object,
+    hyperparameters: object,
+    reward_model_kwargs: object,
+) -> Arguments:
+    """Every argument of an evaluation but the logs, checked in one place for both evaluations (in memory, cluster)."""
+    from pybandits.bandits.base import BaseMab
+    from pybandits.cmab import BaseCmab
+
+    if not isinstance(mab, BaseMab):
+        raise TypeError(f"mab: expected a pybandits bandit (the policy to evaluate), got {check.describe(mab)}")
+    check_no_quantities(mab)
+    names = check_estimators(estimators)
+    n_draws = check.check_positive_int(n_draws, "n_draws")
+    n_bootstrap = check.check_positive_int(n_bootstrap, "n_bootstrap")
+    n_folds = check.check_positive_int(n_folds, "n_folds")
+    if n_folds < 2:
+        raise ValueError(f"n_folds: expected at least 2 folds (cross-fitting), got {n_folds}")
+    if not check.is_real(level):
+        raise TypeError(f"level: expected a number in (0, 1), got {check.describe(level)}")
+    if not 0 < level < 1:
+        raise ValueError(f"level: expected a number in (0, 1), got {level!r}")
+    settings = hyperparameters_of(hyperparameters, names)
+    seed = check.check_random_seed(random_seed)
+    contextual = isinstance(mab, BaseCmab)
+    check_reward_model_kwargs(mab, contextual, reward_model_kwargs)
+    return Arguments(names, n_draws, n_bootstrap, n_folds, float(level), settings, seed, contextual)
 
 
 def check_no_quantities(mab: Any) -> None:
@@ -62,7 +114,7 @@ def check_estimators(estimators: object) -> list[str]:
     return list(dict.fromkeys(estimators))
 
 
-def hyperparameters(given: object, names: list[str]) -> dict[str, dict[str, float]]:
+def hyperparameters_of(given: object, names: list[str]) -> dict[str, dict[str, float]]:
     """Every chosen estimator's hyperparameters (over :data:`DEFAULT_HYPERPARAMETERS`), checked."""
     if given is not None and not isinstance(given, Mapping):
         raise TypeError(f"hyperparameters: expected {{estimator: {{name: value}}}}, got {check.describe(given)}")

@@ -13,7 +13,7 @@ from pybandits.boundary.validation import describe
 from pybandits.exceptions import DataWarning
 from pybandits.offline.logs import Log, check_lambda, check_log
 
-__all__ = ["ESTIMATORS", "EstimatorTerms", "check_hyperparameters", "estimate", "estimator_terms"]
+__all__ = ["ESTIMATORS", "EstimatorTerms", "check_hyperparameters", "estimate", "estimator_terms", "ratio_sums"]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -90,28 +90,79 @@ class EstimatorTerms:
         >>> terms.value(np.array([0, 2, 0]))  # only the row with denominator 0: undefined
         nan
         """
+        return ratio_sums(*self.sums(counts))
+
+    def sums(self, counts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The row sums of the numerators and of the denominators, each row counted ``counts`` times.
+
+        What rows held on different machines add up to: the sums of two sets of rows are the sums of
+        their union, and :func:`ratio_sums` of the added sums is the estimate on all of them.
+
+        Parameters
+        ----------
+        counts : array of shape (n,) or (n_bootstrap, n), optional
+            Row weights, as for :meth:`value`; every row once without it.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The numerator sums and the denominator sums, each of shape (n_ratios,), or
+            (n_bootstrap, n_ratios) for a 2-D ``counts``.
+
+        Examples
+        --------
+        >>> terms = EstimatorTerms(numerators=np.array([[1.0, 0.0, 3.0]]), denominators=np.array([[1.0, 0.0, 1.0]]))
+        >>> terms.sums()
+        (array([4.]), array([2.]))
+        >>> ratio_sums(*terms.sums()) == terms.value()
+        True
+        """
         if counts is None:
-            numerator_sums = self.numerators.sum(axis=1)
-            denominator_sums = self.denominators.sum(axis=1)
-        else:
-            counts = np.asarray(counts, dtype=float)
-            if counts.ndim not in (1, 2) or counts.shape[-1] != self.n_rows:
-                raise ValueError(
-                    f"counts: expected an array of shape ({self.n_rows},) or (n_bootstrap, {self.n_rows}), "
-                    f"got shape {counts.shape}"
-                )
-            # one pass over the counts for both sums: (..., n) @ (n, 2 n_ratios)
-            sums = counts @ np.concatenate([self.numerators, self.denominators]).T
-            k = self.numerators.shape[0]
-            numerator_sums, denominator_sums = sums[..., :k], sums[..., k:]
-        ratios = np.divide(
-            numerator_sums,
-            denominator_sums,
-            out=np.full(np.shape(numerator_sums), np.nan),
-            where=denominator_sums != 0,
-        )
-        total = ratios.sum(axis=-1)
-        return float(total) if np.ndim(total) == 0 else total
+            return self.numerators.sum(axis=1), self.denominators.sum(axis=1)
+        counts = np.asarray(counts, dtype=float)
+        if counts.ndim not in (1, 2) or counts.shape[-1] != self.n_rows:
+            raise ValueError(
+                f"counts: expected an array of shape ({self.n_rows},) or (n_bootstrap, {self.n_rows}), "
+                f"got shape {counts.shape}"
+            )
+        # one pass over the counts for both sums: (..., n) @ (n, 2 n_ratios)
+        sums = counts @ np.concatenate([self.numerators, self.denominators]).T
+        k = self.numerators.shape[0]
+        return sums[..., :k], sums[..., k:]
+
+
+def ratio_sums(numerator_sums: np.ndarray, denominator_sums: np.ndarray) -> float | np.ndarray:
+    """An estimate from its sums: ``sum_k numerator_sums[..., k] / denominator_sums[..., k]``.
+
+    The one formula that turns :meth:`EstimatorTerms.sums` into an estimate, whether the sums come
+    from one table or were added up over the partitions of a dataset. A ratio whose denominator sum
+    is 0 is undefined: the result is ``nan`` (no warning here).
+
+    Parameters
+    ----------
+    numerator_sums, denominator_sums : numpy.ndarray
+        Shape (n_ratios,), or (..., n_ratios) for several resamples at once.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for 1-D sums, else an array of the leading shape.
+
+    Examples
+    --------
+    >>> ratio_sums(np.array([6.0, 1.0]), np.array([3.0, 2.0]))  # 6/3 + 1/2
+    2.5
+    >>> ratio_sums(np.array([[1.0], [2.0]]), np.array([[0.0], [4.0]]))
+    array([nan, 0.5])
+    """
+    ratios = np.divide(
+        numerator_sums,
+        denominator_sums,
+        out=np.full(np.shape(numerator_sums), np.nan),
+        where=denominator_sums != 0,
+    )
+    total = ratios.sum(axis=-1)
+    return float(total) if np.ndim(total) == 0 else total
 
 
 # --------------------------------------------------------------------------------------------------------------------

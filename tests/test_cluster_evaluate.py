@@ -15,7 +15,7 @@ from dask import delayed  # noqa: E402
 
 from pybandits import cluster  # noqa: E402
 from pybandits.boundary.tabular import DataError  # noqa: E402
-from pybandits.cluster.evaluate import _POISSON, fold_of  # noqa: E402
+from pybandits.cluster.evaluation import _POISSON, fold_of  # noqa: E402
 from pybandits.cmab import CmabBernoulli, CmabBernoulliCC, CmabGaussianMO  # noqa: E402
 from pybandits.offline import evaluate as in_memory  # noqa: E402
 from pybandits.smab import SmabBernoulli  # noqa: E402

@@ -333,12 +333,15 @@ def _evaluate(args: argparse.Namespace) -> None:
     for option, value in (("--draws", args.draws), ("--bootstrap", args.bootstrap)):
         if value < 1:
             raise _UsageError(f"{option}: expected an integer >= 1, got {value}")
-    try:
-        report = evaluate(mab, args.data, n_draws=args.draws, n_bootstrap=args.bootstrap, random_seed=args.seed)
-    except DataError:
-        raise  # it names the file, the row and the column
-    except (ValueError, TypeError) as error:
-        raise _UsageError(f"--data: {args.data}: {error}") from None
+    if _on_dask(args):
+        from pybandits.cluster.jobs import evaluate_job
+
+        settings = {"n_draws": args.draws, "n_bootstrap": args.bootstrap, "random_seed": args.seed}
+        report = _dask_call(
+            args, evaluate_job, mab, args.data, args.scheduler, settings, not args.quiet and default_enabled()
+        )
+    else:
+        report = _evaluate_here(args, mab, evaluate)
     image = None
     if args.plot:  # drawn before anything is written
         from pybandits.offline.plots import image_bytes, plot_evaluation
@@ -351,6 +354,16 @@ def _evaluate(args: argparse.Namespace) -> None:
         print(f"propensities: {report.attrs['propensities']}", file=sys.stderr)
         print(f"reward model: {report.attrs['reward_model']}", file=sys.stderr)
         print(report.round(4).to_string(index=False), file=sys.stderr)
+
+
+def _evaluate_here(args: argparse.Namespace, mab: BaseMab, evaluate: Callable[..., Any]) -> Any:
+    """The in-memory evaluation of ``--data`` (one file)."""
+    try:
+        return evaluate(mab, args.data, n_draws=args.draws, n_bootstrap=args.bootstrap, random_seed=args.seed)
+    except DataError:
+        raise  # it names the file, the row and the column
+    except (ValueError, TypeError) as error:
+        raise _UsageError(f"--data: {args.data}: {error}") from None
 
 
 def _plot_format(path: str | None) -> str | None:

@@ -94,14 +94,20 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--data",
         required=True,
-        help="CSV or Parquet of logged rows: action,reward,<features>, and propensity (the logging policy's "
-        "probability of the logged action; estimated from the action frequencies when absent)",
+        help="CSV or Parquet of logged rows, or a dataset (folder, glob, URL): action,reward,<features>, and "
+        "propensity (the logging policy's probability of the logged action; estimated from the action frequencies "
+        "when absent)",
     )
     evaluate.add_argument("--out", required=True, help="CSV report: estimator,value,lower,upper,std")
     evaluate.add_argument("--plot", help="also draw the estimates to this image file (needs matplotlib)")
     evaluate.add_argument("--draws", type=int, default=100, help="selections per row for the bandit's probabilities")
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap replicates (default 1000)")
     evaluate.add_argument("--seed", type=int, default=None, help="random seed of the evaluation")
+    evaluate.add_argument(
+        "--scheduler",
+        help="run on Dask: a scheduler's address or local:N (see update); a dataset without it is read partition by "
+        "partition in this process",
+    )
     evaluate.add_argument("--quiet", action="store_true", help="do not print the report")
     evaluate.set_defaults(run=_evaluate)
 

@@ -13,7 +13,7 @@ the CLI's columns: ``action,reward,<features>`` (features by name when the bandi
 - :func:`predict` and :func:`action_probabilities`: lazy Dask DataFrames, one output row per input
   row, partition by partition (:mod:`pybandits.cluster.predictions`).
 - :func:`evaluate`: the offline evaluation of :func:`pybandits.offline.evaluate`, each partition reduced
-  to its estimators' sums where it lies (:mod:`pybandits.cluster.evaluate`).
+  to its estimators' sums where it lies (:mod:`pybandits.cluster.evaluation`).
 
 Where the tasks run: on ``client`` (a :class:`distributed.Client`), else on the client a notebook
 made current, else in this process with Dask's synchronous scheduler (the CLI without
@@ -47,7 +47,7 @@ from typing import Any
 from pybandits.boundary import validation as check
 from pybandits.boundary.datasets import open_dataset
 from pybandits.boundary.progress import default_enabled
-from pybandits.cluster.evaluate import run_evaluate
+from pybandits.cluster.evaluation import run_evaluate
 from pybandits.cluster.predictions import predict_dataset, prediction_frame, probabilities_dataset
 from pybandits.cluster.runner import Runner, current_client
 from pybandits.cluster.updates import UpdateReport, run_update
@@ -158,7 +158,7 @@ def evaluate(
 
     :func:`pybandits.offline.evaluate` for a dataset bigger than one machine: the same estimators,
     report and checks; each partition's rows become its estimators' sums on the worker that reads
-    it, and only the sums reach the client. :mod:`pybandits.cluster.evaluate` says how, and what
+    it, and only the sums reach the client. :mod:`pybandits.cluster.evaluation` says how, and what
     differs from the in-memory evaluation (a Poisson bootstrap; a contextual bandit's probabilities
     drawn per partition; without a ``propensity`` column, frequencies for every bandit). The bandit,
     its random generator included, is not changed.

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["is_dataset", "predict_job", "scheduler_client", "update_job"]
+__all__ = ["evaluate_job", "is_dataset", "predict_job", "scheduler_client", "update_job"]
 
 #: Seconds to wait for a scheduler before giving up.
 CONNECT_TIMEOUT = 10
@@ -98,3 +98,11 @@ def predict_job(mab: Any, data: str, out: str, scheduler: str | None, propensity
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
+
+
+def evaluate_job(mab: Any, data: str, scheduler: str | None, settings: dict[str, Any], progressbar: bool) -> Any:
+    """``pybandits evaluate`` on a dataset or a scheduler: the report of :func:`pybandits.cluster.evaluate`."""
+    from pybandits.cluster import evaluate
+
+    with scheduler_client(scheduler) as client:
+        return evaluate(mab, data, **settings, client=False if client is None else client, progressbar=progressbar)

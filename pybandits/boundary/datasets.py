@@ -26,7 +26,7 @@ from typing import Any
 from pybandits.boundary.tabular import DataError
 from pybandits.boundary.validation import describe
 
-__all__ = ["Partition", "is_dask_frame", "open_dataset"]
+__all__ = ["Partition", "is_dask_frame", "open_dataset", "partitions"]
 
 _PARQUET = (".parquet", ".pq")
 
@@ -169,3 +169,16 @@ def _layout(path: str, name: str) -> tuple[str, str]:
     if any(folder.glob("*.csv")):
         return "csv", str(folder / "*.csv")
     raise DataError(f"{name}: expected a folder of .parquet or .csv files, got {path} with none")
+
+
+def partitions(frame: Any) -> list[Any]:
+    """The frame's partitions as Dask delayed objects, one per file (or Parquet row group) as read.
+
+    Dask may fuse small Parquet files into one partition when only some columns are read (a
+    partition of at least 75 MB by default); here every file stays a partition of its own, so that a
+    task holds one file's rows at a time (a day of logs, say) and errors name that partition.
+    """
+    import dask
+
+    with dask.config.set({"dataframe.parquet.minimum-partition-size": 1}):
+        return list(frame.to_delayed())

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from pybandits.boundary import validation as check
-from pybandits.boundary.datasets import Partition, open_dataset
+from pybandits.boundary.datasets import Partition, open_dataset, partitions
 from pybandits.boundary.tabular import DataError, LoggedRows, logged_rows_of, text_categories
 from pybandits.cluster.runner import Runner
 from pybandits.cluster.scan import RowSpec, action_indices, features_of
@@ -346,7 +346,7 @@ def run_evaluate(mab: Any, data: Any, arguments: Arguments, reward_model_kwargs:
         prices=fixed_prices(mab),
         costs=action_costs(mab),
     )
-    parts = frame.to_delayed()
+    parts = partitions(frame)
     labels = [str(Partition(source, k)) for k in range(len(parts))]
     needs_model = bool(ESTIMATORS_WITH_MODEL.intersection(arguments.names))
     propensity_source = "given (column propensity)"

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits.boundary.datasets import Partition, open_dataset
+from pybandits.boundary.datasets import Partition, open_dataset, partitions
 from pybandits.boundary.tabular import contexts_of
 
 __all__ = ["predict_dataset", "prediction_frame", "probabilities_dataset"]
@@ -84,7 +84,7 @@ def predict_dataset(
     meta = prediction_frame(mab._with_generator(np.random.default_rng(0)), np.zeros((1, mab.input_dim)), propensity, 1)
     parts = [
         _on_partition(part, Partition(source, k), shared, seeds[k], meta.iloc[:0], propensity, n_draws)
-        for k, part in enumerate(frame.to_delayed())
+        for k, part in enumerate(partitions(frame))
     ]
     import dask.dataframe as dd
 
@@ -102,7 +102,7 @@ def probabilities_dataset(mab: Any, data: Any, *, n_draws: int = 1000, client: A
     meta = pd.DataFrame({a: np.zeros(0) for a in mab.actions})
     parts = [
         _on_partition(part, Partition(source, k), shared, seeds[k], meta, False, n_draws)
-        for k, part in enumerate(frame.to_delayed())
+        for k, part in enumerate(partitions(frame))
     ]
     import dask.dataframe as dd
 

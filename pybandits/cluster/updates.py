@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from pybandits.boundary.datasets import Partition, open_dataset
+from pybandits.boundary.datasets import Partition, open_dataset, partitions
 from pybandits.boundary.tabular import DataError
 from pybandits.cluster.runner import Runner
 from pybandits.cluster.scan import RowSpec, Summary, action_indices, checked_rows, features_of, merged, scan_partition
@@ -117,7 +117,7 @@ def run_update(mab: Any, data: Any, runner: Runner) -> UpdateReport:
     spec = row_spec(mab)
     frame, source = open_dataset(data, spec.columns, spec.text_columns)
     frame = _with_header(frame, source, spec)
-    parts = frame.to_delayed()
+    parts = partitions(frame)
     from dask import delayed
 
     labels = [str(Partition(source, index)) for index in range(len(parts))]
@@ -204,7 +204,7 @@ def _fit_networks(
 
 #: The share of the workers' memory a wave's rows may take (held as the pieces of a shuffle until fitted;
 #: a fit copies its group's rows once more into its graph, outside Dask's accounting).
-WAVE_MEMORY_SHARE = 0.25
+WAVE_MEMORY_SHARE = 0.15
 
 
 def _waves(rows_of: list[int], budget: int) -> list[list[int]]:

@@ -185,9 +185,9 @@ def stack_rows(
 def set_inputs(model: Any, priors: dict, block: np.ndarray, fitting: np.ndarray, mask: np.ndarray) -> None:
     """Swap a fit's priors (as :func:`stack_priors`, or fewer) and rows (as :func:`stack_rows`) into ``model``."""
     data = model.named_vars
-    data["context"].set_value(block)
-    data["rewards"].set_value(fitting)
-    data["mask"].set_value(mask)
+    data["context"].set_value(block, borrow=True)  # fresh arrays of stack_rows: no second copy of the rows
+    data["rewards"].set_value(fitting, borrow=True)
+    data["mask"].set_value(mask, borrow=True)
     data["slot_rows"].set_value(np.atleast_1d((mask > 0).sum(axis=-1).astype(np.float64)))
     for name, arrays in priors.items():
         for part, value in arrays.items():

@@ -275,14 +275,14 @@ def test_a_failed_fit_names_its_actions_and_changes_nothing(monkeypatch):
 @pytest.mark.parametrize(
     ("mab", "message"),
     [
-        (contextual(change_detection=True), "does not run change detection"),
+        (contextual(change_detection=True), "without change detection"),
         (
             CmabBernoulli.cold_start(
                 action_ids=ACTIONS, n_features=2, backbone_hidden_dim_list=[4], hidden_dim_list=[3]
             ),
-            "shared trunk serves linear heads",
+            "expected linear heads on a shared trunk",
         ),
-        (SmabBernoulliMO.cold_start(action_ids=ACTIONS, n_objectives=2), "reads one reward column"),
+        (SmabBernoulliMO.cold_start(action_ids=ACTIONS, n_objectives=2), "one reward column"),
         (SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["dose"]), "without quantitative actions"),
     ],
     ids=["change-detection", "trunk-network-heads", "multi-objective", "quantitative"],

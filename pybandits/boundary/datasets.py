@@ -107,7 +107,8 @@ def open_dataset(
         missing = [c for c in columns or [] if c not in data.columns]
         if missing:
             raise DataError(f"{name}: expected the columns {columns}, missing {missing} (got {list(data.columns)})")
-        return data, f"{name} (a Dask DataFrame of {data.npartitions} partitions)"
+        count = data.npartitions
+        return data, f"{name} (a Dask DataFrame of {count} partition{'s' * (count != 1)})"
     if not isinstance(data, (str, os.PathLike)):
         raise TypeError(
             f"{name}: expected a Dask DataFrame, or the path or URL of a CSV or Parquet file or dataset, got "

@@ -77,28 +77,29 @@ def row_spec(mab: Any) -> RowSpec:
 
     if mab.n_objectives is not None:
         raise ValueError(
-            f"mab: a cluster update reads one reward column, got a multi-objective {type(mab).__name__} "
-            f"({mab.n_objectives} objectives); update it with mab.update(actions, rewards, ...)"
+            f"mab: expected a bandit of one objective (a cluster update reads one reward column), got a "
+            f"multi-objective {type(mab).__name__} ({mab.n_objectives} objectives); update it with "
+            "mab.update(actions, rewards, ...)"
         )
     if mab.quantity_dimensions:
         raise ValueError(
-            "mab: a cluster update serves bandits without quantitative actions, got "
+            "mab: expected a bandit without quantitative actions (a cluster update serves those), got "
             f"{sorted(mab.quantity_dimensions)}; update it in one process with mab.update(..., quantities=...) or the "
             "CLI without --scheduler"
         )
     if mab.change_detection is not None:
         raise ValueError(
-            "mab: a cluster update does not run change detection (its memories follow the rows one by one), got "
-            "change_detection set; update it in one process, or use forgetting (decay_factor), which a cluster update "
-            "applies exactly"
+            "mab: expected a bandit without change detection (its memories follow the rows one by one, which a "
+            "cluster update does not), got change_detection set; update it in one process, or use forgetting "
+            "(decay_factor), which a cluster update applies exactly"
         )
     decay = mab.decay_factor if mab._forgets else None
     if not isinstance(mab, BaseCmab):
         return RowSpec(list(mab.actions), mab.family, decay_factor=decay, conjugate=mab.family_type.conjugate)
     if mab.backbone is not None and not all(isinstance(head, LinearHead) for head in mab.actions.values()):
         raise ValueError(
-            "mab: a cluster update of a shared trunk serves linear heads, got network heads (hidden_dim_list); update "
-            "it in one process with mab.update(...) or the CLI without --scheduler"
+            "mab: expected linear heads on a shared trunk (a cluster update of a trunk serves those), got network "
+            "heads (hidden_dim_list); update it in one process with mab.update(...) or the CLI without --scheduler"
         )
     return RowSpec(
         list(mab.actions),
@@ -144,7 +145,10 @@ def _with_header(frame: Any, source: str, spec: RowSpec) -> Any:
     """The frame with ``action,reward`` first, then exactly the bandit's features when known by position.
 
     A Parquet dataset partitioned by action (``action=a/`` folders) has ``action`` last: it is moved first.
+    A ``propensity`` column (the logs of an evaluation) is not a feature.
     """
+    if spec.columns is None and "propensity" in frame.columns:  # the logging propensity: evaluation's, not a feature
+        frame = frame.drop(columns="propensity")
     columns = list(map(str, frame.columns))
     missing = [c for c in ("action", "reward") if c not in columns]
     if missing:

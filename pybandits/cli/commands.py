@@ -162,6 +162,8 @@ def _update(args: argparse.Namespace) -> None:
                 f"{report.n_fits} fit tasks on {report.where}",
                 file=sys.stderr,
             )
+            stages = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in report.stages.items())
+            print(f"stages: {stages}", file=sys.stderr)
         pybandits.save(mab, args.out)
         if not args.quiet:
             print(f"wrote {args.out} ({time.perf_counter() - start:.1f} s in all)", file=sys.stderr)

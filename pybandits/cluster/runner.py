@@ -15,6 +15,7 @@ tasks.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,6 +52,8 @@ class Runner:
     def __init__(self, client: Any, progressbar: bool) -> None:
         self.client = client
         self.progressbar = progressbar
+        #: Seconds spent per stage (the ``what`` of :meth:`run`), summed over its runs.
+        self.timings: dict[str, float] = {}
 
     @property
     def where(self) -> str:
@@ -79,6 +82,13 @@ class Runner:
         and dropped in turn); tasks that share inputs (fits sharing a partition's split) are
         computed together instead, and name themselves in their errors.
         """
+        start = time.perf_counter()
+        try:
+            return self._run(tasks, labels, what, wrap_as, alone)
+        finally:
+            self.timings[what] = self.timings.get(what, 0.0) + time.perf_counter() - start
+
+    def _run(self, tasks: Sequence[Any], labels: Sequence[str], what: str, wrap_as: type, alone: bool) -> list[Any]:
         if self.client is None:
             return self._here(tasks, labels, what, wrap_as, alone)
         from distributed import as_completed

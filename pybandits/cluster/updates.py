@@ -24,7 +24,7 @@ summed statistics.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,8 @@ class UpdateReport:
         Where the tasks ran.
     seconds : float
         Wall time of the update.
+    stages : dict of str to float
+        Seconds per stage (reading partitions, fitting, ...).
     """
 
     n_rows: int
@@ -69,6 +71,7 @@ class UpdateReport:
     n_fits: int
     where: str
     seconds: float
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 def row_spec(mab: Any) -> RowSpec:
@@ -138,7 +141,8 @@ def run_update(mab: Any, data: Any, runner: Runner) -> UpdateReport:
         path, n_fits = "reservoir and sums", 0
     else:
         path, n_fits = _fit_networks(mab, parts, source, spec, summary, kept, runner)
-    return UpdateReport(summary.n_rows, len(parts), path, n_fits, runner.where, time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return UpdateReport(summary.n_rows, len(parts), path, n_fits, runner.where, seconds, dict(runner.timings))
 
 
 def _with_header(frame: Any, source: str, spec: RowSpec) -> Any:

@@ -262,9 +262,11 @@ def _wave_tasks(
                 pieces[g].append(split[g])
         else:
             pieces[present[0]].append(delayed(_rows_of_partition)(part, where, spec, int(offsets[k])))
-    return [
-        delayed(_fit_planned)(plans[g], pieces[g], spec.action_ids, summary.n_rows, spec.decay_factor) for g in wave
-    ]
+    fits = []
+    for g in wave:  # the pieces are gathered by a task of their own, so that a fit holds its rows once
+        rows = delayed(_gathered)(plans[g], pieces[g], spec.action_ids, summary.n_rows, spec.decay_factor)
+        fits.append(delayed(_fit_planned)(plans[g], rows))
+    return fits
 
 
 #: A partition's rows for one fit group: action indices, positions in the dataset, features, rewards.
@@ -291,25 +293,13 @@ def _split_partition(
     return pieces
 
 
-def _fit_planned(
+def _gathered(
     plan: GroupPlan, pieces: list[Piece], action_ids: list[str], n_total: int, decay_factor: float | None
-) -> list[Any]:
-    """Fit one planned group on its rows, gathered from the partitions' pieces (in partition order).
-
-    A failure is a :class:`~pybandits.exceptions.FitError` naming the group's actions.
-    """
-    try:
-        return _fit_rows(plan, pieces, action_ids, n_total, decay_factor)
-    except Exception as error:
-        raise FitError(f"fit of actions {plan.action_ids}: {type(error).__name__}: {error}") from error
-
-
-def _fit_rows(
-    plan: GroupPlan, pieces: list[Piece], action_ids: list[str], n_total: int, decay_factor: float | None
-) -> list[Any]:
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+    """Every action of the group's rows, gathered from the partitions' pieces in partition order, with their weights."""
     index = {a: j for j, a in enumerate(action_ids)}
     rows = {}
-    for action_id in plan.action_ids:  # each action's rows gathered once, partitions in order
+    for action_id in plan.action_ids:
         masks = [piece[0] == index[action_id] for piece in pieces]
         features = np.concatenate([piece[2][mask] for piece, mask in zip(pieces, masks, strict=True)])
         rewards = np.concatenate([piece[3][mask] for piece, mask in zip(pieces, masks, strict=True)])
@@ -318,4 +308,13 @@ def _fit_rows(
             position = np.concatenate([piece[1][mask] for piece, mask in zip(pieces, masks, strict=True)])
             weights = float(decay_factor) ** (n_total - 1 - position).astype(np.float64)
         rows[action_id] = (features, rewards, weights)
-    return fit_group_task(plan.built(rows))
+    return rows
+
+
+def _fit_planned(plan: GroupPlan, rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]) -> list[Any]:
+    """Fit one planned group on its gathered rows; a failure is a :class:`~pybandits.exceptions.FitError` naming
+    the group's actions."""
+    try:
+        return fit_group_task(plan.built(rows))
+    except Exception as error:
+        raise FitError(f"fit of actions {plan.action_ids}: {type(error).__name__}: {error}") from error

@@ -172,6 +172,11 @@ def stack_rows(
     The mask holds every real row's likelihood weight: 1, or ``weights`` (forgetting); 0 for padding.
     """
     n_rows = max(1, *(len(r) for r in rewards))
+    if n_slots == 1 and len(rewards) == 1 and len(rewards[0]) == n_rows:  # one network, no padding: no copy
+        block = np.ascontiguousarray(contexts[0], dtype=np.float64)[None]
+        fitting = np.asarray(actions[0].family.fitting_rewards(rewards[0]), dtype=np.float64)[None]
+        mask = np.ones((1, n_rows)) if weights is None else np.asarray(weights[0], dtype=np.float64)[None]
+        return block, fitting, mask
     block = np.zeros((n_slots, n_rows, actions[0].network.n_features))
     fitting = np.zeros((n_slots, n_rows))
     mask = np.zeros((n_slots, n_rows))

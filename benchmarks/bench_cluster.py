@@ -67,11 +67,72 @@ def run_cli(*arguments: str) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 2**20, stderr
 
 
+def evaluate(state: Path, address: str, draws: int) -> None:
+    """``pybandits evaluate`` of the 20 M rows on the cluster (client RSS), and the 1 M-row subset both ways."""
+    out = state.parent / "report-20m.csv"
+    seconds, rss, _ = run_cli(
+        "evaluate",
+        "--state",
+        str(state),
+        "--data",
+        str(BIG),
+        "--out",
+        str(out),
+        "--scheduler",
+        address,
+        "--bootstrap",
+        "200",
+        "--draws",
+        str(draws),
+        "--seed",
+        "0",
+        "--quiet",
+    )
+    print(
+        f"evaluate, cluster, 20 M rows (10 estimators, 200 bootstrap draws, {draws} draws per row): {seconds:.1f} s, "
+        f"client peak RSS {rss:.2f} GiB"
+    )
+    import pandas as pd
+
+    reports = {}
+    for name, data, extra in (
+        ("cluster", str(ROOT / "one_million"), ["--scheduler", address]),
+        ("in memory", str(SMALL_CSV), []),
+    ):
+        out = state.parent / f"report-1m-{name.replace(' ', '-')}.csv"
+        seconds, rss, _ = run_cli(
+            "evaluate",
+            "--state",
+            str(state),
+            "--data",
+            data,
+            "--out",
+            str(out),
+            *extra,
+            "--bootstrap",
+            "200",
+            "--draws",
+            str(draws),
+            "--seed",
+            "0",
+            "--quiet",
+        )
+        print(f"evaluate, {name}, 1 M rows: {seconds:.1f} s, peak RSS {rss:.2f} GiB")
+        reports[name] = pd.read_csv(out).set_index("estimator")
+    difference = (reports["cluster"]["value"] - reports["in memory"]["value"]).abs()
+    spread = reports["in memory"]["std"]
+    print("1 M-row subset, |cluster - in memory| per estimator (and the in-memory bootstrap sd):")
+    for estimator in difference.index:
+        print(f"    {estimator:>9}: {difference[estimator]:.2e} (sd {spread[estimator]:.2e})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", default="networks,trunk", help="networks, trunk, or both (comma-separated)")
     parser.add_argument("--steps", type=int, default=200, help="ADVI num_steps of the networks (default 200)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the single-process 1 M-row update")
+    parser.add_argument("--evaluate", action="store_true", help="also evaluate the updated networks bandit")
+    parser.add_argument("--draws", type=int, default=10, help="selections per row for the policy probabilities")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
@@ -123,7 +184,12 @@ def main() -> None:
                 f"{rss:.2f} GiB"
                 + ("" if baseline is None else f", {per_row / baseline:.2f}x the single-process time per row")
             )
-            print("   ", " ".join(line.strip() for line in stderr.splitlines() if "rows from" in line))
+            print(
+                "   ",
+                " | ".join(line.strip() for line in stderr.splitlines() if "rows from" in line or "stages" in line),
+            )
+            if args.evaluate and kind == "networks":
+                evaluate(work / f"{kind}-20m.json", address, args.draws)
         restarted = client.run(os.getpid) != pids
         logs = client.get_worker_logs()
         complaints = [

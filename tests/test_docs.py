@@ -131,3 +131,19 @@ def test_the_availability_page_code_runs(capsys):
     assert abs(namespace["propensities"][0, 0] - 0.335) < 0.02 and abs(namespace["propensities"][0, 1] - 0.0483) < 0.01
     assert namespace["mab"].limited_action_fraction == 0.5
     assert "limited_action_fraction       0.2 -> 0.5" in capsys.readouterr().out
+
+
+def test_the_cluster_page_code_runs():
+    import re
+    from pathlib import Path
+
+    pytest.importorskip("distributed")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "cluster.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert blocks
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "cluster.md", "exec"), namespace)
+    assert namespace["report"].n_rows == 600 and namespace["report"].path == "shuffle"
+    assert len(namespace["choices"].compute()) == 600
+    assert list(namespace["estimates"]["estimator"]) == ["ipw", "dr", "logged"]

@@ -95,3 +95,23 @@ def test_batch_retraining_example(tmp_path):
     assert "sampled_probability_email" in out
     assert "actions added (cold start)    sms" in out and "features                      4 -> 5" in out
     assert "update_kwargs.batch_size      512 -> None" in out
+
+
+def test_cluster_retraining_example(tmp_path):
+    pytest.importorskip("distributed")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "cluster_retraining" / "run_job.py"), str(tmp_path), "--rows", "2000"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert "wrote 7 days x 2000 logged rows" in out
+    assert "14000 rows from 7 partitions of" in out and "path: shuffle" in out and "on the cluster at" in out
+    dr = float(out.split("dr: ")[1].split()[0])
+    logged = float(out.split("logged: ")[1].split()[0])
+    assert dr > logged  # the retrained bandit beats the uniform logging policy on these logs
+    assert "predict: 1000 choices" in out

@@ -6,7 +6,8 @@ inference settings are fitted together by batched ADVI (:mod:`pybandits.engines.
 of at most ``actions_per_fit`` networks. Within a group key the networks are ordered by their
 number of rows (most first) and cut where a network has less than half the rows of the first of
 its bucket, then split into groups (:func:`group_sizes`): a group pads its networks' rows to the
-longest, so padding at most doubles the rows computed, however skewed the traffic. NUTS fits one
+longest, so padding at most doubles the rows computed, however skewed the traffic. A group's
+padded rows stay under :data:`MAX_GROUP_BYTES` (large networks are fitted in smaller groups). NUTS fits one
 network per group.
 
 A compiled graph holds a fixed number of network *slots*. Slot counts come from a ladder (1, 2, 3,
@@ -245,6 +246,17 @@ class GroupPlan:
         )
 
 
+#: The most bytes of padded rows one fit holds (its networks' slots x the first network's rows x the
+#: inputs): networks with more rows are fitted in smaller groups, one alone past it. A fit holds its
+#: rows about twice more (the graph's work arrays), so this bounds a worker's memory, not the speed.
+MAX_GROUP_BYTES = 128 * 2**20
+
+
+def _width(model: Any) -> int:
+    network = getattr(model, "network", None)
+    return int(getattr(network, "n_features", 1) or 1)
+
+
 def plan_groups(
     models: Mapping[str, Fittable | PerObjective], tasks: Sequence[tuple[str, int, int]]
 ) -> list[GroupPlan]:
@@ -278,7 +290,8 @@ def plan_groups(
         ordered = sorted(indices, key=lambda i: -units[i][2])  # stable: ties keep the action order
         for bucket in _row_buckets(ordered, [units[i][2] for i in ordered]):
             start = 0
-            for group_size in group_sizes(len(bucket), size):
+            most = max(1, MAX_GROUP_BYTES // max(1, 8 * units[bucket[0]][2] * _width(units[bucket[0]][1])))
+            for group_size in group_sizes(len(bucket), min(size, most)):
                 chosen = [units[i] for i in bucket[start : start + group_size]]
                 start += group_size
                 plans.append(

@@ -100,3 +100,18 @@ def test_plans_are_made_for_any_model_with_the_protocol():
         "a": "a'",
         "c": "c'",
     }
+
+
+def test_one_network_s_rows_enter_its_graph_without_a_copy_unless_unaligned():
+    from pybandits.engines.graph import stack_rows
+    from pybandits.model.bnn.action import Bnn
+
+    action = Bnn.cold_start(n_features=10)
+    rows = np.random.default_rng(0).normal(size=(5, 10))
+    block, _, mask = stack_rows([action], [rows], [np.ones(5)], 1)
+    assert np.shares_memory(block, rows) and block.shape == (1, 5, 10) and mask.tolist() == [[1.0] * 5]
+    buffer = bytearray(rows.nbytes + 1)  # rows that arrived from another process may sit at an odd address
+    unaligned = np.frombuffer(memoryview(buffer)[1:], dtype=np.float64).reshape(5, 10)
+    unaligned[:] = rows
+    block, _, _ = stack_rows([action], [unaligned], [np.ones(5)], 1)
+    assert block.flags.aligned and np.array_equal(block[0], rows)

@@ -174,6 +174,8 @@ def stack_rows(
     n_rows = max(1, *(len(r) for r in rewards))
     if n_slots == 1 and len(rewards) == 1 and len(rewards[0]) == n_rows:  # one network, no padding: no copy
         block = np.ascontiguousarray(contexts[0], dtype=np.float64)[None]
+        if not block.flags.aligned:  # rows that crossed a process boundary may be unaligned; PyTensor needs aligned
+            block = block.copy()
         fitting = np.asarray(actions[0].family.fitting_rewards(rewards[0]), dtype=np.float64)[None]
         mask = np.ones((1, n_rows)) if weights is None else np.asarray(weights[0], dtype=np.float64)[None]
         return block, fitting, mask

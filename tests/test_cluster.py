@@ -355,3 +355,15 @@ def test_groups_fitted_in_waves_when_memory_is_short_give_the_same_result(monkey
     cluster.update(mab, dd.from_pandas(frame, npartitions=3), client=False)
     assert sorted(len(wave) for wave in waves) == [1, 1, 1, 1]
     assert_same_networks(expected, mab)
+
+
+def test_an_fsspec_url_and_a_glob_read_the_same_rows_as_a_folder(tmp_path):
+    frame = logs(200)
+    for day, start in enumerate(range(0, 200, 80)):
+        frame.iloc[start : start + 80].to_parquet(tmp_path / f"day-{day}.parquet")
+    results = []
+    for data in (tmp_path, f"file://{tmp_path}", str(tmp_path / "day-*.parquet")):
+        mab = SmabBernoulli.cold_start(action_ids=ACTIONS)
+        report = cluster.update(mab, data, client=False)
+        results.append((report.n_rows, report.n_partitions, mab.actions))
+    assert results[0][:2] == (200, 3) and results[0] == results[1] == results[2]

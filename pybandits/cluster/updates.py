@@ -216,23 +216,26 @@ WAVE_MEMORY_SHARE = 0.15
 
 
 def _waves(rows_of: list[int], budget: int) -> list[list[int]]:
-    """Groups packed into waves of at most ``budget`` rows (first fit, largest first; a larger group alone).
+    """Groups packed into waves of at most ``budget`` rows (first fit, largest first); a group of more than a
+    quarter of it alone.
 
     Examples
     --------
-    >>> _waves([50, 10, 40, 30], 60)
-    [[0, 1], [2], [3]]
+    >>> _waves([50, 10, 14, 12], 60)
+    [[0], [1, 2, 3]]
     """
     waves: list[list[int]] = []
     totals: list[int] = []
     for g in sorted(range(len(rows_of)), key=lambda g: -rows_of[g]):
-        room = next((w for w, total in enumerate(totals) if total + rows_of[g] <= budget), None)
+        # a large group is alone: gathering its rows holds them twice on one worker, beside the wave's pieces
+        alone = 4 * rows_of[g] > budget
+        room = None if alone else next((w for w, total in enumerate(totals) if total + rows_of[g] <= budget), None)
         if room is None:
             waves.append([])
             totals.append(0)
             room = len(waves) - 1
         waves[room].append(g)
-        totals[room] += rows_of[g]
+        totals[room] += budget if alone else rows_of[g]
     return [sorted(wave) for wave in waves]
 
 
@@ -277,7 +280,8 @@ def _rows_of_partition(frame: Any, where: Partition, spec: RowSpec, offset: int)
     """A partition's checked rows as arrays, each row with its position in the whole dataset."""
     rows = checked_rows(frame, where, spec)
     played = action_indices(rows.actions, spec.action_ids).astype(np.int32)
-    return played, offset + np.arange(len(played)), features_of(rows, spec), np.asarray(rows.rewards)
+    position = offset + np.arange(len(played)) if spec.decay_factor is not None else np.zeros(len(played), np.int8)
+    return played, position, features_of(rows, spec), np.asarray(rows.rewards)
 
 
 def _split_partition(

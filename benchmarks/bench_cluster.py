@@ -131,6 +131,7 @@ def main() -> None:
     parser.add_argument("--kinds", default="networks,trunk", help="networks, trunk, or both (comma-separated)")
     parser.add_argument("--steps", type=int, default=200, help="ADVI num_steps of the networks (default 200)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the single-process 1 M-row update")
+    parser.add_argument("--skip-cluster", action="store_true", help="only the single-process 1 M-row baseline")
     parser.add_argument("--evaluate", action="store_true", help="also evaluate the updated networks bandit")
     parser.add_argument("--draws", type=int, default=10, help="selections per row for the policy probabilities")
     args = parser.parse_args()
@@ -167,6 +168,8 @@ def main() -> None:
                     f"{kind}: single process, 1 M rows: {seconds:.1f} s, {baseline * 1e6:.2f} us/row, "
                     f"peak RSS {rss:.2f} GiB"
                 )
+            if args.skip_cluster:
+                continue
             seconds, rss, stderr = run_cli(
                 "update",
                 "--state",

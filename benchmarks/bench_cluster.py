@@ -47,8 +47,9 @@ def config(kind: str, steps: int) -> dict:
         "update_kwargs": {"num_steps": steps},
         "random_seed": 0,
     }
-    if kind == "trunk":
+    if kind == "trunk":  # linear heads in closed form: the steps are the trunk's training
         arguments["backbone_hidden_dim_list"] = [32]
+        del arguments["update_kwargs"]
     return {"class": "CmabBernoulli", "cold_start": arguments}
 
 

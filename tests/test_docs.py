@@ -144,6 +144,6 @@ def test_the_cluster_page_code_runs():
     namespace: dict = {}
     for block in blocks:
         exec(compile(block, "cluster.md", "exec"), namespace)
-    assert namespace["report"].n_rows == 600 and namespace["report"].path == "shuffle"
+    assert namespace["report"].n_rows == 600 and namespace["report"].path == "no shuffle"  # two actions: one group
     assert len(namespace["choices"].compute()) == 600
     assert list(namespace["estimates"]["estimator"]) == ["ipw", "dr", "logged"]

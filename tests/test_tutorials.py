@@ -110,7 +110,7 @@ def test_cluster_retraining_example(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
     assert "wrote 7 days x 2000 logged rows" in out
-    assert "14000 rows from 7 partitions of" in out and "path: shuffle" in out and "on the cluster at" in out
+    assert "14000 rows from 7 partitions of" in out and "path: no shuffle" in out and "on the cluster at" in out
     dr = float(out.split("dr: ")[1].split()[0])
     logged = float(out.split("logged: ")[1].split()[0])
     assert dr > logged  # the retrained bandit beats the uniform logging policy on these logs

@@ -71,6 +71,35 @@ def test_laplace_head_converges_on_separable_rows():
     assert np.isfinite(head.mean).all() and head.mean[0] > 1.0
 
 
+def _newton_points(weight: float) -> tuple[int, np.ndarray]:
+    """Points Newton's method asks for on nearly collinear rows that each stand for ``weight`` rows, and its mode."""
+    from pybandits.model.backbone.laplace import newton_mode, newton_terms
+
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(2000, 2))
+    design = np.column_stack([base[:, 0], base[:, 0] + 1e-3 * base[:, 1], np.ones(2000)])
+    targets = (rng.random(2000) < 1.0 / (1.0 + np.exp(-(base @ np.array([1.0, -0.5]))))).astype(float)
+    steps, asked = newton_mode(np.zeros(3), np.eye(3), None), 1
+    point = next(steps)
+    while True:
+        try:
+            point = steps.send(newton_terms(Bernoulli(), design, targets, point, np.full(2000, weight)))
+        except StopIteration as done:
+            return asked, done.value[0]
+        asked += 1
+
+
+def test_newton_takes_whole_steps_where_rounding_hides_the_descent(monkeypatch):
+    # Rows standing for 1e3 each on an ill-conditioned design: the last steps' decrease is below the
+    # objective's rounding, where the descent test halved them (each halving one pass over a cluster's data).
+    asked, mode = _newton_points(1e3)
+    assert asked <= 8
+    monkeypatch.setattr("pybandits.model.backbone.laplace.ROUNDING", 0.0)
+    halved, halved_mode = _newton_points(1e3)
+    assert halved > asked  # the test is not vacuous: without the rule the same rows take more passes
+    np.testing.assert_allclose(halved_mode, mode, atol=1e-6)
+
+
 @pytest.mark.parametrize("family", [Bernoulli(), Gaussian(reward_loc=0.0, reward_scale=1.0)], ids=["laplace", "nig"])
 def test_head_draws_are_exact_per_row(family):
     """A row's drawn output has the distribution of phi . beta for beta drawn from the posterior."""

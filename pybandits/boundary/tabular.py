@@ -27,6 +27,7 @@ from pybandits.boundary.validation import describe, float_column
 __all__ = [
     "DataError",
     "LoggedRows",
+    "action_positions",
     "contexts_of",
     "logged_rows_of",
     "text_categories",
@@ -96,10 +97,21 @@ def _optional_numbers(path, frame, column: str) -> np.ndarray:
     return numbers
 
 
+def action_positions(actions: np.ndarray, action_ids: Sequence[str]) -> np.ndarray:
+    """Every row's action as its position in ``action_ids``, -1 for an action not among them (a hash lookup).
+
+    >>> action_positions(np.array(["b", "z", "a"], dtype=object), ["a", "b"]).tolist()
+    [1, -1, 0]
+    """
+    import pandas as pd
+
+    return pd.Index(list(action_ids), dtype=object).get_indexer(np.asarray(actions, dtype=object)).astype(np.int64)
+
+
 def _quantities(path, frame, actions: np.ndarray, dimensions: Mapping[str, int]) -> list[tuple[float, ...] | None]:
     """The quantity of every row: a tuple for a quantitative action's row, None for an ordinary one's."""
     names = quantity_columns(dimensions)
-    quantitative = np.isin(actions, np.asarray(list(dimensions), dtype=str))
+    quantitative = action_positions(actions, list(dimensions)) >= 0
     missing = [name for name in names if name not in frame.columns]
     if missing:
         if not quantitative.any():
@@ -404,7 +416,7 @@ def logged_rows_of(
         quantity_frame, frame = frame[present], frame.drop(columns=present)
     _check_header(path, list(map(str, frame.columns)), ["action", "reward"], len(frame.columns) - 2)
     actions = frame["action"].astype(str).to_numpy()
-    unknown = ~np.isin(actions, np.asarray(action_ids, dtype=str))
+    unknown = action_positions(actions, action_ids) < 0
     if unknown.any():
         index = int(np.flatnonzero(unknown)[0])
         raise DataError(f"{_at(path, index)}, column 'action': expected one of {action_ids}, got {actions[index]!r}")

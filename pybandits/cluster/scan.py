@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from pybandits.boundary.context import category_text, context_from_frame, encode_column
-from pybandits.boundary.tabular import DataError, LoggedRows, logged_rows_of, text_categories
+from pybandits.boundary.tabular import DataError, LoggedRows, action_positions, logged_rows_of, text_categories
 from pybandits.model.stats import Moments
 
 __all__ = ["RowSpec", "Summary", "checked_rows", "merged", "scan_partition"]
@@ -91,9 +91,7 @@ def checked_rows(frame: Any, where: Any, spec: RowSpec) -> LoggedRows:
 
 def action_indices(actions: np.ndarray, action_ids: Sequence[str]) -> np.ndarray:
     """Every row's action as its index in ``action_ids`` (the actions are known: checked before)."""
-    ids, inverse = np.unique(actions, return_inverse=True)
-    position = {action_id: j for j, action_id in enumerate(action_ids)}
-    return np.array([position[a] for a in ids.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+    return action_positions(actions, action_ids)
 
 
 def features_of(rows: LoggedRows, spec: RowSpec) -> np.ndarray:

@@ -154,17 +154,19 @@ def _head_terms(
     """
     played, design, rewards, weights = _rows_for_heads(frame, where, spec, offset, n_total, backbone)
     targets = spec.family.fitting_rewards(rewards)
+    order = np.argsort(played, kind="stable")  # every action's rows together, in row order
+    bounds = np.searchsorted(played[order], np.arange(len(spec.action_ids) + 1))
     out = {}
     for j, point in points.items():
-        mask = played == j
-        if not mask.any():
+        rows = order[bounds[j] : bounds[j + 1]]
+        if not len(rows):
             continue
-        w = weights[mask] if spec.decay_factor is not None else None
+        w = weights[rows] if spec.decay_factor is not None else None
         if point is None:
-            terms = conjugate_sums(design[mask], targets[mask], w)
+            terms = conjugate_sums(design[rows], targets[rows], w)
         else:
-            terms = newton_terms(spec.family, design[mask], targets[mask], point, weights[mask])
-        out[j] = (terms, _reward_summary(rewards[mask]))
+            terms = newton_terms(spec.family, design[rows], targets[rows], point, weights[rows])
+        out[j] = (terms, _reward_summary(rewards[rows]))
     return out
 
 

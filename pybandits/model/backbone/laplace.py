@@ -24,6 +24,8 @@ __all__ = ["NEWTON_ITERATIONS", "conjugate_sums", "newton_mode", "newton_terms",
 
 NEWTON_ITERATIONS = 50
 NEWTON_TOLERANCE = 1e-8
+#: A Newton step whose predicted decrease is below this share of the objective is taken whole (rounding).
+ROUNDING = 1e-9
 
 #: What Newton's method is sent at a point: log likelihood, score term, curvature term.
 Terms = tuple[float, np.ndarray, np.ndarray]
@@ -79,12 +81,16 @@ def newton_mode(
         gradient = prior_precision @ (coefficients - prior_mean) - score
         hessian = prior_precision + curvature
         step = np.linalg.solve(hessian, gradient)
+        decrement = float(gradient @ step)  # the Newton decrement squared: twice the decrease the step predicts
+        # Within rounding of the objective (a sum over every row) the descent test cannot tell: there the
+        # full step is Newton's quadratic phase, so it is taken without the test.
+        close = decrement <= ROUNDING * max(1.0, abs(value))
         size = 1.0
         while True:  # a full Newton step overshoots on (nearly) separable rows: halve it until it descends
             candidate = coefficients - size * step
             log_likelihood, new_score, new_curvature = yield candidate
             new_value = value_at(candidate, log_likelihood)
-            if new_value <= value - 1e-4 * size * (gradient @ step) or size < 1e-6:
+            if close or new_value <= value - 1e-4 * size * decrement or size < 1e-6:
                 break
             size *= 0.5
         coefficients, value, score, curvature = candidate, new_value, new_score, new_curvature

@@ -190,33 +190,10 @@ class ReplayBuffer(PyBanditsBaseModel):
         self, context: np.ndarray, actions: Sequence[str], rewards: np.ndarray, rng: np.random.Generator, rate: float
     ) -> ReplayBuffer:
         """The top-``capacity`` rows by key ``seen_at * rate + noise``, ``rate = log(1 / gamma)``."""
-        seen_at, noise = self._priorities(rng)
+        earlier = self._priorities(rng)
         n_new = len(actions)
-        seen_at = np.concatenate([seen_at, self.n_seen + np.arange(n_new, dtype=np.float64)])
-        noise = np.concatenate([noise, rng.standard_exponential(n_new)])
-        all_context = np.concatenate([self.context, context])
-        all_actions = [*self.actions, *actions]
-        all_rewards = np.concatenate([self.rewards, np.asarray(rewards, dtype=np.float64)])
-        keys = seen_at * rate + noise
-        threshold = self.threshold
-        keep = np.arange(len(keys))
-        if len(keys) > self.capacity:
-            order = np.argsort(-keys, kind="stable")
-            keep, dropped = np.sort(order[: self.capacity]), order[self.capacity :]
-            best = dropped[0]  # the discarded row of highest priority
-            if threshold is None or keys[best] > threshold[0] * rate + threshold[1]:
-                threshold = [float(seen_at[best]), float(noise[best])]
-        return ReplayBuffer(
-            capacity=self.capacity,
-            n_features=self.n_features,
-            context=all_context[keep],
-            actions=[all_actions[i] for i in keep.tolist()],
-            rewards=all_rewards[keep],
-            n_seen=self.n_seen + n_new,
-            seen_at=seen_at[keep],
-            noise=noise[keep],
-            threshold=threshold,
-        )
+        keys = np.column_stack([self.n_seen + np.arange(n_new, dtype=np.float64), rng.standard_exponential(n_new)])
+        return self._top_by_priority(earlier, (context, actions, rewards, keys), n_new, rate, None)
 
     def with_sample(
         self,
@@ -247,7 +224,7 @@ class ReplayBuffer(PyBanditsBaseModel):
         """
         context, actions, rewards, keys = sample
         if decay_factor is not None and decay_factor < 1.0:
-            return self._with_priority_sample(sample, n_new, rng, -np.log(decay_factor), discarded)
+            return self._top_by_priority(self._priorities(rng), sample, n_new, -np.log(decay_factor), discarded)
         total = self.n_seen + n_new
         size = min(self.capacity, total)
         old = int(rng.hypergeometric(self.n_seen, n_new, size)) if self.n_seen and n_new else min(size, len(self))
@@ -262,24 +239,27 @@ class ReplayBuffer(PyBanditsBaseModel):
             n_seen=total,
         )
 
-    def _with_priority_sample(
+    def _top_by_priority(
         self,
-        sample: tuple[np.ndarray, list[str], np.ndarray, np.ndarray],
+        earlier: tuple[np.ndarray, np.ndarray],
+        sample: tuple[np.ndarray, Sequence[str], np.ndarray, np.ndarray],
         n_new: int,
-        rng: np.random.Generator,
         rate: float,
         discarded: tuple[float, float] | None,
     ) -> ReplayBuffer:
+        """The top-``capacity`` rows by priority of the buffer's (keys ``earlier``) and ``sample``'s (keys ``(n, 2)``).
+
+        The threshold becomes the highest priority ever discarded: the buffer's own, ``discarded``
+        (a partition's), or the best row dropped here.
+        """
         context, actions, rewards, keys = sample
-        seen_at, noise = self._priorities(rng)
-        seen_at = np.concatenate([seen_at, keys[:, 0]])
-        noise = np.concatenate([noise, keys[:, 1]])
+        seen_at = np.concatenate([earlier[0], keys[:, 0]])
+        noise = np.concatenate([earlier[1], keys[:, 1]])
         all_context = np.concatenate([self.context, context])
         all_actions = [*self.actions, *actions]
         all_rewards = np.concatenate([self.rewards, np.asarray(rewards, dtype=np.float64)])
         priority = seen_at * rate + noise
-        threshold = self.threshold
-        candidates = [] if threshold is None else [tuple(threshold)]
+        candidates = [] if self.threshold is None else [tuple(self.threshold)]
         if discarded is not None:
             candidates.append(tuple(discarded))
         keep = np.arange(len(priority))
@@ -287,8 +267,7 @@ class ReplayBuffer(PyBanditsBaseModel):
             order = np.argsort(-priority, kind="stable")
             keep, dropped = np.sort(order[: self.capacity]), order[self.capacity :]
             candidates.append((float(seen_at[dropped[0]]), float(noise[dropped[0]])))
-        if candidates:
-            threshold = list(max(candidates, key=lambda pair: pair[0] * rate + pair[1]))
+        threshold = list(max(candidates, key=lambda pair: pair[0] * rate + pair[1])) if candidates else None
         return ReplayBuffer(
             capacity=self.capacity,
             n_features=self.n_features,

@@ -228,7 +228,7 @@ def main() -> None:
             line
             for lines in logs.values()
             for _, line in lines
-            if any(word in line.lower() for word in ("spill", "restart", "memory use is high", "paused"))
+            if any(word in line.lower() for word in ("spill", "restart", "memory use is high", "paus"))
         ]
         print(f"worker restarts: {'yes' if restarted else 'none'}; memory complaints in worker logs: {len(complaints)}")
         for line in complaints[:5]:

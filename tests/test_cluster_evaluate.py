@@ -78,6 +78,21 @@ def test_a_policy_of_exact_probabilities_gives_the_in_memory_estimates():
     assert (report["lower"] < report["value"]).all() and (report["value"] < report["upper"]).all()
 
 
+def test_partitions_evaluated_in_chunks_give_the_same_estimates(monkeypatch):
+    # a contextual policy of exact probabilities (its context sliced per chunk) and a cross-fitted model
+    mab = CmabBernoulli.cold_start(action_ids=ACTIONS, n_features=2, epsilon=1.0, random_seed=0)
+    logs = _logs(600, seed=8)
+    logs["propensity"] = np.random.default_rng(1).uniform(0.2, 1.0, len(logs))
+    kwargs = {"estimators": ["ipw", "dm", "dr"], "n_draws": 5, "n_bootstrap": 100, "random_seed": 2}
+    kwargs["reward_model_kwargs"] = FAST
+    whole = cluster.evaluate(mab, dd.from_pandas(logs, npartitions=3), client=False, **kwargs)
+    monkeypatch.setattr("pybandits.cluster.evaluation.chunk_rows", lambda spec: 37)
+    chunked = cluster.evaluate(mab, dd.from_pandas(logs, npartitions=3), client=False, **kwargs)
+    np.testing.assert_allclose(chunked["value"], whole["value"], rtol=0, atol=1e-9)
+    spread = chunked.set_index("estimator")["std"] / whole.set_index("estimator")["std"]
+    assert spread.between(0.7, 1.4).all(), spread  # other Poisson weights, the same law
+
+
 def test_a_stochastic_bandit_gives_the_in_memory_estimates_for_the_same_seed(stochastic):
     logs = _logs(900, seed=3).drop(columns=["x0", "x1"])
     frame = dd.from_pandas(logs, npartitions=3)

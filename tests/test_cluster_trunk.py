@@ -71,9 +71,19 @@ def test_the_merged_buffer_is_a_uniform_sample_of_every_row_seen():
     assert stats.chisquare(counts).pvalue > 0.001
 
 
-@pytest.mark.parametrize("decay_factor", [None, 0.999])
-@pytest.mark.parametrize("cls", [CmabBernoulli, CmabGaussian])
-def test_heads_are_the_posteriors_of_every_row_through_the_trained_trunk(cls, decay_factor):
+@pytest.mark.parametrize(
+    ("cls", "decay_factor", "chunk"),
+    [
+        (CmabBernoulli, None, 65_536),
+        (CmabBernoulli, 0.999, 65_536),
+        (CmabGaussian, None, 65_536),
+        (CmabGaussian, 0.999, 65_536),
+        (CmabBernoulli, 0.999, 37),  # partitions of 300 rows read in chunks of 37: the same sums
+        (CmabGaussian, 0.999, 37),
+    ],
+)
+def test_heads_are_the_posteriors_of_every_row_through_the_trained_trunk(cls, decay_factor, chunk, monkeypatch):
+    monkeypatch.setattr("pybandits.cluster.trunk.HEAD_CHUNK_ROWS", chunk)
     frame = world(900, gaussian=cls is CmabGaussian)
     mab = trunk_bandit(cls, decay_factor=decay_factor)
     report = cluster.update(mab, dd.from_pandas(frame, npartitions=3), client=False)

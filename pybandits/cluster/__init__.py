@@ -118,13 +118,16 @@ def predict(mab: Any, data: Any, *, propensity: bool = False, n_draws: int = 100
     The columns of :func:`prediction_frame` (the CLI's ``predict`` output); with ``propensity``, the
     action is drawn from the bandit's probabilities (``n_draws`` selections per row) and its
     probability written. The bandit's generator advances by one draw, which seeds every partition.
-    Compute the result (``.compute()``, ``.to_parquet(...)``) where you need it.
+    Compute the result (``.compute()``, ``.to_parquet(...)``) where you need it: it runs on the
+    scheduler that computes it (``client`` is checked as :func:`update`'s, for symmetry; the bandit
+    travels in the task graph, so a worker lost mid-run costs only its tasks).
     """
     _check_mab(mab)
     if not isinstance(propensity, bool):
         raise TypeError(f"propensity: expected True or False, got {check.describe(propensity)}")
     n_draws = check.check_positive_int(n_draws, "n_draws")
-    frame, _ = predict_dataset(mab, data, propensity=propensity, n_draws=n_draws, client=_client(client))
+    _client(client)  # checked; the lazy frame runs wherever it is computed
+    frame, _ = predict_dataset(mab, data, propensity=propensity, n_draws=n_draws)
     return frame
 
 
@@ -135,7 +138,8 @@ def action_probabilities(mab: Any, data: Any, n_draws: int = 1000, *, client: An
     """
     _check_mab(mab)
     n_draws = check.check_positive_int(n_draws, "n_draws")
-    frame, _ = probabilities_dataset(mab, data, n_draws=n_draws, client=_client(client))
+    _client(client)  # checked; the lazy frame runs wherever it is computed
+    frame, _ = probabilities_dataset(mab, data, n_draws=n_draws)
     return frame
 
 

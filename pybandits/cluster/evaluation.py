@@ -145,12 +145,11 @@ def poisson_weights(rng: np.random.Generator, n_replicates: int, n_rows: int) ->
     return _POISSON[rng.integers(0, 2**16, size=(n_replicates, n_rows), dtype=np.uint16)]
 
 
-def _sums(rows: list[ReportRow], n_bootstrap: int, seed: list[int]) -> Sums:
-    """The sums of one partition's report rows, on its rows once and with Poisson weights per replicate."""
+def _sums(rows: list[ReportRow], n_bootstrap: int, rng: np.random.Generator) -> Sums:
+    """The sums of a chunk's report rows, on its rows once and with Poisson weights (from ``rng``) per replicate."""
     stacked = np.concatenate([block for _, _, terms in rows for block in (terms.numerators, terms.denominators)])
     n = stacked.shape[1]
     replicates = np.zeros((n_bootstrap, stacked.shape[0]))
-    rng = np.random.default_rng(seed)
     chunk = max(1, _WEIGHTS // n_bootstrap)
     for start in range(0, n, chunk):
         block = stacked[:, start : start + chunk]
@@ -242,14 +241,11 @@ def _training_rows(frame: Any, where: Partition, spec: EvaluationSpec, fold: int
     return pd.DataFrame(columns)
 
 
-def _predictions(rows: LoggedRows, where: Partition, spec: EvaluationSpec, models: Any) -> np.ndarray:
+def _predictions(codes: np.ndarray | None, folds: np.ndarray, spec: EvaluationSpec, models: Any) -> np.ndarray:
     """``(n, n_actions, 1)``: every row's expected rewards by the model of its fold (fitted on the other folds)."""
-    n = len(rows.actions)
-    folds = fold_of(spec.fold_seed, where.index, n, spec.n_folds)
     if isinstance(models, np.ndarray):  # a stochastic model: each fold's posterior means
         return models[folds][:, :, None]
-    codes = features_of(rows, spec.rows)
-    out = np.empty((n, len(spec.rows.action_ids), 1))
+    out = np.empty((len(folds), len(spec.rows.action_ids), 1))
     for fold, model in enumerate(models):
         test = folds == fold
         if test.any():
@@ -257,25 +253,57 @@ def _predictions(rows: LoggedRows, where: Partition, spec: EvaluationSpec, model
     return out
 
 
+def chunk_rows(spec: EvaluationSpec) -> int:
+    """Rows a partition's evaluation holds at once: its probabilities, predictions and bootstrap weights grow with them.
+
+    About :data:`_WEIGHTS` values of the widest of them (32 MiB as float64).
+    """
+    return max(256, _WEIGHTS // max(3 * len(spec.rows.action_ids), spec.n_bootstrap, 1))
+
+
 def _partition_sums(frame: Any, where: Partition, spec: EvaluationSpec, policy: Any, models: Any) -> Sums | None:
-    """One partition's sums (None when it has no rows)."""
+    """One partition's sums (None when it has no rows), computed :func:`chunk_rows` rows at a time.
+
+    The policy's generator and the bootstrap's run on from one chunk to the next, so the sums depend
+    on the partition and the seeds, not on where the task ran.
+    """
     if len(frame) == 0:
         return None
     rows, actions, propensities = read_partition(frame, where, spec)
     n = len(actions)
     if propensities is None:
         propensities = spec.frequencies[actions]
-    if spec.one_row is not None:
-        probabilities = np.repeat(spec.one_row, n, axis=0)
-    else:
+    folds = None if models is None else fold_of(spec.fold_seed, where.index, n, spec.n_folds)
+    codes = features_of(rows, spec.rows) if models is not None and not isinstance(models, np.ndarray) else None
+    view = None
+    if spec.one_row is None:
         view = policy._with_generator(np.random.default_rng([spec.policy_seed, where.index]))
-        _, probabilities = view.action_probabilities(rows.context, n_draws=spec.n_draws)
-    model = None if models is None else _predictions(rows, where, spec, models)
     rewards = np.asarray(rows.rewards, dtype=np.float64)[:, None]
-    terms = report_terms(
-        spec.names, spec.settings, rewards, actions, propensities, probabilities, model, spec.prices, spec.costs
-    )
-    return _sums(terms, spec.n_bootstrap, [spec.bootstrap_seed, where.index])
+    bootstrap = np.random.default_rng([spec.bootstrap_seed, where.index])
+    total, step = None, chunk_rows(spec)
+    for start in range(0, n, step):
+        part = slice(start, start + step)
+        if view is None:
+            probabilities = np.repeat(spec.one_row, len(actions[part]), axis=0)
+        else:
+            context = rows.context.iloc[part] if hasattr(rows.context, "iloc") else rows.context[part]
+            _, probabilities = view.action_probabilities(context, n_draws=spec.n_draws)
+        model = (
+            None if models is None else _predictions(None if codes is None else codes[part], folds[part], spec, models)
+        )
+        terms = report_terms(
+            spec.names,
+            spec.settings,
+            rewards[part],
+            actions[part],
+            propensities[part],
+            probabilities,
+            model,
+            spec.prices,
+            spec.costs,
+        )
+        total = merged(total, _sums(terms, spec.n_bootstrap, bootstrap))
+    return total
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -369,12 +397,11 @@ def run_evaluate(mab: Any, data: Any, arguments: Arguments, reward_model_kwargs:
     if needs_model:
         models = _fold_models(mab, parts, source, spec, rng, reward_model_kwargs, contextual, runner)
         model_name = model_source(arguments.n_folds, contextual)
-    client = runner.client
     policy = None
-    if contextual:
-        policy = client.scatter(mab, broadcast=True) if client is not None else mab
-        if client is not None and models is not None:
-            models = client.scatter(models, broadcast=True)
+    if contextual:  # literals of the graph, not scattered data: a worker lost mid-run gets them again
+        policy = delayed(mab, traverse=False)
+        if models is not None:
+            models = delayed(models, traverse=False)
     tasks = [delayed(_partition_sums)(part, Partition(source, k), spec, policy, models) for k, part in enumerate(parts)]
     sums = runner.reduce(tasks, labels, merged, "evaluating partitions") if parts else None
     if sums is None:

@@ -3,8 +3,9 @@
 :func:`prediction_frame` is what the CLI's ``predict`` writes for one table of contexts: the chosen
 action, optionally the probability the bandit plays it (``propensity``), and every action's sampled
 expected reward. :func:`predict_dataset` and :func:`probabilities_dataset` apply it (or the action
-probabilities) to every partition of a dataset with ``map_partitions``: the bandit goes to each
-worker once (scattered), and each partition draws from a generator of its own, seeded from one
+probabilities) to every partition of a dataset with ``map_partitions``: the bandit is one literal
+of the task graph, sent to each worker that needs it (and again if a worker is lost; scattered
+data would be lost with it), and each partition draws from a generator of its own, seeded from one
 draw of the bandit's generator and the partition's position, so the result does not depend on
 which worker ran which partition.
 """
@@ -73,14 +74,12 @@ def _partition_seeds(mab: Any, n_partitions: int) -> list[list[int]]:
     return [[seed, k] for k in range(n_partitions)]
 
 
-def predict_dataset(
-    mab: Any, data: Any, *, propensity: bool = False, n_draws: int = 1000, client: Any = None
-) -> tuple[Any, str]:
+def predict_dataset(mab: Any, data: Any, *, propensity: bool = False, n_draws: int = 1000) -> tuple[Any, str]:
     """A lazy Dask DataFrame of :func:`prediction_frame` for every row of ``data``, and the dataset's name."""
     _check(mab)
     frame, source = _dataset(mab, data)
     seeds = _partition_seeds(mab, frame.npartitions)
-    shared = client.scatter(mab, broadcast=True) if client is not None else mab
+    shared = _shared(mab)
     meta = prediction_frame(mab._with_generator(np.random.default_rng(0)), np.zeros((1, mab.input_dim)), propensity, 1)
     parts = [
         _on_partition(part, Partition(source, k), shared, seeds[k], meta.iloc[:0], propensity, n_draws)
@@ -91,14 +90,14 @@ def predict_dataset(
     return dd.from_delayed(parts, meta=meta.iloc[:0], verify_meta=False), source
 
 
-def probabilities_dataset(mab: Any, data: Any, *, n_draws: int = 1000, client: Any = None) -> tuple[Any, str]:
+def probabilities_dataset(mab: Any, data: Any, *, n_draws: int = 1000) -> tuple[Any, str]:
     """A lazy Dask DataFrame of every row's action probabilities (one column per action), and the dataset's name."""
     import pandas as pd
 
     _check(mab)
     frame, source = _dataset(mab, data)
     seeds = _partition_seeds(mab, frame.npartitions)
-    shared = client.scatter(mab, broadcast=True) if client is not None else mab
+    shared = _shared(mab)
     meta = pd.DataFrame({a: np.zeros(0) for a in mab.actions})
     parts = [
         _on_partition(part, Partition(source, k), shared, seeds[k], meta, False, n_draws)
@@ -140,3 +139,14 @@ def _partition_output(
         out = pd.DataFrame(probabilities, columns=action_ids)
     out.index = frame.index
     return out
+
+
+def _shared(mab: Any) -> Any:
+    """The bandit as one literal of the task graph, read by every partition's task.
+
+    Not scattered: scattered data dies with the worker holding it, while a literal of the graph is
+    sent again to whichever worker runs a task that a lost worker had started.
+    """
+    from dask import delayed
+
+    return delayed(mab, traverse=False)

@@ -131,18 +131,8 @@ def _trained(backbone: Any, buffer: Any, family: Any, seed: int) -> Any:
     return trained_backbone(backbone, buffer, family, np.random.default_rng(seed))
 
 
-def _rows_for_heads(
-    frame: Any, where: Partition, spec: RowSpec, offset: int, n_total: int, backbone: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A partition's rows as the heads read them: action indices, design (trunk features and 1), targets, weights."""
-    rows = checked_rows(frame, where, spec)
-    played = action_indices(rows.actions, spec.action_ids)
-    design = _with_bias(backbone.features(features_of(rows, spec)))
-    position = offset + np.arange(len(played))
-    weights = np.ones(len(played))
-    if spec.decay_factor is not None:
-        weights = float(spec.decay_factor) ** (n_total - 1 - position).astype(np.float64)
-    return played, design, np.asarray(rows.rewards, dtype=np.float64), weights
+#: Rows whose trunk features a head pass holds at once (a partition is read in chunks of this many).
+HEAD_CHUNK_ROWS = 65_536
 
 
 def _head_terms(
@@ -150,24 +140,42 @@ def _head_terms(
 ) -> dict[int, Any]:
     """Per action asked for: an exact head's sums (``points[j]`` None) or Newton's terms at ``points[j]``.
 
-    With each, the summary of the action's rewards (count, sum, moments), for its statistics.
+    With each, the summary of the action's rewards (count, sum, moments), for its statistics. The
+    trunk's features are computed :data:`HEAD_CHUNK_ROWS` rows at a time and the terms summed over
+    the chunks, so a task holds a chunk's features, not the partition's.
     """
-    played, design, rewards, weights = _rows_for_heads(frame, where, spec, offset, n_total, backbone)
+    rows = checked_rows(frame, where, spec)
+    played, context = action_indices(rows.actions, spec.action_ids), features_of(rows, spec)
+    rewards = np.asarray(rows.rewards, dtype=np.float64)
     targets = spec.family.fitting_rewards(rewards)
-    order = np.argsort(played, kind="stable")  # every action's rows together, in row order
-    bounds = np.searchsorted(played[order], np.arange(len(spec.action_ids) + 1))
-    out = {}
-    for j, point in points.items():
-        rows = order[bounds[j] : bounds[j + 1]]
-        if not len(rows):
-            continue
-        w = weights[rows] if spec.decay_factor is not None else None
-        if point is None:
-            terms = conjugate_sums(design[rows], targets[rows], w)
-        else:
-            terms = newton_terms(spec.family, design[rows], targets[rows], point, weights[rows])
-        out[j] = (terms, _reward_summary(rewards[rows]))
-    return out
+    weights = np.ones(len(played))
+    if spec.decay_factor is not None:
+        position = offset + np.arange(len(played))
+        weights = float(spec.decay_factor) ** (n_total - 1 - position).astype(np.float64)
+    totals: dict[int, Any] = {}
+    for start in range(0, len(played), HEAD_CHUNK_ROWS):
+        chunk = slice(start, start + HEAD_CHUNK_ROWS)
+        design = _with_bias(backbone.features(context[chunk]))
+        for j, rows_of_j in _rows_by_action(played[chunk], len(spec.action_ids)):
+            point = points.get(j, False)
+            if point is False:
+                continue
+            at = rows_of_j + start
+            if point is None:
+                w = weights[at] if spec.decay_factor is not None else None
+                terms = conjugate_sums(design[rows_of_j], targets[at], w)
+            else:
+                terms = newton_terms(spec.family, design[rows_of_j], targets[at], point, weights[at])
+            totals[j] = terms if j not in totals else tuple(a + b for a, b in zip(totals[j], terms, strict=True))
+    by_action = dict(_rows_by_action(played, len(spec.action_ids)))
+    return {j: (terms, _reward_summary(rewards[by_action[j]])) for j, terms in totals.items()}
+
+
+def _rows_by_action(played: np.ndarray, n_actions: int) -> list[tuple[int, np.ndarray]]:
+    """Every played action's row positions, in row order."""
+    order = np.argsort(played, kind="stable")
+    bounds = np.searchsorted(played[order], np.arange(n_actions + 1))
+    return [(j, order[bounds[j] : bounds[j + 1]]) for j in np.flatnonzero(np.diff(bounds)).tolist()]
 
 
 def _reward_summary(rewards: np.ndarray) -> tuple[int, float, Any]:

@@ -333,3 +333,40 @@ def test_bad_rows_on_a_cluster_are_named_by_partition(client, stochastic):
     report = cluster.evaluate(stochastic, _frame_of([good] * 3), ["dr"], n_bootstrap=10, random_seed=0, client=client)
     expected = cluster.evaluate(stochastic, _frame_of([good] * 3), ["dr"], n_bootstrap=10, random_seed=0, client=False)
     pd.testing.assert_frame_equal(report, expected, check_exact=True)
+
+
+def test_a_worker_killed_during_an_evaluation_is_replaced_and_the_report_is_the_same(client, learned):
+    # the bandit travels in the task graph: scattered, it would be lost with the worker that held it
+    import os
+    import signal
+    import threading
+    import time
+
+    logs = _logs(4000, seed=12)
+    kwargs = {"estimators": ["ipw", "snipw"], "n_draws": 400, "n_bootstrap": 50, "random_seed": 3}
+    frame = dd.from_pandas(logs, npartitions=8)
+    expected = cluster.evaluate(learned, frame, client=False, **kwargs)
+    outcome = {}
+
+    def run():
+        try:
+            outcome["report"] = cluster.evaluate(learned, frame, client=client, **kwargs)
+        except BaseException as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and time.monotonic() < deadline and thread.is_alive():
+        for worker, keys in client.processing().items():
+            if any("_partition_sums" in str(key) for key in keys):
+                os.kill(client.run(os.getpid, workers=[worker])[worker], signal.SIGKILL)
+                killed = worker
+                break
+        time.sleep(0.02)
+    thread.join(timeout=600)
+    assert killed is not None, "no partition was seen being evaluated on a worker"
+    assert "error" not in outcome, outcome.get("error")
+    pd.testing.assert_frame_equal(outcome["report"], expected, check_exact=True)
+    client.wait_for_workers(2, timeout=60)

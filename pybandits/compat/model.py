@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -219,9 +220,11 @@ class BayesianNeuralNetwork(Bnn):
         n_rows = len(context) if hasattr(context, "__len__") else -1
         if n_rows != len(rewards):
             raise ValueError(f"rewards: expected one reward per context row ({n_rows} rows), got {len(rewards)}")
-        bandit = CmabBernoulli(actions={"model": self.as_bnn()}, random_seed=int(self._generator().integers(2**31)))
+        rng = copy.deepcopy(self._generator())  # advanced only by an update that succeeds
+        bandit = CmabBernoulli(actions={"model": self.as_bnn()}, random_seed=int(rng.integers(2**31)))
         bandit.update(actions=["model"] * len(rewards), rewards=rewards, context=context)
         self._become(bandit.actions["model"])
+        self._rng = rng
 
     def sample_proba(self, context: Any, rng: np.random.Generator | None = None) -> list[tuple[float, float]]:
         """One network drawn per context row: its probability of a reward and its logit, as ``(probability, logit)``."""

@@ -186,3 +186,12 @@ def test_a_refused_update_changes_nothing():
     with pytest.raises(ValueError):
         model.update(context=context[:, :1], rewards=rewards)
     assert model.as_bnn() == before and model._rng.bit_generator.state == state
+
+
+def test_models_is_the_originals_name_of_the_objectives_list():
+    from pybandits.model import Beta, BetaMO
+
+    model = BetaMO(models=[Beta(), Beta(n_successes=3)])
+    assert model == BetaMO(objectives=[Beta(), Beta(n_successes=3)]) and model.models == model.objectives
+    with pytest.raises(ValueError, match="give the per-objective models once"):
+        BetaMO(models=[Beta()], objectives=[Beta()])

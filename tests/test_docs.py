@@ -33,6 +33,8 @@ PUBLIC_MODULES = [
     "pybandits.offline.estimators",
     "pybandits.offline.evaluate",
     "pybandits.offline.plots",
+    "pybandits.compat.model",
+    "pybandits.compat.params",
 ]
 
 

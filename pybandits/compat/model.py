@@ -298,7 +298,11 @@ def _scaled(network: Any, layerwise: bool, bias_std: float | None) -> Any:
 
 
 class BayesianNeuralNetworkCC(BayesianNeuralNetwork):
-    """:class:`BayesianNeuralNetwork` with a ``cost``, for cost-control bandits."""
+    """:class:`BayesianNeuralNetwork` with a ``cost``, for cost-control bandits.
+
+    >>> BayesianNeuralNetworkCC.cold_start(n_features=2, hidden_dim_list=[3], cost=1.5).cost
+    1.5
+    """
 
     @model_validator(mode="after")
     def _has_cost(self) -> BayesianNeuralNetworkCC:
@@ -308,7 +312,12 @@ class BayesianNeuralNetworkCC(BayesianNeuralNetwork):
 
 
 class BayesianLogisticRegression(BayesianNeuralNetwork):
-    """A Bayesian logistic regression: :class:`BayesianNeuralNetwork` without a hidden layer."""
+    """A Bayesian logistic regression: :class:`BayesianNeuralNetwork` without a hidden layer.
+
+    >>> model = BayesianLogisticRegression.cold_start(n_features=3)
+    >>> model.hidden_dim_list, model.model_params.bnn_layer_params[0].weight.shape
+    ([], (3, 1))
+    """
 
     @model_validator(mode="after")
     def _one_layer(self) -> BayesianLogisticRegression:
@@ -332,7 +341,11 @@ class BayesianLogisticRegression(BayesianNeuralNetwork):
 
 
 class BayesianLogisticRegressionCC(BayesianLogisticRegression, BayesianNeuralNetworkCC):
-    """:class:`BayesianLogisticRegression` with a ``cost``."""
+    """:class:`BayesianLogisticRegression` with a ``cost``.
+
+    >>> BayesianLogisticRegressionCC.cold_start(n_features=3, cost=2.0).cost
+    2.0
+    """
 
 
 class BayesianNeuralNetworkMO(BnnMO):
@@ -348,21 +361,6 @@ class BayesianNeuralNetworkMO(BnnMO):
     model_config = ConfigDict(frozen=False)
 
     objectives: list[BayesianNeuralNetwork] = Field(min_length=1)  # type: ignore[assignment]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _models(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and "models" in data:
-            data = {**data}
-            if "objectives" in data:
-                raise ValueError("models: give the networks once, as models (the original's name) or objectives")
-            data["objectives"] = data.pop("models")
-        return data
-
-    @property
-    def models(self) -> list[BayesianNeuralNetwork]:
-        """The network of each objective."""
-        return self.objectives  # type: ignore[return-value]
 
     @classmethod
     def cold_start(  # type: ignore[override]
@@ -394,7 +392,11 @@ class BayesianNeuralNetworkMO(BnnMO):
 
 
 class BayesianNeuralNetworkMOCC(BayesianNeuralNetworkMO):
-    """:class:`BayesianNeuralNetworkMO` with a ``cost``."""
+    """:class:`BayesianNeuralNetworkMO` with a ``cost``.
+
+    >>> BayesianNeuralNetworkMOCC.cold_start(n_objectives=2, n_features=3, cost=1.0).cost
+    1.0
+    """
 
     @model_validator(mode="after")
     def _has_cost(self) -> BayesianNeuralNetworkMOCC:
@@ -407,7 +409,11 @@ class BayesianNeuralNetworkMOCC(BayesianNeuralNetworkMO):
 
 
 class BetaCC(Beta):
-    """This package's :class:`~pybandits.model.beta.Beta` with a required ``cost``, for cost-control bandits."""
+    """This package's :class:`~pybandits.model.beta.Beta` with a required ``cost``, for cost-control bandits.
+
+    >>> BetaCC(n_successes=3, cost=0.5).mean
+    0.75
+    """
 
     @model_validator(mode="after")
     def _has_cost(self) -> BetaCC:
@@ -417,7 +423,11 @@ class BetaCC(Beta):
 
 
 class BetaMOCC(BetaMO):
-    """This package's :class:`~pybandits.model.beta.BetaMO` with a required ``cost``."""
+    """This package's :class:`~pybandits.model.beta.BetaMO` with a required ``cost``.
+
+    >>> BetaMOCC.cold_start(n_objectives=2, cost=1.0).n_objectives
+    2
+    """
 
     @model_validator(mode="after")
     def _has_cost(self) -> BetaMOCC:

@@ -39,7 +39,11 @@ class _Data(BaseModel):
 
 
 class NormalArray(_Data):
-    """Normal distributions of a weight matrix, bias vector or embedding table: ``mu`` and ``sigma`` (nested lists)."""
+    """Normal distributions of a weight matrix, bias vector or embedding table: ``mu`` and ``sigma`` (nested lists).
+
+    >>> NormalArray.cold_start(shape=(2, 1), sigma=1.0).sigma
+    [[1.0], [1.0]]
+    """
 
     mu: list[Any]
     sigma: list[Any]
@@ -88,7 +92,12 @@ class NormalArray(_Data):
 
 
 class StudentTArray(NormalArray):
-    """Student-t distributions: ``mu``, ``sigma`` and the degrees of freedom ``nu``."""
+    """Student-t distributions: ``mu``, ``sigma`` and the degrees of freedom ``nu``.
+
+    >>> array = StudentTArray.cold_start(shape=(4, 2), use_layerwise_scaling=True)
+    >>> array.shape, array.sigma[0][0], array.nu[0][0]
+    ((4, 2), 5.0, 5.0)
+    """
 
     nu: list[Any]
 
@@ -109,20 +118,34 @@ class StudentTArray(NormalArray):
 
 
 class BnnLayerParams(_Data):
-    """One layer's weight ``(n_in, n_out)`` and bias ``(n_out,)`` distributions."""
+    """One layer's weight ``(n_in, n_out)`` and bias ``(n_out,)`` distributions.
+
+    >>> layer = BnnLayerParams(weight=StudentTArray.cold_start((3, 1)), bias=StudentTArray.cold_start(1, mu=1.0))
+    >>> layer.weight.shape, layer.bias.mu
+    ((3, 1), [1.0])
+    """
 
     weight: StudentTArray | NormalArray
     bias: StudentTArray | NormalArray
 
 
 class EmbeddingParams(_Data):
-    """One ``(cardinality, embedding_dim)`` table per categorical column, in the order the columns were declared."""
+    """One ``(cardinality, embedding_dim)`` table per categorical column, in the order the columns were declared.
+
+    >>> EmbeddingParams(embeddings=[NormalArray.cold_start((5, 2))]).embeddings[0].shape
+    (5, 2)
+    """
 
     embeddings: list[StudentTArray | NormalArray]
 
 
 class BnnParams(_Data):
-    """A network's parameters: its layers (and the cold-start ones), and its embedding tables."""
+    """A network's parameters: its layers (and the cold-start ones), and its embedding tables.
+
+    >>> layer = BnnLayerParams(weight=StudentTArray.cold_start((3, 1)), bias=StudentTArray.cold_start(1))
+    >>> len(BnnParams(bnn_layer_params=[layer]).bnn_layer_params)
+    1
+    """
 
     bnn_layer_params: list[BnnLayerParams] = Field(min_length=1)
     bnn_layer_params_init: list[BnnLayerParams] | None = None
@@ -130,7 +153,11 @@ class BnnParams(_Data):
 
 
 class CategoricalFeatureConfig(_Data):
-    """A categorical context column: its index, its number of levels and the width of its embedding."""
+    """A categorical context column: its index, its number of levels and the width of its embedding.
+
+    >>> CategoricalFeatureConfig(column_index=2, cardinality=9, embedding_dim=3).cardinality
+    9
+    """
 
     column_index: int = Field(ge=0)
     cardinality: int = Field(ge=1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pybandits.boundary.original_kwargs import ORIGINAL_KEYS
 from pybandits.cmab import CmabBernoulli
-from pybandits.model.bnn.original_kwargs import ORIGINAL_KEYS
 from pybandits.model.bnn.settings import MCMCSettings, VISettings, parse_update_kwargs
 
 RENAMED = [

@@ -4,7 +4,7 @@
 (:class:`MCMCSettings`). Users pass ``update_kwargs`` as a plain mapping; it is merged over the
 defaults below and validated, and an unknown key is an error. The legacy spelling
 ``{"fit": {"n": N}}`` is read as ``{"num_steps": N}``, and the original library's flat keys
-(``optimizer_type``, ``num_warmup``, ...) as :mod:`pybandits.model.bnn.original_kwargs` says.
+(``optimizer_type``, ``num_warmup``, ...) as :mod:`pybandits.boundary.original_kwargs` says.
 
 Examples
 --------
@@ -24,8 +24,8 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.boundary.original_kwargs import translated
 from pybandits.boundary.validation import check_memory, describe, pydantic_problems
-from pybandits.model.bnn.original_kwargs import translated
 
 __all__ = ["UPDATE_METHODS", "InferenceSettings", "MCMCSettings", "VISettings", "parse_update_kwargs"]
 

@@ -40,8 +40,14 @@ def _manager_actions(manager: Any) -> Any:
     where, holder = "actions_manager", manager
     if "meta_model" in manager:
         where, holder = "actions_manager.meta_model", manager["meta_model"]
-        if not isinstance(holder, Mapping) or set(holder) != {"actions"}:
-            raise fail(where, f"expected an object holding only 'actions', got {holder!r:.100}")
+        if not isinstance(holder, Mapping) or set(holder) - {"actions", "backbone", "random_seed"}:
+            raise fail(where, f"expected an object with 'actions' (and 'backbone', 'random_seed'), got {holder!r:.100}")
+        if holder.get("backbone") is not None:
+            raise fail(
+                f"{where}.backbone",
+                "the original's shared backbone has no counterpart that keeps what it learned; here a shared "
+                "trunk is CmabBernoulli.cold_start(..., backbone_hidden_dim_list=[...]); migrate a state without one",
+            )
     if not isinstance(holder.get("actions"), Mapping):
         raise fail(where, "expected an object with an 'actions' object")
     return holder["actions"]

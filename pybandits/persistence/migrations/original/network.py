@@ -162,11 +162,12 @@ def _flat_inference(where: str, method: str, kwargs: dict[str, Any]) -> dict[str
             continue
         try:
             settings.update(translated(method, {key: value}))
-        except (ValueError, TypeError):
-            dropped.append(f"{key}={value!r}")
+        except (ValueError, TypeError) as error:
+            dropped.append(f"{key}={value!r} ({str(error).removeprefix('update_kwargs: ')})")
     if dropped:
         warnings.warn(
-            f"{where}: update_kwargs {dropped} have no equivalent here; their defaults are used",
+            f"{where}: the next updates fit with this package's settings in place of update_kwargs "
+            + "; ".join(dropped),
             MigrationWarning,
             stacklevel=5,
         )

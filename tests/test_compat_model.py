@@ -195,3 +195,18 @@ def test_models_is_the_originals_name_of_the_objectives_list():
     assert model == BetaMO(objectives=[Beta(), Beta(n_successes=3)]) and model.models == model.objectives
     with pytest.raises(ValueError, match="give the per-objective models once"):
         BetaMO(models=[Beta()], objectives=[Beta()])
+
+
+def test_a_strategys_settings_given_beside_the_actions_become_the_strategy():
+    from pybandits.model import Beta
+    from pybandits.smab import SmabBernoulliBAI
+
+    cc = {a: BetaCC(cost=c) for a, c in (("a", 1.0), ("b", 2.0))}
+    flat = SmabBernoulliCC(actions=cc, subsidy_factor=0.3)
+    assert flat.strategy == SmabBernoulliCC(actions=cc, strategy={"subsidy_factor": 0.3}).strategy
+    actions = {"a": Beta(), "b": Beta()}
+    assert SmabBernoulliBAI(actions=actions, exploit_p=0.8).strategy.exploit_p == 0.8
+    with pytest.raises(ValueError, match="give the strategy's settings once"):
+        SmabBernoulliBAI(actions=actions, exploit_p=0.8, strategy={"exploit_p": 0.7})
+    with pytest.raises(ValueError, match="exploit_p"):
+        SmabBernoulliBAI(actions=actions, exploit_p=1.8)

@@ -35,6 +35,7 @@ PUBLIC_MODULES = [
     "pybandits.offline.plots",
     "pybandits.compat.model",
     "pybandits.compat.params",
+    "pybandits.compat.simulators",
 ]
 
 

@@ -66,6 +66,7 @@ SIMULATION_NOTEBOOKS = {
     "quantities_and_pricing.ipynb": "restored equal: True",
     "seasons.ipynb": "change detection found the season changes: True",
     "from_8x/networks.ipynb": "bias prior kept: mu [1.0] sigma [2.0]",
+    "from_8x/smab_simulator.ipynb": "the bandit learned the best action: True",
 }
 
 

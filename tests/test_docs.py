@@ -33,6 +33,9 @@ PUBLIC_MODULES = [
     "pybandits.offline.estimators",
     "pybandits.offline.evaluate",
     "pybandits.offline.plots",
+    "pybandits.compat.model",
+    "pybandits.compat.params",
+    "pybandits.compat.simulators",
 ]
 
 

@@ -142,6 +142,22 @@ class BaseMab(Selection, Drift):
 
     # -- consistency -------------------------------------------------------------------------
 
+    @model_validator(mode="before")
+    @classmethod
+    def _strategy_settings_given_flat(cls, data: Any) -> Any:
+        """The strategy's settings given beside the actions (``exploit_p=``, ``subsidy_factor=``), as the
+        original library's constructors take them, become the strategy."""
+        if not isinstance(data, dict):
+            return data
+        flat = [name for name in cls.strategy_type.model_fields if name in data and name not in cls.model_fields]
+        if not flat:
+            return data
+        if "strategy" in data:
+            raise ValueError(f"{flat[0]}: give the strategy's settings once, in strategy or beside the actions")
+        data = dict(data)
+        data["strategy"] = {name: data.pop(name) for name in flat}
+        return data
+
     @model_validator(mode="after")
     def _check_consistency(self) -> Self:
         if not self.actions:

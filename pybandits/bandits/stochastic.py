@@ -55,7 +55,7 @@ class BaseSmab(BaseMab):
             {
                 type(model).__name__
                 for model in self.actions.values()
-                if type(model) is not expected and not (isinstance(model, Zooming) and type(model.prior) is expected)
+                if not isinstance(model.prior if isinstance(model, Zooming) else model, expected)
             }
         )
         if wrong:

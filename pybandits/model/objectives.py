@@ -18,6 +18,22 @@ class PerObjective:
     for each statistic.
     """
 
+    @model_validator(mode="before")
+    @classmethod
+    def _models_are_objectives(cls, data: Any) -> Any:
+        """``models``, the original library's name of the list, given for ``objectives``."""
+        if isinstance(data, dict) and "models" in data:
+            if "objectives" in data:
+                raise ValueError("models: give the per-objective models once, as objectives (or models, the same list)")
+            data = {**data, "objectives": data["models"]}
+            del data["models"]
+        return data
+
+    @property
+    def models(self) -> list[Any]:
+        """The model of each objective (``objectives``, by the original library's name)."""
+        return self.objectives  # type: ignore[attr-defined]
+
     @model_validator(mode="after")
     def _costs_on_the_action(self) -> Self:
         if any(objective.cost is not None for objective in self.objectives):  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""States written by the original pybandits library (PyPI ``pybandits`` 4.x-5.x) migrate faithfully.
+"""States written by the original pybandits library (PyPI ``pybandits`` 4.x-8.x) migrate faithfully.
 
 The fixtures in ``tests/data/legacy`` were written by that library itself, one file per release,
 with ``tests/data/legacy/generate.py``: each holds the state string ``get_state()`` returned and
@@ -34,7 +34,7 @@ Z_MAX = 4.5
 
 
 def test_fixtures_cover_the_original_releases():
-    assert {"4.0.1", "4.0.17", "4.1.3", "4.2.0", "4.4.0", "5.0.0"} <= set(RELEASES)
+    assert {"4.0.1", "4.0.17", "4.1.3", "4.2.0", "4.4.0", "5.0.0", "8.3.0"} <= set(RELEASES)
     for data in RELEASES.values():
         assert {"smab_classic", "smab_mocc", "cmab_hidden", "cmab_cc"} <= set(data["bandits"])
 
@@ -54,11 +54,26 @@ def migrated_draws(mab, context, rng_seed=1):
 def test_a_migrated_bandit_predicts_like_the_original(release, name):
     data = RELEASES[release]
     case = data["bandits"][name]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", MigrationWarning)  # the fixtures use only options with equivalents
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MigrationWarning)
         mab = from_old_state(case["class_name"], case["state"], random_seed=0)
+    messages = {str(w.message).split(": ", 1)[1] for w in caught if issubclass(w.category, MigrationWarning)}
+    if int(release.split(".")[0]) >= 6 and name.startswith("cmab"):
+        # 6.x-8.x write every setting of their fits: the one without a counterpart here is named
+        assert messages == {
+            "the next updates fit with this package's settings in place of update_kwargs restore_best_svi_state=True "
+            "('restore_best_svi_state' has no counterpart here; the posterior is the average of the last iterates "
+            "(tail_average), not the best one)"
+        }
+    else:
+        assert messages == set()  # the fixtures use only options with equivalents
     assert type(mab).__name__ == case["class_name"]
     draws = migrated_draws(mab, np.asarray(data["context"]))
+    if int(release.split(".")[0]) >= 6 and name.startswith("cmab"):
+        # 6.x-8.x clip a drawn logit to [-15, 15] (probabilities in [3.1e-7, 1 - 3.1e-7]); here a draw is
+        # not clipped. The clipped draws are the same distribution, with atoms at the clip.
+        low, high = 1 / (1 + np.exp(15.0)), 1 / (1 + np.exp(-15.0))  # the original's sigmoid at the clip
+        draws = {a: np.clip(d, low, high) for a, d in draws.items()}
     assert set(draws) == set(case["predictions"])
     for action, expected in case["predictions"].items():
         mean, std = np.asarray(expected["mean"]), np.asarray(expected["std"])

@@ -3,7 +3,8 @@
 ``update_method="VI"`` fits the posterior with ADVI (:class:`VISettings`), ``"MCMC"`` with NUTS
 (:class:`MCMCSettings`). Users pass ``update_kwargs`` as a plain mapping; it is merged over the
 defaults below and validated, and an unknown key is an error. The legacy spelling
-``{"fit": {"n": N}}`` is read as ``{"num_steps": N}``.
+``{"fit": {"n": N}}`` is read as ``{"num_steps": N}``, and the original library's flat keys
+(``optimizer_type``, ``num_warmup``, ...) as :mod:`pybandits.boundary.original_kwargs` says.
 
 Examples
 --------
@@ -23,6 +24,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from pybandits.base import PyBanditsBaseModel
+from pybandits.boundary.original_kwargs import translated
 from pybandits.boundary.validation import check_memory, describe, pydantic_problems
 
 __all__ = ["UPDATE_METHODS", "InferenceSettings", "MCMCSettings", "VISettings", "parse_update_kwargs"]
@@ -192,6 +194,7 @@ def parse_update_kwargs(update_method: str, update_kwargs: Mapping[str, Any] | N
                     "update_kwargs: give the number of steps once, as 'num_steps' or as {'fit': {'n': ...}}"
                 )
             kwargs["num_steps"] = legacy["n"]
+    kwargs = translated(update_method, kwargs)  # the original library's keys, renamed or refused by name
     if kwargs.pop("method", update_method) != update_method:
         raise ValueError(f"update_kwargs: 'method' contradicts update_method={update_method!r}")
     settings_type = _SETTINGS[update_method]

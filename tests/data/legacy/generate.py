@@ -1,9 +1,10 @@
-"""Write fixture states with the original pybandits library (PyPI ``pybandits`` 4.x-5.x).
+"""Write fixture states with the original pybandits library (PyPI ``pybandits`` 4.x-8.x).
 
 This script is run by hand, in a separate virtual environment holding one release of that
 library, never by the test suite::
 
     python -m venv /tmp/legacy && /tmp/legacy/bin/pip install "pybandits==5.0.0" ...
+    (6.x-8.x, on NumPyro: ``pip install "pybandits==8.3.0"``; the script passes them a generator)
     /tmp/legacy/bin/python tests/data/legacy/generate.py tests/data/legacy
 
 It writes ``<release>.json``: for each bandit, the class name and the state string exactly as
@@ -26,6 +27,9 @@ import numpy as np
 warnings.filterwarnings("ignore")
 
 N_DRAWS = 2000
+#: 6.x-8.x (NumPyro) take the generator to sample with, and no update_method at cold start.
+NUMPYRO = int(importlib.metadata.version("pybandits").split(".")[0]) >= 6
+GENERATOR = np.random.default_rng(0)
 QUANTILES = [0.1, 0.25, 0.5, 0.75, 0.9]
 RELEASE = importlib.metadata.version("pybandits")
 MAJOR_MINOR = tuple(int(p) for p in RELEASE.split(".")[:2])
@@ -80,7 +84,12 @@ def smab_predictions(bandit) -> dict:
     out = {}
     for action_id in ids:
         model = bandit.actions[action_id]
-        out[action_id] = _draw_stats(lambda model=model: np.asarray(model.sample_proba(n_samples=1)[0]))
+        if NUMPYRO:
+            out[action_id] = _draw_stats(
+                lambda model=model: np.asarray(model.sample_proba(n_samples=1, rng=GENERATOR)[0])
+            )
+        else:
+            out[action_id] = _draw_stats(lambda model=model: np.asarray(model.sample_proba(n_samples=1)[0]))
     return out
 
 
@@ -98,30 +107,31 @@ def cmab_cases() -> dict:
 
     context, actions, rewards = cmab_world(300, 3, 1)
     vi = {"num_steps": 1500}
+    method = {} if NUMPYRO else {"update_method": "VI"}
     cases = {}
     bandit = cmab.CmabBernoulli.cold_start(
-        action_ids={"a", "b"}, n_features=3, hidden_dim_list=[4], update_method="VI", update_kwargs=vi
+        action_ids={"a", "b"}, n_features=3, hidden_dim_list=[4], **method, update_kwargs=vi
     )
     bandit.update(context=context, actions=actions, rewards=rewards)
     cases["cmab_hidden"] = bandit
     bandit = cmab.CmabBernoulli.cold_start(
-        action_ids={"a", "b"}, n_features=3, update_method="VI", update_kwargs=vi, epsilon=0.1, default_action="a"
+        action_ids={"a", "b"}, n_features=3, **method, update_kwargs=vi, epsilon=0.1, default_action="a"
     )
     bandit.update(context=context, actions=actions, rewards=rewards)
     cases["cmab_logistic"] = bandit
     bandit = cmab.CmabBernoulliBAI.cold_start(
-        action_ids={"a", "b"}, n_features=3, update_method="VI", update_kwargs=vi, exploit_p=0.6
+        action_ids={"a", "b"}, n_features=3, **method, update_kwargs=vi, exploit_p=0.6
     )
     bandit.update(context=context, actions=actions, rewards=rewards)
     cases["cmab_bai"] = bandit
     bandit = cmab.CmabBernoulliCC.cold_start(
-        action_ids_cost={"a": 2.0, "b": 1.0}, n_features=3, update_method="VI", update_kwargs=vi, subsidy_factor=0.1
+        action_ids_cost={"a": 2.0, "b": 1.0}, n_features=3, **method, update_kwargs=vi, subsidy_factor=0.1
     )
     bandit.update(context=context, actions=actions, rewards=rewards)
     cases["cmab_cc"] = bandit
     if hasattr(cmab, "CmabBernoulliMO"):
         bandit = cmab.CmabBernoulliMO.cold_start(
-            action_ids={"a", "b"}, n_objectives=2, n_features=3, update_method="VI", update_kwargs=vi
+            action_ids={"a", "b"}, n_objectives=2, n_features=3, **method, update_kwargs=vi
         )
         bandit.update(context=context, actions=actions, rewards=[[r, 1 - r] for r in rewards])
         cases["cmab_mo"] = bandit
@@ -130,7 +140,7 @@ def cmab_cases() -> dict:
             action_ids={"a", "b"},
             n_features=3,
             hidden_dim_list=[3],
-            update_method="VI",
+            **method,
             update_kwargs=vi,
             dist_type="normal",
             activation="relu",
@@ -151,7 +161,9 @@ def cmab_predictions(bandit) -> dict:
 
         def sample(model=model):
             # one Thompson draw of the probability for every context row
-            samples = model.sample_proba(context=CONTEXT)
+            samples = (
+                model.sample_proba(context=CONTEXT, rng=GENERATOR) if NUMPYRO else model.sample_proba(context=CONTEXT)
+            )
             if hasattr(model, "models"):  # multi-objective: one (probability, logit) per objective
                 return np.array([[p[0] for p in row] for row in samples], dtype=float)
             return np.array([p[0] for p in samples], dtype=float)

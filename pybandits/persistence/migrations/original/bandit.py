@@ -11,30 +11,60 @@ from pybandits.persistence.migrations.original.network import convert_bnn
 __all__ = ["convert_bandit"]
 
 _ENVELOPE_BANDIT_KEYS = {"actions", "strategy", "epsilon", "default_action"}
-# keys of the original's bandit document that carry nothing a migrated bandit needs
-_IGNORED_BANDIT_KEYS = {"version", "predict_with_proba", "predict_actions_randomly"}
+#: The availability settings of 8.x, the same here.
+_AVAILABILITY_KEYS = ("default_action_fraction", "limited_actions", "limited_action_fraction")
+# keys of the original's bandit document that carry nothing a migrated bandit needs (8.x's
+# ``random_seed`` seeded its generator, which the state does not record: whoever builds the bandit
+# decides its generator, as for every old state)
+_IGNORED_BANDIT_KEYS = {"version", "predict_with_proba", "predict_actions_randomly", "random_seed"}
+_MANAGER_KEYS = {"actions", "meta_model", "delta", "use_soft_rewards", "actions_with_change", "adaptive_window_size"}
+
+
+def _manager_actions(manager: Any) -> Any:
+    """The actions of the original's actions manager (6.x-8.x wrap them in ``meta_model``)."""
+    if not isinstance(manager, Mapping):
+        raise fail("actions_manager", f"expected an object, got {manager!r:.100}")
+    check_keys("actions_manager", manager, _MANAGER_KEYS)
+    if manager.get("delta") is not None or manager.get("adaptive_window_size") is not None:
+        raise fail(
+            "actions_manager.delta",
+            f"adaptive windows (delta={manager.get('delta')!r}) have no equivalent in this pybandits; forgetting "
+            "(decay_factor) and change detection (change_detection) are its tools for drift; migrate a state "
+            "without one",
+        )
+    if manager.get("actions_with_change"):
+        raise fail(
+            "actions_manager.actions_with_change",
+            "the original's pending change points have no equivalent here; migrate a state without them",
+        )
+    where, holder = "actions_manager", manager
+    if "meta_model" in manager:
+        where, holder = "actions_manager.meta_model", manager["meta_model"]
+        if not isinstance(holder, Mapping) or set(holder) - {"actions", "backbone", "random_seed"}:
+            raise fail(where, f"expected an object with 'actions' (and 'backbone', 'random_seed'), got {holder!r:.100}")
+        if holder.get("backbone") is not None:
+            raise fail(
+                f"{where}.backbone",
+                "the original's shared backbone has no counterpart that keeps what it learned; here a shared "
+                "trunk is CmabBernoulli.cold_start(..., backbone_hidden_dim_list=[...]); migrate a state without one",
+            )
+    if not isinstance(holder.get("actions"), Mapping):
+        raise fail(where, "expected an object with an 'actions' object")
+    return holder["actions"]
 
 
 def convert_bandit(document: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
     """The fields of the equivalent bandit here, and the name of its class."""
     if "actions_manager" in document:
-        manager = document["actions_manager"]
-        if not isinstance(manager, Mapping) or not isinstance(manager.get("actions"), Mapping):
-            raise fail("actions_manager", "expected an object with an 'actions' object")
-        if manager.get("delta") is not None:
-            raise fail(
-                "actions_manager.delta",
-                f"adaptive windows (delta={manager['delta']!r}) have no equivalent in this pybandits; "
-                "migrate a state without one",
-            )
-        actions = manager["actions"]
+        actions = _manager_actions(document["actions_manager"])
     else:
         actions = document["actions"]
         if not isinstance(actions, Mapping):
             raise fail("actions", "expected an object mapping action ids to models")
-    unknown = set(document) - {"actions_manager", "actions"} - _ENVELOPE_BANDIT_KEYS - _IGNORED_BANDIT_KEYS
+    known = {"actions_manager", "actions", *_ENVELOPE_BANDIT_KEYS, *_IGNORED_BANDIT_KEYS, *_AVAILABILITY_KEYS}
+    unknown = set(document) - known
     if unknown:
-        raise fail("bandit", f"unknown keys {sorted(unknown)}; expected a state of the original library 4.x-5.x")
+        raise fail("bandit", f"unknown keys {sorted(unknown)}; expected a state of the original library 4.x-8.x")
     if not actions:
         raise fail("actions", "expected at least one action, got none")
     converted = {}
@@ -62,6 +92,7 @@ def convert_bandit(document: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
         "strategy": strategy,
         "epsilon": document.get("epsilon"),
         "default_action": document.get("default_action"),
+        **{key: document[key] for key in _AVAILABILITY_KEYS if document.get(key) is not None},
     }
     return bandit, class_name
 
@@ -131,6 +162,21 @@ def _convert_single(where: str, model: Any) -> tuple[str, dict[str, Any]]:
     if "model_params" in model:
         return "bnn", convert_bnn(where, model)
     if "n_successes" in model and "n_failures" in model:
-        check_keys(where, model, {"n_successes", "n_failures", "cost"})
+        _refuse_decay(where, model)
+        check_keys(where, model, {"n_successes", "n_failures", "cost", *_DECAY_KEYS})
         return "beta", {"n_successes": model["n_successes"], "n_failures": model["n_failures"]}
     raise fail(where, f"expected a Beta or Bayesian neural network model, got keys {sorted(map(str, model))[:10]}")
+
+
+#: 8.x's per-model forgetting fields: refused when set (forgetting is the bandit's here), ignored when null.
+_DECAY_KEYS = {"decay_factor", "decayed_n_successes", "decayed_n_failures"}
+
+
+def _refuse_decay(where: str, model: Mapping[str, Any]) -> None:
+    if model.get("decay_factor") is not None:
+        raise fail(
+            f"{where}.decay_factor",
+            f"the original's per-action forgetting (decay_factor={model['decay_factor']!r}) has no equivalent: "
+            "here forgetting belongs to the bandit (decay_factor at cold start), with its own law; migrate a "
+            "state without it",
+        )

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.boundary.original_kwargs import translated
 from pybandits.exceptions import MigrationWarning
 from pybandits.persistence.migrations.original.common import check_keys, fail
 from pybandits.persistence.migrations.original.embeddings import convert_array, convert_embeddings, embedding_tables
@@ -28,6 +29,11 @@ _BNN_KEYS = {
     "use_residual_connections",
     "feature_config",
     "use_layerwise_scaling",
+    # 6.x-8.x
+    "decay_factor",
+    "random_seed",
+    "calibrate_output_bias",
+    "bias_calibrated",
 }
 _BNN_PARAMS_KEYS = {"bnn_layer_params", "bnn_layer_params_init", "embedding_params", "embedding_params_init"}
 
@@ -35,6 +41,12 @@ _BNN_PARAMS_KEYS = {"bnn_layer_params", "bnn_layer_params_init", "embedding_para
 def convert_bnn(where: str, model: Mapping[str, Any]) -> dict[str, Any]:
     """One of the original's networks (an action's, or one objective's) as a ``Bnn`` document."""
     check_keys(where, model, _BNN_KEYS)
+    for key, why in (
+        ("decay_factor", "here forgetting belongs to the bandit (decay_factor at cold start), with its own law"),
+        ("calibrate_output_bias", "here the output bias is learned with the other weights"),
+    ):
+        if model.get(key) not in (None, False):
+            raise fail(f"{where}.{key}", f"the original's {key}={model[key]!r} has no equivalent: {why}")
     params = model["model_params"]
     if not isinstance(params, Mapping) or not isinstance(params.get("bnn_layer_params"), list):
         raise fail(f"{where}.model_params", "expected an object with a 'bnn_layer_params' list")
@@ -109,6 +121,8 @@ def _convert_inference(where: str, method: Any, kwargs: Any) -> dict[str, Any]:
     if kwargs is not None and not isinstance(kwargs, Mapping):
         raise fail(f"{where}.update_kwargs", f"expected an object or null, got {kwargs!r:.60}")
     kwargs = dict(kwargs or {})
+    if method in ("VI", "MCMC") and not {"fit", "trace"} & set(kwargs):  # 6.x-8.x: flat keys
+        return _flat_inference(where, method, kwargs)
     if method == "VI":
         mapping, settings = _VI_KEYS, {"method": "VI"}
         # 4.0 releases summarised the ADVI posterior from `trace` draws; here the guide's mean and
@@ -133,5 +147,28 @@ def _convert_inference(where: str, method: Any, kwargs: Any) -> dict[str, Any]:
             f"{where}: update_kwargs {sorted(kwargs)} have no equivalent here; their defaults are used",
             MigrationWarning,
             stacklevel=4,
+        )
+    return settings
+
+
+def _flat_inference(where: str, method: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """6.x-8.x's flat ``update_kwargs`` (every default written out): each key with a counterpart read as
+    :mod:`pybandits.boundary.original_kwargs` reads it; a key without one is named in a warning
+    unless it is unset (None, False), and the default is used."""
+    settings: dict[str, Any] = {"method": method}
+    dropped = []
+    for key, value in kwargs.items():
+        if value is None or value is False or (key == "method" and value == "advi"):
+            continue
+        try:
+            settings.update(translated(method, {key: value}))
+        except (ValueError, TypeError) as error:
+            dropped.append(f"{key}={value!r} ({str(error).removeprefix('update_kwargs: ')})")
+    if dropped:
+        warnings.warn(
+            f"{where}: the next updates fit with this package's settings in place of update_kwargs "
+            + "; ".join(dropped),
+            MigrationWarning,
+            stacklevel=5,
         )
     return settings

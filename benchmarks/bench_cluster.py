@@ -48,6 +48,8 @@ def config(kind: str, steps: int) -> dict:
         "update_kwargs": {"num_steps": steps},
         "random_seed": 0,
     }
+    if kind == "stochastic":  # Beta counts: the evaluation's own costs (scan, folds, sums, bootstrap) alone
+        return {"class": "SmabBernoulli", "cold_start": {"action_ids": world["actions"], "random_seed": 0}}
     if kind == "trunk":  # linear heads in closed form: the steps are the trunk's training
         arguments["backbone_hidden_dim_list"] = [32]
         del arguments["update_kwargs"]
@@ -153,7 +155,7 @@ def evaluate_exact(work: Path, address: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kinds", default="networks,trunk", help="networks, trunk, or both (comma-separated)")
+    parser.add_argument("--kinds", default="networks,trunk", help="networks, trunk, stochastic (comma-separated)")
     parser.add_argument("--steps", type=int, default=200, help="ADVI num_steps of the networks (default 200)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the single-process 1 M-row update")
     parser.add_argument("--skip-cluster", action="store_true", help="only the single-process 1 M-row baseline")

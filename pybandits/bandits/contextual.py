@@ -31,8 +31,10 @@ from pybandits.model.stats import Moments
 
 __all__ = ["DIST_TYPES", "BaseCmab"]
 
-#: Rows drawn at once by ``action_probabilities`` (context rows times draws).
+#: Rows drawn at once by ``action_probabilities`` (context rows times draws)...
 _TILED_ROWS = 100_000
+#: ...and at most this many values of each ``(rows, actions)`` array of a draw (32 MiB as float64).
+_TILED_VALUES = 2**22
 
 
 class BaseCmab(ContextualColdStart, BaseMab):
@@ -314,7 +316,8 @@ class BaseCmab(ContextualColdStart, BaseMab):
         allowed, regions = self._allowed_and_regions(forbidden_actions)
         draw = self._sampler(context, allowed, regions)
         probabilities = np.empty((len(context), len(self.actions)))
-        chunk = max(1, _TILED_ROWS // n_draws)  # rows per block, so that a block's draws stay in memory
+        # rows per block, so that a block's draws stay in memory
+        chunk = max(1, min(_TILED_ROWS, _TILED_VALUES // len(self.actions)) // n_draws)
         self._check_draw_memory("n_draws", n_draws, min(chunk, max(1, len(context))) * n_draws)
         for start in range(0, len(context), chunk):
             block = context[start : start + chunk]

@@ -258,7 +258,7 @@ def chunk_rows(spec: EvaluationSpec) -> int:
 
     About :data:`_WEIGHTS` values of the widest of them (32 MiB as float64).
     """
-    return max(256, _WEIGHTS // max(3 * len(spec.rows.action_ids), spec.n_bootstrap, 1))
+    return max(16, _WEIGHTS // max(3 * len(spec.rows.action_ids), spec.n_bootstrap, 1))
 
 
 def _partition_sums(frame: Any, where: Partition, spec: EvaluationSpec, policy: Any, models: Any) -> Sums | None:

@@ -298,6 +298,11 @@ class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
         return f"linear head on {self.n_inputs} trunk features; {self.stats.describe()}"
 
 
+#: Values of the ``(heads, rows, d)`` products :func:`draw_heads` holds at once (32 MiB as float64):
+#: 200 heads on 70,000 rows of 33 inputs would otherwise take 3.7 GB.
+_SPREAD_VALUES = 2**22
+
+
 def draw_heads(
     heads: Sequence[LinearHead], features: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +319,11 @@ def draw_heads(
     means = np.stack([head.mean for head in heads])  # (heads, d)
     factors = np.stack([head.scale_factor for head in heads])  # (heads, d, d)
     location = design @ means.T  # (rows, heads)
-    spread = np.sqrt(np.einsum("hnd,hnd->nh", *(2 * (np.matmul(design, factors),))))
+    spread = np.empty(location.shape)
+    block = max(1, _SPREAD_VALUES // max(1, design.size))  # heads whose (rows, d) products are held at once
+    for start in range(0, len(heads), block):
+        products = np.matmul(design, factors[start : start + block])  # (block, rows, d)
+        spread[:, start : start + block] = np.sqrt(np.einsum("hnd,hnd->nh", products, products))
     noise = rng.standard_normal(location.shape)
     if heads[0].noise_shape is not None:
         shapes = np.array([head.noise_shape for head in heads])

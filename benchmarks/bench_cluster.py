@@ -71,8 +71,8 @@ def run_cli(*arguments: str) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 2**20, stderr
 
 
-def evaluate(state: Path, address: str, draws: int) -> None:
-    """``pybandits evaluate`` of the 20 M rows on the cluster (client RSS), and the 1 M-row subset both ways."""
+def evaluate_big(state: Path, address: str, draws: int) -> None:
+    """``pybandits evaluate`` of the 20 M rows on the cluster: its time and the client's peak RSS."""
     out = state.parent / "report-20m.csv"
     seconds, rss, _ = run_cli(
         "evaluate",
@@ -96,6 +96,12 @@ def evaluate(state: Path, address: str, draws: int) -> None:
         f"evaluate, cluster, 20 M rows (10 estimators, 200 bootstrap draws, {draws} draws per row): {seconds:.1f} s, "
         f"client peak RSS {rss:.2f} GiB"
     )
+
+
+def evaluate(state: Path, address: str, draws: int, subset_only: bool = False) -> None:
+    """``pybandits evaluate`` of the 20 M rows on the cluster (client RSS), and the 1 M-row subset both ways."""
+    if not subset_only:
+        evaluate_big(state, address, draws)
     import pandas as pd
 
     reports = {}
@@ -164,6 +170,9 @@ def main() -> None:
     parser.add_argument(
         "--evaluate", action="store_true", help="also evaluate the updated bandits, and a stochastic one"
     )
+    parser.add_argument(
+        "--subset-only", action="store_true", help="evaluate only the 1 M-row subset, on the cluster and in memory"
+    )
     parser.add_argument("--draws", type=int, default=10, help="selections per row for the policy probabilities")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
@@ -185,7 +194,7 @@ def main() -> None:
             baseline = None
             if kind == "stochastic":  # its logs carry features it does not read: evaluate its cold state
                 if args.evaluate:
-                    evaluate(state, address, args.draws)
+                    evaluate(state, address, args.draws, args.subset_only)
                 continue
             if not args.skip_baseline:
                 seconds, rss, _ = run_cli(
@@ -227,7 +236,7 @@ def main() -> None:
                 " | ".join(line.strip() for line in stderr.splitlines() if "rows from" in line or "stages" in line),
             )
             if args.evaluate:
-                evaluate(work / f"{kind}-20m.json", address, args.draws)
+                evaluate(work / f"{kind}-20m.json", address, args.draws, args.subset_only)
         if args.evaluate and "stochastic" not in args.kinds.split(","):  # the stochastic kind is exact already
             evaluate_exact(work, address)
         restarted = client.run(os.getpid) != pids

@@ -15,14 +15,16 @@ from dask import delayed  # noqa: E402
 
 from pybandits import cluster  # noqa: E402
 from pybandits.boundary.tabular import DataError  # noqa: E402
-from pybandits.cluster.evaluation import _POISSON, fold_of  # noqa: E402
+from pybandits.cluster.evaluation import _POISSON  # noqa: E402
 from pybandits.cmab import CmabBernoulli, CmabBernoulliCC, CmabGaussianMO  # noqa: E402
 from pybandits.offline import evaluate as in_memory  # noqa: E402
+from pybandits.offline.seeds import Seeds, folds  # noqa: E402
 from pybandits.smab import SmabBernoulli  # noqa: E402
 
 ACTIONS = ["a", "b", "c"]
 FAST = {"num_steps": 30}
 MODEL_FREE = ["replay", "ipw", "snipw", "sg_ipw"]
+MODEL_BASED = ["dm", "dr", "sndr", "switch_dr", "dros", "sg_dr"]
 
 
 def _logs(n: int, seed: int, propensity: bool = True) -> pd.DataFrame:
@@ -68,12 +70,13 @@ def test_a_policy_of_exact_probabilities_gives_the_in_memory_estimates():
     logs = _logs(1000, seed=2)
     logs["propensity"] = np.random.default_rng(0).uniform(0.2, 1.0, len(logs))  # weights that vary
     before = mab.get_state()
-    kwargs = {"estimators": MODEL_FREE, "n_draws": 10, "n_bootstrap": 200, "random_seed": 1}
+    kwargs = {"estimators": MODEL_FREE + MODEL_BASED, "n_draws": 10, "n_bootstrap": 200, "random_seed": 1}
+    kwargs["reward_model_kwargs"] = FAST  # the cross-fitted logistic regressions: fitted where the rows lie
     report = cluster.evaluate(mab, dd.from_pandas(logs, npartitions=5), client=False, **kwargs)
     expected = in_memory(mab, logs, **kwargs)
     assert mab.get_state() == before  # the bandit, its generator included, is unchanged
     assert list(report.columns) == list(expected.columns) and report.attrs == expected.attrs
-    assert report["estimator"].tolist() == [*MODEL_FREE, "logged"]
+    assert report["estimator"].tolist() == [*MODEL_FREE, *MODEL_BASED, "logged"]
     np.testing.assert_allclose(report["value"], expected["value"], rtol=0, atol=1e-9)
     assert (report["lower"] < report["value"]).all() and (report["value"] < report["upper"]).all()
 
@@ -96,7 +99,7 @@ def test_partitions_evaluated_in_chunks_give_the_same_estimates(monkeypatch):
 def test_a_stochastic_bandit_gives_the_in_memory_estimates_for_the_same_seed(stochastic):
     logs = _logs(900, seed=3).drop(columns=["x0", "x1"])
     frame = dd.from_pandas(logs, npartitions=3)
-    kwargs = {"estimators": MODEL_FREE, "n_bootstrap": 100, "random_seed": 4}
+    kwargs = {"estimators": MODEL_FREE + MODEL_BASED, "n_bootstrap": 100, "random_seed": 4}
     kwargs["hyperparameters"] = {"sg_ipw": {"lambda_": 0.5}}
     for data, rows in ((frame, logs), (frame.drop(columns="propensity"), logs.drop(columns="propensity"))):
         report = cluster.evaluate(stochastic, data, client=False, **kwargs)
@@ -129,25 +132,48 @@ def test_a_learned_policy_agrees_within_its_monte_carlo_error(learned):
 
 
 def test_the_cross_fitted_model_is_each_folds_complement(stochastic):
-    logs = _logs(300, seed=7).drop(columns=["x0", "x1"])
+    logs = _logs(301, seed=7).drop(columns=["x0", "x1"])
     frame = dd.from_pandas(logs, npartitions=3)
     report = cluster.evaluate(stochastic, frame, estimators=["dm"], n_bootstrap=20, random_seed=8, client=False)
     assert report.attrs["reward_model"] == "cross-fitted (2 folds): per-action posterior mean"
-    # by hand: the seeds in the module's order (policy, folds, bootstrap, then a model per fold)
-    rng = np.random.default_rng(8)
-    policy_seed, fold_seed, _ = (int(rng.integers(2**63)) for _ in range(3))
-    sizes = [len(part) for part in frame.partitions]
-    folds = np.concatenate([fold_of(fold_seed, k, size, 2) for k, size in enumerate(sizes)])
-    assert abs(np.bincount(folds)[0] - np.bincount(folds)[1]) <= len(sizes)  # balanced within each partition
+    # by hand: the folds by position in the whole dataset, whatever the partitions
+    seeds = Seeds.of(8)
+    fold = folds(seeds.folds, 0, len(logs), 2)
+    assert sorted(np.bincount(fold).tolist()) == [150, 151]  # balanced
+    assert (fold[:300].reshape(150, 2).sum(axis=1) == 1).all()  # every pair of rows: one in each fold
+    assert 0.3 < np.mean(fold[0:300:2]) < 0.7  # rotated at random, not alternating
     policy = stochastic.model_copy(deep=True)
-    policy.reseed(policy_seed)
+    policy.reseed(seeds.policy)
     _, one_row = policy.action_probabilities(n_draws=100)
     values = np.empty(len(logs))
-    for fold in (0, 1):
+    for k in (0, 1):
         model = SmabBernoulli.cold_start(action_ids=ACTIONS)
-        model.update(logs["action"][folds != fold].tolist(), logs["reward"][folds != fold].tolist())
-        values[folds == fold] = one_row[0] @ np.array([model.actions[a].mean for a in ACTIONS])
+        model.update(logs["action"][fold != k].tolist(), logs["reward"][fold != k].tolist())
+        values[fold == k] = one_row[0] @ np.array([model.actions[a].mean for a in ACTIONS])
     assert _values(report)["dm"] == pytest.approx(values.mean(), abs=1e-12)
+
+
+def test_a_partition_that_changes_between_passes_is_named(stochastic, tmp_path):
+    logs = _logs(60, seed=9).drop(columns=["x0", "x1"])
+    for k in range(2):
+        logs.iloc[30 * k : 30 * (k + 1)].to_parquet(tmp_path / f"day{k}.parquet")
+    frame = dd.read_parquet(str(tmp_path))
+    grown = pd.concat([logs.iloc[30:], logs.iloc[:5]])
+
+    def growing(part, index):  # the second partition gains rows after the first pass has counted it
+        return part if index == 0 or not _seen.setdefault(index, False) else grown
+
+    _seen: dict[int, bool] = {}
+    parts = [delayed(growing)(part, k) for k, part in enumerate(frame.to_delayed())]
+
+    def mark(part, index):
+        _seen[index] = True
+        return part
+
+    counted = [delayed(mark)(part, k) for k, part in enumerate(parts)]
+    changing = dd.from_delayed(counted, meta=frame._meta, verify_meta=False)
+    with pytest.raises(DataError, match=r"expected the 30 rows counted in the first pass, got 35"):
+        cluster.evaluate(stochastic, changing, estimators=["dm"], n_bootstrap=5, random_seed=0, client=False)
 
 
 def test_a_csv_folder_with_categories_costs_and_a_fitted_reward_model(tmp_path):

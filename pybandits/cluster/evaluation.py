@@ -14,13 +14,15 @@ The passes over the partitions:
 
 1. **Check and count** (when the logs have no ``propensity`` column, or a model-based estimator is
    asked for): every row is checked, and the rows per action counted.
-2. **Reward model** (model-based estimators): every row has a fold, from (seed, partition, row); for
-   each fold, a cold model of the bandit's reward family is updated with the rows of the other folds
-   by :func:`pybandits.cluster.update` (a stochastic model from the merged statistics, a contextual
+2. **Reward model** (model-based estimators): every row has a fold, from its position in the dataset
+   (:func:`pybandits.offline.seeds.folds`, as in memory; the first pass counts each partition's rows,
+   which gives its first row's position); for each fold, a cold model of the bandit's reward family
+   (seeded as in memory) is updated with the rows of the other folds, in the dataset's order, by
+   :func:`pybandits.cluster.update` (a stochastic model from the merged statistics, a contextual
    one fitted where the rows lie), as ``offline.evaluate`` cross-fits in memory.
 3. **Evaluate**: each partition's policy probabilities (its own generator, seeded
-   ``[seed, partition]``), propensities, reward model predictions (its rows' folds' models), terms, and
-   their sums: on every row once, and with a Poisson(1) weight per row and bootstrap replicate (its own
+   ``[policy seed, partition]``), propensities, reward model predictions (its rows' folds' models),
+   terms, and their sums: on every row once, and with a Poisson(1) weight per row and bootstrap replicate (its own
    generator too), one weighted sum per replicate.
 
 What differs from the in-memory evaluation:
@@ -32,7 +34,6 @@ What differs from the in-memory evaluation:
 - a contextual bandit's policy probabilities are drawn per partition, so they (and the estimates)
   agree with the in-memory ones to their Monte Carlo error (``n_draws`` per row); a stochastic
   bandit's are one row for all, drawn as in memory: equal for the same seed;
-- folds are drawn per partition (balanced within each), not as one permutation of all rows;
 - without a ``propensity`` column the propensities are each action's frequency, for a contextual
   bandit too (in memory, a logistic regression on the context up to 2 million rows x actions): the
   report's ``attrs["propensities"]`` says so; give the logs a ``propensity`` column.
@@ -67,9 +68,10 @@ from pybandits.offline.report import (
     report_frame,
     report_terms,
 )
+from pybandits.offline.seeds import Seeds, folds
 from pybandits.offline.terms import ratio_sums
 
-__all__ = ["EvaluationSpec", "Sums", "fold_of", "poisson_weights", "read_partition", "run_evaluate"]
+__all__ = ["EvaluationSpec", "Sums", "poisson_weights", "read_partition", "run_evaluate"]
 
 #: Poisson(1) counts by 16 random bits: entry ``u`` is the count of the ``u``-th of 2^16 equal slices of [0, 1).
 _POISSON = np.searchsorted(
@@ -92,9 +94,7 @@ class EvaluationSpec:
     n_draws: int
     n_bootstrap: int
     n_folds: int
-    policy_seed: int
-    fold_seed: int
-    bootstrap_seed: int
+    seeds: Seeds
     #: Each action's logged frequency (no propensity column), in the bandit's action order.
     frequencies: np.ndarray | None = None
     #: A stochastic bandit's action probabilities (the same in every row).
@@ -121,16 +121,20 @@ def merged(left: Sums | None, right: Sums | None) -> Sums | None:
     return Sums(left.layout, left.n_rows + right.n_rows, left.totals + right.totals, left.replicates + right.replicates)
 
 
-def fold_of(seed: int, partition: int, n_rows: int, n_folds: int) -> np.ndarray:
-    """Every row's cross-fitting fold: a permutation per partition (seeded ``[seed, partition]``), balanced.
+@dataclass(frozen=True)
+class Counts:
+    """Partitions' rows per action, and each partition's number of rows (by its index)."""
 
-    Examples
-    --------
-    >>> folds = fold_of(7, 3, 10, 2)
-    >>> np.bincount(folds).tolist(), bool((fold_of(7, 3, 10, 2) == folds).all())
-    ([5, 5], True)
-    """
-    return (np.random.default_rng([seed, partition]).permutation(n_rows) + partition) % n_folds
+    per_action: np.ndarray
+    rows: dict[int, int]
+
+    def merged(self, other: Counts) -> Counts:
+        return Counts(self.per_action + other.per_action, {**self.rows, **other.rows})
+
+    def starts(self, n_partitions: int) -> list[int]:
+        """Each partition's first row's position in the dataset."""
+        sizes = [self.rows[k] for k in range(n_partitions)]
+        return np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
 
 
 def poisson_weights(rng: np.random.Generator, n_replicates: int, n_rows: int) -> np.ndarray:
@@ -219,20 +223,32 @@ def read_partition(frame: Any, where: Partition, spec: EvaluationSpec) -> tuple[
     return rows, action_indices(rows.actions, rows_spec.action_ids), propensities
 
 
-def _count(frame: Any, where: Partition, spec: EvaluationSpec) -> np.ndarray:
-    """A partition's rows per action, every row checked."""
+def _count(frame: Any, where: Partition, spec: EvaluationSpec) -> Counts:
+    """A partition's rows per action, every row checked, and its number of rows."""
     if len(frame) == 0:
-        return np.zeros(len(spec.rows.action_ids), dtype=np.int64)
+        return Counts(np.zeros(len(spec.rows.action_ids), dtype=np.int64), {where.index: 0})
     _, actions, _ = read_partition(frame, where, spec)
-    return np.bincount(actions, minlength=len(spec.rows.action_ids))
+    return Counts(np.bincount(actions, minlength=len(spec.rows.action_ids)), {where.index: len(actions)})
 
 
-def _training_rows(frame: Any, where: Partition, spec: EvaluationSpec, fold: int, contextual: bool) -> Any:
-    """A partition's rows outside ``fold``, as a reward model reads them: ``action,reward`` and the context's codes."""
+def _same_rows(where: Partition, n_rows: int, counted: int) -> None:
+    """A partition read again has the rows it had when counted (its folds are placed by that count)."""
+    if n_rows != counted:
+        raise DataError(f"{where}: expected the {counted} rows counted in the first pass, got {n_rows}: did it change?")
+
+
+def _training_rows(
+    frame: Any, where: Partition, spec: EvaluationSpec, fold: int, contextual: bool, start: int, counted: int
+) -> Any:
+    """A partition's rows outside ``fold``, as a reward model reads them: ``action,reward`` and the context's codes.
+
+    ``start`` is the position of the partition's first row in the dataset, ``counted`` its rows.
+    """
     import pandas as pd
 
     rows, actions, _ = read_partition(frame, where, spec)
-    keep = fold_of(spec.fold_seed, where.index, len(actions), spec.n_folds) != fold
+    _same_rows(where, len(actions), counted)
+    keep = folds(spec.seeds.folds, start, len(actions), spec.n_folds) != fold
     columns: dict[str, Any] = {"action": rows.actions[keep], "reward": np.asarray(rows.rewards, np.float64)[keep]}
     if contextual:
         codes = features_of(rows, spec.rows)[keep]
@@ -261,25 +277,34 @@ def chunk_rows(spec: EvaluationSpec) -> int:
     return max(16, _WEIGHTS // max(3 * len(spec.rows.action_ids), spec.n_bootstrap, 1))
 
 
-def _partition_sums(frame: Any, where: Partition, spec: EvaluationSpec, policy: Any, models: Any) -> Sums | None:
+def _partition_sums(
+    frame: Any, where: Partition, spec: EvaluationSpec, policy: Any, models: Any, start: int, counted: int | None
+) -> Sums | None:
     """One partition's sums (None when it has no rows), computed :func:`chunk_rows` rows at a time.
+
+    ``start`` is the position of the partition's first row in the dataset (its rows' folds), ``counted``
+    its rows when the first pass counted them.
 
     The policy's generator and the bootstrap's run on from one chunk to the next, so the sums depend
     on the partition and the seeds, not on where the task ran.
     """
     if len(frame) == 0:
+        if counted:
+            _same_rows(where, 0, counted)
         return None
     rows, actions, propensities = read_partition(frame, where, spec)
     n = len(actions)
+    if counted is not None:
+        _same_rows(where, n, counted)
     if propensities is None:
         propensities = spec.frequencies[actions]
-    folds = None if models is None else fold_of(spec.fold_seed, where.index, n, spec.n_folds)
+    positions = None if models is None else folds(spec.seeds.folds, start, n, spec.n_folds)
     codes = features_of(rows, spec.rows) if models is not None and not isinstance(models, np.ndarray) else None
     view = None
     if spec.one_row is None:
-        view = policy._with_generator(np.random.default_rng([spec.policy_seed, where.index]))
+        view = policy._with_generator(np.random.default_rng([spec.seeds.policy, where.index]))
     rewards = np.asarray(rows.rewards, dtype=np.float64)[:, None]
-    bootstrap = np.random.default_rng([spec.bootstrap_seed, where.index])
+    bootstrap = np.random.default_rng([spec.seeds.bootstrap, where.index])
     total, step = None, chunk_rows(spec)
     for start in range(0, n, step):
         part = slice(start, start + step)
@@ -288,9 +313,9 @@ def _partition_sums(frame: Any, where: Partition, spec: EvaluationSpec, policy: 
         else:
             context = rows.context.iloc[part] if hasattr(rows.context, "iloc") else rows.context[part]
             _, probabilities = view.action_probabilities(context, n_draws=spec.n_draws)
-        model = (
-            None if models is None else _predictions(None if codes is None else codes[part], folds[part], spec, models)
-        )
+        model = None
+        if models is not None:
+            model = _predictions(None if codes is None else codes[part], positions[part], spec, models)
         terms = report_terms(
             spec.names,
             spec.settings,
@@ -358,8 +383,7 @@ def run_evaluate(mab: Any, data: Any, arguments: Arguments, reward_model_kwargs:
     contextual = arguments.contextual
     spec_rows = _row_spec(mab, contextual)
     frame, source, has_propensity = _columns(data, spec_rows)
-    rng = np.random.default_rng(arguments.random_seed)
-    policy_seed, fold_seed, bootstrap_seed = (int(rng.integers(2**63)) for _ in range(3))
+    seeds = Seeds.of(arguments.random_seed)
     spec = EvaluationSpec(
         spec_rows,
         has_propensity,
@@ -368,9 +392,7 @@ def run_evaluate(mab: Any, data: Any, arguments: Arguments, reward_model_kwargs:
         arguments.n_draws,
         arguments.n_bootstrap,
         arguments.n_folds,
-        policy_seed,
-        fold_seed,
-        bootstrap_seed,
+        seeds,
         prices=fixed_prices(mab),
         costs=action_costs(mab),
     )
@@ -378,9 +400,12 @@ def run_evaluate(mab: Any, data: Any, arguments: Arguments, reward_model_kwargs:
     labels = [str(Partition(source, k)) for k in range(len(parts))]
     needs_model = bool(ESTIMATORS_WITH_MODEL.intersection(arguments.names))
     propensity_source = "given (column propensity)"
+    sizes: list[int | None] = [None] * len(parts)
+    starts = [0] * len(parts)
     if not has_propensity or needs_model:
         tasks = [delayed(_count)(part, Partition(source, k), spec) for k, part in enumerate(parts)]
-        counts = runner.reduce(tasks, labels, np.add, "checking partitions") if parts else np.zeros(0)
+        counted = runner.reduce(tasks, labels, Counts.merged, "checking partitions") if parts else None
+        counts = np.zeros(0) if counted is None else counted.per_action
         if counts.sum() == 0:
             raise DataError(
                 f"{source}: expected at least one logged row, got an empty dataset ({len(parts)} partitions)"
@@ -389,20 +414,24 @@ def run_evaluate(mab: Any, data: Any, arguments: Arguments, reward_model_kwargs:
             spec = replace(spec, frequencies=counts / counts.sum())
             why = " (a cluster evaluation fits no contextual model of the logging policy)" if contextual else ""
             propensity_source = frequency_source(why)
+        sizes, starts = [counted.rows[k] for k in range(len(parts))], counted.starts(len(parts))
     if not contextual:  # one row of probabilities for every row, drawn as in memory
         policy = mab.model_copy(deep=True)
-        policy.reseed(policy_seed)
+        policy.reseed(seeds.policy)
         spec = replace(spec, one_row=policy.action_probabilities(n_draws=arguments.n_draws)[1])
     models, model_name = None, "none (no model-based estimator)"
     if needs_model:
-        models = _fold_models(mab, parts, source, spec, rng, reward_model_kwargs, contextual, runner)
+        models = _fold_models(mab, parts, source, spec, starts, sizes, reward_model_kwargs, contextual, runner)
         model_name = model_source(arguments.n_folds, contextual)
     policy = None
     if contextual:  # literals of the graph, not scattered data: a worker lost mid-run gets them again
         policy = delayed(mab, traverse=False)
         if models is not None:
             models = delayed(models, traverse=False)
-    tasks = [delayed(_partition_sums)(part, Partition(source, k), spec, policy, models) for k, part in enumerate(parts)]
+    tasks = [
+        delayed(_partition_sums)(part, Partition(source, k), spec, policy, models, starts[k], sizes[k])
+        for k, part in enumerate(parts)
+    ]
     sums = runner.reduce(tasks, labels, merged, "evaluating partitions") if parts else None
     if sums is None:
         raise DataError(f"{source}: expected at least one logged row, got an empty dataset ({len(parts)} partitions)")
@@ -422,7 +451,8 @@ def _fold_models(
     parts: list,
     source: str,
     spec: EvaluationSpec,
-    rng: np.random.Generator,
+    starts: list[int],
+    sizes: list[int],
     model_kwargs: Any,
     contextual: bool,
     runner: Runner,
@@ -440,9 +470,11 @@ def _fold_models(
         meta[f"x{j}"] = pd.Series(dtype=np.int64 if j in spec.rows.categorical else np.float64)
     models = []
     for fold in range(spec.n_folds):
-        model = cold_reward_model(mab, contextual, model_kwargs, int(rng.integers(2**31)), code_vocabularies=True)
+        seed = spec.seeds.model(fold)
+        model = cold_reward_model(mab, contextual, model_kwargs, seed, code_vocabularies=True)
         pieces = [
-            delayed(_training_rows)(part, Partition(source, k), spec, fold, contextual) for k, part in enumerate(parts)
+            delayed(_training_rows)(part, Partition(source, k), spec, fold, contextual, starts[k], sizes[k])
+            for k, part in enumerate(parts)
         ]
         run_update(model, dd.from_delayed(pieces, meta=pd.DataFrame(meta), verify_meta=False), runner)
         models.append(model)

@@ -16,11 +16,13 @@ What goes into the estimators:
   than 2 million rows x actions) as each action's logged frequency, which assumes a logging policy
   that ignores the context;
 - for the model-based estimators (``dm``, ``dr``, ``sndr``, ``switch_dr``, ``dros``, ``sg_dr``), a
-  reward model fitted on the logs by cross-fitting: the rows are split in ``n_folds`` folds, and a
-  pybandits model of the bandit's reward family fitted on the other folds predicts each fold's
-  expected rewards (the posterior mean). A contextual bandit's reward model is a contextual bandit of
-  the same columns without hidden layers (logistic or linear regression per action); a stochastic
-  bandit's is the per-action posterior mean. ``estimated_rewards`` replaces it with your own.
+  reward model fitted on the logs by cross-fitting: the rows are split in ``n_folds`` folds (by
+  position, :func:`pybandits.offline.seeds.folds`: every block of ``n_folds`` consecutive rows has
+  one row in each fold, rotated at random), and a pybandits model of the bandit's reward family
+  fitted on the other folds predicts each fold's expected rewards (the posterior mean). A contextual
+  bandit's reward model is a contextual bandit of the same columns without hidden layers (logistic or
+  linear regression per action); a stochastic bandit's is the per-action posterior mean.
+  ``estimated_rewards`` replaces it with your own.
 
 What is valued: the reward; for a dynamic-pricing bandit (``SmabBernoulliDP``, ``CmabBernoulliDP``),
 the revenue it maximises, ``price x reward`` (each logged purchase times its action's price; the
@@ -56,6 +58,8 @@ from pybandits.offline.report import (
     report_frame,
     report_terms,
 )
+from pybandits.offline.seeds import Seeds
+from pybandits.offline.seeds import folds as fold_of
 
 __all__ = ["DEFAULT_HYPERPARAMETERS", "evaluate"]
 
@@ -96,7 +100,9 @@ def evaluate(
     n_bootstrap : int, default 1000
         Bootstrap replicates for the intervals.
     random_seed : int, optional
-        Seeds the bootstrap, the folds and the bandit's draws (a copy of its generator is reseeded).
+        Seeds the bootstrap, the folds, the reward models and the bandit's draws (a copy of its
+        generator is reseeded), each from its own seed (:class:`pybandits.offline.seeds.Seeds`): a
+        cluster evaluation of the same rows uses the same ones.
     level : float, default 0.95
         Coverage of the percentile intervals.
     estimated_rewards : array, optional
@@ -145,7 +151,7 @@ def evaluate(
         mab, estimators, n_draws, n_bootstrap, random_seed, level, n_folds, hyperparameters, reward_model_kwargs
     )
     names, contextual = arguments.names, arguments.contextual
-    rng = np.random.default_rng(arguments.random_seed)
+    seeds = Seeds.of(arguments.random_seed)
     frame = inputs.read_logs(logs, mab)
     action_ids = list(mab.actions)
     actions, rewards, context, propensities, source = inputs.logged(mab, frame, contextual)
@@ -154,10 +160,12 @@ def evaluate(
     if estimated_rewards is not None:
         given_model = inputs.check_estimated_rewards(estimated_rewards, n, len(action_ids), mab.n_objectives)
     if propensities is None:
-        propensities, source = _estimated_propensities(mab, actions, context[1] if contextual else None, rng)
+        propensities, source = _estimated_propensities(
+            mab, actions, context[1] if contextual else None, seeds.propensities
+        )
 
     policy = mab.model_copy(deep=True)
-    policy.reseed(int(rng.integers(2**63)))
+    policy.reseed(seeds.policy)
     if contextual:
         _, probabilities = policy.action_probabilities(context[0], n_draws=arguments.n_draws)
     else:
@@ -169,7 +177,7 @@ def evaluate(
         model, model_name = given_model, "given (estimated_rewards)"
     elif ESTIMATORS_WITH_MODEL.intersection(names):
         codes = context[1] if contextual else None
-        model = _cross_fitted(mab, actions, columns, codes, arguments.n_folds, rng, reward_model_kwargs, contextual)
+        model = _cross_fitted(mab, actions, columns, codes, arguments.n_folds, seeds, reward_model_kwargs, contextual)
         model_name = model_source(arguments.n_folds, contextual)
     else:
         model, model_name = None, "none (no model-based estimator)"
@@ -180,6 +188,7 @@ def evaluate(
     )
     # the bootstrap: every estimator on the same resamples, a chunk of resamples at a time
     replicates: list[list[np.ndarray]] = [[] for _ in rows]
+    rng = np.random.default_rng(seeds.bootstrap)
     for start in range(0, arguments.n_bootstrap, _BOOTSTRAP_CHUNK):
         counts = _resample_counts(rng, n, min(_BOOTSTRAP_CHUNK, arguments.n_bootstrap - start))
         for index, (_, _, terms) in enumerate(rows):
@@ -211,7 +220,7 @@ _MAX_PROPENSITY_ROWS = 2_000_000
 
 
 def _estimated_propensities(
-    mab: Any, actions: np.ndarray, codes: np.ndarray | None, rng: np.random.Generator
+    mab: Any, actions: np.ndarray, codes: np.ndarray | None, seed: int
 ) -> tuple[np.ndarray, str]:
     """The logging policy's probability of each logged action, estimated from the logs, and how.
 
@@ -235,7 +244,7 @@ def _estimated_propensities(
         n_features=mab.input_dim,
         categorical_features={column: k + 1 for column, k in mab.categorical_features.items()} or None,
         update_kwargs=settings,
-        random_seed=int(rng.integers(2**31)),
+        random_seed=int(np.random.default_rng(seed).integers(2**31)),
     )
     played = (actions[None, :] == np.arange(n_actions)[:, None]).astype(int)  # (actions, rows)
     model.update(np.repeat(action_ids, n).tolist(), played.ravel(), np.tile(codes, (n_actions, 1)), progressbar=False)
@@ -253,19 +262,19 @@ def _cross_fitted(
     rewards: np.ndarray,
     context: np.ndarray | None,
     n_folds: int,
-    rng: np.random.Generator,
+    seeds: Seeds,
     model_kwargs: Mapping[str, Any] | None,
     contextual: bool,
 ) -> np.ndarray:
     """``(n, n_actions, n_objectives)`` expected rewards, each fold's from a model fitted on the others."""
     n, n_actions = len(actions), len(mab.actions)
-    folds = rng.permutation(n) % n_folds
+    folds = fold_of(seeds.folds, 0, n, n_folds)
     out = np.empty((n, n_actions, rewards.shape[1]))
     action_ids = list(mab.actions)
     for fold in range(n_folds):
         train, test = folds != fold, folds == fold
         for objective in range(rewards.shape[1]):
-            model = cold_reward_model(mab, contextual, model_kwargs, int(rng.integers(2**31)))
+            model = cold_reward_model(mab, contextual, model_kwargs, seeds.model(fold, objective))
             played = [action_ids[a] for a in actions[train]]
             if contextual:
                 model.update(played, rewards[train, objective], context[train], progressbar=False)

@@ -556,17 +556,3 @@ def test_shared_representation_world_refuses_bad_settings():
         SharedRepresentationReward(np.ones((2, 1)), {"a": [1.0]})(np.zeros((3, 5)))
     with pytest.raises(ValueError, match="k"):
         SharedRepresentationReward.random(["a"], n_features=3, rng=np.random.default_rng(0), k=0)
-
-
-def test_head_draws_in_blocks_of_heads_are_the_same_draws(monkeypatch):
-    rng = np.random.default_rng(4)
-    heads = [
-        LinearHead.cold_start(n_inputs=3).refitted(rng.normal(size=(40, 3)), (rng.random(40) < 0.5).astype(float))
-        for _ in range(7)
-    ]
-    features = rng.normal(size=(25, 3))
-    whole = draw_heads(heads, features, np.random.default_rng(0))
-    monkeypatch.setattr("pybandits.model.backbone.heads._SPREAD_VALUES", 2 * 25 * 4)  # two heads per block
-    blocked = draw_heads(heads, features, np.random.default_rng(0))
-    np.testing.assert_allclose(blocked[0], whole[0], rtol=1e-12)
-    np.testing.assert_allclose(blocked[1], whole[1], rtol=1e-12)

@@ -321,7 +321,7 @@ class BaseCmab(ContextualColdStart, BaseMab):
         self._check_draw_memory("n_draws", n_draws, min(chunk, max(1, len(context))) * n_draws)
         for start in range(0, len(context), chunk):
             block = context[start : start + chunk]
-            expected, _, _, prices = draw(np.tile(block, (n_draws, 1)))
+            expected, _, _, prices = draw(block, n_draws)
             shares = self._choice_probabilities(expected, allowed, len(block), prices)
             probabilities[start : start + len(block)] = shares
         return list(self.actions), probabilities

@@ -32,10 +32,17 @@ from pybandits.model.forgetting import carried_weight, row_weights
 if TYPE_CHECKING:
     from pybandits.model.specs import NetworkSpec
 
-__all__ = ["ContextualKind", "Draw", "FitBatch"]
+__all__ = ["ContextualKind", "Draw", "FitBatch", "tiled"]
 
-#: ``draw(rows) -> (expected, detail, quantities, prices)``: a prediction's Thompson draws for rows.
-Draw = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None]]
+#: ``draw(rows, repeats) -> (expected, detail, quantities, prices)``: a prediction's Thompson draws for
+#: the rows repeated ``repeats`` times (``np.tile(rows, (repeats, 1))``, drawn independently). A kind
+#: computes what does not depend on the draw (a trunk's features, a head's spread) once per row.
+Draw = Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray | None]]
+
+
+def tiled(rows: np.ndarray, repeats: int) -> np.ndarray:
+    """``rows`` repeated ``repeats`` times (the rows themselves, not a copy, once)."""
+    return rows if repeats == 1 else np.tile(rows, (repeats, 1))
 
 
 class FitBatch:

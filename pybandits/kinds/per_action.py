@@ -24,7 +24,7 @@ import numpy as np
 
 from pybandits.boundary.progress import fit_reporter
 from pybandits.engines.executors import fit_actions
-from pybandits.kinds.base import ContextualKind, Draw, FitBatch
+from pybandits.kinds.base import ContextualKind, Draw, FitBatch, tiled
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.bnn.action import Bnn
 from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
@@ -89,8 +89,9 @@ class PerActionNetworks(ContextualKind):
         if unseen:
             models = [model.with_prior_rows(unseen) for model in models]
         if any(isinstance(model, Bnn) and model.quantity_dim for model in models):
-            return partial(_draw_with_quantities, mab, models, allowed, regions)
-        return lambda rows: (*draw_actions(models, rows, mab._rng), {}, None)
+            quantities = partial(_draw_with_quantities, mab, models, allowed, regions)
+            return lambda rows, repeats=1: quantities(tiled(rows, repeats))
+        return lambda rows, repeats=1: (*draw_actions(models, tiled(rows, repeats), mab._rng), {}, None)
 
     def fit(
         self,

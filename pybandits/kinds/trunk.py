@@ -19,7 +19,7 @@ import numpy as np
 from pybandits.boundary import validation as check
 from pybandits.boundary.progress import fit_reporter
 from pybandits.engines.backbone import refit_heads, updated_backbone
-from pybandits.kinds.base import ContextualKind, Draw, FitBatch
+from pybandits.kinds.base import ContextualKind, Draw, FitBatch, tiled
 from pybandits.kinds.per_action import cold_network, inference_changes
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads
 from pybandits.model.backbone.heads import default_head_sigma
@@ -93,8 +93,13 @@ class SharedTrunk(ContextualKind):
     def sampler(self, mab: Any, allowed: list[str], unseen: list[int], regions: Mapping[str, list]) -> Draw:
         models = [mab.actions[a] for a in allowed]
         backbone = mab.backbone.with_prior_rows(unseen) if unseen else mab.backbone
-        draw = draw_heads if isinstance(models[0], LinearHead) else draw_actions
-        return lambda rows: (*draw(models, backbone.features(rows), mab._rng), {}, None)
+        if isinstance(models[0], LinearHead):  # a head's mean and spread once per row, whatever the repeats
+            return lambda rows, repeats=1: (*draw_heads(models, backbone.features(rows), mab._rng, repeats), {}, None)
+        return lambda rows, repeats=1: (
+            *draw_actions(models, tiled(backbone.features(rows), repeats), mab._rng),
+            {},
+            None,
+        )
 
     def fit(
         self,

@@ -304,9 +304,13 @@ _SPREAD_VALUES = 2**22
 
 
 def draw_heads(
-    heads: Sequence[LinearHead], features: np.ndarray, rng: np.random.Generator
+    heads: Sequence[LinearHead], features: np.ndarray, rng: np.random.Generator, repeats: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Thompson draws of several heads at once: expected rewards and details, ``(n_rows, n_heads)``.
+    """Thompson draws of several heads at once: expected rewards and details, ``(repeats * n_rows, n_heads)``.
+
+    The rows are drawn ``repeats`` times, as ``np.tile(features, (repeats, 1))`` would be (the same
+    draws for the same generator), but each row's location ``x' m`` and spread ``sqrt(x' S S' x)``
+    are computed once: the spreads cost ``d^2`` per row and head, the draws one number.
 
     Examples
     --------
@@ -324,6 +328,8 @@ def draw_heads(
     for start in range(0, len(heads), block):
         products = np.matmul(design, factors[start : start + block])  # (block, rows, d)
         spread[:, start : start + block] = np.sqrt(np.einsum("hnd,hnd->nh", products, products))
+    if repeats > 1:
+        location, spread = np.tile(location, (repeats, 1)), np.tile(spread, (repeats, 1))
     noise = rng.standard_normal(location.shape)
     if heads[0].noise_shape is not None:
         shapes = np.array([head.noise_shape for head in heads])

@@ -171,7 +171,9 @@ def main() -> None:
         "--evaluate", action="store_true", help="also evaluate the updated bandits, and a stochastic one"
     )
     parser.add_argument(
-        "--subset-only", action="store_true", help="evaluate only the 1 M-row subset, on the cluster and in memory"
+        "--subset-only",
+        action="store_true",
+        help="only the 1 M-row subset: the single-process update, and --evaluate on the cluster and in memory",
     )
     parser.add_argument("--draws", type=int, default=10, help="selections per row for the policy probabilities")
     args = parser.parse_args()
@@ -212,6 +214,10 @@ def main() -> None:
                     f"{kind}: single process, 1 M rows: {seconds:.1f} s, {baseline * 1e6:.2f} us/row, "
                     f"peak RSS {rss:.2f} GiB"
                 )
+            if args.subset_only:
+                if args.evaluate:
+                    evaluate(work / f"{kind}-1m.json", address, args.draws, subset_only=True)
+                continue
             if args.skip_cluster:
                 continue
             seconds, rss, stderr = run_cli(

@@ -51,8 +51,10 @@ from pybandits.offline.report import (
     ESTIMATORS_WITH_MODEL,
     action_costs,
     cold_reward_model,
+    fit_logging_policy,
     fixed_prices,
     frequency_source,
+    logging_probabilities,
     model_source,
     posterior_means,
     report_frame,
@@ -236,20 +238,8 @@ def _estimated_propensities(
         frequencies = np.bincount(actions, minlength=n_actions) / n
         why = "" if codes is None else f" (more than {_MAX_PROPENSITY_ROWS:,} rows x actions for a contextual model)"
         return frequencies[actions], frequency_source(why)
-    from pybandits.cmab import CmabBernoulli
-
-    settings = {"num_steps": 300} | ({"batch_size": 1024} if n > 5_000 else {})
-    model = CmabBernoulli.cold_start(
-        action_ids=action_ids,
-        n_features=mab.input_dim,
-        categorical_features={column: k + 1 for column, k in mab.categorical_features.items()} or None,
-        update_kwargs=settings,
-        random_seed=int(np.random.default_rng(seed).integers(2**31)),
-    )
-    played = (actions[None, :] == np.arange(n_actions)[:, None]).astype(int)  # (actions, rows)
-    model.update(np.repeat(action_ids, n).tolist(), played.ravel(), np.tile(codes, (n_actions, 1)), progressbar=False)
-    scores = posterior_means(model, codes, action_ids)
-    probabilities = scores / scores.sum(axis=1, keepdims=True)
+    model = fit_logging_policy(mab, actions, codes, seed)
+    probabilities = logging_probabilities(model, codes, action_ids)
     return (
         probabilities[np.arange(n), actions],
         "estimated: a logistic regression per action of the logged action on the context, normalised per row",

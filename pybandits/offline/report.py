@@ -28,6 +28,8 @@ __all__ = [
     "fixed_prices",
     "frequency_source",
     "model_source",
+    "fit_logging_policy",
+    "logging_probabilities",
     "posterior_means",
     "report_frame",
     "report_terms",
@@ -212,6 +214,35 @@ def cold_reward_model(
         update_kwargs=dict(model_kwargs or {"num_steps": 500}),
         random_seed=seed,
     )
+
+
+def fit_logging_policy(mab: Any, actions: np.ndarray, codes: np.ndarray, seed: int) -> Any:
+    """A model of the logging policy: one Bayesian logistic regression per action of "the logger played it".
+
+    A pybandits contextual model over ``mab``'s columns (categorical ones as embeddings, with one
+    spare level), fitted on every row of ``codes`` with ``actions`` (indices into ``mab.actions``).
+    """
+    from pybandits.cmab import CmabBernoulli
+
+    action_ids = list(mab.actions)
+    n, n_actions = len(actions), len(action_ids)
+    settings = {"num_steps": 300} | ({"batch_size": 1024} if n > 5_000 else {})
+    model = CmabBernoulli.cold_start(
+        action_ids=action_ids,
+        n_features=mab.input_dim,
+        categorical_features={column: k + 1 for column, k in mab.categorical_features.items()} or None,
+        update_kwargs=settings,
+        random_seed=int(np.random.default_rng(seed).integers(2**31)),
+    )
+    played = (actions[None, :] == np.arange(n_actions)[:, None]).astype(int)  # (actions, rows)
+    model.update(np.repeat(action_ids, n).tolist(), played.ravel(), np.tile(codes, (n_actions, 1)), progressbar=False)
+    return model
+
+
+def logging_probabilities(model: Any, codes: np.ndarray, action_ids: list[str]) -> np.ndarray:
+    """``(n_rows, n_actions)``: the logging policy model's scores normalised per row (:func:`fit_logging_policy`)."""
+    scores = posterior_means(model, codes, action_ids)
+    return scores / scores.sum(axis=1, keepdims=True)
 
 
 def posterior_means(model: Any, context: np.ndarray, action_ids: list[str]) -> np.ndarray:

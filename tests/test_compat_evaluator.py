@@ -245,6 +245,8 @@ def test_saving_and_drawing(tmp_path):
         "estimated_policy_value.png",
     ]
     assert pd.read_csv(tmp_path / "out" / "estimated_policy_value.csv")["estimator"].tolist() == ["ipw"]
+    evaluator.evaluate(_contextual(), logged_data=_logs(), n_mc_experiments=10)  # outside a notebook: kept
+    assert evaluator.figure.axes[0].get_yticklabels()[0].get_text() == "ipw"
 
 
 @pytest.mark.parametrize(
@@ -279,7 +281,7 @@ def test_wrong_constructions_are_refused_by_name(changes, error, match):
     [
         ({}, {"n_cores": 4}, ValueError, "n_cores: the policy's probabilities are drawn vectorised"),
         ({}, {"n_mc_experiments": 0}, ValueError, "n_mc_experiments: expected a positive integer"),
-        ({}, {"visualize": True}, ValueError, "save_path: visualize outside a notebook saves the figure"),
+        ({}, {"save_path": 3}, TypeError, "save_path: expected a folder path or None"),
         ({}, {"logged_data": None}, TypeError, "logged_data: expected the logs"),
         ({"logged_data": _logs()}, {"logged_data": _logs()}, TypeError, "logged_data: expected the logs once"),
         ({}, {"logged_data": _logs().assign(action_id="zz")}, ValueError, r"action_feature: .* got also \['zz'\]"),

@@ -68,6 +68,7 @@ SIMULATION_NOTEBOOKS = {
     "from_8x/networks.ipynb": "bias prior kept: mu [1.0] sigma [2.0]",
     "from_8x/smab_simulator.ipynb": "the bandit learned the best action: True",
     "from_8x/cmab_simulator.ipynb": "the bandit learned each group's best action: True",
+    "from_8x/ope.ipynb": "the trained bandit is worth more by dr: True",
 }
 
 

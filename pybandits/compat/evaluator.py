@@ -384,7 +384,8 @@ class OfflinePolicyEvaluator:
 
         The bandit is not changed (its probabilities are drawn by a copy). ``save_path`` gets
         ``estimated_policy_value.csv`` (and the figure, ``estimated_policy_value.png``, when
-        ``visualize``); outside a notebook ``visualize`` needs it, as in the original.
+        ``visualize``). Without it the figure is shown in a notebook and kept in ``self.figure``
+        (the original refuses ``visualize`` without ``save_path`` outside a notebook).
         """
         import pandas as pd
 
@@ -463,8 +464,6 @@ class OfflinePolicyEvaluator:
             )
         if save_path is not None and not isinstance(save_path, str | Path):
             raise TypeError(f"save_path: expected a folder path or None, got {describe(save_path)}")
-        if visualize and not save_path and not in_notebook():
-            raise ValueError("save_path: visualize outside a notebook saves the figure; expected a folder, got None")
 
     def _draw(self, report: Any, save_path: str | None) -> None:
         from pybandits.offline.plots import plot_evaluation
@@ -473,7 +472,7 @@ class OfflinePolicyEvaluator:
         self.figure = figure
         if save_path:
             figure.savefig(Path(save_path) / "estimated_policy_value.png")
-        else:
+        elif in_notebook():
             from IPython.display import display
 
             display(figure)

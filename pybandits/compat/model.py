@@ -172,6 +172,7 @@ class BayesianNeuralNetwork(Bnn):
         random_seed: int | None = None,
         calibrate_output_bias: bool = False,
         decay_factor: float | None = None,
+        _quantity_dim: int = 0,
         **kwargs: Any,
     ) -> Any:
         """A network at the original's cold-start prior: every weight Student-t(0, 10, nu=5) unless told otherwise.
@@ -204,30 +205,43 @@ class BayesianNeuralNetwork(Bnn):
             update_kwargs,
             cost=cost,
             categorical=categorical or None,
+            quantity_dim=_quantity_dim,
         )
         network = _scaled(model.network, use_layerwise_scaling, bias_std)
         return cls(**{**_fields(model), "network": network}, random_seed=random_seed)
 
     # -- the original's methods and attributes -------------------------------------------------------------------
 
-    def update(self, context: Any, rewards: Sequence[float], **kwargs: Any) -> None:
-        """Refit the network in place on ``context`` and its ``rewards`` (0 or 1), as a one-action bandit would."""
+    def update(self, context: Any, rewards: Sequence[float], quantities: Any = None, **kwargs: Any) -> None:
+        """Refit the network in place on ``context`` and its ``rewards`` (0 or 1), as a one-action bandit would.
+
+        A quantitative network (``quantity_dim``) takes the played ``quantities`` too, one per row.
+        """
         from pybandits.cmab import CmabBernoulli
 
         if kwargs:
             raise ValueError(f"update: unknown arguments {sorted(kwargs)}; expected context and rewards")
+        if (quantities is None) != (self.quantity_dim == 0):
+            expected = f"one quantity of {self.quantity_dim} values per row" if self.quantity_dim else "None"
+            raise ValueError(f"quantities: expected {expected}, got {describe(quantities)}")
+        played = {} if quantities is None else {"quantities": list(quantities)}
         rewards = list(rewards)
         n_rows = len(context) if hasattr(context, "__len__") else -1
         if n_rows != len(rewards):
             raise ValueError(f"rewards: expected one reward per context row ({n_rows} rows), got {len(rewards)}")
         rng = copy.deepcopy(self._generator())  # advanced only by an update that succeeds
         bandit = CmabBernoulli(actions={"model": self.as_bnn()}, random_seed=int(rng.integers(2**31)))
-        bandit.update(actions=["model"] * len(rewards), rewards=rewards, context=context)
+        bandit.update(actions=["model"] * len(rewards), rewards=rewards, context=context, **played)
         self._become(bandit.actions["model"])
         self._rng = rng
 
     def sample_proba(self, context: Any, rng: np.random.Generator | None = None) -> list[tuple[float, float]]:
         """One network drawn per context row: its probability of a reward and its logit, as ``(probability, logit)``."""
+        if self.quantity_dim:
+            raise ValueError(
+                "sample_proba: a quantitative network's reward depends on the quantity too; a bandit's predict chooses "
+                "both (mab.predict(context=...))"
+            )
         expected, logits = self.draw(np.asarray(context, dtype=np.float64), self._generator() if rng is None else rng)
         return list(zip(expected.tolist(), logits.tolist(), strict=True))
 

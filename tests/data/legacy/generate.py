@@ -6,6 +6,7 @@ library, never by the test suite::
     python -m venv /tmp/legacy && /tmp/legacy/bin/pip install "pybandits==5.0.0" ...
     (6.x-8.x, on NumPyro: ``pip install "pybandits==8.3.0"``; the script passes them a generator)
     /tmp/legacy/bin/python tests/data/legacy/generate.py tests/data/legacy
+    /tmp/legacy/bin/python tests/data/legacy/generate.py tests/data/legacy --names   # its public names
 
 It writes ``<release>.json``: for each bandit, the class name and the state string exactly as
 ``get_state()`` returned them, plus what that bandit predicts — the mean and standard deviation
@@ -195,5 +196,45 @@ def main(folder: str) -> None:
     print("wrote", path)
 
 
+#: The original's modules its documentation and tutorials import from.
+DOCUMENTED_MODULES = [
+    "pybandits.smab",
+    "pybandits.cmab",
+    "pybandits.model",
+    "pybandits.strategy",
+    "pybandits.transfer",
+    "pybandits.smab_simulator",
+    "pybandits.cmab_simulator",
+    "pybandits.offline_policy_evaluator",
+    "pybandits.offline_policy_estimator",
+    "pybandits.quantitative_model",
+]
+
+
+def public_names(folder: str) -> None:
+    """``pybandits-<release>-names.json``: every public class and function each documented module holds."""
+    import inspect
+
+    names = {}
+    for module_name in DOCUMENTED_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        names[module_name] = sorted(
+            name
+            for name, value in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isclass(value) or inspect.isfunction(value))
+            and getattr(value, "__module__", "").startswith("pybandits")
+        )
+    path = Path(folder) / f"pybandits-{RELEASE}-names.json"
+    path.write_text(json.dumps({"release": RELEASE, "modules": names}, indent=1) + "\n")
+    print("wrote", path)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if "--names" in sys.argv:
+        public_names(sys.argv[1])
+    else:
+        main(sys.argv[1])

@@ -192,3 +192,51 @@ def test_contextual_regions_that_leave_nothing_are_refused_before_any_draw():
         with pytest.raises(ValueError, match="forbidden_actions: expected regions of 'dose' that leave some quantity"):
             getattr(mab, call)(np.zeros((2, 2)), forbidden_actions={"dose": [([0.0], [1.0])]})
         assert mab.get_state() == before
+
+
+# -- a function of the quantity (networks) ------------------------------------------------------
+
+
+def _simplex(q: np.ndarray) -> float:
+    """The original's kind of constraint: the first two coordinates may sum to at most 1."""
+    return float(q[0] + q[1] - 1.0)
+
+
+@pytest.mark.parametrize("call", ["predict", "action_probabilities"])
+def test_a_function_forbids_quantities_of_a_network(call):
+    mab = _cmab(dimension=2, epsilon=0.5)  # exploration too plays an allowed quantity
+    context = np.random.default_rng(0).normal(size=(200, 2))
+    if call == "action_probabilities":
+        _, probabilities = mab.action_probabilities(context[:5], n_draws=50, forbidden_actions={"dose": _simplex})
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+        return
+    choices, _, _ = mab.predict(context, forbidden_actions={"dose": _simplex})
+    played = _quantities(choices)
+    assert len(played) > 20 and (played.sum(axis=1) <= 1.0).all()
+    # the allowed triangle is covered, not a corner of it: its points are spread over both coordinates
+    assert played[:, 0].max() > 0.5 and played[:, 1].max() > 0.5
+
+
+def test_a_one_dimensional_function_keeps_the_allowed_grid_points():
+    mab = _cmab()
+    choices, _, _ = mab.predict(np.zeros((50, 2)), forbidden_actions={"dose": lambda q: float(q[0] - 0.3)})
+    played = _quantities(choices)
+    assert len(played) and (played <= 0.3).all()
+
+
+@pytest.mark.parametrize(
+    ("make", "forbidden", "error", "match"),
+    [
+        (_cmab, {"dose": lambda q: 1.0}, ValueError, "allows some quantity .* forbid the whole action"),
+        (_cmab, {"dose": lambda q: "high"}, ValueError, "give a finite number for a quantity"),
+        (_cmab, {"dose": lambda q: float("nan")}, ValueError, "give a finite number"),
+        (_smab, {"dose": _simplex}, TypeError, "a function forbids quantities of an action whose model is a network"),
+    ],
+)
+def test_a_function_that_cannot_be_used_is_refused_before_any_draw(make, forbidden, error, match):
+    mab = make()
+    state = mab._rng.bit_generator.state
+    arguments = {"context": np.zeros((3, 2))} if make is _cmab else {"n_samples": 3}
+    with pytest.raises(error, match=match):
+        mab.predict(**arguments, forbidden_actions=forbidden)
+    assert mab._rng.bit_generator.state == state  # the refusal drew nothing

@@ -144,6 +144,19 @@ class Selection:
         whole, regions = _quantities.split_forbidden(forbidden_actions, list(self.actions), dimensions)
         allowed = self._allowed_action_ids(whole)
         for action_id, boxes in regions.items():
+            if isinstance(boxes, _quantities.Constraint):
+                if getattr(self.actions[action_id], "network", None) is None:
+                    raise TypeError(
+                        f"forbidden_actions: a function forbids quantities of an action whose model is a network; "
+                        f"{action_id!r} is a {type(self.actions[action_id]).__name__}: give (low, high) boxes"
+                    )
+                if action_id in allowed and not boxes.any_allowed():
+                    raise ValueError(
+                        f"forbidden_actions: expected a function of {action_id!r} that allows some quantity of "
+                        f"[0, 1]^{dimensions[action_id]}, got one > 0 on all of 4,096 probes; forbid the whole "
+                        f"action instead ({{{action_id!r}: None}})"
+                    )
+                continue
             if action_id in allowed and boxes and not len(allowed_in_unit_box(boxes, dimensions[action_id], name)[0]):
                 raise ValueError(
                     f"forbidden_actions: expected regions of {action_id!r} that leave some quantity of "

@@ -8,7 +8,10 @@ action; it is updated with the quantity each row was played at (``update(..., qu
 the choices themselves as ``actions``).
 
 ``forbidden_actions`` may forbid a whole action (its id) or regions of a quantitative action's
-quantity space: a mapping ``{action_id: None or [(low, high), ...]}`` of boxes.
+quantity space: a mapping ``{action_id: None or [(low, high), ...]}`` of boxes, or, for an action
+whose model is a network, ``{action_id: g}`` with ``g(q) > 0`` where a quantity ``q`` (a 1-D array
+of ``d`` numbers) is forbidden (a :class:`Constraint`: a constraint such as ``q[0] + q[1] <= 1`` is
+``lambda q: q[0] + q[1] - 1``).
 
 Dynamic-pricing bandits take ``action_ids_price={action: price}``: a number > 0 for an ordinary
 action; for a quantitative action a number or a function of the quantities (an array
@@ -34,6 +37,7 @@ from pybandits.boundary import validation as check
 
 __all__ = [
     "ActionChoice",
+    "Constraint",
     "PriceFunction",
     "check_prices",
     "check_quantitative_ids",
@@ -119,12 +123,48 @@ def _check_box(action_id: str, box: object, dimension: int) -> tuple[np.ndarray,
     return low, high
 
 
+class Constraint:
+    """A quantitative action's forbidden region given as a function: ``g(q) > 0`` where ``q`` is forbidden.
+
+    Examples
+    --------
+    >>> constraint = Constraint(lambda q: q[0] + q[1] - 1.0, "offer", 2)
+    >>> constraint.allowed(np.array([[0.2, 0.3], [0.9, 0.9]])).tolist()
+    [True, False]
+    """
+
+    def __init__(self, function: Callable[[np.ndarray], Any], action_id: str, dimension: int) -> None:
+        self.function, self.action_id, self.dimension = function, action_id, dimension
+
+    def allowed(self, points: np.ndarray) -> np.ndarray:
+        """Whether each row of ``points`` (``(n, d)`` quantities) is allowed: ``g(q) <= 0``."""
+        margins = np.empty(len(points))
+        for i, point in enumerate(points):
+            value = self.function(point.copy())
+            try:
+                margins[i] = float(value)
+            except (TypeError, ValueError):
+                margins[i] = np.nan
+            if not np.isfinite(margins[i]):
+                raise ValueError(
+                    f"forbidden_actions: expected the function of {self.action_id!r} to give a finite number for a "
+                    f"quantity (> 0 where it is forbidden), got {value!r:.60} at {point.tolist()}"
+                )
+        return margins <= 0.0
+
+    def any_allowed(self) -> bool:
+        """Whether some quantity is allowed, probed on 4,096 fixed points (the bandit's generator does not move)."""
+        probe = np.random.default_rng(0).random((4096, self.dimension))
+        return bool(self.allowed(probe).any())
+
+
 def split_forbidden(
     forbidden_actions: object, action_ids: Sequence[str], dimensions: Mapping[str, int]
 ) -> tuple[list[str], dict[str, list[tuple[np.ndarray, np.ndarray]]]]:
     """Whole actions forbidden, and forbidden regions per quantitative action.
 
-    ``forbidden_actions`` is None, a collection of ids, or a mapping ``{action_id: None or regions}``.
+    ``forbidden_actions`` is None, a collection of ids, or a mapping ``{action_id: None, regions or a
+    function}``; a function becomes a :class:`Constraint`.
     """
     if not isinstance(forbidden_actions, Mapping):
         return ([] if forbidden_actions is None else forbidden_actions), {}  # type: ignore[return-value]
@@ -139,10 +179,13 @@ def split_forbidden(
                 f"forbidden_actions: expected regions for the quantitative actions {sorted(dimensions)} only, "
                 f"got regions for {'the ordinary action' if known else 'the unknown action'} {action_id!r}"
             )
+        if callable(boxes):
+            regions[action_id] = Constraint(boxes, action_id, dimensions[action_id])  # type: ignore[assignment]
+            continue
         if isinstance(boxes, str | bytes | Mapping) or not isinstance(boxes, Iterable):
             raise TypeError(
-                f"forbidden_actions: expected a list of (low, high) regions for {action_id!r}, "
-                f"got {check.describe(boxes)}"
+                f"forbidden_actions: expected a list of (low, high) regions or a function of the quantity for "
+                f"{action_id!r}, got {check.describe(boxes)}"
             )
         regions[action_id] = [_check_box(action_id, box, dimensions[action_id]) for box in boxes]
     return whole, regions

@@ -23,11 +23,17 @@ from typing import Any, ClassVar
 import numpy as np
 
 from pybandits.boundary.progress import fit_reporter
+from pybandits.boundary.quantities import Constraint
 from pybandits.engines.executors import fit_actions
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch, tiled
 from pybandits.model.backbone.heads import LinearHead
 from pybandits.model.bnn.action import Bnn
-from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
+from pybandits.model.bnn.candidates import (
+    candidates,
+    constrained_candidates,
+    outputs_at_candidates,
+    quantity_inputs,
+)
 from pybandits.model.bnn.multi import BnnMO, draw_actions
 from pybandits.model.regions import allowed_in_unit_box
 from pybandits.model.specs import NetworkSpec
@@ -206,8 +212,11 @@ def _draw_with_quantities(
     def draw_candidates(j: int) -> tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], tuple[Any, Any]]]:
         model = models[j]
         boxes = regions.get(allowed[j])
-        allowed_part = allowed_in_unit_box(boxes, model.quantity_dim, "forbidden_actions") if boxes else None
-        points = candidates(model.quantity_dim, model.n_candidates, mab._rng, allowed_part)
+        if isinstance(boxes, Constraint):
+            points = constrained_candidates(model.quantity_dim, model.n_candidates, mab._rng, boxes.allowed)
+        else:
+            allowed_part = allowed_in_unit_box(boxes, model.quantity_dim, "forbidden_actions") if boxes else None
+            points = candidates(model.quantity_dim, model.n_candidates, mab._rng, allowed_part)
         inputs = quantity_inputs(points, model.quantity_encoding)
         outputs = outputs_at_candidates(model.network, rows, inputs, mab._rng)
         # Without prices a candidate's score is its expected reward, which every family makes increasing

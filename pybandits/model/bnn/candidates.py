@@ -70,6 +70,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal
@@ -83,7 +84,7 @@ from pybandits.model.bnn.sampler import normal_units, student_factors, student_v
 from pybandits.model.ops import NUMPY_OPS
 from pybandits.model.priors import LocationScale
 
-__all__ = ["QuantityEncoding", "candidates", "outputs_at_candidates", "quantity_inputs"]
+__all__ = ["QuantityEncoding", "candidates", "constrained_candidates", "outputs_at_candidates", "quantity_inputs"]
 
 #: How a quantitative network sees its quantity (see the module notes).
 QuantityEncoding = Literal["raw", "standardised"]
@@ -145,6 +146,41 @@ def candidates(
     if dimension == 1:
         return np.linspace(0.0, 1.0, n_candidates)[:, None]
     return rng.random((n_candidates, dimension))
+
+
+#: Rounds of ``n_candidates`` uniform points a constraint may reject before a prediction is refused.
+_CONSTRAINT_ROUNDS = 64
+
+
+def constrained_candidates(
+    dimension: int, n_candidates: int, rng: np.random.Generator, allowed: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """The candidates a constraint allows (``allowed(points) -> (n,) bool``), ``(k, dimension)``, ``k <= n_candidates``.
+
+    For ``d = 1`` the allowed points of the even grid; otherwise uniform points drawn in rounds of
+    ``n_candidates`` until ``n_candidates`` are allowed (or :data:`_CONSTRAINT_ROUNDS` rounds, when
+    the allowed ones are kept: a small allowed region gets fewer candidates, never a forbidden one).
+    """
+    if dimension == 1:
+        grid = np.linspace(0.0, 1.0, n_candidates)[:, None]
+        kept = grid[allowed(grid)]
+    else:
+        found, count = [], 0
+        for _ in range(_CONSTRAINT_ROUNDS):
+            points = rng.random((n_candidates, dimension))
+            points = points[allowed(points)]
+            found.append(points)
+            count += len(points)
+            if count >= n_candidates:
+                break
+        kept = np.concatenate(found)[:n_candidates]
+    if not len(kept):
+        raise ValueError(
+            f"forbidden_actions: the function forbids every candidate quantity tried ({n_candidates} "
+            f"{'grid points' if dimension == 1 else f'x {_CONSTRAINT_ROUNDS} uniform draws'}); forbid the whole "
+            "action, or allow a larger part of the box"
+        )
+    return kept
 
 
 # -- drawing -------------------------------------------------------------------------------------

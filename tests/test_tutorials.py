@@ -70,6 +70,7 @@ SIMULATION_NOTEBOOKS = {
     "from_8x/cmab_simulator.ipynb": "the bandit learned each group's best action: True",
     "from_8x/ope.ipynb": "the trained bandit is worth more by dr: True",
     "from_8x/smab_zooming.ipynb": "the bandit found a peak: True",
+    "from_8x/cmab_quant_bnn.ipynb": "the learned policy sells more: True",
 }
 
 

@@ -71,6 +71,7 @@ SIMULATION_NOTEBOOKS = {
     "from_8x/ope.ipynb": "the trained bandit is worth more by dr: True",
     "from_8x/smab_zooming.ipynb": "the bandit found a peak: True",
     "from_8x/cmab_quant_bnn.ipynb": "the learned policy sells more: True",
+    "from_8x/smab.ipynb": "the bandit prefers a2: True",
 }
 
 

@@ -257,7 +257,7 @@ def test_saving_and_drawing(tmp_path):
         ({"propensity_score_model_type": "svm"}, ValueError, "propensity_score_model_type: expected one of"),
         ({"expected_reward_model_type": "batch_empirical"}, ValueError, "expected_reward_model_type: expected one of"),
         ({"propensity_score_feature": None}, ValueError, "propensity_score_feature: expected the column"),
-        ({"shuffle": True}, ValueError, "shuffle: expected False"),
+        ({"shuffle": True}, ValueError, "shuffle: expected False; .* give the logs a batch column drawn with a seed"),
         ({"ope_estimators": ["ipw"]}, TypeError, "ope_estimators: expected estimators of"),
         ({"ope_estimators": []}, TypeError, "ope_estimators: expected a non-empty list"),
         ({"expected_reward_model_type": "gbm", "n_trials": 0}, ValueError, "n_trials: expected a positive integer"),
@@ -308,6 +308,45 @@ def test_wrong_runs_are_refused_by_name_and_change_nothing(evaluator_changes, ca
     if error is None:  # the control: the same logs are fine when the propensity column is not read
         evaluator.evaluate(mab, **kwargs)
         return
+    generator = mab._rng.bit_generator.state
     with pytest.raises(error, match=match):
         evaluator.update_and_evaluate(mab, **kwargs)
-    assert mab.get_state() == before
+    assert mab.get_state() == before and mab._rng.bit_generator.state == generator
+
+
+def test_classifiers_of_the_reward_take_rewards_of_zero_or_one():
+    pytest.importorskip("sklearn")
+    logs = _logs().assign(reward=lambda frame: frame["reward"] * 2)  # rewards of 0 or 2
+    evaluator = _evaluator(expected_reward_model_type="gbm", fast_fit=True, ope_estimators=[DirectMethod()])
+    with pytest.raises(ValueError, match="expected_reward_model_type: 'gbm' classifies rewards of 0 or 1, got .* 2.0"):
+        evaluator.evaluate(_contextual(), logged_data=logs, visualize=False, n_mc_experiments=5)
+
+
+def test_dates_as_batches_and_a_scaler_per_feature():
+    sklearn = pytest.importorskip("sklearn.preprocessing")
+    logs = _logs()
+    dated = logs.assign(batch=pd.Timestamp("2026-01-01") + pd.to_timedelta(logs["batch"], unit="D"))
+    scalers = {"x0": sklearn.StandardScaler(), "x1": sklearn.MinMaxScaler()}
+    estimators = [InverseProbabilityWeighting(random_state=0, n_bootstrap_samples=50)]
+    mab = _contextual(epsilon=1.0)  # uniform probabilities: the scaled context changes nothing but is read
+    by_date = _evaluator(ope_estimators=estimators, scaler=scalers)
+    by_number = _evaluator(ope_estimators=estimators)
+    dated_report = by_date.evaluate(mab, logged_data=dated, visualize=False, n_mc_experiments=5)
+    numbered = by_number.evaluate(mab, logged_data=logs, visualize=False, n_mc_experiments=5)
+    assert dated_report["value"].iloc[0] == pytest.approx(numbered["value"].iloc[0], abs=1e-12)  # the same split
+    assert scalers["x0"].mean_[0] == pytest.approx(logs.loc[logs["batch"] <= 2, "x0"].mean())  # fitted on train
+
+
+def test_estimator_settings_are_checked_when_built_and_bootstraps_are_chunked():
+    with pytest.raises(ValueError, match=r"shrinkage_factor: expected a number in \[0, 1\], got 2.0"):
+        SubGaussianInverseProbabilityWeighting(shrinkage_factor=2)
+    with pytest.raises(ValueError, match="switch_threshold: expected a number in"):
+        SwitchDoublyRobust(switch_threshold=-1)
+    with pytest.raises(ValueError, match="bootstrap_batch_size: expected a positive integer"):
+        DoublyRobust(bootstrap_batch_size=0)
+    data = _arrays()
+    whole = InverseProbabilityWeighting(n_bootstrap_samples=300, random_state=2)
+    pieces = InverseProbabilityWeighting(n_bootstrap_samples=300, random_state=2, bootstrap_batch_size=7)
+    assert whole.estimate_policy_value_with_confidence_interval(
+        **data
+    ) == pieces.estimate_policy_value_with_confidence_interval(**data)  # the same resamples, drawn in pieces

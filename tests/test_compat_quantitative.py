@@ -53,8 +53,11 @@ def test_zooming_cost_and_refusals():
         SmabZoomingModelCC.cold_start(cost=lambda q: q)
     with pytest.raises(ValueError, match="comparison_threshold, n_comparison_points: the original's rule"):
         SmabZoomingModel.cold_start(comparison_threshold=0.1, n_comparison_points=100)
-    with pytest.raises(ValueError, match="n_max_segments: expected a positive integer"):
+    with pytest.raises(ValueError, match="n_max_segments: expected a positive integer .* give a large number"):
         SmabZoomingModel.cold_start(n_max_segments=None)
+    assert SmabZoomingModel.cold_start(base_model_cold_start_kwargs=None).n_max_segments == 32
+    with pytest.raises(ValueError, match=r"base_model_cold_start_kwargs: .* prior=\{...\}"):
+        SmabZoomingModel.cold_start(base_model_cold_start_kwargs={"n_successes": 2})
 
 
 def test_the_quantitative_network_is_this_packages_network_of_context_and_quantity():
@@ -83,6 +86,8 @@ def test_quantitative_network_refusals():
         ValueError, match="base_model_cold_start_kwargs: n_features is an argument of cold_start itself"
     ):
         QuantitativeBayesianNeuralNetwork.cold_start(base_model_cold_start_kwargs={"n_features": 3})
+    with pytest.raises(TypeError, match="base_model_cold_start_kwargs: expected a mapping of cold_start arguments"):
+        QuantitativeBayesianNeuralNetwork.cold_start(base_model_cold_start_kwargs=5)
     with pytest.raises(ValueError, match=r"cold_start: unknown arguments \['width'\]"):
         QuantitativeBayesianNeuralNetwork.cold_start(width=3)
     with pytest.raises(ValueError, match="cost: expected the action's cost"):

@@ -233,10 +233,30 @@ def test_a_one_dimensional_function_keeps_the_allowed_grid_points():
         (_smab, {"dose": _simplex}, TypeError, "a function forbids quantities of an action whose model is a network"),
     ],
 )
-def test_a_function_that_cannot_be_used_is_refused_before_any_draw(make, forbidden, error, match):
+def test_a_function_that_cannot_be_used_is_refused_before_any_draw(make, forbidden, error, match, monkeypatch):
+    def drew(*args, **kwargs):
+        raise AssertionError("a candidate was drawn before the refusal")
+
+    monkeypatch.setattr("pybandits.kinds.per_action.constrained_candidates", drew)
+    monkeypatch.setattr("pybandits.kinds.per_action.candidates", drew)
     mab = make()
     state = mab._rng.bit_generator.state
     arguments = {"context": np.zeros((3, 2))} if make is _cmab else {"n_samples": 3}
     with pytest.raises(error, match=match):
         mab.predict(**arguments, forbidden_actions=forbidden)
-    assert mab._rng.bit_generator.state == state  # the refusal drew nothing
+    assert mab._rng.bit_generator.state == state
+
+
+def test_several_functions_forbid_what_any_of_them_forbids():
+    mab = _cmab()
+    forbidden = {"dose": [lambda q: float(q[0] - 0.5), lambda q: float(0.2 - q[0])]}  # allowed: [0.2, 0.5]
+    choices, _, _ = mab.predict(np.zeros((60, 2)), forbidden_actions=forbidden)
+    played = _quantities(choices)
+    assert len(played) and (played >= 0.2).all() and (played <= 0.5).all()
+
+
+def test_a_narrow_allowed_interval_between_grid_points_is_played_not_refused():
+    mab = _cmab()  # 32 grid points are 1/31 apart; the allowed interval is 0.002 wide
+    choices, _, _ = mab.predict(np.zeros((40, 2)), forbidden_actions={"dose": lambda q: abs(q[0] - 0.1234) - 0.001})
+    played = _quantities(choices)
+    assert len(played) and (np.abs(played - 0.1234) <= 0.001).all()

@@ -11,7 +11,8 @@ the choices themselves as ``actions``).
 quantity space: a mapping ``{action_id: None or [(low, high), ...]}`` of boxes, or, for an action
 whose model is a network, ``{action_id: g}`` with ``g(q) > 0`` where a quantity ``q`` (a 1-D array
 of ``d`` numbers) is forbidden (a :class:`Constraint`: a constraint such as ``q[0] + q[1] <= 1`` is
-``lambda q: q[0] + q[1] - 1``).
+``lambda q: q[0] + q[1] - 1``), or a list of such functions (a quantity any of them forbids is
+forbidden).
 
 Dynamic-pricing bandits take ``action_ids_price={action: price}``: a number > 0 for an ordinary
 action; for a quantitative action a number or a function of the quantities (an array
@@ -49,6 +50,8 @@ __all__ = [
 
 #: A quantitative action's price: quantities ``(n, d)`` to ``n`` prices > 0.
 PriceFunction = Callable[[np.ndarray], Any]
+#: A forbidden region's function: one quantity (``(d,)``) to a number, > 0 where it is forbidden.
+_Margin = Callable[[np.ndarray], Any]
 #: What a state records for an action whose price is a function (the function itself is code).
 PRICE_FUNCTION = "function"
 
@@ -133,24 +136,32 @@ class Constraint:
     [True, False]
     """
 
-    def __init__(self, function: Callable[[np.ndarray], Any], action_id: str, dimension: int) -> None:
-        self.function, self.action_id, self.dimension = function, action_id, dimension
+    def __init__(
+        self,
+        function: Callable[[np.ndarray], Any] | Sequence[Callable[[np.ndarray], Any]],
+        action_id: str,
+        dimension: int,
+    ) -> None:
+        self.functions = list(function) if isinstance(function, Sequence) else [function]
+        self.action_id, self.dimension = action_id, dimension
 
     def allowed(self, points: np.ndarray) -> np.ndarray:
         """Whether each row of ``points`` (``(n, d)`` quantities) is allowed: ``g(q) <= 0``."""
-        margins = np.empty(len(points))
-        for i, point in enumerate(points):
-            value = self.function(point.copy())
-            try:
-                margins[i] = float(value)
-            except (TypeError, ValueError):
-                margins[i] = np.nan
-            if not np.isfinite(margins[i]):
-                raise ValueError(
-                    f"forbidden_actions: expected the function of {self.action_id!r} to give a finite number for a "
-                    f"quantity (> 0 where it is forbidden), got {value!r:.60} at {point.tolist()}"
-                )
-        return margins <= 0.0
+        allowed = np.ones(len(points), dtype=bool)
+        for function in self.functions:  # several functions: a quantity any of them forbids is forbidden
+            for i, point in enumerate(points):
+                value = function(point.copy())
+                try:
+                    margin = float(value)
+                except (TypeError, ValueError):
+                    margin = np.nan
+                if not np.isfinite(margin):
+                    raise ValueError(
+                        f"forbidden_actions: expected the function of {self.action_id!r} to give a finite number for "
+                        f"a quantity (> 0 where it is forbidden), got {value!r:.60} at {point.tolist()}"
+                    )
+                allowed[i] &= margin <= 0.0
+        return allowed
 
     def any_allowed(self) -> bool:
         """Whether some quantity is allowed, probed on 4,096 fixed points (the bandit's generator does not move)."""
@@ -179,8 +190,8 @@ def split_forbidden(
                 f"forbidden_actions: expected regions for the quantitative actions {sorted(dimensions)} only, "
                 f"got regions for {'the ordinary action' if known else 'the unknown action'} {action_id!r}"
             )
-        if callable(boxes):
-            regions[action_id] = Constraint(boxes, action_id, dimensions[action_id])  # type: ignore[assignment]
+        if callable(boxes) or (isinstance(boxes, list | tuple) and boxes and all(map(callable, boxes))):
+            regions[action_id] = Constraint(boxes, action_id, dimensions[action_id])  # type: ignore[arg-type]
             continue
         if isinstance(boxes, str | bytes | Mapping) or not isinstance(boxes, Iterable):
             raise TypeError(

@@ -28,6 +28,7 @@ import numpy as np
 
 from pybandits.boundary.validation import describe
 from pybandits.offline import estimator_terms
+from pybandits.offline.terms import check_hyperparameters
 
 __all__ = [
     "BalancedInverseProbabilityWeighting",
@@ -45,8 +46,8 @@ __all__ = [
     "SwitchDoublyRobust",
 ]
 
-#: Bootstrap replicates computed at once (their row counts are ``replicates x rows`` floats).
-_REPLICATES_AT_ONCE = 256
+#: Resampling counts held at once (``replicates x rows``): 32 MiB as float64.
+_COUNTS_AT_ONCE = 2**22
 
 
 class BaseOfflinePolicyEstimator:
@@ -60,6 +61,9 @@ class BaseOfflinePolicyEstimator:
         Bootstrap replicates.
     random_state : int, optional
         Seeds the bootstrap.
+    bootstrap_batch_size : int, optional
+        Replicates computed at once; by default as many as hold 2^22 resampling counts (rows x
+        replicates) in memory.
 
     Examples
     --------
@@ -77,7 +81,12 @@ class BaseOfflinePolicyEstimator:
     needs_expected_reward: ClassVar[bool] = False
 
     def __init__(
-        self, alpha: float = 0.05, n_bootstrap_samples: int = 10000, random_state: int | None = None, **setting: Any
+        self,
+        alpha: float = 0.05,
+        n_bootstrap_samples: int = 10000,
+        random_state: int | None = None,
+        bootstrap_batch_size: int | None = None,
+        **setting: Any,
     ) -> None:
         if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
             raise ValueError(f"alpha: expected a number strictly between 0 and 1, got {describe(alpha)}")
@@ -85,17 +94,30 @@ class BaseOfflinePolicyEstimator:
             raise ValueError(f"n_bootstrap_samples: expected a positive integer, got {describe(n_bootstrap_samples)}")
         if random_state is not None and (isinstance(random_state, bool) or not isinstance(random_state, int)):
             raise TypeError(f"random_state: expected an integer or None, got {describe(random_state)}")
+        if bootstrap_batch_size is not None and (
+            isinstance(bootstrap_batch_size, bool)
+            or not isinstance(bootstrap_batch_size, int)
+            or bootstrap_batch_size < 1
+        ):
+            raise ValueError(
+                f"bootstrap_batch_size: expected a positive integer or None, got {describe(bootstrap_batch_size)}"
+            )
         known = {} if self._setting is None else {self._setting[0]: self._setting[1]}
         unknown = sorted(set(setting) - set(known))
         if unknown:
             raise TypeError(f"{type(self).__name__}: unexpected arguments {unknown} (its settings: {sorted(known)})")
         self.alpha, self.n_bootstrap_samples, self.random_state = float(alpha), n_bootstrap_samples, random_state
+        self.bootstrap_batch_size = bootstrap_batch_size
         self.hyperparameters: dict[str, float] = {}
         if self._setting is not None:
             field, default = self._setting
             value = setting.get(field, default)
             if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
                 raise TypeError(f"{field}: expected a number, got {describe(value)}")
+            try:  # the range this library's estimator accepts, checked now and named as the original names it
+                check_hyperparameters(self.pybandits_name, {"lambda_": float(value)})
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{field}: {str(error).removeprefix('lambda_: ')}") from None
             setattr(self, field, float(value))
             self.hyperparameters = {"lambda_": float(value)}
 
@@ -150,8 +172,9 @@ class BaseOfflinePolicyEstimator:
         rng = np.random.default_rng(self.random_state)
         n = terms.n_rows
         replicates = []
-        for start in range(0, self.n_bootstrap_samples, _REPLICATES_AT_ONCE):
-            size = min(_REPLICATES_AT_ONCE, self.n_bootstrap_samples - start)
+        at_once = self.bootstrap_batch_size or max(1, _COUNTS_AT_ONCE // n)
+        for start in range(0, self.n_bootstrap_samples, at_once):
+            size = min(at_once, self.n_bootstrap_samples - start)
             counts = rng.multinomial(n, np.full(n, 1.0 / n), size=size).astype(np.float64)
             replicates.append(np.atleast_1d(terms.value(counts)))
         values = np.concatenate(replicates)

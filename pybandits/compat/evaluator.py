@@ -147,8 +147,9 @@ class OfflinePolicyEvaluator:
                 raise TypeError(f"{name}: expected True or False, got {describe(flag)}")
         if shuffle:
             raise ValueError(
-                "shuffle: expected False; the split follows the batch order (the original's shuffle did not change "
-                "its split either): give the logs a random batch column to split at random"
+                "shuffle: expected False; the split follows the batch order here (the original's shuffle permutes the "
+                "rows' batch labels with numpy's global generator, a split that changes from run to run): give the "
+                "logs a batch column drawn with a seed to split at random, reproducibly"
             )
         learners = {propensity_score_model_type, expected_reward_model_type} & set(SKLEARN_TYPES)
         if not fast_fit and learners and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1):
@@ -358,6 +359,12 @@ class OfflinePolicyEvaluator:
                     model.update(played, rewards.tolist())
                     out[:, :, k] = [model.actions[a].mean for a in action_ids]
                 continue
+            if not np.isin(rewards, (0.0, 1.0)).all():
+                other = float(rewards[~np.isin(rewards, (0.0, 1.0))][0])
+                raise ValueError(
+                    f"expected_reward_model_type: {kind!r} classifies rewards of 0 or 1, got others such as {other!r}; "
+                    "use 'logreg' (a pybandits model of the bandit's reward family)"
+                )
             features = _with_actions(train["context"], train["actions"], len(action_ids))
             classifier = fitted_classifier(kind, features, rewards.astype(int), self.fast_fit, self.n_trials)
             for j in range(len(action_ids)):
@@ -464,6 +471,13 @@ class OfflinePolicyEvaluator:
             )
         if save_path is not None and not isinstance(save_path, str | Path):
             raise TypeError(f"save_path: expected a folder path or None, got {describe(save_path)}")
+        if visualize:
+            try:  # checked before any work: a missing plotting library must not cost a fit
+                import matplotlib  # noqa: F401
+            except ImportError:
+                raise ImportError(
+                    "visualize: the figure needs matplotlib (pip install pybandits[plot]); or pass visualize=False"
+                ) from None
 
     def _draw(self, report: Any, save_path: str | None) -> None:
         from pybandits.offline.plots import plot_evaluation

@@ -76,13 +76,22 @@ class SmabZoomingModel(_Zooming):
         segment_update_factor: float | None = None,
         n_comparison_points: int | None = None,
         n_max_segments: int | None = 32,
+        base_model_cold_start_kwargs: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
         """Zooming over ``[0, 1]^dimension``, up to ``n_max_segments`` segments (the original's default, 32).
 
         Other keyword arguments are this library's: ``cost``, ``family``, ``prior``,
-        ``split_evidence``, ``min_samples_to_split``, ``zoom_after``.
+        ``split_evidence``, ``min_samples_to_split``, ``zoom_after``. The original's
+        ``base_model_cold_start_kwargs`` (its segments' Beta settings) is taken empty; a segment's
+        prior here is ``prior``.
         """
+        if base_model_cold_start_kwargs:
+            raise ValueError(
+                "base_model_cold_start_kwargs: the segments' models are this library's conjugate posteriors; set "
+                "their prior with prior={...} (Beta: n_successes, n_failures), got "
+                f"{describe(base_model_cold_start_kwargs)}"
+            )
         given = {
             "comparison_threshold": comparison_threshold,
             "segment_update_factor": segment_update_factor,
@@ -95,7 +104,10 @@ class SmabZoomingModel(_Zooming):
                 "where a Bayes factor shows its reward changing: set split_evidence or min_samples_to_split"
             )
         if n_max_segments is None:
-            raise ValueError("n_max_segments: expected a positive integer (segments held at most), got None")
+            raise ValueError(
+                "n_max_segments: expected a positive integer (segments held at most); the original's None (no cap) has "
+                "no counterpart: segments are capped here, give a large number such as 1024"
+            )
         kwargs["cost"] = _number_cost(kwargs.get("cost"), cls._cost_required)
         return super().cold_start(dimension, n_max_segments=n_max_segments, **kwargs)
 
@@ -147,12 +159,12 @@ class QuantitativeBayesianNeuralNetwork(BayesianNeuralNetwork):
         (``hidden_dim_list``, ``update_method``, ``update_kwargs``, ``dist_params_init``,
         ``activation``, ``bias_std``, ...); ``cost`` is given beside them.
         """
-        base = dict(base_model_cold_start_kwargs or {})
         if not isinstance(base_model_cold_start_kwargs, Mapping | None):
             raise TypeError(
                 f"base_model_cold_start_kwargs: expected a mapping of cold_start arguments, "
                 f"got {describe(base_model_cold_start_kwargs)}"
             )
+        base = dict(base_model_cold_start_kwargs or {})
         for name in ("n_features", "categorical_features", "quantity_dim"):
             if name in base:
                 raise ValueError(

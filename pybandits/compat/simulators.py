@@ -76,7 +76,8 @@ class _Tables:
         if self.save:
             for name in ("results", "selected_actions_count", "positive_reward_proportion"):
                 stem = f"simulation_{name}" if name == "results" else name
-                getattr(self, name).to_csv(Path(self.path or ".") / f"{self.file_prefix}{stem}.csv")
+                table = getattr(self, name)  # the results' index is a row number, as the original writes it: none
+                table.to_csv(Path(self.path or ".") / f"{self.file_prefix}{stem}.csv", index=name != "results")
         if self.visualize:
             self._plot()
 

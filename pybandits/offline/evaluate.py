@@ -18,7 +18,9 @@ What goes into the estimators:
 - for the model-based estimators (``dm``, ``dr``, ``sndr``, ``switch_dr``, ``dros``, ``sg_dr``), a
   reward model fitted on the logs by cross-fitting: the rows are split in ``n_folds`` folds (by
   position, :func:`pybandits.offline.seeds.folds`: every block of ``n_folds`` consecutive rows has
-  one row in each fold, rotated at random), and a pybandits model of the bandit's reward family
+  one row in each fold, rotated at random: neighbouring rows fall in different folds, so logs whose
+  neighbouring rows are near-copies, such as one user's consecutive sessions, are better shuffled
+  first), and a pybandits model of the bandit's reward family
   fitted on the other folds predicts each fold's expected rewards (the posterior mean). A contextual
   bandit's reward model is a contextual bandit of the same columns without hidden layers (logistic or
   linear regression per action); a stochastic bandit's is the per-action posterior mean.

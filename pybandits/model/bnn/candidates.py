@@ -157,13 +157,18 @@ def constrained_candidates(
 ) -> np.ndarray:
     """The candidates a constraint allows (``allowed(points) -> (n,) bool``), ``(k, dimension)``, ``k <= n_candidates``.
 
-    For ``d = 1`` the allowed points of the even grid; otherwise uniform points drawn in rounds of
+    For ``d = 1`` the allowed points of the even grid (of one 128 times finer, evenly thinned, where
+    fewer than a quarter are allowed); otherwise uniform points drawn in rounds of
     ``n_candidates`` until ``n_candidates`` are allowed (or :data:`_CONSTRAINT_ROUNDS` rounds, when
     the allowed ones are kept: a small allowed region gets fewer candidates, never a forbidden one).
     """
-    if dimension == 1:
+    if dimension == 1:  # the allowed points of the even grid; where they are few, of a grid 128 times finer
         grid = np.linspace(0.0, 1.0, n_candidates)[:, None]
         kept = grid[allowed(grid)]
+        if len(kept) < max(1, n_candidates // 4):
+            fine = np.linspace(0.0, 1.0, 128 * n_candidates)[:, None]
+            fine = fine[allowed(fine)]
+            kept = fine[np.unique(np.linspace(0, len(fine) - 1, min(n_candidates, len(fine))).round().astype(int))]
     else:
         found, count = [], 0
         for _ in range(_CONSTRAINT_ROUNDS):

@@ -1,6 +1,6 @@
 """The original library's public names (8.3.0, from the real wheel): which import here, and why the others do not.
 
-``tests/data/legacy/pybandits-8.3.0-names.json`` lists every public class and function of the
+``tests/data/legacy/names/pybandits-8.3.0.json`` lists every public class and function of the
 modules the original's documentation imports from (written by ``generate.py --names`` with the
 wheel installed). Each one imports from the same path here, or is in :data:`ABSENT` with the reason;
 the table is checked both ways, so it cannot fall behind.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-NAMES = json.loads((Path(__file__).parent / "data" / "legacy" / "pybandits-8.3.0-names.json").read_text())
+NAMES = json.loads((Path(__file__).parent / "data" / "legacy" / "names" / "pybandits-8.3.0.json").read_text())
 
 _BASE = "the original's base class; this library's hierarchy is its own (pybandits.bandits.base.BaseMab, ...)"
 _MANAGER = "the original's container of a bandit's actions; here the bandit holds them (mab.actions)"

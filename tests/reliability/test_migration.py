@@ -24,11 +24,7 @@ from pybandits.exceptions import MigrationWarning
 from pybandits.legacy import from_old_state, is_old_state
 from pybandits.smab import SmabBernoulli
 
-FIXTURES = sorted(
-    path
-    for path in (Path(__file__).parent.parent / "data" / "legacy").glob("pybandits-*.json")
-    if not path.stem.endswith("-names")  # the public names of a release, not its states
-)
+FIXTURES = sorted((Path(__file__).parent.parent / "data" / "legacy").glob("pybandits-*.json"))
 RELEASES = {path.stem.removeprefix("pybandits-"): json.loads(path.read_text()) for path in FIXTURES}
 CASES = [(release, name) for release, data in RELEASES.items() for name in data["bandits"]]
 N_DRAWS = 2000

@@ -212,7 +212,7 @@ DOCUMENTED_MODULES = [
 
 
 def public_names(folder: str) -> None:
-    """``pybandits-<release>-names.json``: every public class and function each documented module holds."""
+    """``names/pybandits-<release>.json``: every public class and function each documented module holds."""
     import inspect
 
     names = {}
@@ -228,7 +228,7 @@ def public_names(folder: str) -> None:
             and (inspect.isclass(value) or inspect.isfunction(value))
             and getattr(value, "__module__", "").startswith("pybandits")
         )
-    path = Path(folder) / f"pybandits-{RELEASE}-names.json"
+    path = Path(folder) / "names" / f"pybandits-{RELEASE}.json"  # beside the states, not among them
     path.write_text(json.dumps({"release": RELEASE, "modules": names}, indent=1) + "\n")
     print("wrote", path)
 

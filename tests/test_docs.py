@@ -7,6 +7,8 @@ import pytest
 
 PUBLIC_MODULES = [
     "pybandits",
+    "pybandits.bandits.inspection",
+    "pybandits.boundary.inference_data",
     "pybandits.smab",
     "pybandits.cmab",
     "pybandits.bandits.contextual",

@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from pybandits.bandits.change import ChangeDetection
 from pybandits.bandits.drift import Drift
+from pybandits.bandits.inspection import Inspectable
 from pybandits.bandits.reading import reads_one_state
 from pybandits.bandits.selection import Selection
 from pybandits.bandits.strategies import Strategy
@@ -30,7 +31,7 @@ from pybandits.persistence.registry import bandit_class
 __all__ = ["BaseMab", "reads_one_state"]
 
 
-class BaseMab(Selection, Drift):
+class BaseMab(Selection, Drift, Inspectable):
     """Base class of all bandits.
 
     Attributes

@@ -127,6 +127,18 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
         scale = np.sqrt(params["beta"] / (alpha * params["kappa"]))
         return params["mu"] + scale * rng.standard_t(2.0 * alpha, size=(n_samples, *alpha.shape))
 
+    @classmethod
+    def posterior_draws(cls, params: dict[str, np.ndarray], n_samples: int, rng: np.random.Generator) -> dict:
+        """The mean reward and the noise's standard deviation, drawn jointly: ``tau ~ Gamma(alpha, beta)``,
+        ``mean | tau ~ N(mu, 1 / (kappa tau))``, ``noise_sd = tau^-1/2``; each ``(n_samples, *shape)``.
+
+        The mean's marginal is :meth:`draw`'s Student-t.
+        """
+        alpha = params["alpha"]
+        tau = rng.gamma(alpha, 1.0 / params["beta"], size=(n_samples, *alpha.shape))
+        mean = params["mu"] + rng.standard_normal(tau.shape) / np.sqrt(params["kappa"] * tau)
+        return {"expected_reward": mean, "noise_sd": 1.0 / np.sqrt(tau)}
+
     @staticmethod
     def batch_stats(
         played: np.ndarray, rewards: np.ndarray, n_actions: int, weights: np.ndarray | None = None

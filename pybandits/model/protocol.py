@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Protocol, Self, runtime_checkable
 
+import numpy as np
+
 __all__ = ["ActionModel", "ConjugateActions", "ConjugateObjectives", "StatsAsAttributes"]
 
 
@@ -73,6 +75,14 @@ class ConjugateActions:
     def n_objectives(self) -> int | None:
         """None: a single-objective model (multi-objective models override this)."""
         return None
+
+    @classmethod
+    def posterior_draws(cls, params: dict[str, np.ndarray], n_samples: int, rng: np.random.Generator) -> dict:
+        """Named draws of the posteriors with arrays of parameters, each ``(n_samples, *shape)``.
+
+        ``expected_reward`` (the model's ``draw``); a model with more unknowns draws them jointly.
+        """
+        return {"expected_reward": cls.draw(params, n_samples, rng)}  # type: ignore[attr-defined]
 
     def grown(self, template: Self, action_id: str = "") -> Self:
         """The learned posterior, with the template's cost: a conjugate posterior has nothing to grow."""

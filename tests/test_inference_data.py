@@ -1,0 +1,127 @@
+"""to_inference_data: every action's posterior drawn into an ArviZ object, with named dimensions."""
+
+from __future__ import annotations
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pytest
+
+from pybandits.boundary.inference_data import arviz_major
+from pybandits.cmab import CmabBernoulli
+from pybandits.smab import SmabBernoulli, SmabBernoulliMO, SmabGaussian
+
+FAST = {"num_steps": 40}
+
+
+def _posterior(data):
+    return data["posterior"]
+
+
+def _constant(data):
+    return data["constant_data"]
+
+
+def test_a_beta_bandits_draws_are_its_posteriors_and_nothing_moves():
+    mab = SmabBernoulli.cold_start(action_ids=["a", "b"], random_seed=3)
+    mab.update(actions=["a"] * 10 + ["b"] * 4, rewards=[1] * 7 + [0] * 3 + [0] * 4)
+    state, generator = mab.get_state(), mab._rng.bit_generator.state
+    data = mab.to_inference_data(n_draws=4000, random_seed=1)
+    assert mab.get_state() == state and mab._rng.bit_generator.state == generator
+    draws = _posterior(data)["expected_reward"]
+    assert [str(d) for d in draws.dims] == ["chain", "draw", "action"] and draws.shape == (1, 4000, 2)
+    assert list(draws["action"].values) == ["a", "b"]
+    # Beta(8, 4) and Beta(1, 5): the draws' means within 5 standard errors
+    for action, (alpha, beta) in {"a": (8, 4), "b": (1, 5)}.items():
+        mean, sd = alpha / (alpha + beta), np.sqrt(alpha * beta / ((alpha + beta) ** 2 * (alpha + beta + 1)))
+        assert abs(float(draws.sel(action=action).mean()) - mean) < 5 * sd / np.sqrt(4000)
+    assert _constant(data)["n_successes"].sel(action="a").item() == 8
+    again = mab.to_inference_data(n_draws=4000, random_seed=1)
+    np.testing.assert_array_equal(_posterior(again)["expected_reward"].values, draws.values)  # the seed fixes them
+    assert _posterior(data).attrs["bandit"] == "SmabBernoulli" and _posterior(data).attrs["n_draws"] == 4000
+    summary = az.summary(data)
+    assert list(summary.index) == ["expected_reward[a]", "expected_reward[b]"]
+
+
+def test_a_gaussian_bandit_draws_the_mean_and_the_noise_jointly():
+    mab = SmabGaussian.cold_start(action_ids=["a"], random_seed=0)
+    rewards = np.random.default_rng(0).normal(3.0, 2.0, 400)
+    mab.update(actions=["a"] * 400, rewards=rewards.tolist())
+    data = mab.to_inference_data(n_draws=4000, random_seed=2)
+    mean = _posterior(data)["expected_reward"].sel(action="a").values.ravel()
+    noise = _posterior(data)["noise_sd"].sel(action="a").values.ravel()
+    assert abs(mean.mean() - rewards.mean()) < 0.05 and abs(noise.mean() - rewards.std()) < 0.2
+    # the marginal of the mean is the bandit's own Student-t draw: the same spread
+    own = mab.actions["a"].sample(4000, np.random.default_rng(5))
+    assert mean.std() == pytest.approx(own.std(), rel=0.1)
+    assert set(_constant(data)) == {"mu", "kappa", "alpha", "beta"}
+
+
+def test_multiple_objectives_get_an_objective_dimension():
+    mab = SmabBernoulliMO.cold_start(action_ids=["a", "b"], n_objectives=2, random_seed=0)
+    mab.update(actions=["a"], rewards=[[1, 0]])
+    draws = _posterior(mab.to_inference_data(n_draws=50, random_seed=0))["expected_reward"]
+    assert [str(d) for d in draws.dims] == ["chain", "draw", "action", "objective"] and draws.shape == (1, 50, 2, 2)
+
+
+def test_a_network_per_action_is_drawn_layer_by_layer_with_named_inputs():
+    rng = np.random.default_rng(0)
+    mab = CmabBernoulli.cold_start(
+        action_ids=["a", "b"],
+        n_features=3,
+        feature_names=["age", "country", "spend"],
+        categorical_features={"country": ["FR", "DE", "IT"]},
+        hidden_dim_list=[4],
+        update_kwargs=FAST,
+        random_seed=0,
+    )
+    context = pd.DataFrame(
+        {"age": rng.normal(size=60), "country": rng.choice(["FR", "DE"], 60), "spend": rng.normal(size=60)}
+    )
+    mab.update(rng.choice(["a", "b"], 60).tolist(), rng.integers(0, 2, 60).tolist(), context)
+    data = mab.to_inference_data(n_draws=3000, random_seed=0)
+    posterior = _posterior(data)
+    assert set(posterior.data_vars) == {"w0", "b0", "w1", "b1", "embedding_country"}
+    w0 = posterior["w0"]
+    assert [str(d) for d in w0.dims] == ["chain", "draw", "action", "input", "hidden0"]
+    embedding_dim = mab.actions["a"].network.embeddings[0].dim
+    assert list(w0["input"].values) == ["age", "spend", *(f"country[{j}]" for j in range(embedding_dim))]
+    assert list(posterior["embedding_country"]["country_level"].values)[:2] == ["FR", "DE"]
+    # every weight's draws center on its posterior mean, within 5 of their own standard errors
+    layer = mab.actions["b"].network.layers[0].weight
+    drawn = w0.sel(action="b").values[0]
+    assert np.all(np.abs(drawn.mean(axis=0) - layer.mu) <= 5 * drawn.std(axis=0) / np.sqrt(3000))
+    loss = _constant(data)["loss"]
+    assert [str(d) for d in loss.dims] == ["action", "step"] and np.isfinite(loss.sel(action="a").values[0])
+    assert "w1[a, 0, 0]" in az.summary(data, var_names=["w1"]).index
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"n_draws": 0}, ValueError, "n_draws"),
+        ({"n_draws": 2.5}, TypeError, "n_draws"),
+        ({"random_seed": -1}, ValueError, "random_seed"),
+    ],
+)
+def test_wrong_arguments_are_refused_and_nothing_moves(kwargs, error, match):
+    mab = SmabBernoulli.cold_start(action_ids=["a"], random_seed=0)
+    generator = mab._rng.bit_generator.state
+    with pytest.raises(error, match=match):
+        mab.to_inference_data(**kwargs)
+    assert mab._rng.bit_generator.state == generator
+
+
+def test_what_is_not_described_yet_is_refused_by_name():
+    trunk = CmabBernoulli.cold_start(action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], random_seed=0)
+    with pytest.raises(ValueError, match="shared trunk"):
+        trunk.to_inference_data()
+    zooming = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"], random_seed=0)
+    with pytest.raises(ValueError, match=r"got \['Beta', 'Zooming'\]"):
+        zooming.to_inference_data()
+
+
+def test_the_arviz_of_this_pymc():
+    import pymc
+
+    assert arviz_major() == (1 if int(pymc.__version__.split(".")[0]) >= 6 else 0)

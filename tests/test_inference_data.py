@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pybandits.boundary.inference_data import arviz_major
-from pybandits.cmab import CmabBernoulli
+from pybandits.cmab import CmabBernoulli, CmabGaussian
 from pybandits.smab import SmabBernoulli, SmabBernoulliMO, SmabGaussian
 
 FAST = {"num_steps": 40}
@@ -112,9 +112,35 @@ def test_wrong_arguments_are_refused_and_nothing_moves(kwargs, error, match):
     assert mab._rng.bit_generator.state == generator
 
 
+@pytest.mark.parametrize("bandit", [CmabBernoulli, CmabGaussian])
+def test_a_trunks_heads_are_drawn_from_their_posteriors(bandit):
+    rng = np.random.default_rng(0)
+    mab = bandit.cold_start(
+        action_ids=["a", "b"], n_features=2, backbone_hidden_dim_list=[3], backbone_kwargs=FAST, random_seed=0
+    )
+    context = rng.normal(size=(80, 2))
+    rewards = rng.integers(0, 2, 80) if bandit is CmabBernoulli else rng.normal(size=80)
+    mab.update(rng.choice(["a", "b"], 80).tolist(), rewards.tolist(), context)
+    data = mab.to_inference_data(n_draws=20000, random_seed=0)
+    heads = _posterior(data)["head"]
+    assert [str(d) for d in heads.dims] == ["chain", "draw", "action", "trunk_feature"]
+    assert list(heads["trunk_feature"].values) == ["h0", "h1", "h2", "bias"]
+    head = mab.actions["b"]
+    drawn = heads.sel(action="b").values[0]
+    covariance = head.scale_factor @ head.scale_factor.T
+    if bandit is CmabGaussian:  # a multivariate t: the covariance scaled by E[sigma^2] = rate / (shape - 1)
+        covariance = covariance * head.noise_rate / (head.noise_shape - 1)
+        assert "noise_sd" in _posterior(data)
+    assert np.all(np.abs(drawn.mean(axis=0) - head.mean) <= 5 * np.sqrt(np.diag(covariance) / 20000))
+    np.testing.assert_allclose(np.cov(drawn.T), covariance, rtol=0.1, atol=0.05 * np.abs(covariance).max())
+    assert _constant(data)["trunk_w0"].shape == (2, 3)
+
+
 def test_what_is_not_described_yet_is_refused_by_name():
-    trunk = CmabBernoulli.cold_start(action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], random_seed=0)
-    with pytest.raises(ValueError, match="shared trunk"):
+    trunk = CmabBernoulli.cold_start(
+        action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], hidden_dim_list=[2], random_seed=0
+    )
+    with pytest.raises(ValueError, match="network heads on a shared trunk"):
         trunk.to_inference_data()
     zooming = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"], random_seed=0)
     with pytest.raises(ValueError, match=r"got \['Beta', 'Zooming'\]"):

@@ -15,10 +15,14 @@ What it holds:
   and each action's last ADVI losses (``loss``, constant data over ``step``) where kept. The first
   layer's inputs are named: the numeric features, each embedding's coordinates
   (``<column>[j]``), then a quantitative action's quantity inputs (``quantity[i]``);
+- a **shared trunk** with linear heads: each head's coefficients ``head`` over ``action`` and
+  ``trunk_feature`` (the trunk's outputs ``h0 ..`` and ``bias``), with ``noise_sd`` for Gaussian
+  rewards, drawn jointly; the trunk's point weights as constant data (``trunk_w{k}``,
+  ``trunk_b{k}``);
 - attributes: the bandit's class, its reward family, ``n_draws`` and ``random_seed``.
 
-Not yet described (refused by name): shared-trunk bandits, multi-objective networks and zooming
-(quantitative stochastic) actions.
+Not yet described (refused by name): network heads on a trunk, multi-objective networks and
+zooming (quantitative stochastic) actions.
 """
 
 from __future__ import annotations
@@ -83,11 +87,18 @@ def inference_data(mab: Any, n_draws: int, random_seed: int | None) -> Any:
     n_draws = check.check_positive_int(n_draws, "n_draws")
     random_seed = check.check_random_seed(random_seed)
     models = list(mab.actions.values())
+    rng = np.random.default_rng(random_seed)
+    coords: dict[str, list[Any]] = {"action": list(mab.actions)}
+    attrs = {
+        "bandit": type(mab).__name__,
+        "family": mab.family.name,
+        "n_draws": n_draws,
+        "random_seed": "none" if random_seed is None else random_seed,
+    }
     if getattr(mab, "backbone", None) is not None:
-        raise ValueError(
-            "mab: to_inference_data does not describe a shared trunk's heads yet; a bandit with networks per action "
-            "or a stochastic bandit is described"
-        )
+        if getattr(models[0], "network", None) is not None:
+            raise ValueError("mab: to_inference_data does not describe network heads on a shared trunk yet")
+        return build(*_heads(mab, models, n_draws, rng, coords), attrs)
     kinds = {_kind(model) for model in models}
     if None in kinds or len(kinds) > 1:
         names = sorted({type(model).__name__ for model in models})
@@ -95,19 +106,42 @@ def inference_data(mab: Any, n_draws: int, random_seed: int | None) -> Any:
             "mab: to_inference_data describes Beta and Normal-inverse-gamma actions (one objective or several) and "
             f"networks of one objective, got {names}"
         )
-    rng = np.random.default_rng(random_seed)
-    coords: dict[str, list[Any]] = {"action": list(mab.actions)}
     if kinds == {"conjugate"}:
         posterior, constant, dims = _conjugate(models, n_draws, rng, coords)
     else:
         posterior, constant, dims = _networks(mab, models, n_draws, rng, coords)
-    attrs = {
-        "bandit": type(mab).__name__,
-        "family": mab.family.name,
-        "n_draws": n_draws,
-        "random_seed": "none" if random_seed is None else random_seed,
-    }
     return build(posterior, constant, coords, dims, attrs)
+
+
+def _heads(mab: Any, heads: list[Any], n_draws: int, rng: np.random.Generator, coords: dict) -> tuple:
+    """A trunk's heads drawn from their posteriors (coefficients ``mean + s S z``), and the trunk's point weights.
+
+    ``S S'`` is a head's covariance; ``s`` is 1 for a Laplace head, and for a conjugate Gaussian head
+    the noise's standard deviation drawn from its inverse-gamma posterior (``noise_sd``).
+    """
+    mean = np.stack([head.mean for head in heads])  # (actions, d)
+    factor = np.stack([head.scale_factor for head in heads])  # (actions, d, d)
+    z = rng.standard_normal((n_draws, *mean.shape))
+    spread = np.einsum("aij,naj->nai", factor, z)
+    posterior, dims = {}, {}
+    if heads[0].noise_shape is not None:
+        shapes = np.array([head.noise_shape for head in heads])
+        rates = np.array([head.noise_rate for head in heads])
+        noise_sd = np.sqrt(rates / rng.gamma(shapes, size=(n_draws, len(heads))))
+        spread *= noise_sd[:, :, None]
+        posterior["noise_sd"], dims["noise_sd"] = noise_sd, ["action"]
+    posterior["head"] = mean + spread
+    dims["head"] = ["action", "trunk_feature"]
+    coords["trunk_feature"] = [*(f"h{i}" for i in range(mean.shape[1] - 1)), "bias"]
+    trunk = mab.backbone.trunk
+    constant = {}
+    for k, (weight, bias) in enumerate(zip(trunk.weights, trunk.biases, strict=True)):
+        inputs = "trunk_input" if k == 0 else f"trunk_hidden{k - 1}"
+        constant[f"trunk_w{k}"], constant[f"trunk_b{k}"] = weight, bias
+        dims[f"trunk_w{k}"], dims[f"trunk_b{k}"] = [inputs, f"trunk_hidden{k}"], [f"trunk_hidden{k}"]
+        coords.setdefault(inputs, list(range(weight.shape[0])))
+        coords[f"trunk_hidden{k}"] = list(range(weight.shape[1]))
+    return posterior, constant, coords, dims
 
 
 def _kind(model: Any) -> str | None:

@@ -122,6 +122,21 @@ def test_the_quantities_page_code_runs():
     assert namespace["pricing"].action_prices == {"bundle_large": "function", "bundle_small": 4.99}
 
 
+def test_the_inspection_page_code_runs():
+    import re
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "inspection.md").read_text(encoding="utf-8")
+    namespace: dict = {}
+    for block in re.findall(r"```python\n(.*?)```", page, re.S):
+        exec(compile(block, "inspection.md", "exec"), namespace)
+    posterior = namespace["data"]["posterior"]["expected_reward"]
+    assert float(posterior.sel(action="email").mean()) > float(posterior.sel(action="push").mean())
+
+
 def test_the_availability_page_code_runs(capsys):
     import re
     from pathlib import Path

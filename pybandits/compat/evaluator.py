@@ -20,9 +20,7 @@ The models of the logging policy and of the rewards, fitted on the training rows
 - ``fast_fit=False`` tunes a scikit-learn or XGBoost model by a randomised search of ``n_trials``
   settings, each scored by 3-fold cross-validation (the original searches with Optuna);
 - ``importance_weights_model_type`` is checked and not used: it serves the original's ``b-ipw``
-  only, which has no counterpart here.
-
-What differs from the original, and why: see the docs page "Coming from pybandits 8.x".
+  only, which has no counterpart here. What else differs, and why: "Coming from pybandits 8.x".
 """
 
 from __future__ import annotations
@@ -394,11 +392,16 @@ class OfflinePolicyEvaluator:
         ``visualize``). Without it the figure is shown in a notebook and kept in ``self.figure``
         (the original refuses ``visualize`` without ``save_path`` outside a notebook).
         """
+        self._check_run(n_mc_experiments, save_path, visualize, n_cores)
+        train, test = self._split(self._logs(logged_data), mab)
+        return self._evaluated(mab, train, test, n_mc_experiments, save_path, visualize)
+
+    def _evaluated(
+        self, mab: Any, train: dict, test: dict, n_mc_experiments: int, save_path: str | None, visualize: bool
+    ) -> Any:
+        """:meth:`evaluate` on sets already split (the arguments checked)."""
         import pandas as pd
 
-        self._check_run(n_mc_experiments, save_path, visualize, n_cores)
-        logs = self._logs(logged_data)
-        train, test = self._split(logs, mab)
         propensities = self._propensities(mab, train, test)
         needs_model = any(estimator.needs_expected_reward for estimator in self.ope_estimators)
         expected = self._expected_rewards(mab, train, test) if needs_model else None
@@ -455,9 +458,7 @@ class OfflinePolicyEvaluator:
                 rewards = part["rewards"][:, 0] if part["rewards"].shape[1] == 1 else part["rewards"]
                 context = {} if part["context"] is None else {"context": part["context"]}
                 mab.update(actions=played, rewards=rewards.tolist(), **context)
-            return self.evaluate(
-                mab, logs if self.logged_data is None else None, n_mc_experiments, save_path, visualize
-            )
+            return self._evaluated(mab, train, test, n_mc_experiments, save_path, visualize)
 
     def _check_run(self, n_mc_experiments: object, save_path: object, visualize: object, n_cores: object) -> None:
         if isinstance(n_mc_experiments, bool) or not isinstance(n_mc_experiments, int) or n_mc_experiments < 1:

@@ -41,6 +41,13 @@ __all__ = [
 _ORIGINAL_SPLIT = ("comparison_threshold", "segment_update_factor", "n_comparison_points")
 
 
+def _refuse_given(given: dict[str, object], why: str) -> None:
+    """Refuse the original's settings that were given (not None), naming them with ``why``."""
+    refused = sorted(name for name, value in given.items() if value is not None)
+    if refused:
+        raise ValueError(f"{', '.join(refused)}: {why}")
+
+
 def _number_cost(cost: object, required: bool) -> float | None:
     if cost is None:
         if required:
@@ -92,17 +99,15 @@ class SmabZoomingModel(_Zooming):
                 "their prior with prior={...} (Beta: n_successes, n_failures), got "
                 f"{describe(base_model_cold_start_kwargs)}"
             )
-        given = {
-            "comparison_threshold": comparison_threshold,
-            "segment_update_factor": segment_update_factor,
-            "n_comparison_points": n_comparison_points,
-        }
-        refused = sorted(name for name, value in given.items() if value is not None)
-        if refused:
-            raise ValueError(
-                f"{', '.join(refused)}: the original's rule for merging and splitting segments; here a segment splits "
-                "where a Bayes factor shows its reward changing: set split_evidence or min_samples_to_split"
-            )
+        _refuse_given(
+            {
+                "comparison_threshold": comparison_threshold,
+                "segment_update_factor": segment_update_factor,
+                "n_comparison_points": n_comparison_points,
+            },
+            "the original's rule for merging and splitting segments; here a segment splits where a Bayes factor "
+            "shows its reward changing: set split_evidence or min_samples_to_split",
+        )
         if n_max_segments is None:
             raise ValueError(
                 "n_max_segments: expected a positive integer (segments held at most); the original's None (no cap) has "
@@ -219,18 +224,16 @@ class CmabZoomingModel:
         **kwargs: Any,
     ) -> QuantitativeBayesianNeuralNetwork:
         """A :class:`QuantitativeBayesianNeuralNetwork` of ``base_model_cold_start_kwargs["n_features"]`` columns."""
-        given = {
-            "comparison_threshold": comparison_threshold,
-            "segment_update_factor": segment_update_factor,
-            "n_comparison_points": n_comparison_points,
-            "n_max_segments": n_max_segments,
-        }
-        refused = sorted(name for name, value in given.items() if value is not None)
-        if refused:
-            raise ValueError(
-                f"{', '.join(refused)}: segments of a contextual zooming model; here the context and the quantity go "
-                "into one network (QuantitativeBayesianNeuralNetwork), which has no segments"
-            )
+        _refuse_given(
+            {
+                "comparison_threshold": comparison_threshold,
+                "segment_update_factor": segment_update_factor,
+                "n_comparison_points": n_comparison_points,
+                "n_max_segments": n_max_segments,
+            },
+            "segments of a contextual zooming model; here the context and the quantity go into one network "
+            "(QuantitativeBayesianNeuralNetwork), which has no segments",
+        )
         base = dict(base_model_cold_start_kwargs or {})
         if "n_features" not in base:
             raise ValueError("base_model_cold_start_kwargs: expected n_features (the context's columns), got none")

@@ -99,7 +99,11 @@ class _Tables:
             _show(self.figure)
 
 
-def _regret_columns(results: Any, expected: np.ndarray, played: np.ndarray) -> Any:
+def _results_of(data: Any, action_ids: list[str], **extra: Any) -> Any:
+    """The original's ``results`` from a run's data: batch, action, reward, ``extra`` columns, probabilities, regret."""
+    expected = data[[f"expected_{a}" for a in action_ids]].to_numpy(dtype=np.float64)
+    played = data["action"].map({a: j for j, a in enumerate(action_ids)}).to_numpy()
+    results = data[["round", "action", "reward"]].rename(columns={"round": "batch"}).assign(**extra)
     results["selected_prob_reward"] = expected[np.arange(len(results)), played]
     results["max_prob_reward"] = expected.max(axis=1)
     results["regret"] = results["max_prob_reward"] - results["selected_prob_reward"]
@@ -175,11 +179,7 @@ class SmabSimulator(_Tables):
     def run(self) -> None:
         """Play ``n_updates`` rounds of ``batch_size`` decisions, updating the bandit after each."""
         self._result = self._rounds.run()
-        data = self._result.data
-        expected = data[[f"expected_{a}" for a in self.mab.actions]].to_numpy(dtype=np.float64)
-        played = data["action"].map({a: j for j, a in enumerate(self.mab.actions)}).to_numpy()
-        results = data[["round", "action", "reward"]].rename(columns={"round": "batch"})
-        self._results = _regret_columns(results, expected, played)
+        self._results = _results_of(self._result.data, list(self.mab.actions))
         self._finish()
 
     @property
@@ -314,12 +314,7 @@ class CmabSimulator(_Tables):
         """Play ``n_updates`` rounds of ``batch_size`` rows, updating the bandit after each."""
         self._served = 0
         self._result = self._rounds.run()
-        data = self._result.data
-        expected = data[[f"expected_{a}" for a in self.mab.actions]].to_numpy(dtype=np.float64)
-        played = data["action"].map({a: j for j, a in enumerate(self.mab.actions)}).to_numpy()
-        results = data[["round", "action", "reward"]].rename(columns={"round": "batch"})
-        results["group"] = self.group
-        self._results = _regret_columns(results, expected, played)
+        self._results = _results_of(self._result.data, list(self.mab.actions), group=self.group)
         self._finish()
 
     @property

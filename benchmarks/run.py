@@ -236,6 +236,12 @@ def bench_quantitative() -> None:
     bench_quantitative.run()
 
 
+def bench_inspection() -> None:
+    import bench_inspection
+
+    bench_inspection.main()
+
+
 def bench_drift() -> None:
     import bench_drift
 
@@ -265,6 +271,7 @@ SECTIONS = {
     "nuts": bench_nuts,
     "zooming": bench_zooming,
     "quantitative": bench_quantitative,
+    "inspection": bench_inspection,
     "drift": bench_drift,
     "drift_contextual": bench_drift_contextual,
 }

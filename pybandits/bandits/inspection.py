@@ -31,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
+from pybandits.bandits.explanation import effects, explain
 from pybandits.boundary import validation as check
 from pybandits.boundary.inference_data import build
+from pybandits.model.backbone.heads import coefficient_draws
 
 __all__ = ["Inspectable", "inference_data"]
 
@@ -72,6 +74,104 @@ class Inspectable:
         0.7
         """
         return inference_data(self, n_draws, random_seed)
+
+    def effects(
+        self,
+        context: Any,
+        n_draws: int = 200,
+        random_seed: int | None = None,
+        *,
+        ci_prob: float = 0.94,
+        features: list[str] | None = None,
+        quantities: dict[str, Any] | None = None,
+    ) -> Any:
+        """Per action and feature, the average marginal effect on the expected reward over ``context``'s rows.
+
+        A numeric feature's effect is the row average of the expected reward's derivative; a
+        categorical column gives one row per level, its effect against the most frequent level
+        among the rows (``reference``). Each comes with its posterior mean, sd and equal-tailed
+        ``ci_prob`` interval over ``n_draws`` draws of the action's posterior (the same draws for
+        every feature of an action). See :mod:`pybandits.bandits.explanation`.
+
+        Parameters
+        ----------
+        context : array-like or DataFrame of shape (n_rows, n_features)
+            The rows to average over, as for ``predict``; every categorical value must be one
+            the bandit has seen.
+        n_draws : int, default 200
+            Posterior draws of every action.
+        random_seed : int, optional
+            Seeds the draws (their own generator: the bandit's stream does not move).
+        ci_prob : float, default 0.94
+            Probability of the credible interval (ArviZ's default level).
+        features : list of str, optional
+            The features to describe (all by default).
+        quantities : dict, optional
+            Per quantitative action, the quantity (``d`` numbers in [0, 1]) its effects are
+            computed at; the centre of ``[0, 1]^d`` by default.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per action (and objective) and feature (and level): ``action``, ``feature``,
+            ``level``, ``reference``, ``mean``, ``sd``, ``lower``, ``upper``; ``attrs`` holds
+            ``ci_prob``, ``n_draws``, ``n_rows`` and ``random_seed``.
+
+        Examples
+        --------
+        >>> from pybandits.cmab import CmabGaussian
+        >>> mab = CmabGaussian.cold_start(action_ids=["a"], n_features=2, hidden_dim_list=[], random_seed=0)
+        >>> table = mab.effects(np.zeros((5, 2)), n_draws=50, random_seed=0)
+        >>> table[["action", "feature"]].values.tolist(), list(table.columns[-4:])
+        ([['a', 'x0'], ['a', 'x1']], ['mean', 'sd', 'lower', 'upper'])
+        """
+        return effects(self, context, n_draws, random_seed, ci_prob, features, quantities)
+
+    def explain(
+        self,
+        row: Any = None,
+        n_draws: int = 1000,
+        random_seed: int | None = None,
+        *,
+        ci_prob: float = 0.94,
+        forbidden_actions: Any = None,
+    ) -> Any:
+        """One context row's decision, per action: the expected reward's posterior, and how likely it is played.
+
+        From ``n_draws`` Thompson draws of every allowed action at the row, made as
+        ``action_probabilities`` makes them (with the same seed, ``probability`` equals
+        ``action_probabilities`` of that row): the draws' mean and equal-tailed ``ci_prob``
+        interval of the expected reward, and the probability of playing each action (the
+        propensity: the strategy, epsilon and limited actions included). ``forbidden`` says what
+        forbids an action (``forbidden_actions``), or limits its quantities.
+
+        Parameters
+        ----------
+        row : array-like, Series or one-row DataFrame, optional
+            The context row (None for a stochastic bandit).
+        n_draws : int, default 1000
+        random_seed : int, optional
+            Seeds the draws (their own generator: the bandit's stream does not move).
+        ci_prob : float, default 0.94
+        forbidden_actions : optional
+            As for ``predict``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by action: ``mean``, ``lower``, ``upper`` (``mean_0``, ... per objective for
+            multi-objective bandits; NaN for a forbidden action), ``probability``, ``forbidden``.
+
+        Examples
+        --------
+        >>> from pybandits.smab import SmabBernoulli
+        >>> mab = SmabBernoulli.cold_start(action_ids=["a", "b"])
+        >>> mab.update(actions=["a"] * 30, rewards=[1] * 27 + [0] * 3)
+        >>> table = mab.explain(random_seed=0, forbidden_actions=["b"])
+        >>> table["mean"].round(1).tolist(), table["probability"].tolist(), table["forbidden"].tolist()
+        ([0.9, nan], [1.0, 0.0], ['', 'forbidden_actions'])
+        """
+        return explain(self, row, n_draws, random_seed, ci_prob, forbidden_actions)
 
 
 def inference_data(mab: Any, n_draws: int, random_seed: int | None) -> Any:
@@ -119,20 +219,13 @@ def _heads(mab: Any, heads: list[Any], n_draws: int, rng: np.random.Generator, c
     ``S S'`` is a head's covariance; ``s`` is 1 for a Laplace head, and for a conjugate Gaussian head
     the noise's standard deviation drawn from its inverse-gamma posterior (``noise_sd``).
     """
-    mean = np.stack([head.mean for head in heads])  # (actions, d)
-    factor = np.stack([head.scale_factor for head in heads])  # (actions, d, d)
-    z = rng.standard_normal((n_draws, *mean.shape))
-    spread = np.einsum("aij,naj->nai", factor, z)
+    coefficients, noise_sd = coefficient_draws(heads, n_draws, rng)
     posterior, dims = {}, {}
-    if heads[0].noise_shape is not None:
-        shapes = np.array([head.noise_shape for head in heads])
-        rates = np.array([head.noise_rate for head in heads])
-        noise_sd = np.sqrt(rates / rng.gamma(shapes, size=(n_draws, len(heads))))
-        spread *= noise_sd[:, :, None]
+    if noise_sd is not None:
         posterior["noise_sd"], dims["noise_sd"] = noise_sd, ["action"]
-    posterior["head"] = mean + spread
+    posterior["head"] = coefficients
     dims["head"] = ["action", "trunk_feature"]
-    coords["trunk_feature"] = [*(f"h{i}" for i in range(mean.shape[1] - 1)), "bias"]
+    coords["trunk_feature"] = [*(f"h{i}" for i in range(coefficients.shape[2] - 1)), "bias"]
     trunk = mab.backbone.trunk
     constant = {}
     for k, (weight, bias) in enumerate(zip(trunk.weights, trunk.biases, strict=True)):
@@ -184,14 +277,16 @@ def _networks(mab: Any, models: list[Any], n_draws: int, rng: np.random.Generato
             f"mab: to_inference_data stacks the actions' networks, which differ in shape: {sorted(shapes)}"
         )
 
-    def draw(dists: list[Any]) -> np.ndarray:  # (n_draws, n_actions, *shape)
-        mu = np.stack([d.mu for d in dists])
-        sigma = np.stack([d.sigma for d in dists])
-        noise = rng.standard_normal((n_draws, *mu.shape))
+    def draw(dists: list[Any]) -> np.ndarray:  # (n_draws, n_actions, *shape), float32, computed in place
+        mu = np.stack([d.mu for d in dists]).astype(np.float32)
+        sigma = np.stack([d.sigma for d in dists]).astype(np.float32)
+        noise = rng.standard_normal((n_draws, *mu.shape), dtype=np.float32)
         if dists[0].nu is not None:
             nu = np.stack([d.nu for d in dists])
-            noise *= np.sqrt(student_factors(rng, np.broadcast_to(nu, noise.shape)))
-        return mu + sigma * noise
+            noise *= np.sqrt(student_factors(rng, np.broadcast_to(nu, noise.shape))).astype(np.float32)
+        noise *= sigma
+        noise += mu
+        return noise
 
     network = models[0].network
     names = _input_names(mab, models[0])

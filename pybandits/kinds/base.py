@@ -211,5 +211,15 @@ class ContextualKind(ABC):
         """Widths of the hidden layers of every action's own model (``[]`` for a linear model)."""
 
     @abstractmethod
+    def reward_stages(self, mab: Any, action_id: str, n_draws: int, rng: np.random.Generator) -> list[tuple[Any, list]]:
+        """An action's expected reward at ``n_draws`` posterior draws, per objective: ``(family, stages)``.
+
+        The stages (:class:`~pybandits.model.bnn.effects.Stage`) map the context (codes for the
+        categorical columns; a quantitative action's quantity inputs after them) to the network's
+        output; the family maps that to the expected reward. What
+        :meth:`~pybandits.bandits.base.BaseMab.effects` differentiates.
+        """
+
+    @abstractmethod
     def describe(self, mab: Any) -> list[str]:
         """Lines that describe the models, for ``pybandits info``."""

@@ -34,6 +34,7 @@ from pybandits.model.bnn.candidates import (
     outputs_at_candidates,
     quantity_inputs,
 )
+from pybandits.model.bnn.effects import network_stage
 from pybandits.model.bnn.multi import BnnMO, draw_actions
 from pybandits.model.regions import allowed_in_unit_box
 from pybandits.model.specs import NetworkSpec
@@ -130,6 +131,11 @@ class PerActionNetworks(ContextualKind):
         seeds = [int(mab._rng.integers(2**63)) for _ in played]
         models = {a: model.at_prior() if a in restarted else model.forgotten(kept) for a, model in mab.actions.items()}
         return models, seeds
+
+    def reward_stages(self, mab: Any, action_id: str, n_draws: int, rng: np.random.Generator) -> list[tuple[Any, list]]:
+        model = mab.actions[action_id]
+        objectives = model.objectives if isinstance(model, BnnMO) else [model]
+        return [(objective.family, [network_stage(objective.network, n_draws, rng)]) for objective in objectives]
 
     def check_change_detection(self, mab: Any) -> None:
         if mab.quantity_dimensions:

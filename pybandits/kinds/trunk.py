@@ -22,8 +22,9 @@ from pybandits.engines.backbone import refit_heads, updated_backbone
 from pybandits.kinds.base import ContextualKind, Draw, FitBatch, tiled
 from pybandits.kinds.per_action import cold_network, inference_changes
 from pybandits.model.backbone import Backbone, LinearHead, draw_heads
-from pybandits.model.backbone.heads import default_head_sigma
+from pybandits.model.backbone.heads import coefficient_draws, default_head_sigma
 from pybandits.model.bnn.action import Bnn, DistParams
+from pybandits.model.bnn.effects import Stage, network_stage
 from pybandits.model.bnn.multi import draw_actions
 from pybandits.model.specs import NetworkSpec
 
@@ -100,6 +101,30 @@ class SharedTrunk(ContextualKind):
             {},
             None,
         )
+
+    def reward_stages(self, mab: Any, action_id: str, n_draws: int, rng: np.random.Generator) -> list[tuple[Any, list]]:
+        trunk = mab.backbone.trunk
+        shared = Stage(
+            weights=list(trunk.weights),
+            biases=list(trunk.biases),
+            activation=trunk.activation,
+            residual=trunk.residual,
+            output=False,
+            numeric_columns=trunk.numeric_columns,
+            embeddings=sorted(trunk.tables.items()),
+        )
+        head = mab.actions[action_id]
+        if isinstance(head, Bnn):
+            return [(head.family, [shared, network_stage(head.network, n_draws, rng)])]
+        coefficients, _ = coefficient_draws([head], n_draws, rng)  # (n_draws, 1, width + 1)
+        linear = Stage(
+            weights=[coefficients[:, 0, :-1, None]],
+            biases=[coefficients[:, 0, None, -1:]],
+            activation=trunk.activation,
+            residual=(),
+            output=True,
+        )
+        return [(head.family, [shared, linear])]
 
     def fit(
         self,

@@ -53,7 +53,7 @@ from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray
 from pybandits.model.protocol import StatsAsAttributes
 
-__all__ = ["LinearHead", "default_head_sigma", "draw_heads"]
+__all__ = ["coefficient_draws", "LinearHead", "default_head_sigma", "draw_heads"]
 
 #: Shape of the inverse-gamma prior of a Gaussian head's noise variance (2: a finite prior mean).
 _NOISE_SHAPE = 2.0
@@ -343,6 +343,33 @@ def draw_heads(
         expected = np.column_stack([h.family.expected_reward(outputs[:, i]) for i, h in enumerate(heads)])
     detail = np.column_stack([h.prediction_detail(outputs[:, i]) for i, h in enumerate(heads)])
     return expected, detail.reshape(outputs.shape)
+
+
+def coefficient_draws(
+    heads: Sequence[LinearHead], n_draws: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Draws of several heads' coefficients, ``(n_draws, n_heads, d)``, and of their noise sd (Gaussian heads).
+
+    A head's coefficients are ``mean + s S z``: ``S S'`` its covariance and, for a conjugate
+    Gaussian head, ``s`` the noise's standard deviation drawn from its inverse-gamma posterior
+    (returned, ``(n_draws, n_heads)``); ``s = 1`` for a Laplace head (None is returned).
+
+    Examples
+    --------
+    >>> coefficients, noise_sd = coefficient_draws([LinearHead.cold_start(n_inputs=2)] * 3, 5, np.random.default_rng(0))
+    >>> coefficients.shape, noise_sd
+    ((5, 3, 3), None)
+    """
+    mean = np.stack([head.mean for head in heads])  # (heads, d)
+    factor = np.stack([head.scale_factor for head in heads])  # (heads, d, d)
+    spread = np.einsum("aij,naj->nai", factor, rng.standard_normal((n_draws, *mean.shape)))
+    noise_sd = None
+    if heads[0].noise_shape is not None:
+        shapes = np.array([head.noise_shape for head in heads])
+        rates = np.array([head.noise_rate for head in heads])
+        noise_sd = np.sqrt(rates / rng.gamma(shapes, size=(n_draws, len(heads))))
+        spread *= noise_sd[:, :, None]
+    return mean + spread, noise_sd
 
 
 def _with_bias(features: np.ndarray) -> np.ndarray:

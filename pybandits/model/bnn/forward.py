@@ -25,7 +25,7 @@ import numpy as np
 
 from pybandits.model.ops import ArrayOps
 
-__all__ = ["ACTIVATIONS", "Activation", "activate", "first_layer_inputs", "forward"]
+__all__ = ["ACTIVATIONS", "Activation", "activate", "activation_slope", "first_layer_inputs", "forward"]
 
 Activation = Literal["tanh", "relu", "sigmoid", "gelu"]
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "sigmoid", "gelu")
@@ -52,6 +52,31 @@ def activate(name: str, z: Any, ops: ArrayOps) -> Any:
         return 0.5 * (1.0 + ops.tanh(0.5 * z))
     if name == "gelu":
         return 0.5 * z * (1.0 + ops.tanh(_GELU_C * (z + 0.044715 * z**3)))
+    raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {name!r}")
+
+
+def activation_slope(name: str, z: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """The derivative of :func:`activate` ``name`` at ``z``, given its value there (numpy).
+
+    Written from the value where it can be (``1 - tanh**2``, ``s (1 - s)``), so that the
+    activation is not computed twice; tested against central differences of :func:`activate`.
+
+    Examples
+    --------
+    >>> from pybandits.model.ops import NUMPY_OPS
+    >>> z = np.array([-1.0, 0.5])
+    >>> activation_slope("tanh", z, activate("tanh", z, NUMPY_OPS)).round(4).tolist()
+    [0.42, 0.7864]
+    """
+    if name == "tanh":
+        return 1.0 - value * value
+    if name == "relu":
+        return (z > 0).astype(z.dtype)
+    if name == "sigmoid":
+        return value * (1.0 - value)
+    if name == "gelu":  # d/dz 0.5 z (1 + t), t = tanh(c (z + 0.044715 z**3))
+        t = np.tanh(_GELU_C * (z + 0.044715 * z**3))
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3 * 0.044715 * z * z)
     raise ValueError(f"activation: expected one of {list(ACTIVATIONS)}, got {name!r}")
 
 

@@ -54,16 +54,23 @@ def _summary(draws: np.ndarray, ci_prob: float) -> dict[str, np.ndarray]:
     }
 
 
-def _known_codes(mab: Any, context: np.ndarray, name: str) -> None:
-    """Refuse a categorical value the bandit never saw (it has no learned effect): the column and row named."""
+def _known_codes(mab: Any, context: np.ndarray, name: str, given: object) -> None:
+    """Refuse a categorical value the bandit never saw (it has no learned effect), naming the column, value and row."""
     for column, cardinality in mab.categorical_features.items():
-        known = len(mab.vocabularies.get(column, [])) or cardinality
+        vocabulary = mab.vocabularies.get(column, [])
+        known = len(vocabulary) or cardinality
         codes = context[:, column]
         if codes.size and codes.max() >= known:
             row = int(np.argmax(codes >= known))
+            if hasattr(given, "iloc"):
+                label = mab.feature_names[column] if mab.feature_names else column
+                value = repr(given.iloc[row][label] if label in given.columns else given.iloc[row, column])
+            else:
+                value = f"code {codes[row]:g}"
+            seen = f"{known} values: {', '.join(map(repr, vocabulary[:5]))}" if vocabulary else f"codes below {known}"
             raise ValueError(
-                f"{name}: row {row} has a value of {column_label(column, mab.feature_names)} the bandit never saw "
-                f"(known: {known} values); effects and explanations describe learned values only"
+                f"{name}: expected values of {column_label(column, mab.feature_names)} the bandit has seen ({seen}), "
+                f"got {value} in row {row}; effects and explanations describe learned values only"
             )
 
 
@@ -83,8 +90,8 @@ def effects(
     """The average marginal effects of ``mab``'s features (see the module)."""
     if not hasattr(mab, "categorical_features"):
         raise TypeError(
-            f"mab: effects describe a contextual bandit's features; a {type(mab).__name__} has no context "
-            "(to_inference_data and explain describe its actions)"
+            f"mab: expected a contextual bandit (effects are of context features), got a {type(mab).__name__}, "
+            "which has no context; to_inference_data and explain describe its actions"
         )
     n_draws = check.check_positive_int(n_draws, "n_draws")
     ci_prob = check_ci_prob(ci_prob)
@@ -92,7 +99,7 @@ def effects(
     names = _feature_names(mab)
     wanted = _checked_features(features, names)
     rows, _ = mab._context(context, learn=False)
-    _known_codes(mab, rows, "context")
+    _known_codes(mab, rows, "context", context)
     settings = _quantity_settings(mab, quantities)
     rng = np.random.default_rng(random_seed)
     categorical = mab.categorical_features
@@ -198,7 +205,7 @@ def explain(mab: Any, row: object, n_draws: int, random_seed: int | None, ci_pro
         context, _ = view._context(row, learn=False)
         if context.shape[0] != 1:
             raise ValueError(f"row: expected one context row, got {context.shape[0]} rows")
-        _known_codes(mab, context, "row")
+        _known_codes(mab, context, "row", row)
         allowed, regions = view._allowed_and_regions(forbidden_actions)
         expected, _, _, prices = view._sampler(context, allowed, regions)(context, n_draws)
     else:

@@ -36,8 +36,6 @@ from pybandits.model.ops import NUMPY_OPS
 
 __all__ = ["Stage", "expected_and_mean_gradient", "expected_rewards", "network_stage"]
 
-_DTYPE = np.float32
-
 
 @dataclass(frozen=True)
 class Stage:
@@ -58,12 +56,12 @@ class Stage:
     numeric_columns: Sequence[int] = ()
     embeddings: Sequence[tuple[int, np.ndarray]] = field(default_factory=tuple)
 
-    def draws(self, start: int, stop: int) -> Stage:
-        """The stage at draws ``start:stop`` (shared tensors stay as they are), in single precision."""
+    def draws(self, start: int, stop: int, dtype: type = np.float32) -> Stage:
+        """The stage at draws ``start:stop`` (shared tensors stay as they are), as ``dtype``."""
 
         def part(array: np.ndarray, shared_ndim: int) -> np.ndarray:
             array = array if array.ndim == shared_ndim else array[start:stop]
-            return np.asarray(array, dtype=_DTYPE)
+            return np.asarray(array, dtype=dtype)
 
         return Stage(
             weights=[part(w, 2) for w in self.weights],
@@ -137,7 +135,9 @@ def _run(stages: Sequence[Stage], context: np.ndarray) -> tuple[np.ndarray, list
     return hidden, traces
 
 
-def expected_rewards(stages: Sequence[Stage], context: np.ndarray, family: Any, n_draws: int) -> np.ndarray:
+def expected_rewards(
+    stages: Sequence[Stage], context: np.ndarray, family: Any, n_draws: int, dtype: type = np.float32
+) -> np.ndarray:
     """The expected reward of every row at every draw, ``(n_draws, n_rows)`` (float64).
 
     Examples
@@ -149,32 +149,33 @@ def expected_rewards(stages: Sequence[Stage], context: np.ndarray, family: Any, 
     """
     result = np.empty((n_draws, len(context)))
     for start, stop in _blocks(stages, len(context), n_draws):
-        outputs, _ = _run([stage.draws(start, stop) for stage in stages], context.astype(_DTYPE))
+        outputs, _ = _run([stage.draws(start, stop, dtype) for stage in stages], context.astype(dtype))
         result[start:stop] = family.expected_reward(np.broadcast_to(outputs, (stop - start, len(context))))
     return result
 
 
 def expected_and_mean_gradient(
-    stages: Sequence[Stage], context: np.ndarray, family: Any, n_draws: int = 1
+    stages: Sequence[Stage], context: np.ndarray, family: Any, n_draws: int = 1, dtype: type = np.float32
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected rewards ``(n_draws, n_rows)`` and their row-averaged gradient over the first layer's inputs.
 
     The gradient ``(n_draws, n_inputs)`` is over the first stage's first-layer inputs: the numeric
     context columns in order, then every embedding's coordinates. The family's link is
     differentiated numerically (a central difference of :meth:`expected_reward`, elementwise and
-    exact to about 1e-9 for a smooth link), so every family works unchanged.
+    exact to about 1e-9 for a smooth link), so every family works unchanged. ``dtype`` is the
+    precision of the forward and backward passes (float64 for tests against finite differences).
     """
     n_rows = len(context)
     expected = np.empty((n_draws, n_rows))
     gradient = None
     for start, stop in _blocks(stages, n_rows, n_draws):
-        part = [stage.draws(start, stop) for stage in stages]
-        outputs, traces = _run(part, context.astype(_DTYPE))
+        part = [stage.draws(start, stop, dtype) for stage in stages]
+        outputs, traces = _run(part, context.astype(dtype))
         outputs = np.broadcast_to(outputs, (stop - start, n_rows)).astype(np.float64)
         expected[start:stop] = family.expected_reward(outputs)
         step = 1e-4 * np.maximum(1.0, np.abs(outputs))
         slope = (family.expected_reward(outputs + step) - family.expected_reward(outputs - step)) / (2.0 * step)
-        grad = slope.astype(_DTYPE)  # d reward / d output, (draws, rows)
+        grad = slope.astype(dtype)  # d reward / d output, (draws, rows)
         for stage, trace in zip(reversed(part), reversed(traces), strict=True):
             first = stage is part[0]
             grad = _backward(stage, trace, grad, mean_at_input=first)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pybandits.boundary.inference_data import arviz_major
-from pybandits.cmab import CmabBernoulli, CmabGaussian
+from pybandits.cmab import CmabBernoulli, CmabBernoulliMO, CmabGaussian
 from pybandits.smab import SmabBernoulli, SmabBernoulliMO, SmabGaussian
 
 FAST = {"num_steps": 40}
@@ -136,18 +136,58 @@ def test_a_trunks_heads_are_drawn_from_their_posteriors(bandit):
     assert _constant(data)["trunk_w0"].shape == (2, 3)
 
 
-def test_what_is_not_described_yet_is_refused_by_name():
-    trunk = CmabBernoulli.cold_start(
-        action_ids=["a"], n_features=2, backbone_hidden_dim_list=[4], hidden_dim_list=[2], random_seed=0
+def test_network_heads_on_a_trunk_are_drawn_with_the_trunks_features_as_inputs():
+    mab = CmabGaussian.cold_start(
+        action_ids=["a", "b"], n_features=2, backbone_hidden_dim_list=[4], hidden_dim_list=[3], random_seed=0
     )
-    with pytest.raises(ValueError, match="network heads on a shared trunk"):
-        trunk.to_inference_data()
-    zooming = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"], random_seed=0)
-    with pytest.raises(ValueError, match=r"got \['Beta', 'Zooming'\]"):
-        zooming.to_inference_data()
+    data = mab.to_inference_data(n_draws=20, random_seed=0)
+    w0 = _posterior(data)["w0"]
+    assert [str(d) for d in w0.dims] == ["chain", "draw", "action", "input", "hidden0"]
+    assert list(w0["input"].values) == ["h0", "h1", "h2", "h3"]
+    assert _constant(data)["trunk_w0"].shape == (2, 4)
+
+
+def test_multi_objective_networks_get_an_objective_dimension_and_their_fits():
+    mab = CmabBernoulliMO.cold_start(
+        action_ids=["a", "b"], n_features=2, n_objectives=2, hidden_dim_list=[3], update_kwargs=FAST, random_seed=0
+    )
+    mab.update(context=np.zeros((6, 2)), actions=["a", "b"] * 3, rewards=[[1, 0], [0, 1]] * 3)
+    data = mab.to_inference_data(n_draws=30, random_seed=0)
+    w1 = _posterior(data)["w1"]
+    assert [str(d) for d in w1.dims] == ["chain", "draw", "action", "objective", "hidden0", "output"]
+    # each objective's draws centre on its own posterior
+    for j in range(2):
+        mu = mab.actions["b"].objectives[j].network.layers[0].weight.mu
+        sigma = mab.actions["b"].objectives[j].network.layers[0].weight.sigma
+        drawn = _posterior(data)["w0"].sel(action="b", objective=j).values.reshape(30, *mu.shape)
+        assert np.all(np.abs(drawn.mean(axis=0) - mu) < 5 * sigma / np.sqrt(30) + 1e-6)
+    constant = _constant(data)
+    assert constant["fit_num_steps"].sel(action="a", objective=1).item() == FAST["num_steps"]
+    assert [str(d) for d in constant["loss"].dims] == ["action", "objective", "step"]
+
+
+def test_zooming_actions_are_drawn_per_segment_beside_the_ordinary_ones():
+    mab = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"], random_seed=0)
+    data = mab.to_inference_data(n_draws=50, random_seed=0)
+    posterior = _posterior(data)
+    assert list(posterior["expected_reward"]["action"].values) == ["a"]
+    segments = posterior["expected_reward_q"]
+    assert [str(d) for d in segments.dims] == ["chain", "draw", "q_segment"]
+    assert list(segments["q_segment"].values) == ["[0, 1)"]
+    assert "n_successes_q" in _constant(data)
 
 
 def test_the_arviz_of_this_pymc():
     import pymc
 
     assert arviz_major() == (1 if int(pymc.__version__.split(".")[0]) >= 6 else 0)
+
+
+def test_quantitative_actions_networks_have_their_own_variables():
+    mab = CmabBernoulli.cold_start(
+        action_ids=["a", "b"], quantitative_action_ids={"dose": 1}, n_features=2, hidden_dim_list=[3], random_seed=0
+    )
+    posterior = _posterior(mab.to_inference_data(n_draws=10, random_seed=0))
+    assert list(posterior["w0"]["action"].values) == ["a", "b"]
+    assert list(posterior["w0_q1"]["action_q1"].values) == ["dose"]
+    assert list(posterior["w0_q1"]["input_q1"].values) == ["x0", "x1", "quantity[0]"]

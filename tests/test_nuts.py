@@ -89,6 +89,11 @@ def test_every_model_samples_with_nutpie(kwargs):
     weights = fitted.network.layers[0].weight
     assert np.isfinite(weights.mu).all() and weights.nu is None  # summarised as mean-field Normals
     assert np.abs(weights.mu).max() > 0.05  # moved from the prior's centre
+    # the fit's NUTS diagnostics reach the inference data, beside the draws of what the bandit kept
+    constant = mab.to_inference_data(n_draws=10, random_seed=0)["constant_data"]
+    assert constant["fit_draws"].sel(action="a").item() == 100 and constant["fit_chains"].sel(action="a").item() == 2
+    assert np.isfinite(constant["fit_max_rhat"].sel(action="a").item())
+    assert constant["fit_divergences"].sel(action="a").item() == fitted.last_fit.divergences
 
 
 def test_gaussian_rewards_sample_with_nutpie():

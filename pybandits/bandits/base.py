@@ -31,7 +31,7 @@ from pybandits.persistence.registry import bandit_class
 __all__ = ["BaseMab", "reads_one_state"]
 
 
-class BaseMab(Selection, Drift, Inspectable):
+class BaseMab(Inspectable, Selection, Drift):
     """Base class of all bandits.
 
     Attributes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pybandits.bandits.describe import REPR_ACTIONS, summary_html, summary_lines
 from pybandits.bandits.explanation import effects, explain
 from pybandits.bandits.posterior_draws import inference_data
 
@@ -150,3 +151,11 @@ class Inspectable:
         ([0.9, nan], [1.0, 0.0], ['', 'forbidden_actions'])
         """
         return explain(self, row, n_draws, random_seed, ci_prob, forbidden_actions)
+
+    def __repr__(self) -> str:
+        """The bandit's description (:func:`~pybandits.bandits.describe.summary_lines`), at most 12 actions."""
+        return "\n".join(summary_lines(self, max_actions=REPR_ACTIONS))
+
+    def _repr_html_(self) -> str:
+        """The bandit's description as HTML tables, for notebooks."""
+        return summary_html(self)

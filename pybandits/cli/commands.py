@@ -15,7 +15,7 @@ import numpy as np
 
 import pybandits
 from pybandits.bandits.base import BaseMab
-from pybandits.bandits.describe import settings_lines
+from pybandits.bandits.describe import summary_lines
 from pybandits.boundary.files import atomic_write_bytes, check_writable
 from pybandits.boundary.progress import default_enabled
 from pybandits.boundary.tabular import (
@@ -297,33 +297,7 @@ def _edit(args: argparse.Namespace) -> None:
 
 def _info(args: argparse.Namespace) -> None:
     mab = _load(args.state, "--state")
-    print(f"class      {type(mab).__name__}")
-    print(f"strategy   {mab.strategy!r}")
-    for line in settings_lines(mab):
-        print(line)
-    if isinstance(mab, BaseCmab):
-        for line in mab.kind.describe(mab):
-            print(line)
-        names = mab.feature_names or [f"column {j}" for j in range(mab.input_dim)]
-        for column, cardinality in mab.categorical_features.items():
-            known = len(mab.vocabularies.get(column, []))
-            print(f"category   {names[column]}: cardinality {cardinality}, {known} values in the vocabulary")
-        if mab.feature_names:
-            print(f"features   {', '.join(mab.feature_names)}")
-    families = mab.families if isinstance(mab, BaseCmab) else [mab.family]
-    print(f"rewards    {'; '.join(family.describe() for family in families)}")
-    dimensions = mab.quantity_dimensions
-    if dimensions:
-        described = ", ".join(f"{a} (d={d})" for a, d in dimensions.items())
-        print(f"quantities {described}; data columns {', '.join(quantity_columns(dimensions))}")
-    if mab.action_prices is not None:
-        print(f"prices     {', '.join(f'{a} {price}' for a, price in mab.action_prices.items())}")
-    print("actions")
-    for action_id, model in mab.actions.items():
-        cost = "" if model.cost is None else f"  cost {model.cost}"
-        kind = f" quantitative d={dimensions[action_id]};" if action_id in dimensions else ""
-        price = "" if mab.action_prices is None else f"  price {mab.action_prices[action_id]}"
-        print(f"  {action_id}:{kind} {model.summary()}{cost}{price}")
+    print("\n".join(summary_lines(mab)))
 
 
 def _evaluate(args: argparse.Namespace) -> None:

@@ -26,6 +26,7 @@ from pydantic import ConfigDict, Field
 
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.cost import Cost
+from pybandits.model.display import Displayed
 from pybandits.model.objectives import PerObjective
 from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
 
@@ -35,7 +36,7 @@ __all__ = ["Beta", "BetaMO", "Cost", "Count", "add_count"]
 Count = Annotated[int, Field(ge=1, strict=True)] | Annotated[float, Field(ge=1.0, allow_inf_nan=False)]
 
 
-class Beta(ConjugateActions, PyBanditsBaseModel):
+class Beta(Displayed, ConjugateActions, PyBanditsBaseModel):
     """Beta posterior of one action's success probability.
 
     Attributes
@@ -202,7 +203,7 @@ def add_count(count: int | float, more: float) -> int | float:
     return int(total) if float(total).is_integer() else total
 
 
-class BetaMO(PerObjective, ConjugateObjectives, PyBanditsBaseModel):
+class BetaMO(Displayed, PerObjective, ConjugateObjectives, PyBanditsBaseModel):
     """Beta posteriors of one action's success probabilities on several objectives.
 
     Attributes

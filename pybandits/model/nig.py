@@ -37,6 +37,7 @@ from pydantic import ConfigDict, Field, NonNegativeInt
 from pybandits.base import PyBanditsBaseModel
 from pybandits.model.beta import add_count
 from pybandits.model.cost import Cost
+from pybandits.model.display import Displayed
 from pybandits.model.objectives import PerObjective
 from pybandits.model.protocol import ConjugateActions, ConjugateObjectives
 
@@ -46,7 +47,7 @@ _MAX = 1e300
 _Positive = Annotated[float, Field(gt=0.0, le=_MAX, allow_inf_nan=False)]
 
 
-class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
+class NormalInverseGamma(Displayed, ConjugateActions, PyBanditsBaseModel):
     """Normal-Inverse-Gamma posterior of one action's mean reward and noise variance.
 
     Attributes
@@ -258,7 +259,7 @@ class NormalInverseGamma(ConjugateActions, PyBanditsBaseModel):
         return new
 
 
-class NormalInverseGammaMO(PerObjective, ConjugateObjectives, PyBanditsBaseModel):
+class NormalInverseGammaMO(Displayed, PerObjective, ConjugateObjectives, PyBanditsBaseModel):
     """Normal-Inverse-Gamma posteriors of one action's mean rewards on several objectives.
 
     Examples

@@ -59,6 +59,7 @@ from pybandits.boundary.validation import check_positive_int, describe, pydantic
 from pybandits.model import regions
 from pybandits.model.beta import Beta
 from pybandits.model.cost import Cost
+from pybandits.model.display import Displayed
 from pybandits.model.family import Bernoulli, Gaussian, RewardFamily
 from pybandits.model.segments import Posterior, Segment, log_bayes_factor
 
@@ -67,7 +68,7 @@ __all__ = ["Segment", "Zooming", "log_bayes_factor"]
 _FAMILIES: dict[str, type[RewardFamily]] = {"bernoulli": Bernoulli, "gaussian": Gaussian}
 
 
-class Zooming(PyBanditsBaseModel):
+class Zooming(Displayed, PyBanditsBaseModel):
     """A quantitative action: a partition of [0, 1]^d into segments, each with its reward posterior.
 
     Attributes

@@ -49,6 +49,7 @@ from pybandits.base import PyBanditsBaseModel
 from pybandits.model.backbone.laplace import conjugate_sums, newton_terms, run_newton
 from pybandits.model.bnn.growth import carried_family
 from pybandits.model.cost import Cost
+from pybandits.model.display import Displayed
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.priors import MAX_MAGNITUDE, FloatArray
 from pybandits.model.protocol import StatsAsAttributes
@@ -78,7 +79,7 @@ def default_head_sigma(width: int) -> float:
     return min(1.0, 3.0 / math.sqrt(width))
 
 
-class LinearHead(StatsAsAttributes, PyBanditsBaseModel):
+class LinearHead(Displayed, StatsAsAttributes, PyBanditsBaseModel):
     """One action's Bayesian linear head on a shared trunk's features (see the module notes).
 
     Attributes

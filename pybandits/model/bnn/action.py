@@ -32,6 +32,7 @@ from pybandits.model.bnn.growth import carried_family, check_growth, grow_networ
 from pybandits.model.bnn.network import Network
 from pybandits.model.bnn.settings import InferenceSettings, VISettings, parse_update_kwargs
 from pybandits.model.cost import Cost
+from pybandits.model.display import Displayed
 from pybandits.model.family import Bernoulli, BinaryCounts, Family, Moments
 from pybandits.model.priors import MAX_MAGNITUDE, LocationScale
 from pybandits.model.protocol import StatsAsAttributes
@@ -69,7 +70,7 @@ class DistParams(PyBanditsBaseModel):
     nu: Annotated[float, Field(ge=1.0, allow_inf_nan=False)] = 5.0
 
 
-class Bnn(StatsAsAttributes, PyBanditsBaseModel):
+class Bnn(Displayed, StatsAsAttributes, PyBanditsBaseModel):
     """One action's Bayesian neural network, reward family and statistics.
 
     Attributes

@@ -16,12 +16,13 @@ from pybandits.base import PyBanditsBaseModel
 from pybandits.model.bnn.action import Bnn
 from pybandits.model.bnn.draws import draw_networks
 from pybandits.model.cost import Cost
+from pybandits.model.display import Displayed
 from pybandits.model.objectives import PerObjective
 
 __all__ = ["BnnMO", "draw_actions"]
 
 
-class BnnMO(PerObjective, PyBanditsBaseModel):
+class BnnMO(Displayed, PerObjective, PyBanditsBaseModel):
     """One action's networks, one per objective, and its cost.
 
     Attributes

@@ -4,7 +4,12 @@
   (target: <= 2 s);
 - ``effects`` on 10,000 rows for 10 actions with the same networks, at the default 200 draws
   (target: <= 2 s); also with a shared trunk ``[32]`` and linear heads, and on 20 features;
-- ``explain`` of one row (1,000 draws), for information.
+- ``explain`` of one row (1,000 draws), for information;
+- with ``--coverage``: the 90% intervals of ``to_inference_data`` on logistic worlds whose true
+  weights are drawn from the bandit's own Normal prior (so the exact posterior's intervals cover
+  them 90% of the time, averaged over worlds), fitted by ADVI and by NUTS (nutpie): the share of
+  true weights inside their intervals, with its Monte Carlo standard error; and the share of a
+  linear-Gaussian world's coefficients inside ``effects``' 90% intervals.
 
 Each target is printed beside the floor of the exact method on this machine: the normal variates
 ``to_inference_data`` consists of (one per weight and draw, float32), and for ``effects`` the first
@@ -16,11 +21,13 @@ nothing is special about the numbers; timings are the best of three runs after a
 
 from __future__ import annotations
 
+import argparse
 import time
+import warnings
 
 import numpy as np
 
-from pybandits.cmab import CmabBernoulli
+from pybandits.cmab import CmabBernoulli, CmabGaussian
 from pybandits.model.priors import LocationScale
 
 
@@ -105,5 +112,66 @@ def main() -> None:
     print(f"explain one row, 100 actions [32] on 61 features, 1,000 draws: {seconds:.2f} s")
 
 
+def _coverage_world(seed: int, n_rows: int = 300, n_features: int = 3):
+    rng = np.random.default_rng(seed)
+    weights, bias = rng.normal(size=n_features), rng.normal()  # the prior: N(0, 1) per weight and bias
+    context = rng.normal(size=(n_rows, n_features))
+    rewards = (rng.random(n_rows) < 1.0 / (1.0 + np.exp(-(context @ weights + bias)))).astype(int)
+    return context, rewards.tolist(), np.append(weights, bias)
+
+
+def coverage(n_worlds: int, methods: list[str]) -> None:
+    """The share of true weights inside to_inference_data's 90% intervals, per inference method."""
+    settings = {
+        "ADVI": {"update_method": "VI", "update_kwargs": None},
+        "NUTS": {"update_method": "MCMC", "update_kwargs": {"sampler": "nutpie", "draws": 1000, "tune": 1000}},
+    }
+    for method in methods:
+        inside, total, start = 0, 0, time.perf_counter()
+        for seed in range(n_worlds):
+            context, rewards, truth = _coverage_world(seed)
+            mab = CmabBernoulli.cold_start(
+                action_ids=["a"], n_features=3, hidden_dim_list=[], dist_type="normal", random_seed=seed,
+                **settings[method],
+            )  # fmt: skip
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                mab.update(context=context, actions=["a"] * len(rewards), rewards=rewards)
+            posterior = mab.to_inference_data(n_draws=4000, random_seed=seed)["posterior"]
+            draws = np.concatenate(
+                [posterior["w0"].values.reshape(4000, 3), posterior["b0"].values.reshape(4000, 1)], axis=1
+            )
+            low, high = np.quantile(draws, [0.05, 0.95], axis=0)
+            inside += int(np.sum((low <= truth) & (truth <= high)))
+            total += truth.size
+        share = inside / total
+        error = np.sqrt(0.9 * 0.1 / total)
+        print(
+            f"coverage of 90% intervals, {method}: {share:.3f} ({inside} of {total} true weights; Monte Carlo se "
+            f"{error:.3f}, so 0.90 +- {2 * error:.3f} is nominal) in {time.perf_counter() - start:.0f} s"
+        )
+    inside = total = 0
+    for seed in range(n_worlds):
+        rng = np.random.default_rng(1000 + seed)
+        coefficients = rng.normal(size=3)
+        context = rng.normal(size=(400, 3))
+        rewards = context @ coefficients + 0.5 + rng.normal(0.0, 1.0, 400)
+        mab = CmabGaussian.cold_start(action_ids=["a"], n_features=3, hidden_dim_list=[], random_seed=seed)
+        mab.update(context=context, actions=["a"] * 400, rewards=rewards.tolist())
+        table = mab.effects(context, n_draws=1000, random_seed=seed, ci_prob=0.9)
+        inside += int(np.sum((table["lower"] <= coefficients) & (coefficients <= table["upper"])))
+        total += 3
+    print(
+        f"effects of a linear-Gaussian world (ADVI): {inside} of {total} true coefficients inside their 90% intervals"
+    )
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--coverage", type=int, default=0, metavar="N", help="coverage study on N worlds per method")
+    parser.add_argument("--methods", nargs="*", default=["ADVI", "NUTS"])
+    args = parser.parse_args()
+    if args.coverage:
+        coverage(args.coverage, args.methods)
+    else:
+        main()

@@ -29,7 +29,7 @@ def test_every_models_repr_is_short_and_its_html_a_table():
 
     network = Bnn.cold_start(n_features=40, hidden_dim_list=[32, 32])
     assert len(repr(network)) <= 410 and repr(network).startswith("Bnn(learned bernoulli")
-    assert repr(Beta(n_successes=3, cost=2.0)) == "Beta(n_successes=3, n_failures=1, cost=2)"
+    assert repr(Beta(n_successes=3, cost=2.0)) == "Beta(n_successes=3, n_failures=1, cost=2.0)"
     assert "<table>" in network._repr_html_() and "hidden [32, 32]" in network._repr_html_()
     zooming = SmabBernoulli.cold_start(action_ids=["a"], quantitative_action_ids=["q"]).actions["q"]
     assert repr(zooming).startswith("Zooming(1 segments") and "<table>" in zooming._repr_html_()

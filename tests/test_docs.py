@@ -8,6 +8,12 @@ import pytest
 PUBLIC_MODULES = [
     "pybandits",
     "pybandits.bandits.inspection",
+    "pybandits.bandits.posterior_draws",
+    "pybandits.bandits.explanation",
+    "pybandits.bandits.plots",
+    "pybandits.bandits.describe",
+    "pybandits.model.bnn.effects",
+    "pybandits.model.display",
     "pybandits.boundary.inference_data",
     "pybandits.smab",
     "pybandits.cmab",
@@ -135,6 +141,10 @@ def test_the_inspection_page_code_runs():
         exec(compile(block, "inspection.md", "exec"), namespace)
     posterior = namespace["data"]["posterior"]["expected_reward"]
     assert float(posterior.sel(action="email").mean()) > float(posterior.sel(action="push").mean())
+    effects = namespace["table"].set_index(["action", "feature"])["mean"]
+    assert effects["a", "x0"] == pytest.approx(1.5, abs=0.15) and effects["b", "x2"] == pytest.approx(1.0, abs=0.15)
+    why = namespace["why"]
+    assert why.loc["pass", "forbidden"] == "forbidden_actions" and why["probability"].sum() == pytest.approx(1.0)
 
 
 def test_the_availability_page_code_runs(capsys):

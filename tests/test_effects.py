@@ -187,3 +187,23 @@ def test_explain_says_what_forbids_an_action():
     assert np.isnan(table.loc["c", "mean"]) and table.loc["a", "forbidden"] == ""
     frame = mab.explain(pd.Series([0.0, 1.0]), n_draws=200, random_seed=0)
     assert frame["probability"].sum() == pytest.approx(1.0)
+
+
+def test_plot_effects_draws_a_forest_per_action_and_refuses_other_tables():
+    from pybandits.bandits.plots import plot_effects
+
+    table = pd.DataFrame(
+        {"action": ["a", "a", "b", "b"], "feature": ["x", "country", "x", "country"], "level": [None, "de", None, "de"],
+         "reference": [None, "fr", None, "fr"], "mean": [0.5, -0.2, 0.1, 0.3], "sd": [0.1] * 4,
+         "lower": [0.3, -0.4, -0.1, 0.1], "upper": [0.7, 0.0, 0.3, 0.5]}
+    )  # fmt: skip
+    table.attrs["ci_prob"] = 0.94
+    figure = plot_effects(table)
+    assert [axes.get_title() for axes in figure.axes] == ["a", "b"]
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["x", "country=de vs fr"]
+    assert "94% interval" in figure.axes[0].get_xlabel()
+    assert [axes.get_title() for axes in plot_effects(table, actions=["b"]).axes] == ["b"]
+    with pytest.raises(ValueError, match=r"actions: expected actions of the table \['a', 'b'\], got \['z'\]"):
+        plot_effects(table, actions=["z"])
+    with pytest.raises(TypeError, match="table: expected the DataFrame mab.effects returns"):
+        plot_effects(table.drop(columns="mean"))

@@ -32,7 +32,14 @@ REPR_ACTIONS = 12
 
 
 def settings_lines(mab: Any) -> list[str]:
-    """One line per group of settings the bandit uses (epsilon always; the others when set)."""
+    """One line per group of settings the bandit uses (epsilon always; the others when set).
+
+    Examples
+    --------
+    >>> from pybandits.smab import SmabBernoulli
+    >>> settings_lines(SmabBernoulli.cold_start(action_ids=["a"]))
+    ['epsilon    None  default_action None']
+    """
     share = "" if mab.default_action_fraction is None else f"  default_action_fraction {mab.default_action_fraction}"
     lines = [f"epsilon    {mab.epsilon}  default_action {mab.default_action}{share}"]
     if mab.limited_actions:
@@ -84,7 +91,15 @@ def summary_lines(mab: Any, max_actions: int | None = None) -> list[str]:
 
 
 def summary_html(mab: Any) -> str:
-    """The same description as HTML tables: the settings, then one row per action."""
+    """The same description as HTML tables: the settings, then one row per action.
+
+    Examples
+    --------
+    >>> from pybandits.smab import SmabBernoulli
+    >>> html_text = summary_html(SmabBernoulli.cold_start(action_ids=["a", "b"]))
+    >>> html_text.startswith("<div><strong>SmabBernoulli</strong>"), html_text.count("<th")
+    (True, 6)
+    """
     settings = []
     for line in _header_lines(mab):
         label, _, text = line.strip().partition(" ")

@@ -87,7 +87,16 @@ def effects(
     features: list[str] | None,
     quantities: dict[str, Any] | None,
 ) -> pd.DataFrame:
-    """The average marginal effects of ``mab``'s features (see the module)."""
+    """The average marginal effects of ``mab``'s features (see the module).
+
+    Examples
+    --------
+    >>> from pybandits.cmab import CmabBernoulli
+    >>> mab = CmabBernoulli.cold_start(action_ids=["a"], n_features=2, random_seed=0)
+    >>> table = effects(mab, np.zeros((4, 2)), 20, 0, 0.9, ["x1"], None)
+    >>> table["feature"].tolist(), table.attrs["ci_prob"]
+    (['x1'], 0.9)
+    """
     if not hasattr(mab, "categorical_features"):
         raise TypeError(
             f"mab: expected a contextual bandit (effects are of context features), got a {type(mab).__name__}, "
@@ -194,7 +203,16 @@ def _quantity_settings(mab: Any, quantities: object) -> dict[str, np.ndarray]:
 
 
 def explain(mab: Any, row: object, n_draws: int, random_seed: int | None, ci_prob: float, forbidden_actions: object):
-    """One row's decision, per action (see the module)."""
+    """One row's decision, per action (see the module).
+
+    Examples
+    --------
+    >>> from pybandits.cmab import CmabBernoulli
+    >>> mab = CmabBernoulli.cold_start(action_ids=["a", "b"], n_features=2, random_seed=0)
+    >>> table = explain(mab, [0.0, 1.0], 500, 0, 0.94, ["b"])
+    >>> table["probability"].tolist(), table["forbidden"].tolist()
+    ([1.0, 0.0], ['', 'forbidden_actions'])
+    """
     n_draws = check.check_positive_int(n_draws, "n_draws")
     ci_prob = check_ci_prob(ci_prob)
     random_seed = check.check_random_seed(random_seed)

@@ -8,7 +8,7 @@ Examples
 --------
 >>> from pybandits.model import Beta, Bnn
 >>> Beta(n_successes=3, n_failures=2)
-Beta(n_successes=3, n_failures=2)
+Beta(n_successes=3, n_failures=2, cost=None)
 >>> print(repr(Bnn.cold_start(n_features=2, hidden_dim_list=[4])).replace("; ", "\\n"))  # doctest: +ELLIPSIS
 Bnn(learned bernoulli: ...
 network 2 inputs, hidden [4], tanh
@@ -28,7 +28,14 @@ _REPR_CHARS = 400
 
 
 def html_table(rows: list[tuple[str, str]], title: str) -> str:
-    """A small two-column HTML table with a bold title: what notebooks show."""
+    """A small two-column HTML table with a bold title: what notebooks show.
+
+    Examples
+    --------
+    >>> text = html_table([("rewards", "a < b")], "Bnn")
+    >>> text.startswith("<div><strong>Bnn</strong><table><tr>"), "a &lt; b" in text
+    (True, True)
+    """
     cell = "style='text-align:left'"
     body = "".join(
         f"<tr><th {cell}>{html.escape(label)}</th><td {cell}>{html.escape(text)}</td></tr>" for label, text in rows
@@ -37,7 +44,14 @@ def html_table(rows: list[tuple[str, str]], title: str) -> str:
 
 
 class Displayed:
-    """The displays of an action model (a base of every action model class)."""
+    """The displays of an action model (a base of every action model class).
+
+    Examples
+    --------
+    >>> from pybandits.model import NormalInverseGamma
+    >>> NormalInverseGamma().display_rows()
+    [('posterior', 'mu=0.0, kappa=1.0, alpha=1.0, beta=1.0, n_observations=0')]
+    """
 
     def display_rows(self) -> list[tuple[str, str]]:
         """``(label, text)`` rows: what the model has learned, its network and last fit, its cost."""
@@ -60,8 +74,8 @@ class Displayed:
 
     def __repr__(self) -> str:
         rows = self.display_rows()
-        if rows[0][0] == "posterior":  # conjugate: Beta(n_successes=3, n_failures=2, cost=1)
-            text = ", ".join([rows[0][1], *(f"{label}={value}" for label, value in rows[1:])])
+        if rows[0][0] == "posterior":  # conjugate: Beta(n_successes=3, n_failures=2, cost=None)
+            text = f"{rows[0][1]}, cost={getattr(self, 'cost', None)!r}"
         else:
             text = "; ".join(f"{label} {value}" for label, value in rows)
         if len(text) > _REPR_CHARS:

@@ -9,37 +9,17 @@ the ``plot`` extra (``pip install ".[plot]"`` from a clone, or ``pip install mat
 from __future__ import annotations
 
 import copy
-import functools
-import io
 from typing import Any
 
 import numpy as np
 
+from pybandits.boundary.figures import figure
 from pybandits.simulation.base import SimulationResult
 
 __all__ = ["plot_action_shares", "plot_beliefs", "plot_quantities", "plot_regret"]
 
 
-@functools.cache
-def _figure_class() -> type:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ImportError("pybandits plots need matplotlib (the 'plot' extra): pip install matplotlib") from None
-
-    class PlotFigure(Figure):
-        """A Figure that shows itself as an image in notebooks, with or without pyplot."""
-
-        def _repr_png_(self) -> bytes:
-            buffer = io.BytesIO()
-            self.savefig(buffer, format="png", dpi=96)
-            return buffer.getvalue()
-
-    return PlotFigure
-
-
-def _figure(width: float = 7.0, height: float = 4.0) -> Any:
-    return _figure_class()(figsize=(width, height), layout="constrained")
+_figure = figure
 
 
 def _check(result: object) -> SimulationResult:

@@ -46,6 +46,13 @@ class Stage:
     ``(n_draws, cardinality, dim)``. ``residual`` has one entry per hidden layer, as for
     :func:`~pybandits.model.bnn.forward.forward`; ``numeric_columns`` and ``embeddings`` describe the
     first stage's categorical context columns.
+
+    Examples
+    --------
+    >>> stage = Stage(weights=[np.ones((5, 2, 1))], biases=[np.zeros((5, 1, 1))], activation="tanh",
+    ...               residual=(), output=True)
+    >>> [w.shape for w in stage.draws(1, 3).weights], stage.draws(1, 3).weights[0].dtype
+    ([(2, 2, 1)], dtype('float32'))
     """
 
     weights: Sequence[np.ndarray]
@@ -164,6 +171,15 @@ def expected_and_mean_gradient(
     differentiated numerically (a central difference of :meth:`expected_reward`, elementwise and
     exact to about 1e-9 for a smooth link), so every family works unchanged. ``dtype`` is the
     precision of the forward and backward passes (float64 for tests against finite differences).
+
+    Examples
+    --------
+    >>> from pybandits.model.family import Bernoulli
+    >>> stage = Stage(weights=[np.array([[1.0], [2.0]])], biases=[np.zeros(1)], activation="tanh",
+    ...               residual=(), output=True)
+    >>> expected, gradient = expected_and_mean_gradient([stage], np.zeros((4, 2)), Bernoulli(), dtype=np.float64)
+    >>> gradient.round(4).tolist()  # sigmoid'(0) = 1/4 times the weights
+    [[0.25, 0.5]]
     """
     n_rows = len(context)
     expected = np.empty((n_draws, n_rows))

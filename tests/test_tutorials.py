@@ -65,6 +65,7 @@ SIMULATION_NOTEBOOKS = {
     "shared_trunk.ipynb": "trunk features unchanged with the new feature at 0: True",
     "quantities_and_pricing.ipynb": "restored equal: True",
     "seasons.ipynb": "change detection found the season changes: True",
+    "inspection.ipynb": "the bandit is unchanged by looking: True",
     "from_8x/networks.ipynb": "bias prior kept: mu [1.0] sigma [2.0]",
     "from_8x/smab_simulator.ipynb": "the bandit learned the best action: True",
     "from_8x/cmab_simulator.ipynb": "the bandit learned each group's best action: True",

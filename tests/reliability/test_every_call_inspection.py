@@ -107,6 +107,12 @@ def rows() -> list[Bad]:
                 "features"),
             Bad(f"{n}.effects ci_prob", make, lambda m: m.effects(np.zeros((3, 2)), ci_prob=0.0), ValueError,
                 "ci_prob"),
+            Bad(f"{n}.effects no rows", make, lambda m: m.effects(np.zeros((0, 2))), ValueError, "context"),
+            Bad(f"{n}.effects nan", make, lambda m: m.effects(np.array([[0.0, np.nan]])), ValueError, "context"),
+            Bad(f"{n}.effects n_draws bool", make, lambda m: m.effects(np.zeros((3, 2)), n_draws=True), TypeError,
+                "n_draws"),
+            Bad(f"{n}.explain frame rows", make, lambda m: m.explain(pd.DataFrame(np.zeros((2, 2)))), ValueError,
+                "row", "2 rows"),
             Bad(f"{n}.effects quantities", make, lambda m: m.effects(np.zeros((3, 2)), quantities={"a": [0.5]}),
                 ValueError, "quantities", "'a'"),
         ]  # fmt: skip

@@ -207,3 +207,37 @@ def test_plot_effects_draws_a_forest_per_action_and_refuses_other_tables():
         plot_effects(table, actions=["z"])
     with pytest.raises(TypeError, match="table: expected the DataFrame mab.effects returns"):
         plot_effects(table.drop(columns="mean"))
+
+
+def _every_class():
+    import pybandits.cmab as cmab
+    import pybandits.smab as smab
+
+    for module, prefix in ((smab, "Smab"), (cmab, "Cmab")):
+        for family in ("Bernoulli", "Gaussian"):
+            for variant in ("", "BAI", "CC", "MO", "MOCC"):
+                yield getattr(module, f"{prefix}{family}{variant}")
+
+
+@pytest.mark.parametrize("cls", list(_every_class()), ids=lambda cls: cls.__name__)
+def test_every_bandit_class_is_explained_described_and_drawn(cls):
+    name = cls.__name__
+    args = {"action_ids_cost": {"a": 1.0, "b": 2.0}} if name.endswith("CC") else {"action_ids": ["a", "b"]}
+    if "MO" in name:
+        args["n_objectives"] = 2
+    contextual = name.startswith("Cmab")
+    if contextual:
+        args["n_features"] = 2
+    mab = cls.cold_start(random_seed=0, **args)
+    state = mab.get_state()
+    row = [0.1, -0.2] if contextual else None
+    table = mab.explain(row, n_draws=50, random_seed=0)
+    assert list(table.index) == ["a", "b"] and table["probability"].sum() == pytest.approx(1.0)
+    assert ("mean_1" in table.columns) == ("MO" in name)
+    data = mab.to_inference_data(n_draws=5, random_seed=0)
+    assert set(data["posterior"]["action"].values) <= {"a", "b"}
+    if contextual:
+        effects = mab.effects(np.zeros((3, 2)), n_draws=5, random_seed=0)
+        assert len(effects) == 2 * 2 * (2 if "MO" in name else 1)
+    assert repr(mab).splitlines()[0] == f"class      {name}" and "<table>" in mab._repr_html_()
+    assert mab.get_state() == state

@@ -215,14 +215,17 @@ def _every_class():
 
     for module, prefix in ((smab, "Smab"), (cmab, "Cmab")):
         for family in ("Bernoulli", "Gaussian"):
-            for variant in ("", "BAI", "CC", "MO", "MOCC"):
-                yield getattr(module, f"{prefix}{family}{variant}")
+            for variant in ("", "BAI", "CC", "MO", "MOCC", "DP"):
+                if hasattr(module, f"{prefix}{family}{variant}"):
+                    yield getattr(module, f"{prefix}{family}{variant}")
 
 
 @pytest.mark.parametrize("cls", list(_every_class()), ids=lambda cls: cls.__name__)
 def test_every_bandit_class_is_explained_described_and_drawn(cls):
     name = cls.__name__
     args = {"action_ids_cost": {"a": 1.0, "b": 2.0}} if name.endswith("CC") else {"action_ids": ["a", "b"]}
+    if name.endswith("DP"):
+        args = {"action_ids": ["a", "b"], "action_ids_price": {"a": 1.0, "b": 2.0}}
     if "MO" in name:
         args["n_objectives"] = 2
     contextual = name.startswith("Cmab")
@@ -234,6 +237,7 @@ def test_every_bandit_class_is_explained_described_and_drawn(cls):
     table = mab.explain(row, n_draws=50, random_seed=0)
     assert list(table.index) == ["a", "b"] and table["probability"].sum() == pytest.approx(1.0)
     assert ("mean_1" in table.columns) == ("MO" in name)
+    assert ("cost" in table.columns) == name.endswith("CC") and ("price" in table.columns) == name.endswith("DP")
     data = mab.to_inference_data(n_draws=5, random_seed=0)
     assert set(data["posterior"]["action"].values) <= {"a", "b"}
     if contextual:
@@ -241,3 +245,38 @@ def test_every_bandit_class_is_explained_described_and_drawn(cls):
         assert len(effects) == 2 * 2 * (2 if "MO" in name else 1)
     assert repr(mab).splitlines()[0] == f"class      {name}" and "<table>" in mab._repr_html_()
     assert mab.get_state() == state
+
+
+def test_the_stages_are_the_bandits_own_prediction_at_a_posterior_without_spread():
+    """With every weight's sd near 0, a stage's expected reward is the bandit's prediction (embeddings, quantities)."""
+    from pybandits.model.priors import LocationScale
+
+    mab = CmabGaussian.cold_start(
+        action_ids=["a"], quantitative_action_ids={"dose": 1}, n_features=3, categorical_features={1: 3},
+        hidden_dim_list=[4], activation="relu", random_seed=0,
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+
+    def sharp(dist):
+        return LocationScale(mu=rng.normal(0.0, 0.5, dist.shape), sigma=np.full(dist.shape, 1e-9))
+
+    actions = {}
+    for action_id, model in mab.actions.items():
+        network = model.network.with_parameters({k: sharp(v) for k, v in model.network.parameters.items()})
+        actions[action_id] = model.model_copy(update={"network": network})
+    mab = mab.model_copy(update={"actions": actions})
+    rows = np.column_stack([rng.normal(size=20), rng.integers(0, 3, 20), rng.normal(size=20)])
+    _, predicted, _ = mab.predict(rows, forbidden_actions=["dose"])
+    ((family, stages),) = mab.kind.reward_stages(mab, "a", 2, rng)
+    np.testing.assert_allclose(expected_rewards(stages, rows, family, 2, dtype=np.float64)[0],
+                               [p["a"] for p in predicted], rtol=1e-6)  # fmt: skip
+    with_quantity = np.column_stack([rows, np.full(20, 0.3)])  # the quantity input, as the network reads it
+    ((family, stages),) = mab.kind.reward_stages(mab, "dose", 2, rng)
+    _, gradient = expected_and_mean_gradient(stages, with_quantity, family, 2, dtype=np.float64)
+    h = 1e-6
+    for position, column in enumerate(stages[0].numeric_columns):
+        up, down = with_quantity.copy(), with_quantity.copy()
+        up[:, column] += h
+        down[:, column] -= h
+        central = [expected_rewards(stages, x, family, 2, dtype=np.float64).mean(axis=1) for x in (up, down)]
+        np.testing.assert_allclose(gradient[:, position], (central[0] - central[1]) / (2 * h), rtol=1e-4, atol=1e-7)

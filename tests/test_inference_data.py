@@ -191,3 +191,31 @@ def test_quantitative_actions_networks_have_their_own_variables():
     assert list(posterior["w0"]["action"].values) == ["a", "b"]
     assert list(posterior["w0_q1"]["action_q1"].values) == ["dose"]
     assert list(posterior["w0_q1"]["input_q1"].values) == ["x0", "x1", "quantity[0]"]
+
+
+def test_input_names_follow_the_first_layers_order_with_categories_and_quantities():
+    mab = CmabBernoulli.cold_start(
+        action_ids=["a"], quantitative_action_ids={"dose": 1}, n_features=3, feature_names=["x", "c", "y"],
+        categorical_features={"c": 3}, hidden_dim_list=[2], random_seed=0,
+    )  # fmt: skip
+    posterior = _posterior(mab.to_inference_data(n_draws=4, random_seed=0))
+    dim = mab.actions["a"].network.embeddings[0].dim
+    assert list(posterior["w0"]["input"].values) == ["x", "y", *(f"c[{j}]" for j in range(dim))]
+    # the quantity input is a numeric column of the network: it comes before the embedding
+    assert list(posterior["w0_q1"]["input_q1"].values) == ["x", "y", "quantity[0]", *(f"c[{j}]" for j in range(dim))]
+    assert mab.actions["dose"].network.numeric_columns == [0, 2, 3]
+
+
+def test_a_trunks_inputs_are_named_and_its_embeddings_kept_with_their_levels():
+    mab = CmabGaussian.cold_start(
+        action_ids=["a"], n_features=2, feature_names=["x", "country"], categorical_features={"country": 3},
+        backbone_hidden_dim_list=[4], random_seed=0,
+    )  # fmt: skip
+    mab.update(context=pd.DataFrame({"x": [0.1, 0.2, 0.3], "country": ["fr", "de", "fr"]}), actions=["a"] * 3,
+               rewards=[1.0, 2.0, 3.0])  # fmt: skip
+    data = mab.to_inference_data(n_draws=4, random_seed=0)
+    constant = _constant(data)
+    assert str(constant["trunk_w0"]["trunk_input"].values[0]) == "x"
+    assert list(constant["trunk_embedding_country"]["country_level"].values)[:2] == ["fr", "de"]
+    attrs = _posterior(data).attrs  # the heads speak standardised rewards: how to read them back
+    assert attrs["reward_scale"] > 0 and "reward_loc" in attrs

@@ -20,15 +20,14 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import numpy as np
-
 from pybandits.boundary.tabular import quantity_columns
 from pybandits.model.display import html_table
 
-__all__ = ["REPR_ACTIONS", "settings_lines", "summary_html", "summary_lines"]
+__all__ = ["REPR_ACTIONS", "REPR_WIDTH", "settings_lines", "summary_html", "summary_lines"]
 
-#: The most actions a bandit's ``repr`` lists (the rest are counted), so that it fits one screen.
+#: The most actions a bandit's ``repr`` lists (the rest are counted), and its widest line: one screen.
 REPR_ACTIONS = 12
+REPR_WIDTH = 160
 
 
 def settings_lines(mab: Any) -> list[str]:
@@ -61,8 +60,11 @@ def settings_lines(mab: Any) -> list[str]:
     return lines
 
 
-def summary_lines(mab: Any, max_actions: int | None = None) -> list[str]:
-    """The bandit described line by line (what ``pybandits info`` prints); at most ``max_actions`` actions.
+def summary_lines(mab: Any, max_actions: int | None = None, width: int | None = None) -> list[str]:
+    """The bandit described line by line (what ``pybandits info`` prints).
+
+    At most ``max_actions`` actions (the others counted), and every line cut at ``width``
+    characters: what ``repr`` shows on one screen.
 
     Examples
     --------
@@ -76,17 +78,18 @@ def summary_lines(mab: Any, max_actions: int | None = None) -> list[str]:
     rewards    bernoulli
     actions
       a: n_successes=8, n_failures=4; mean 0.667 [0.4, 0.88]
-      b: n_successes=1, n_failures=1; mean 0.5 [0.028, 0.97]
+      b: n_successes=1, n_failures=1; mean 0.5 [0.03, 0.97]
       ... and 1 more action
     """
     lines = _header_lines(mab)
     lines.append("actions")
-    rows = _action_rows(mab)
-    shown = rows if max_actions is None else rows[:max_actions]
+    shown = _action_rows(mab, max_actions)
     lines += [f"  {action_id}: {text}" for action_id, text in shown]
-    if len(rows) > len(shown):
-        hidden = len(rows) - len(shown)
+    hidden = len(mab.actions) - len(shown)
+    if hidden:
         lines.append(f"  ... and {hidden} more action{'s' if hidden > 1 else ''}")
+    if width is not None:
+        lines = [line if len(line) <= width else line[: width - 3] + "..." for line in lines]
     return lines
 
 
@@ -134,11 +137,11 @@ def _header_lines(mab: Any) -> list[str]:
     return lines
 
 
-def _action_rows(mab: Any) -> list[tuple[str, str]]:
-    """Per action: what it learned (and a conjugate posterior's mean and 94% interval), cost, price, last fit."""
+def _action_rows(mab: Any, limit: int | None = None) -> list[tuple[str, str]]:
+    """Per action (the first ``limit``): what it learned (a conjugate's mean, 94% interval), cost, price, last fit."""
     dimensions = mab.quantity_dimensions
     rows = []
-    for action_id, model in mab.actions.items():
+    for action_id, model in list(mab.actions.items())[:limit]:
         kind = f"quantitative d={dimensions[action_id]}; " if action_id in dimensions else ""
         text = f"{kind}{model.summary()}{_posterior_note(model)}"
         if model.cost is not None:
@@ -154,15 +157,12 @@ def _action_rows(mab: Any) -> list[tuple[str, str]]:
 
 
 def _posterior_note(model: Any) -> str:
-    """``; mean m [low, high]``: a conjugate action's expected reward (per objective), interval from seeded draws."""
+    """``; mean m [low, high]``: a conjugate action's expected reward (per objective), its exact 94% interval."""
     parts = getattr(model, "objectives", None) or [model]
-    conjugate = type(parts[0])
-    if not hasattr(conjugate, "posterior_draws"):
+    if not hasattr(parts[0], "credible_interval"):
         return ""
     notes = []
     for part in parts:
-        params = {name: np.array([getattr(part, name)], dtype=float) for name in conjugate.draw_parameters}
-        draws = conjugate.posterior_draws(params, 4000, np.random.default_rng(0))["expected_reward"][:, 0]
-        low, high = np.quantile(draws, [0.03, 0.97])
+        low, high = part.credible_interval(0.94)
         notes.append(f"{part.mean:.3g} [{low:.2g}, {high:.2g}]")
     return "; mean " + ", ".join(notes)

@@ -20,6 +20,7 @@ same draws. With the same seed, the probabilities equal ``action_probabilities``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -31,15 +32,6 @@ from pybandits.model.bnn.candidates import quantity_inputs
 from pybandits.model.bnn.effects import expected_and_mean_gradient, expected_rewards
 
 __all__ = ["effects", "explain"]
-
-
-def check_ci_prob(ci_prob: object) -> float:
-    """A credible interval's probability, in (0, 1)."""
-    if not check.is_real(ci_prob) or isinstance(ci_prob, bool):
-        raise TypeError(f"ci_prob: expected a real number in (0, 1), got {check.describe(ci_prob)}")
-    if not 0.0 < ci_prob < 1.0:
-        raise ValueError(f"ci_prob: expected a number in (0, 1), got {ci_prob!r}")
-    return float(ci_prob)
 
 
 def _summary(draws: np.ndarray, ci_prob: float) -> dict[str, np.ndarray]:
@@ -103,12 +95,15 @@ def effects(
             "which has no context; to_inference_data and explain describe its actions"
         )
     n_draws = check.check_positive_int(n_draws, "n_draws")
-    ci_prob = check_ci_prob(ci_prob)
+    ci_prob = check.check_open_probability(ci_prob, "ci_prob")
     random_seed = check.check_random_seed(random_seed)
     names = _feature_names(mab)
     wanted = _checked_features(features, names)
+    mab = mab._view()  # one state, whatever another thread installs meanwhile
     rows, _ = mab._context(context, learn=False)
     _known_codes(mab, rows, "context", context)
+    per_draw = 16 * (len(rows) + mab.input_dim)  # expected rewards and gradients, float64
+    check.check_memory("n_draws", n_draws, per_draw * n_draws, f"{per_draw} bytes per draw and action")
     settings = _quantity_settings(mab, quantities)
     rng = np.random.default_rng(random_seed)
     categorical = mab.categorical_features
@@ -133,7 +128,9 @@ def effects(
                     records.append({**label, "feature": names[column], "level": None, "reference": None, **stats})
             for column in (c for c in wanted if c in categorical):
                 records += _level_effects(mab, stages, family, action_rows, column, n_draws, ci_prob, label, names)
-    frame = pd.DataFrame.from_records(records)
+    label = ["action", "objective"] if mab.n_objectives else ["action"]
+    columns = [*label, "feature", "level", "reference", "mean", "sd", "lower", "upper"]
+    frame = pd.DataFrame.from_records(records, columns=columns)
     for key in ("mean", "sd", "lower", "upper"):
         frame[key] = frame[key].astype(float)
     frame.attrs.update({"ci_prob": ci_prob, "n_draws": n_draws, "n_rows": len(rows), "random_seed": random_seed})
@@ -176,12 +173,15 @@ def _level_effects(
 def _checked_features(features: object, names: list[str]) -> list[int]:
     if features is None:
         return list(range(len(names)))
-    if isinstance(features, str) or not isinstance(features, list | tuple):
+    if isinstance(features, str | bytes) or not isinstance(features, Iterable):
         raise TypeError(f"features: expected a list of feature names, got {check.describe(features)}")
-    unknown = [f for f in features if f not in names]
+    wanted = list(features)
+    unknown = [f for f in wanted if f not in names]
     if unknown:
         raise ValueError(f"features: expected names among the bandit's features {names[:10]}, got unknown {unknown}")
-    return [names.index(f) for f in features]
+    if not wanted or len(set(wanted)) < len(wanted):
+        raise ValueError(f"features: expected one or more distinct feature names, got {wanted}")
+    return [names.index(f) for f in wanted]
 
 
 def _quantity_settings(mab: Any, quantities: object) -> dict[str, np.ndarray]:
@@ -214,22 +214,33 @@ def explain(mab: Any, row: object, n_draws: int, random_seed: int | None, ci_pro
     ([1.0, 0.0], ['', 'forbidden_actions'])
     """
     n_draws = check.check_positive_int(n_draws, "n_draws")
-    ci_prob = check_ci_prob(ci_prob)
+    ci_prob = check.check_open_probability(ci_prob, "ci_prob")
     random_seed = check.check_random_seed(random_seed)
     view = mab._with_generator(np.random.default_rng(random_seed))
     if hasattr(mab, "categorical_features"):
+        if row is None:
+            raise TypeError(f"row: expected one context row of {mab.input_dim} features, got None")
         if not hasattr(row, "columns"):  # a Series, list or 1-d array is one row
             row = row.to_frame().T if isinstance(row, pd.Series) else (row if np.ndim(row) == 2 else [row])
-        context, _ = view._context(row, learn=False)
+        try:
+            context, _ = view._context(row, learn=False)
+        except (TypeError, ValueError) as error:  # the context's checks, said of the row
+            message = str(error)
+            raise type(error)(
+                f"row:{message[len('context:') :]}" if message.startswith("context:") else message
+            ) from None
         if context.shape[0] != 1:
             raise ValueError(f"row: expected one context row, got {context.shape[0]} rows")
         _known_codes(mab, context, "row", row)
         allowed, regions = view._allowed_and_regions(forbidden_actions)
+        view._check_draw_memory("n_draws", n_draws, n_draws)
         expected, _, _, prices = view._sampler(context, allowed, regions)(context, n_draws)
     else:
         if row is not None:
             raise TypeError(f"row: a stochastic bandit takes no context, expected None, got {check.describe(row)}")
         allowed, regions = view._allowed_and_regions(forbidden_actions)
+        per_draw = 32 * len(allowed) * (mab.n_objectives or 1)
+        check.check_memory("n_draws", n_draws, per_draw * n_draws, f"about {per_draw} bytes per draw")
         expected, _, prices = view._draw(allowed, n_draws, regions)
     probabilities = view._choice_probabilities(expected, allowed, 1, prices)[0]
     stats = _summary(expected, ci_prob)  # (n_allowed,) or (n_allowed, n_objectives)
@@ -243,6 +254,10 @@ def explain(mab: Any, row: object, n_draws: int, random_seed: int | None, ci_pro
             columns[key] = values[:, 0]
         else:
             columns.update({f"{key}_{k}": values[:, k] for k in range(n_objectives)})
+    if any(model.cost is not None for model in mab.actions.values()):
+        columns["cost"] = [model.cost for model in mab.actions.values()]
+    if mab.action_prices is not None:
+        columns["price"] = list(mab.action_prices.values())
     columns["probability"] = probabilities
     columns["forbidden"] = [
         "forbidden_actions" if a not in allowed else ("some quantities, by forbidden_actions" if a in regions else "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pybandits.bandits.describe import REPR_ACTIONS, summary_html, summary_lines
+from pybandits.bandits.describe import REPR_ACTIONS, REPR_WIDTH, summary_html, summary_lines
 from pybandits.bandits.explanation import effects, explain
 from pybandits.bandits.posterior_draws import inference_data
 
@@ -118,8 +118,8 @@ class Inspectable:
         """One context row's decision, per action: the expected reward's posterior, and how likely it is played.
 
         From ``n_draws`` Thompson draws of every allowed action at the row, made as
-        ``action_probabilities`` makes them (with the same seed, ``probability`` equals
-        ``action_probabilities`` of that row): the draws' mean and equal-tailed ``ci_prob``
+        ``action_probabilities`` makes them (``probability`` equals ``action_probabilities`` of that
+        row on a copy of the bandit reseeded with ``random_seed``): the draws' mean and equal-tailed ``ci_prob``
         interval of the expected reward, and the probability of playing each action (the
         propensity: the strategy, epsilon and limited actions included). ``forbidden`` says what
         forbids an action (``forbidden_actions``), or limits its quantities.
@@ -153,9 +153,9 @@ class Inspectable:
         return explain(self, row, n_draws, random_seed, ci_prob, forbidden_actions)
 
     def __repr__(self) -> str:
-        """The bandit's description (:func:`~pybandits.bandits.describe.summary_lines`), at most 12 actions."""
-        return "\n".join(summary_lines(self, max_actions=REPR_ACTIONS))
+        """The bandit's description (:func:`~pybandits.bandits.describe.summary_lines`): 12 actions, 160 columns."""
+        return "\n".join(summary_lines(self._view(), max_actions=REPR_ACTIONS, width=REPR_WIDTH))
 
     def _repr_html_(self) -> str:
         """The bandit's description as HTML tables, for notebooks."""
-        return summary_html(self)
+        return summary_html(self._view())

@@ -40,7 +40,6 @@ import numpy as np
 from pybandits.boundary import validation as check
 from pybandits.boundary.inference_data import build
 from pybandits.model.backbone.heads import LinearHead, coefficient_draws
-from pybandits.model.bnn.sampler import student_factors
 
 __all__ = ["inference_data"]
 
@@ -57,6 +56,9 @@ def inference_data(mab: Any, n_draws: int, random_seed: int | None) -> Any:
     """
     n_draws = check.check_positive_int(n_draws, "n_draws")
     random_seed = check.check_random_seed(random_seed)
+    mab = mab._view()  # one state, whatever another thread installs meanwhile
+    per_draw = 4 * _n_values(mab)
+    check.check_memory("n_draws", n_draws, per_draw * n_draws, f"{per_draw} bytes per draw of every action's posterior")
     rng = np.random.default_rng(random_seed)
     draws = _Draws(list(mab.actions))
     attrs = {
@@ -65,10 +67,13 @@ def inference_data(mab: Any, n_draws: int, random_seed: int | None) -> Any:
         "n_draws": n_draws,
         "random_seed": "none" if random_seed is None else random_seed,
     }
+    family = mab.families[0] if hasattr(mab, "families") else mab.family
+    if getattr(family, "standardised", False):  # networks and heads speak standardised rewards
+        attrs["reward_loc"], attrs["reward_scale"] = float(family.reward_loc), float(family.reward_scale)
     models = list(mab.actions.values())
     backbone = getattr(mab, "backbone", None)
     if backbone is not None:
-        _trunk(draws, backbone.trunk)
+        _trunk(draws, mab, backbone.trunk)
         if isinstance(models[0], LinearHead):
             _linear_heads(draws, models, n_draws, rng)
         else:
@@ -142,14 +147,20 @@ def _linear_heads(draws: _Draws, heads: list[Any], n_draws: int, rng: np.random.
     draws.coords["trunk_feature"] = [*(f"h{i}" for i in range(coefficients.shape[2] - 1)), "bias"]
 
 
-def _trunk(draws: _Draws, trunk: Any) -> None:
-    """The trunk's point weights, as constant data."""
+def _trunk(draws: _Draws, mab: Any, trunk: Any) -> None:
+    """The trunk's point weights and embedding tables, as constant data, its inputs named."""
+    network = trunk.as_network()
+    draws.coords["trunk_input"] = _input_names(mab, network, trunk.n_features)
     for k, (weight, bias) in enumerate(zip(trunk.weights, trunk.biases, strict=True)):
         inputs = "trunk_input" if k == 0 else f"trunk_hidden{k - 1}"
         draws.add(f"trunk_w{k}", weight, [inputs, f"trunk_hidden{k}"], constant=True)
         draws.add(f"trunk_b{k}", bias, [f"trunk_hidden{k}"], constant=True)
-        draws.coords.setdefault(inputs, list(range(weight.shape[0])))
         draws.coords[f"trunk_hidden{k}"] = list(range(weight.shape[1]))
+    for column, table in sorted(trunk.tables.items()):
+        label = _column_label(mab, column)
+        draws.coords[f"{label}_level"] = _levels(mab, column, table.shape[0])
+        draws.coords[f"{label}_dim"] = list(range(table.shape[1]))
+        draws.add(f"trunk_embedding_{label}", table, [f"{label}_level", f"{label}_dim"], constant=True)
 
 
 def _networks(draws: _Draws, mab: Any, names: list[str] | None, n_draws: int, rng: np.random.Generator) -> None:
@@ -170,7 +181,9 @@ def _networks(draws: _Draws, mab: Any, names: list[str] | None, n_draws: int, rn
         suffix = f"_q{d}" if d else ""
         if d:
             draws.coords[f"action{suffix}"] = action_ids
-        _network_group(draws, mab, models, names or _input_names(mab, models[0]), suffix, n_draws, rng)
+        single = models[0].objectives[0] if hasattr(models[0], "objectives") else models[0]
+        inputs = names or _input_names(mab, single.network, single.network.n_features - d)
+        _network_group(draws, mab, models, inputs, suffix, n_draws, rng)
 
 
 def _network_group(
@@ -211,16 +224,26 @@ def _network_group(
 
 
 def _draw(dists: list[Any], n_draws: int, rng: np.random.Generator) -> np.ndarray:
-    """``(n_draws, n_actions, *shape)`` draws of same-shaped distributions, float32, computed in place."""
-    mu = np.stack([d.mu for d in dists]).astype(np.float32)
-    sigma = np.stack([d.sigma for d in dists]).astype(np.float32)
-    noise = rng.standard_normal((n_draws, *mu.shape), dtype=np.float32)
-    if any(d.nu is not None for d in dists):
-        nu = np.stack([np.full(d.shape, np.inf) if d.nu is None else d.nu for d in dists])
-        noise *= np.sqrt(student_factors(rng, np.broadcast_to(nu, noise.shape))).astype(np.float32)
-    noise *= sigma
-    noise += mu
-    return noise
+    """``(n_draws, n_actions, *shape)`` float32 draws of same-shaped distributions (:meth:`LocationScale.sample`)."""
+    out = np.empty((n_draws, len(dists), *dists[0].shape), dtype=np.float32)
+    for i, dist in enumerate(dists):
+        out[:, i] = dist.sample(n_draws, rng, dtype=np.float32)
+    return out
+
+
+def _n_values(mab: Any) -> int:
+    """Numbers drawn per draw of every action's posterior: network tensors, head coefficients, conjugate pairs."""
+    total = 0
+    for model in mab.actions.values():
+        for part in getattr(model, "objectives", None) or [model]:
+            network = getattr(part, "network", None)
+            if network is not None:
+                total += sum(dist.mu.size for dist in network.parameters.values())
+            elif isinstance(part, LinearHead):
+                total += part.mean.size + 1
+            else:  # a conjugate posterior (mean and noise), or one per zooming segment
+                total += 2 * len(getattr(part, "segments", [part]))
+    return total
 
 
 #: The numbers of a fit's diagnostics kept as ``fit_<field>``.
@@ -276,13 +299,14 @@ def _levels(mab: Any, column: int, cardinality: int) -> list[Any]:
     return [*known, *(f"<code {k}>" for k in range(len(known), cardinality))]
 
 
-def _input_names(mab: Any, model: Any) -> list[str]:
-    """The first layer's inputs: numeric features, then each embedding's coordinates, then quantity inputs."""
-    single = model.objectives[0] if hasattr(model, "objectives") else model
-    network, quantity_dim = single.network, getattr(single, "quantity_dim", 0)
-    embedded = [e.column for e in network.embeddings]
-    n_context = network.n_features - quantity_dim  # categorical columns counted once each
-    numeric = [_column_label(mab, c) for c in range(n_context) if c not in embedded]
-    vectors = [f"{_column_label(mab, e.column)}[{j}]" for e in network.embeddings for j in range(e.dim)]
-    quantity = [f"quantity[{i}]" for i in range(quantity_dim)]
-    return [*numeric, *vectors, *quantity]
+def _input_names(mab: Any, network: Any, n_context: int) -> list[str]:
+    """A first layer's inputs, in the order it reads them: its numeric columns, then each embedding's coordinates.
+
+    Numeric columns are the context's numeric features, then a quantitative action's quantity
+    inputs (columns from ``n_context`` on); a trunk's network and a per-action network alike.
+    """
+    numeric = [
+        _column_label(mab, c) if c < n_context else f"quantity[{c - n_context}]" for c in network.numeric_columns
+    ]
+    vectors = [f"{_column_label(mab, column)}[{j}]" for column, table in network.lookups for j in range(table.shape[1])]
+    return [*numeric, *vectors]

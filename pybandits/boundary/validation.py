@@ -86,6 +86,21 @@ def check_probability(value: float | None, name: str, allow_none: bool = True) -
     return float(value)
 
 
+def check_open_probability(value: object, name: str) -> float:
+    """Return ``value`` as a float in the open interval (0, 1): a credible interval's probability.
+
+    Examples
+    --------
+    >>> check_open_probability(0.94, "ci_prob")
+    0.94
+    """
+    if not is_real(value):
+        raise TypeError(f"{name}: expected a real number in (0, 1), got {describe(value)}")
+    if not 0.0 < value < 1.0:  # type: ignore[operator]
+        raise ValueError(f"{name}: expected a number in (0, 1), got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
 def check_decay_factor(value: float | None) -> float | None:
     """Return a ``decay_factor`` as a float in (0, 1], or None (no forgetting)."""
     if value is None:

@@ -167,6 +167,19 @@ class Beta(Displayed, ConjugateActions, PyBanditsBaseModel):
         """Posterior mean of the success probability."""
         return self.n_successes / (self.n_successes + self.n_failures)
 
+    def credible_interval(self, prob: float = 0.94) -> tuple[float, float]:
+        """The equal-tailed ``prob`` interval of the success probability (exact Beta quantiles).
+
+        Examples
+        --------
+        >>> [round(x, 3) for x in Beta().credible_interval(0.9)]
+        [0.05, 0.95]
+        """
+        from scipy.stats import beta
+
+        low, high = beta.ppf([(1 - prob) / 2, (1 + prob) / 2], self.n_successes, self.n_failures)
+        return float(low), float(high)
+
     @property
     def std(self) -> float:
         """Posterior standard deviation of the success probability."""

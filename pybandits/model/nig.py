@@ -89,6 +89,19 @@ class NormalInverseGamma(Displayed, ConjugateActions, PyBanditsBaseModel):
         """Posterior mean of the mean reward."""
         return self.mu
 
+    def credible_interval(self, prob: float = 0.94) -> tuple[float, float]:
+        """The equal-tailed ``prob`` interval of the mean reward: its Student-t posterior's exact quantiles.
+
+        Examples
+        --------
+        >>> [round(x, 2) for x in NormalInverseGamma(mu=1.0, kappa=4.0, alpha=3.0, beta=3.0).credible_interval(0.9)]
+        [0.03, 1.97]
+        """
+        from scipy.stats import t
+
+        low, high = t.ppf([(1 - prob) / 2, (1 + prob) / 2], 2.0 * self.alpha, loc=self.mu, scale=self.mean_scale)
+        return float(low), float(high)
+
     @property
     def mean_scale(self) -> float:
         """Scale of the mean reward's Student-t posterior, ``sqrt(beta / (alpha kappa))``."""

@@ -163,18 +163,20 @@ class LocationScale(PyBanditsBaseModel):
         """``"normal"`` or ``"studentt"``."""
         return "normal" if self.nu is None else "studentt"
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``n`` arrays, shape ``(n, *shape)``."""
+    def sample(self, n: int, rng: np.random.Generator, dtype: type = np.float64) -> np.ndarray:
+        """Draw ``n`` arrays, shape ``(n, *shape)``, as ``dtype`` (float32 draws Normal elements twice as fast)."""
         size = (n, *self.shape)
         if self.nu is None:
-            noise = rng.standard_normal(size)
+            noise = rng.standard_normal(size, dtype=dtype)
         elif np.all(np.isfinite(self.nu)):
-            noise = rng.standard_t(self.nu, size=size)
+            noise = rng.standard_t(self.nu, size=size).astype(dtype, copy=False)
         else:
-            noise = rng.standard_normal(size)
+            noise = rng.standard_normal(size, dtype=dtype)
             heavy = np.isfinite(self.nu)
             noise[:, heavy] = rng.standard_t(self.nu[heavy], size=(n, int(heavy.sum())))
-        return self.mu + self.sigma * noise
+        noise *= self.sigma.astype(dtype, copy=False)
+        noise += self.mu.astype(dtype, copy=False)
+        return noise
 
     def std(self) -> np.ndarray:
         """Standard deviation of every element (infinite for a Student-t with ``nu <= 2``)."""

@@ -19,6 +19,7 @@ from pybandits.cmab import (
     CmabBernoulli,
     CmabBernoulliBAI,
     CmabBernoulliCC,
+    CmabBernoulliDP,
     CmabBernoulliMO,
     CmabBernoulliMOCC,
     CmabGaussian,
@@ -31,6 +32,7 @@ from pybandits.smab import (
     SmabBernoulli,
     SmabBernoulliBAI,
     SmabBernoulliCC,
+    SmabBernoulliDP,
     SmabBernoulliMO,
     SmabBernoulliMOCC,
     SmabGaussian,
@@ -41,13 +43,15 @@ from pybandits.smab import (
 )
 
 SMAB = [SmabBernoulli, SmabBernoulliBAI, SmabBernoulliCC, SmabBernoulliMO, SmabBernoulliMOCC]
-SMAB += [SmabGaussian, SmabGaussianBAI, SmabGaussianCC, SmabGaussianMO, SmabGaussianMOCC]
+SMAB += [SmabGaussian, SmabGaussianBAI, SmabGaussianCC, SmabGaussianMO, SmabGaussianMOCC, SmabBernoulliDP]
 CMAB = [CmabBernoulli, CmabBernoulliBAI, CmabBernoulliCC, CmabBernoulliMO, CmabBernoulliMOCC]
-CMAB += [CmabGaussian, CmabGaussianBAI, CmabGaussianCC, CmabGaussianMO, CmabGaussianMOCC]
+CMAB += [CmabGaussian, CmabGaussianBAI, CmabGaussianCC, CmabGaussianMO, CmabGaussianMOCC, CmabBernoulliDP]
 
 
 def cold(cls: type, **overrides: Any) -> Any:
     ids = {"action_ids_cost": {"a": 1.0, "b": 2.0}} if cls.__name__.endswith("CC") else {"action_ids": ["a", "b"]}
+    if cls.__name__.endswith("DP"):
+        ids = {"action_ids": ["a", "b"], "action_ids_price": {"a": 1.0, "b": 2.0}}
     if "MO" in cls.__name__:
         ids["n_objectives"] = 2
     if cls.__name__.startswith("Cmab"):
@@ -82,6 +86,8 @@ def rows() -> list[Bad]:
         table += [
             Bad(f"{n}.to_inference_data n_draws", make, lambda m: m.to_inference_data(n_draws=0), ValueError,
                 "n_draws"),
+            Bad(f"{n}.to_inference_data huge", make, lambda m: m.to_inference_data(n_draws=10**13), ValueError,
+                "n_draws"),
             Bad(f"{n}.to_inference_data seed", make, lambda m: m.to_inference_data(random_seed=-1), ValueError,
                 "random_seed"),
             Bad(f"{n}.explain n_draws", make, lambda m, r=row: m.explain(r, n_draws=0), ValueError, "n_draws"),
@@ -97,7 +103,14 @@ def rows() -> list[Bad]:
             ]
             continue
         table += [
-            Bad(f"{n}.explain width", make, lambda m: m.explain([0.0, 1.0, 2.0]), ValueError, "context", "3"),
+            Bad(f"{n}.explain width", make, lambda m: m.explain([0.0, 1.0, 2.0]), ValueError, "row", "3"),
+            Bad(f"{n}.explain no row", make, lambda m: m.explain(), TypeError, "row", "None"),
+            Bad(f"{n}.effects no features", make, lambda m: m.effects(np.zeros((3, 2)), features=[]), ValueError,
+                "features"),
+            Bad(f"{n}.effects twice", make, lambda m: m.effects(np.zeros((3, 2)), features=["x0", "x0"]), ValueError,
+                "features"),
+            Bad(f"{n}.explain huge n_draws", make, lambda m: m.explain([0.0, 1.0], n_draws=10**13), ValueError,
+                "n_draws"),
             Bad(f"{n}.explain two rows", make, lambda m: m.explain(np.zeros((2, 2))), ValueError, "row", "2 rows"),
             Bad(f"{n}.effects width", make, lambda m: m.effects(np.zeros((3, 5))), ValueError, "context", "5"),
             Bad(f"{n}.effects n_draws", make, lambda m: m.effects(np.zeros((3, 2)), n_draws=0), ValueError, "n_draws"),
@@ -122,7 +135,7 @@ def rows() -> list[Bad]:
             "got 'jp'"),
         Bad("categorical explain unknown level", categorical, lambda m: m.explain(unknown), ValueError, "row",
             "got 'jp'"),
-        Bad("categorical explain code", categorical, lambda m: m.explain([0.0, 3.0]), ValueError, "row", "code 3"),
+        Bad("categorical explain code", categorical, lambda m: m.explain([0.0, 3.0]), ValueError, "row", "3"),
     ]  # fmt: skip
     return table
 

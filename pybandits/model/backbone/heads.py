@@ -332,10 +332,9 @@ def draw_heads(
     if repeats > 1:
         location, spread = np.tile(location, (repeats, 1)), np.tile(spread, (repeats, 1))
     noise = rng.standard_normal(location.shape)
-    if heads[0].noise_shape is not None:
-        shapes = np.array([head.noise_shape for head in heads])
-        rates = np.array([head.noise_rate for head in heads])
-        spread = spread * np.sqrt(rates / rng.gamma(shapes, size=location.shape))
+    noise_sd = _noise_sd(heads, location.shape, rng)
+    if noise_sd is not None:
+        spread = spread * noise_sd
     outputs = location + spread * noise
     family = heads[0].family
     if all(head.family == family for head in heads):
@@ -364,13 +363,19 @@ def coefficient_draws(
     mean = np.stack([head.mean for head in heads])  # (heads, d)
     factor = np.stack([head.scale_factor for head in heads])  # (heads, d, d)
     spread = np.einsum("aij,naj->nai", factor, rng.standard_normal((n_draws, *mean.shape)))
-    noise_sd = None
-    if heads[0].noise_shape is not None:
-        shapes = np.array([head.noise_shape for head in heads])
-        rates = np.array([head.noise_rate for head in heads])
-        noise_sd = np.sqrt(rates / rng.gamma(shapes, size=(n_draws, len(heads))))
+    noise_sd = _noise_sd(heads, (n_draws, len(heads)), rng)
+    if noise_sd is not None:
         spread *= noise_sd[:, :, None]
     return mean + spread, noise_sd
+
+
+def _noise_sd(heads: Sequence[LinearHead], shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray | None:
+    """Conjugate Gaussian heads' noise sd from its inverse-gamma posterior, shape ``(..., n_heads)``; else None."""
+    if heads[0].noise_shape is None:
+        return None
+    shapes = np.array([head.noise_shape for head in heads])
+    rates = np.array([head.noise_rate for head in heads])
+    return np.sqrt(rates / rng.gamma(shapes, size=shape))
 
 
 def _with_bias(features: np.ndarray) -> np.ndarray:

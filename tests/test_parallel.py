@@ -70,7 +70,7 @@ def test_a_failing_task_leaves_the_bandit_unchanged(monkeypatch, batch):
     mab = fresh()
     before = mab.get_state()
 
-    def explode(models, contexts, rewards, seeds, weights=None):
+    def explode(models, contexts, rewards, seeds, weights=None, n_slots=None):
         raise FitError("injected in a worker")
 
     from pybandits.engines import fit as batching

@@ -229,19 +229,24 @@ def fit_vi(
     settings: VISettings,
     seeds: Sequence[int],
     weights: Sequence[np.ndarray] | None = None,
+    n_slots: int | None = None,
 ) -> list[FitResult]:
     """Fit the networks of ``actions`` (one graph key and settings) together: one result per action.
 
     ``contexts`` and ``rewards`` are float64 arrays per action (rewards in reward units); the
-    seeds are drawn from together. The engine of the group's shape and slot count comes from the
-    process's cache (built when missing) and is held by this thread during the fit.
+    seeds are drawn from together. The engine of the group's shape and slot count (``n_slots``,
+    by default the next rung of the ladder) comes from the process's cache (built when missing)
+    and is held by this thread during the fit.
 
     Raises
     ------
     FitError
         When the fit diverges (a non-finite loss or posterior).
     """
-    n_slots = slot_count(len(actions))
+    if n_slots is None:
+        n_slots = slot_count(len(actions))
+    elif n_slots < len(actions):
+        raise ValueError(f"n_slots: expected at least the {len(actions)} networks of the fit, got {n_slots}")
     key = (*graph_key(actions[0], settings), n_slots)
 
     def build() -> _VIEngine:

@@ -44,6 +44,7 @@ def fit_models(
     rewards: Sequence[np.ndarray],
     seeds: Sequence[int],
     weights: Sequence[np.ndarray] | None = None,
+    n_slots: int | None = None,
 ) -> list[FitResult]:
     """Fit the posterior of every action (its distributions are the prior) to its batch.
 
@@ -65,6 +66,9 @@ def fit_models(
     weights : sequence of numpy.ndarray, optional
         Per action, ``(n_rows,)`` weights in (0, 1] of the rows' likelihoods (forgetting,
         :mod:`pybandits.model.forgetting`); None weighs every row 1.
+    n_slots : int, optional
+        ADVI only: the slots of the compiled graph, at least ``len(actions)`` (the plan's
+        :attr:`~pybandits.engines.plan.FitGroup.n_slots`); None: the next rung of the slot ladder.
 
     Raises
     ------
@@ -94,7 +98,7 @@ def fit_models(
     actions, contexts, restore = observed_rows(actions, contexts)  # embeddings: the rows the batch uses
     with Quiet():
         if isinstance(settings, VISettings):
-            results = advi.fit_vi(actions, contexts, rewards, settings, seeds, weights)
+            results = advi.fit_vi(actions, contexts, rewards, settings, seeds, weights, n_slots)
         else:
             results = [
                 nuts.fit_mcmc(action, context, observed, action.inference, int(seed), row_weights)
@@ -113,6 +117,7 @@ def fit_group(
     rewards: Sequence[np.ndarray],
     seeds: Sequence[int],
     weights: Sequence[np.ndarray] | None = None,
+    n_slots: int | None = None,
 ) -> list[Any]:
     """Fit networks of one graph and settings together; the new models (posterior fitted, statistics added).
 
@@ -125,7 +130,7 @@ def fit_group(
     >>> [model.n_successes for model in fitted], fitted[0].last_fit.n_networks
     ([31, 1], 2)
     """
-    results = fit_models(models, contexts, rewards, seeds, weights)
+    results = fit_models(models, contexts, rewards, seeds, weights, n_slots)
     return [model.with_fit(result, observed) for model, result, observed in zip(models, results, rewards, strict=True)]
 
 
@@ -144,7 +149,7 @@ def run_group(group: FitGroup) -> list[Any]:
     4
     """
     try:
-        return fit_group(group.models, group.contexts, group.rewards, group.seeds, group.weights)
+        return fit_group(group.models, group.contexts, group.rewards, group.seeds, group.weights, group.n_slots)
     except FitError as error:
         if len(group.members) == 1:
             raise FitError(f"{error} (action {group.members[0][0]!r})") from None

@@ -168,6 +168,8 @@ class FitGroup:
     seeds: list[int]
     #: Every member's row weights (forgetting, :mod:`pybandits.model.forgetting`); None: all 1.
     weights: list[np.ndarray] | None = None
+    #: The slots of the graph that fits the group (:func:`slot_count` of the members when None).
+    n_slots: int | None = None
 
 
 def _group_key(model: Fittable, index: int) -> tuple:
@@ -217,6 +219,8 @@ class GroupPlan:
     members: list[Member]
     models: list[Any]
     seeds: list[int]
+    #: The slots of the graph that fits the group (:func:`slot_count` of the members when None).
+    n_slots: int | None = None
 
     @property
     def action_ids(self) -> list[str]:
@@ -243,6 +247,7 @@ class GroupPlan:
             rewards=rewards,
             seeds=list(self.seeds),
             weights=weights if weighted else None,
+            n_slots=self.n_slots,
         )
 
 
@@ -255,6 +260,49 @@ MAX_GROUP_BYTES = 128 * 2**20
 def _width(model: Any) -> int:
     network = getattr(model, "network", None)
     return int(getattr(network, "n_features", 1) or 1)
+
+
+#: A bandit with at most this many networks of one graph fits its played ones in one graph of
+#: ``slot_count`` of them all, whatever the update plays (:func:`_fixed_slots`).
+FEW_NETWORKS = 8
+#: ... as long as that graph's padded context block holds at most this many values.
+FIXED_SLOTS_MAX_VALUES = 2**20
+
+
+def _networks_per_key(models: Mapping[str, Fittable | PerObjective]) -> dict[tuple, int]:
+    """How many of the bandit's networks share each graph key (NUTS's keys are one network each)."""
+    counts: dict[tuple, int] = {}
+    index = 0
+    for model in models.values():
+        for network in model.objectives if isinstance(model, PerObjective) else [model]:
+            key = _group_key(network, -1 - index)
+            counts[key] = counts.get(key, 0) + 1
+            index += 1
+    return counts
+
+
+def _fixed_slots(n_networks: int, actions_per_fit: int, values_per_slot: int) -> int | None:
+    """The slots of the one graph a small bandit's networks of a key are fitted in, or None (the ladder's plan).
+
+    A bandit of a few small networks would otherwise meet a new slot count (1, 2, 3, ...) and a
+    new row bucket whenever its traffic shifts, and compile a graph for each, seconds apiece
+    while a fit takes milliseconds: with ``n_networks`` at most :data:`FEW_NETWORKS`, within
+    ``actions_per_fit``, and a padded block (slots x the most rows x inputs) of at most
+    :data:`FIXED_SLOTS_MAX_VALUES` values, every update fits its played networks together in a
+    graph of ``slot_count(n_networks)`` slots: one graph per architecture. The empty slots and the
+    padded rows cost little at that size, where a step's cost is mostly its fixed overhead.
+
+    Examples
+    --------
+    >>> _fixed_slots(3, 128, 200 * 2), _fixed_slots(5, 128, 100), _fixed_slots(3, 2, 100), _fixed_slots(20, 128, 100)
+    (3, 6, None, None)
+    """
+    if not 1 <= n_networks <= FEW_NETWORKS:
+        return None
+    slots = slot_count(n_networks)
+    if slots > actions_per_fit or slots * values_per_slot > FIXED_SLOTS_MAX_VALUES:
+        return None
+    return slots
 
 
 def plan_groups(
@@ -284,10 +332,16 @@ def plan_groups(
     by_key: dict[tuple, list[int]] = {}
     for index, (_, model, *_rest) in enumerate(units):
         by_key.setdefault(_group_key(model, index), []).append(index)
+    in_bandit = _networks_per_key(models)
     plans = []
-    for indices in by_key.values():
+    for key, indices in by_key.items():
         size = units[indices[0]][1].actions_per_fit
         ordered = sorted(indices, key=lambda i: -units[i][2])  # stable: ties keep the action order
+        fixed = _fixed_slots(in_bandit.get(key, 0), size, units[ordered[0]][2] * _width(units[ordered[0]][1]))
+        if fixed is not None:
+            chosen = [units[i] for i in ordered]
+            plans.append(GroupPlan([u[0] for u in chosen], [u[1] for u in chosen], [u[3] for u in chosen], fixed))
+            continue
         for bucket in _row_buckets(ordered, [units[i][2] for i in ordered]):
             start = 0
             most = max(1, MAX_GROUP_BYTES // max(1, 8 * units[bucket[0]][2] * _width(units[bucket[0]][1])))

@@ -1,20 +1,29 @@
 """Fitting only the embedding rows a batch looks up (a step of every fit, in numpy).
 
 A category absent from a batch has no likelihood term in it: its posterior after the update is
-its prior, exactly. So a fit cuts every embedding table to the rows its batch uses (the same
-number of rows for every network of a group, from the slot ladder, so that a handful of graphs
-serve any batch), fits those, and writes them back; every other row keeps its distribution,
-a Student-t prior included. A fit's cost then grows with the categories a batch holds, not with
-the cardinality: a 10,000-level column costs what the batch's few hundred levels cost.
+its prior, exactly. So a fit cuts every embedding table to the rows its batch uses, padded with
+rows no code looks up to a size that is the same for every network of a group, fits those, and
+writes them back; every other row keeps its distribution, a Student-t prior included.
+
+The size is what keeps graphs few. A table of at most :data:`WHOLE_TABLE_ROWS` rows is cut to
+its own cardinality, whatever the batch holds: one graph per architecture, since a batch's
+number of levels changes from one update to the next (a 50-level column with Zipf-like traffic
+met a new size, and compiled a graph for seconds, at most updates otherwise), and padding a
+table that small costs next to nothing. A larger table is cut to the next rung of a ladder
+(:func:`_table_rows`), so that its cost grows with the categories a batch holds, not with the
+cardinality: a 10,000-level column costs what the batch's few hundred levels cost.
 
 Examples
 --------
 >>> from pybandits.model.bnn.action import Bnn
->>> action = Bnn.cold_start(n_features=2, categorical={1: (1000, 4)})
->>> context = np.array([[0.5, 7.0], [0.1, 993.0], [0.2, 7.0]])
+>>> action = Bnn.cold_start(n_features=2, categorical={1: (5000, 4)})
+>>> context = np.array([[0.5, 7.0], [0.1, 4993.0], [0.2, 7.0]])
 >>> cut, contexts, restore = observed_rows([action], [context])
 >>> cut[0].network.embeddings[0].cardinality, contexts[0][:, 1].tolist()
 (2, [0.0, 1.0, 0.0])
+>>> small = Bnn.cold_start(n_features=2, categorical={1: (50, 4)})
+>>> observed_rows([small], [np.array([[0.5, 3.0]])])[0][0].network.embeddings[0].cardinality  # cut to its size
+50
 """
 
 from __future__ import annotations
@@ -26,7 +35,23 @@ import numpy as np
 
 from pybandits.model.priors import LocationScale
 
-__all__ = ["observed_rows"]
+__all__ = ["WHOLE_TABLE_ROWS", "observed_rows"]
+
+#: A table of at most this many rows is fitted at its full size (see the module notes).
+WHOLE_TABLE_ROWS = 1024
+
+
+def _table_size(cardinality: int, n_used: int) -> int:
+    """Rows of the cut of a ``cardinality``-row table whose batch uses ``n_used`` of them.
+
+    Examples
+    --------
+    >>> _table_size(50, 3), _table_size(1024, 9), _table_size(5000, 9), _table_size(5000, 4990)
+    (50, 1024, 10, 5000)
+    """
+    if cardinality <= WHOLE_TABLE_ROWS:
+        return cardinality
+    return min(cardinality, _table_rows(max(2, n_used)))
 
 
 def _table_rows(n_used: int) -> int:
@@ -83,7 +108,7 @@ def observed_rows(
         return list(actions), list(contexts), lambda index, parameters: parameters
     used = [[np.unique(context[:, e.column]).astype(np.intp) for e in embeddings] for context in contexts]
     sizes = [  # the same for every network of the group, and never more rows than the table has
-        min(e.cardinality, _table_rows(max(2, *(len(rows[k]) for rows in used)))) for k, e in enumerate(embeddings)
+        _table_size(e.cardinality, max(len(rows[k]) for rows in used)) for k, e in enumerate(embeddings)
     ]
     cut_actions, recoded = [], []
     for action, context, rows in zip(actions, contexts, used, strict=True):

@@ -2,10 +2,13 @@
 
 The objective is the mean negative log-likelihood (reward family's) of the buffered rows under a
 point-estimate readout per action (a linear layer on the trunk's features: the trunk's training
-head), plus weight decay on every weight and embedding entry (not the biases): a Normal prior whose
-weight relative to the data shrinks as the buffer fills.
+head), plus weight decay on every weight (not the biases), and a Normal(0, ``embedding_sigma``)
+prior on every embedding entry, per buffered row (``n`` rows):
 
     loss = -mean_rows log p(reward | phi(x) . w_a + c_a) + weight_decay / 2 * |weights|^2
+           + |embeddings|^2 / (2 * embedding_sigma^2 * n)
+
+(``embedding_sigma=None``: the embeddings under ``weight_decay`` with the weights.)
 
 The graph is built once per trunk shape and family with the library's one forward pass
 (:func:`~pybandits.model.bnn.forward.forward`, PyTensor operations), compiled to a function
@@ -71,6 +74,7 @@ def _build(trunk: Any, family: Any) -> Any:
     played = pt.lvector("played")
     rewards = pt.vector("rewards")
     decay = pt.scalar("weight_decay")
+    table_decay = pt.scalar("table_decay")
     weights = [pt.matrix(f"w{i}") for i in range(n_layers)]
     biases = [pt.vector(f"b{i}") for i in range(n_layers)]
     columns = sorted(trunk.tables)
@@ -91,12 +95,13 @@ def _build(trunk: Any, family: Any) -> Any:
     outputs = (features * chosen[:-1].T).sum(axis=1) + chosen[-1]
     aux = {name: pt.zeros(dist.shape) for name, dist in family.aux_prior().items()}  # unit noise (standardised)
     log_likelihood = family.log_likelihood(PYTENSOR_OPS, outputs, rewards, aux)
-    penalty = sum((w**2).sum() for w in [*weights, *tables]) + (readout[:-1] ** 2).sum()
-    loss = -log_likelihood.mean() + 0.5 * decay * penalty
+    penalty = sum((w**2).sum() for w in weights) + (readout[:-1] ** 2).sum()
+    table_penalty = sum(((table**2).sum() for table in tables), pt.constant(0.0))
+    loss = -log_likelihood.mean() + 0.5 * decay * penalty + 0.5 * table_decay * table_penalty
     parameters = [*weights, *biases, *tables, readout]
     gradients = pytensor.grad(loss, parameters)
     return pytensor.function(
-        [context, played, rewards, decay, *parameters],
+        [context, played, rewards, decay, table_decay, *parameters],
         [loss, *gradients],
         mode=compile_mode(),
         on_unused_input="ignore",
@@ -142,11 +147,15 @@ def train_trunk(
     second = [np.zeros_like(p) for p in parameters]
     losses = np.empty(settings.num_steps)
     n_rows = len(played)
+    sigma = settings.embedding_sigma
+    table_decay = settings.weight_decay if sigma is None else 1.0 / (sigma**2 * max(n_rows, 1))
     key = ("trunk", trunk.architecture, family.graph_key)
     with ENGINES.hold(key, build=lambda: _build(trunk, family)) as step:
         for t in range(1, settings.num_steps + 1):
             rows = _rows_of_step(n_rows, settings.batch_size, rng)
-            loss, *gradients = step(context[rows], played[rows], rewards[rows], settings.weight_decay, *parameters)
+            loss, *gradients = step(
+                context[rows], played[rows], rewards[rows], settings.weight_decay, table_decay, *parameters
+            )
             if not np.isfinite(loss):
                 raise FitError(f"the shared trunk's training loss is {loss} at step {t}; try a smaller learning_rate")
             losses[t - 1] = loss

@@ -82,7 +82,7 @@ class BackboneSettings(PyBanditsBaseModel):
     batch_size: Annotated[int, Field(ge=1, strict=True)] = 256
     learning_rate: Annotated[float, Field(gt=0.0, allow_inf_nan=False, strict=True)] = 0.01
     weight_decay: Annotated[float, Field(ge=0.0, allow_inf_nan=False, strict=True)] = 0.01
-    embedding_sigma: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False)] | None = 1.0
+    embedding_sigma: Annotated[float, Field(gt=0.0, le=100.0, allow_inf_nan=False, strict=True)] | None = 1.0
 
     @model_validator(mode="before")
     @classmethod

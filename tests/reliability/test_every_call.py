@@ -688,6 +688,22 @@ def model_rows() -> list[Bad]:
             "buffer_size",
         ),
         Bad(
+            "trunk: embedding_sigma 0",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3], backbone_kwargs={"embedding_sigma": 0.0}),
+            ValueError,
+            "embedding_sigma",
+            "greater than 0",
+        ),
+        Bad(
+            "trunk: embedding_sigma as text",
+            nothing,
+            lambda _: cold(CmabBernoulli, backbone_hidden_dim_list=[3], backbone_kwargs={"embedding_sigma": "1"}),
+            ValueError,
+            "embedding_sigma",
+            "'1'",
+        ),
+        Bad(
             "trunk: backbone_kwargs without a trunk",
             nothing,
             lambda _: cold(CmabBernoulli, backbone_kwargs={"num_steps": 3}),

@@ -228,7 +228,7 @@ TYPE_POLICIES: dict[str, tuple[Callable[[int], object], bool]] = {
 }
 
 
-def hidden_types(seeds: Sequence[int] = (0, 1, 2)) -> dict[str, tuple[float, float]]:
+def hidden_types(seeds: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> dict[str, tuple[float, float]]:
     """Print the hidden-types table (regret ratio, on rare levels too) and return it."""
     print(
         f"\n## Hidden types: {N_LEVELS} levels (Zipf-like) in {N_TYPES} types, {TYPE_ACTIONS} actions, "

@@ -254,6 +254,18 @@ def bench_drift_contextual() -> None:
     bench_drift_contextual.run()
 
 
+def bench_structure() -> None:
+    import bench_structure
+
+    bench_structure.main([])
+
+
+def bench_nuts_cost() -> None:
+    import bench_nuts
+
+    bench_nuts.cost_table()
+
+
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -274,6 +286,8 @@ SECTIONS = {
     "inspection": bench_inspection,
     "drift": bench_drift,
     "drift_contextual": bench_drift_contextual,
+    "structure": bench_structure,
+    "nuts_cost": bench_nuts_cost,
 }
 
 

@@ -9,7 +9,7 @@ from scipy import stats
 from pybandits.boundary.quantities import ActionChoice
 from pybandits.cmab import CmabBernoulli, CmabBernoulliDP, CmabBernoulliMO
 from pybandits.engines.fit import fit_group
-from pybandits.model.bnn.action import QUANTITATIVE_WARMUP_STEPS, Bnn
+from pybandits.model.bnn.action import HIDDEN_WARMUP_STEPS, Bnn
 from pybandits.model.bnn.candidates import candidates, outputs_at_candidates, quantity_inputs
 from pybandits.model.bnn.forward import forward
 from pybandits.model.bnn.network import Network
@@ -51,7 +51,10 @@ def test_cold_start_makes_a_network_taking_the_quantity_after_the_context():
     assert isinstance(dose, Bnn) and mab.quantity_dimensions == {"dose": 1}
     assert (dose.quantity_dim, dose.n_features, dose.network.n_features) == (1, 2, 3)
     assert dose.quantity_encoding == "standardised" and plain.quantity_encoding == "raw"
-    assert dose.update_kwargs["warmup_steps"] == QUANTITATIVE_WARMUP_STEPS and plain.update_kwargs["warmup_steps"] == 0
+    # both have hidden layers: both warm up (a network without hidden layers does not, below)
+    assert dose.update_kwargs["warmup_steps"] == plain.update_kwargs["warmup_steps"] == HIDDEN_WARMUP_STEPS
+    assert Bnn.cold_start(n_features=2).update_kwargs["warmup_steps"] == 0
+    assert Bnn.cold_start(n_features=2, hidden_dim_list=[3], update_method="MCMC").inference.method == "MCMC"
     assert _bandit(update_kwargs={"warmup_steps": 0}).actions["dose"].update_kwargs["warmup_steps"] == 0
     assert _bandit(quantitative_kwargs={"n_candidates": 8}).actions["dose"].n_candidates == 8
 

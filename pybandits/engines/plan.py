@@ -17,6 +17,12 @@ leaves few empty (two, or one in eight: an empty slot costs as much as a network
 one more call per step): 100 networks are fitted as groups of 96 and 4, not as 128 slots of which
 28 are empty, and 10 networks as one group of 12 slots.
 
+A small bandit (at most :data:`FEW_NETWORKS` networks of a graph key, with small padded rows) skips
+the buckets and the ladder: every update fits its played networks of that key in one graph of
+``slot_count`` of all the bandit's networks of the key (:func:`_fixed_slots`), so that the bandit
+compiles one graph for its life instead of one per traffic pattern (1, 2, 3 played actions, two row
+buckets, ...), each costing seconds against a fit's milliseconds.
+
 A group is plain data (models, rows, rewards, seeds): the unit of work a process pool or a Dask
 cluster receives (:mod:`pybandits.engines.executors`; :func:`pybandits.engines.fit.run_group`
 fits one). The plan depends only on the bandit, the batch and its seeds, never on whether

@@ -62,7 +62,8 @@ class VISettings(PyBanditsBaseModel):
         weights near 0 with small scales: the cheapest fit of a mean-field posterior while the
         first layer's weights are still vague); and since an update's prior is the last posterior,
         later updates do not leave it. Starting from the warm-up's fitted network, ADVI keeps the
-        units it needs. Quantitative actions default to 200 (:meth:`~pybandits.model.bnn.action.Bnn.cold_start`).
+        units it needs. Networks with hidden layers and quantitative actions default to 200
+        (:meth:`~pybandits.model.bnn.action.Bnn.cold_start`); a network without hidden layers to 0.
     n_mc_samples : int, default 1
         Monte Carlo draws per step for the gradient of the ELBO.
     tail_average : float, default 0.25

@@ -22,9 +22,11 @@ Hidden types
     The rare-level figure is the regret ratio on rows whose level appears fewer than 20 times in
     the run.
 
-Run ``python benchmarks/bench_structure.py`` (everything; ``--wheel``, ``--types`` or ``--compile``
-for one part) or ``python benchmarks/run.py structure``. The first fits in a fresh PyTensor cache
-compile for tens of seconds; every policy is warmed up on one untimed batch first.
+Run ``python benchmarks/bench_structure.py`` (everything), or one part with ``--wheel``, ``--types``,
+``--compile`` or ``--nuts`` (NUTS's cost per network shape: ``bench_nuts.py --cost``); or
+``python benchmarks/run.py structure``. The first fits in a fresh PyTensor cache compile for tens of
+seconds; every wheel policy is warmed up on one untimed batch first, and the first updates of a new
+bandit are measured in a new process.
 """
 
 from __future__ import annotations
@@ -175,32 +177,30 @@ WHEEL_POLICIES: dict[str, Callable[[int], object]] = {
     "LinTS (MABWiser, alpha 1)": lambda seed: LinTS(5, seed),
     "ours, no hidden layer": _gaussian(hidden_dim_list=None),
     "ours, [32] per action": _gaussian(hidden_dim_list=[32]),
-    "ours, [32], warm-up 200": _gaussian(hidden_dim_list=[32], update_kwargs={"warmup_steps": 200}),
+    "ours, [32], no warm-up": _gaussian(hidden_dim_list=[32], update_kwargs={"warmup_steps": 0}),
     "ours, trunk [32]": _gaussian(backbone_hidden_dim_list=[32]),
 }
 
 
 def wheel(seeds: Sequence[int] = (0, 1), policies: Sequence[str] | None = None) -> dict[str, dict[float, float]]:
-    """Print the wheel table (mean regret ratio over ``seeds`` per delta) and return it."""
+    """Print the wheel table (mean regret ratio over ``seeds`` per delta, each seed's after it) and return it."""
     names = list(policies or WHEEL_POLICIES)
-    print(f"\n## Wheel bandit: 2,000 rows in batches of 100, regret / uniform, mean of seeds {list(seeds)}")
-    print(f"{'policy':<30}" + "".join(f"  delta {d:<5}" for d in WHEEL_DELTAS) + "  median update s")
+    print(f"\n## Wheel bandit: 2,000 rows in batches of 100, regret / uniform, mean (per seed) of seeds {list(seeds)}")
+    print(f"{'policy':<28}" + "".join(f"  {f'delta {d}':<20}" for d in WHEEL_DELTAS) + "  median update s")
     table: dict[str, dict[float, float]] = {}
     for name in names:
         make = WHEEL_POLICIES[name]
-        play(make(99), World(*[getattr(wheel_world(0.5, 99), f)[:100] for f in ("context", "means", "rewards")], 100))
-        cells, seconds = {}, []
+        first = wheel_world(0.5, 99)
+        play(make(99), World(first.context[:100], first.means[:100], first.rewards[:100], 100))  # compiles
+        cells, seconds, text = {}, [], ""
         for delta in WHEEL_DELTAS:
             runs = [play(make(seed), wheel_world(delta, seed)) for seed in seeds]
             cells[delta] = statistics.mean(r.regret_ratio for r in runs)
             seconds += [s for r in runs for s in r.update_seconds]
+            each = "/".join(f"{r.regret_ratio:.2f}" for r in runs)
+            text += f"  {f'{cells[delta]:.3f} ({each})':<20}"
         table[name] = cells
-        print(
-            f"{name:<30}"
-            + "".join(f"  {cells[d]:11.3f}" for d in WHEEL_DELTAS)
-            + f"  {statistics.median(seconds):8.3f}",
-            flush=True,
-        )
+        print(f"{name:<28}{text}  {statistics.median(seconds):8.3f}", flush=True)
     return table
 
 
@@ -283,19 +283,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--wheel", action="store_true")
     parser.add_argument("--types", action="store_true")
     parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--nuts", action="store_true", help="NUTS's cost per network shape (bench_nuts.py --cost)")
     parser.add_argument("--policies", nargs="+", choices=list(WHEEL_POLICIES), default=None)
     parser.add_argument("--seconds-of", choices=list(TYPE_POLICIES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seconds_of:
         print(json.dumps(_update_seconds_of_a_new_bandit(args.seconds_of)))
         return
-    every = not (args.wheel or args.types or args.compile)
+    every = not (args.wheel or args.types or args.compile or args.nuts)
     if every or args.wheel:
         wheel(policies=args.policies)
     if every or args.types:
         hidden_types()
     if every or args.compile:
         first_updates()
+    if every or args.nuts:
+        import bench_nuts
+
+        bench_nuts.cost_table()
 
 
 if __name__ == "__main__":

@@ -260,12 +260,6 @@ def bench_structure() -> None:
     bench_structure.main([])
 
 
-def bench_nuts_cost() -> None:
-    import bench_nuts
-
-    bench_nuts.cost_table()
-
-
 SECTIONS = {
     "smab": bench_smab,
     "cmab": bench_cmab,
@@ -287,7 +281,6 @@ SECTIONS = {
     "drift": bench_drift,
     "drift_contextual": bench_drift_contextual,
     "structure": bench_structure,
-    "nuts_cost": bench_nuts_cost,
 }
 
 

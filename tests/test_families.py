@@ -97,7 +97,7 @@ def test_a_failed_fit_leaves_the_bandit_unchanged(world, monkeypatch):
     real_fit = fitting.fit_models
     calls = []
 
-    def fail_on_second_action(actions, contexts, rewards, seeds, weights=None):
+    def fail_on_second_action(actions, contexts, rewards, seeds, weights=None, n_slots=None):
         calls.append(seeds)
         if len(calls) == 2:
             raise FitError("injected")
@@ -117,7 +117,7 @@ def test_the_first_batch_of_a_fresh_bandit_is_all_or_nothing(world, monkeypatch)
     (actions, rewards, context), _ = batch(mab, world, np.random.default_rng(5))
     before = mab.get_state()
 
-    def fail(actions, contexts, rewards, seeds, weights=None):
+    def fail(actions, contexts, rewards, seeds, weights=None, n_slots=None):
         raise FitError("injected")
 
     monkeypatch.setattr(fitting, "fit_models", fail)

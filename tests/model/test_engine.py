@@ -268,7 +268,7 @@ def test_skewed_traffic_pads_at_most_twice_the_rows_and_engines_keep_no_data():
 
 
 def test_a_failed_group_names_its_actions(logistic, monkeypatch):
-    def diverge(actions, contexts, rewards, seeds, weights=None):
+    def diverge(actions, contexts, rewards, seeds, weights=None, n_slots=None):
         raise FitError("ADVI diverged: the loss became nan at step 3")
 
     monkeypatch.setattr(fitting, "fit_models", diverge)

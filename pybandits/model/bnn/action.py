@@ -46,8 +46,8 @@ DistType = Literal["studentt", "normal"]
 #: to leave these networks nearly flat (see :attr:`~pybandits.model.bnn.settings.VISettings.warmup_steps`):
 #: quantitative actions learned nothing of the quantity (``benchmarks/bench_quantitative.py``: 100,
 #: 200 and 500 steps learned equally well); networks per action with hidden layers learned the
-#: ring world (``[16]``) to 0.40x random instead of 0.55x, the wheel bandit (``[32]``) to 0.50,
-#: 0.53, 0.68x uniform instead of 0.57, 0.64, 0.81x at deltas 0.5, 0.7, 0.9
+#: ring world (``[16]``) to 0.40x random instead of 0.55x, the wheel bandit (``[32]``) to 0.54,
+#: 0.53, 0.72x uniform instead of 0.57, 0.62, 0.83x at deltas 0.5, 0.7, 0.9
 #: (``benchmarks/bench_structure.py``). 200 steps cost a fifth of the default 1000.
 HIDDEN_WARMUP_STEPS = 200
 #: The same, under its earlier name.

@@ -226,6 +226,19 @@ TYPE_POLICIES: dict[str, tuple[Callable[[int], object], bool]] = {
         False,
     ),
 }
+#: Variants of the trunk measured beside it (not in the first-updates figure).
+TRUNK_VARIANTS: dict[str, tuple[Callable[[int], object], bool]] = {
+    f"  {label}": (
+        _bernoulli(
+            n_features=2, categorical_features={1: N_LEVELS}, backbone_hidden_dim_list=[32], backbone_kwargs=kwargs
+        ),
+        False,
+    )
+    for label, kwargs in (
+        ("weight decay on the table", {"embedding_sigma": None}),
+        ("weight_decay=0.003", {"weight_decay": 0.003}),
+    )
+}
 
 
 def hidden_types(seeds: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> dict[str, tuple[float, float]]:
@@ -236,7 +249,7 @@ def hidden_types(seeds: Sequence[int] = (0, 1, 2, 3, 4, 5)) -> dict[str, tuple[f
     )
     print(f"{'policy':<32}  {'all rows':>8}  {'rare levels':>11}  median update s")
     table: dict[str, tuple[float, float]] = {}
-    for name, (make, encoded) in TYPE_POLICIES.items():
+    for name, (make, encoded) in {**TYPE_POLICIES, **TRUNK_VARIANTS}.items():
         runs = []
         for seed in seeds:
             world, _ = types_world(seed)

@@ -125,7 +125,6 @@ def test_network_update_equals_single_process(cls, settings):
     assert report.n_fits == len(plan)  # the groups a single-process update fits
     # a few small networks are fitted in one graph (no shuffle); one action per fit shuffles the rows
     assert report.n_rows == 400 and report.path == ("shuffle" if len(plan) > 1 else "no shuffle")
-    assert (len(plan) > 1) == ("actions_per_fit" in settings.get("update_kwargs", {}))
     assert_same_networks(expected, mab)
     assert mab._rng.bit_generator.state == expected._rng.bit_generator.state  # one seed per played action
 

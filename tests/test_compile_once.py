@@ -72,3 +72,24 @@ def test_fit_refuses_fewer_slots_than_networks():
     rows = [np.zeros((3, 2))] * 2
     with pytest.raises(ValueError, match="n_slots: expected at least the 2 networks"):
         fit_vi([prior, prior], rows, [np.ones(3)] * 2, prior.inference, [1, 2], None, 1)
+
+
+def test_objectives_count_as_networks_and_nuts_networks_stay_alone():
+    import pickle
+
+    from pybandits.engines.plan import plan_fits
+    from pybandits.model.bnn.multi import BnnMO
+
+    two_objectives = {a: BnnMO(objectives=[Bnn.cold_start(n_features=2)] * 2) for a in ("a", "b", "c")}
+    (plan,) = plan_groups(two_objectives, [("a", 30, 1)])
+    assert plan.n_slots == slot_count(6) and plan.members == [("a", 0), ("a", 1)]
+    nine = {a: BnnMO(objectives=[Bnn.cold_start(n_features=2)] * 3) for a in ("a", "b", "c")}  # 9 networks
+    assert [p.n_slots for p in plan_groups(nine, [("a", 30, 1)])] == [None]
+    nuts = {a: Bnn.cold_start(n_features=2, update_method="MCMC") for a in ("a", "b")}
+    assert [p.n_slots for p in plan_groups(nuts, [("a", 30, 1), ("b", 20, 2)])] == [None, None]
+    mixed = {"a": Bnn.cold_start(n_features=2), "b": Bnn.cold_start(n_features=2, hidden_dim_list=[3])}
+    plans = plan_groups(mixed, [("a", 30, 1), ("b", 5, 2)])  # two graph keys, one network each
+    assert [(p.members, p.n_slots) for p in plans] == [([("a", None)], 1), ([("b", None)], 1)]
+    models = {a: Bnn.cold_start(n_features=2) for a in ("a", "b")}
+    (group,) = plan_fits(models, [("a", np.arange(3), 1)], np.zeros((3, 2)), np.ones(3))
+    assert group.n_slots == 2 and pickle.loads(pickle.dumps(group)).n_slots == 2  # what a process pool ships

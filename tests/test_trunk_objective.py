@@ -34,5 +34,35 @@ def test_embedding_prior_is_per_row_and_old_states_keep_weight_decay():
     )
     assert BackboneSettings().embedding_sigma == 1.0
     assert parse_backbone_kwargs({"weight_decay": 0.2})[0].embedding_sigma == 1.0  # a user's kwargs are not a state
+    assert BackboneSettings(weight_decay=0.05).embedding_sigma == 1.0  # nor are settings given by hand
+
+
+def test_a_state_saved_before_the_embedding_prior_loads_with_weight_decay_on_its_tables(tmp_path):
+    import json
+
+    import pybandits
+    from pybandits.cmab import CmabBernoulli
+
+    mab = CmabBernoulli.cold_start(
+        action_ids=["a", "b"],
+        n_features=2,
+        categorical_features={1: 4},
+        backbone_hidden_dim_list=[3],
+        backbone_kwargs={"num_steps": 2},
+        random_seed=0,
+    )
+    rng = np.random.default_rng(0)
+    context = np.column_stack([rng.normal(size=20), rng.integers(0, 4, 20)])
+    mab.update(actions=["a", "b"] * 10, rewards=rng.integers(0, 2, 20), context=context)
+    path = tmp_path / "bandit.json"
+    pybandits.save(mab, path)
+    document = json.loads(path.read_text())
+    settings = document["bandit"]["backbone"]["settings"]
+    assert settings.pop("embedding_sigma") == 1.0  # as an earlier version wrote it
+    path.write_text(json.dumps(document))
+    old = pybandits.load(path)
+    assert old.backbone.settings.embedding_sigma is None
+    assert old.backbone.settings.model_dump() == {**settings, "embedding_sigma": None}
+    old.update(actions=["a", "b"] * 10, rewards=rng.integers(0, 2, 20), context=context)  # and keeps learning
     with pytest.raises(ValueError, match="embedding_sigma"):
         parse_backbone_kwargs({"embedding_sigma": 0.0})

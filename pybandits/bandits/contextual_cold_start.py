@@ -68,7 +68,9 @@ class ContextualColdStart:
             An instance of the class's strategy (see the module table); its defaults otherwise.
         hidden_dim_list : list of int, optional
             Widths of the hidden layers; None or ``[]`` for a Bayesian generalised linear model
-            (logistic regression for Bernoulli rewards, linear regression for Gaussian ones).
+            (logistic regression for Bernoulli rewards, linear regression for Gaussian ones). ADVI
+            fits a network with hidden layers after a maximum a posteriori warm-up of 200 steps
+            (``update_kwargs={"warmup_steps": ...}``; ``docs/concepts.md``).
         activation : {"tanh", "relu", "sigmoid", "gelu"}, default "tanh"
         use_residual_connections : bool, default False
             Add a hidden layer's input to its output where both have the same width.
@@ -138,7 +140,8 @@ class ContextualColdStart:
             classes.
         backbone_kwargs : mapping, optional
             How the trunk is trained (:class:`~pybandits.model.backbone.backbone.BackboneSettings`:
-            ``num_steps``, ``batch_size``, ``learning_rate``, ``weight_decay``) and ``buffer_size``,
+            ``num_steps``, ``batch_size``, ``learning_rate``, ``weight_decay``,
+            ``embedding_sigma``) and ``buffer_size``,
             the rows the replay buffer keeps (default 5,000).
         action_ids_price : mapping, optional
             Dynamic-pricing classes only (:class:`~pybandits.cmab.CmabBernoulliDP`):

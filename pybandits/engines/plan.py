@@ -6,7 +6,8 @@ inference settings are fitted together by batched ADVI (:mod:`pybandits.engines.
 of at most ``actions_per_fit`` networks. Within a group key the networks are ordered by their
 number of rows (most first) and cut where a network has less than half the rows of the first of
 its bucket, then split into groups (:func:`group_sizes`): a group pads its networks' rows to the
-longest, so padding at most doubles the rows computed, however skewed the traffic. A group's
+longest, so padding at most doubles the rows computed, however skewed the traffic (except in the
+small fits of a small bandit, below, where a step's cost is mostly fixed overhead). A group's
 padded rows stay under :data:`MAX_GROUP_BYTES` (large networks are fitted in smaller groups). NUTS fits one
 network per group.
 
@@ -271,8 +272,9 @@ def _width(model: Any) -> int:
 #: A bandit with at most this many networks of one graph fits its played ones in one graph of
 #: ``slot_count`` of them all, whatever the update plays (:func:`_fixed_slots`).
 FEW_NETWORKS = 8
-#: ... as long as that graph's padded context block holds at most this many values.
-FIXED_SLOTS_MAX_VALUES = 2**20
+#: ... as long as that graph's padded context block holds at most this many values (a block where a
+#: step's cost is mostly fixed overhead, so that padding a slot or its rows costs little).
+FIXED_SLOTS_MAX_VALUES = 2**16
 
 
 def _networks_per_key(models: Mapping[str, Fittable | PerObjective]) -> dict[tuple, int]:
@@ -302,6 +304,8 @@ def _fixed_slots(n_networks: int, actions_per_fit: int, values_per_slot: int) ->
     --------
     >>> _fixed_slots(3, 128, 200 * 2), _fixed_slots(5, 128, 100), _fixed_slots(3, 2, 100), _fixed_slots(20, 128, 100)
     (3, 6, None, None)
+    >>> _fixed_slots(8, 128, 40_000 * 3)  # one action of 40,000 rows: the ladder's plan, not 8 padded slots
+
     """
     if not 1 <= n_networks <= FEW_NETWORKS:
         return None

@@ -5,13 +5,14 @@ its prior, exactly. So a fit cuts every embedding table to the rows its batch us
 rows no code looks up to a size that is the same for every network of a group, fits those, and
 writes them back; every other row keeps its distribution, a Student-t prior included.
 
-The size is what keeps graphs few. A table of at most :data:`WHOLE_TABLE_ROWS` rows is cut to
-its own cardinality, whatever the batch holds: one graph per architecture, since a batch's
-number of levels changes from one update to the next (a 50-level column with Zipf-like traffic
-met a new size, and compiled a graph for seconds, at most updates otherwise), and padding a
-table that small costs next to nothing. A larger table is cut to the next rung of a ladder
-(:func:`_table_rows`), so that its cost grows with the categories a batch holds, not with the
-cardinality: a 10,000-level column costs what the batch's few hundred levels cost.
+The size is what keeps graphs few. A table of at most :data:`WHOLE_TABLE_ROWS` rows and
+:data:`WHOLE_TABLE_ENTRIES` entries is cut to its own cardinality, whatever the batch holds: one
+graph per architecture, since a batch's number of levels changes from one update to the next (a
+50-level column with Zipf-like traffic met a new size, and compiled a graph for seconds, at most
+updates otherwise), and padding a table that small costs next to nothing. A larger table is cut to
+the next rung of a ladder (:func:`_table_rows`), so that its cost grows with the categories a batch
+holds, not with the cardinality: a 10,000-level column costs what the batch's few hundred levels
+cost.
 
 Examples
 --------
@@ -35,21 +36,23 @@ import numpy as np
 
 from pybandits.model.priors import LocationScale
 
-__all__ = ["WHOLE_TABLE_ROWS", "observed_rows"]
+__all__ = ["WHOLE_TABLE_ENTRIES", "WHOLE_TABLE_ROWS", "observed_rows"]
 
-#: A table of at most this many rows is fitted at its full size (see the module notes).
+#: A table of at most this many rows and :data:`WHOLE_TABLE_ENTRIES` entries (rows x dimension) is
+#: fitted at its full size (see the module notes).
 WHOLE_TABLE_ROWS = 1024
+WHOLE_TABLE_ENTRIES = 4096
 
 
-def _table_size(cardinality: int, n_used: int) -> int:
-    """Rows of the cut of a ``cardinality``-row table whose batch uses ``n_used`` of them.
+def _table_size(cardinality: int, dim: int, n_used: int) -> int:
+    """Rows of the cut of a ``cardinality``-row table of ``dim`` columns whose batch uses ``n_used`` rows.
 
     Examples
     --------
-    >>> _table_size(50, 3), _table_size(1024, 9), _table_size(5000, 9), _table_size(5000, 4990)
+    >>> _table_size(50, 1, 3), _table_size(1024, 4, 9), _table_size(1024, 16, 9), _table_size(5000, 1, 4990)
     (50, 1024, 10, 5000)
     """
-    if cardinality <= WHOLE_TABLE_ROWS:
+    if cardinality <= WHOLE_TABLE_ROWS and cardinality * dim <= WHOLE_TABLE_ENTRIES:
         return cardinality
     return min(cardinality, _table_rows(max(2, n_used)))
 
@@ -108,7 +111,7 @@ def observed_rows(
         return list(actions), list(contexts), lambda index, parameters: parameters
     used = [[np.unique(context[:, e.column]).astype(np.intp) for e in embeddings] for context in contexts]
     sizes = [  # the same for every network of the group, and never more rows than the table has
-        _table_size(e.cardinality, max(len(rows[k]) for rows in used)) for k, e in enumerate(embeddings)
+        _table_size(e.cardinality, e.dim, max(len(rows[k]) for rows in used)) for k, e in enumerate(embeddings)
     ]
     cut_actions, recoded = [], []
     for action, context, rows in zip(actions, contexts, used, strict=True):
